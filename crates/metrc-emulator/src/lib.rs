@@ -1,0 +1,1 @@
+//! Metrc emulator.

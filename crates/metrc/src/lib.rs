@@ -1,0 +1,1 @@
+//! Metrc v2 client.
