@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Command 2: everything CI checks, in order, on a fresh Debian 12 as root:
+#   system packages, tauri-driver, npm packages; UI typecheck, unit tests, build;
+#   cargo fmt, clippy; Rust tests inside a D-Bus session with an unlocked gnome-keyring (the real
+#   keychain); the app's debug build; the desktop end-to-end suite under Xvfb over WebDriver.
+# Every stage runs once. A stage whose prerequisite failed is skipped. Ends with a summary and
+# exits non-zero if anything failed.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+names=() results=() durations=()
+declare -A status=()
+
+# stage NAME "PREREQ1 PREREQ2" COMMAND... — runs COMMAND unless a prerequisite did not pass.
+stage() {
+  local name=$1 prereqs=$2
+  shift 2
+  local p
+  for p in $prereqs; do
+    if [[ "${status[$p]:-}" != pass ]]; then
+      names+=("$name") results+=("SKIP (needs $p)") durations+=(0)
+      status[$name]=skip
+      echo "=== $name: skipped, $p did not pass"
+      return 0
+    fi
+  done
+  echo
+  echo "=== $name: $*"
+  local start=$SECONDS rc=0
+  "$@" || rc=$?
+  local took=$((SECONDS - start))
+  names+=("$name") durations+=("$took")
+  if (( rc == 0 )); then
+    results+=(PASS) status[$name]=pass
+  else
+    results+=("FAIL (exit $rc)") status[$name]=fail
+  fi
+  echo "=== $name: ${results[-1]} in ${took}s"
+}
+
+# The Rust tests need the Secret Service (the OS keychain): a private D-Bus session bus with
+# gnome-keyring unlocked, in a keyring folder of its own so a developer's keyrings are untouched.
+# A secret-tool round trip proves the keychain works before any test relies on it.
+rust_tests_with_keychain() {
+  local keyrings
+  keyrings=$(mktemp -d)
+  # shellcheck disable=SC2016
+  dbus-run-session -- env KEYRINGS="$keyrings" bash -c '
+    set -euo pipefail
+    printf "stateline-test" | XDG_DATA_HOME="$KEYRINGS" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    printf "round-trip" | secret-tool store --label="Stateline test check" service stateline-test-check account probe
+    [[ "$(secret-tool lookup service stateline-test-check account probe)" == "round-trip" ]] \
+      || { echo "the keychain did not give back what was stored" >&2; exit 1; }
+    secret-tool clear service stateline-test-check account probe
+    echo "keychain: gnome-keyring unlocked, secret-tool round trip ok"
+    cargo test --workspace
+  '
+  local rc=$?
+  rm -rf "$keyrings"
+  return $rc
+}
+
+stage system-deps "" bash scripts/install-system-deps.sh
+if [[ "${status[system-deps]}" != pass ]]; then
+  echo "system packages could not be installed; nothing else can run" >&2
+  exit 1
+fi
+stage tauri-driver "" ensure_tauri_driver
+stage npm-ci "" bash -c "source scripts/lib.sh && npm_ci_if_stale ui && npm_ci_if_stale tests/desktop"
+stage ui-typecheck "npm-ci" npm --prefix ui run --silent typecheck
+stage ui-test "npm-ci" npm --prefix ui run --silent test
+stage ui-build "npm-ci" npm --prefix ui run --silent build
+stage cargo-fmt "" cargo fmt --all --check
+stage cargo-clippy "ui-build" cargo clippy --workspace --all-targets -- -D warnings
+stage cargo-test "ui-build" rust_tests_with_keychain
+stage app-build "ui-build" cargo build -p stateline-app
+stage desktop-e2e "app-build tauri-driver npm-ci" bash tests/desktop/run.sh
+
+echo
+echo "================ summary ================"
+failed=0
+for i in "${!names[@]}"; do
+  printf '%-14s %-22s %5ss\n' "${names[$i]}" "${results[$i]}" "${durations[$i]}"
+  [[ "${results[$i]}" == PASS ]] || failed=1
+done
+echo "total: ${SECONDS}s"
+if (( failed )); then
+  echo "RESULT: FAILED"
+  exit 1
+fi
+echo "RESULT: all stages passed"
