@@ -1,1 +1,127 @@
-//! Metrc emulator.
+//! A stateful local implementation of the Metrc v2 endpoints a retail register uses, with fault
+//! injection, for tests, benchmarks and the app's demo mode.
+//!
+//! Written from Metrc's reference (not from the `metrc` client crate), so mistakes on either side
+//! show up as failing tests. Start one with [`Emulator::start`], steer it with [`Control`] or the
+//! HTTP control API under `/__emulator/`.
+
+#![recursion_limit = "512"]
+
+mod auth;
+mod call;
+mod cli;
+mod control;
+mod control_http;
+mod envelope;
+mod error;
+pub mod facility_type;
+mod faults;
+mod inventory;
+mod middleware;
+mod model;
+mod options;
+mod permission;
+mod rate_limit;
+mod reply;
+mod request_log;
+mod routes;
+mod seed;
+mod server;
+mod state;
+mod writes;
+
+pub use cli::{EmulatorArgs, init_stderr_tracing, run_cli};
+pub use control::{Control, LicenseState, PackageView};
+pub use error::EmulatorError;
+pub use faults::{
+    Faults, LateReply, Latency, RateLimitStorm, RefuseConnections, Trigger, WriteFault,
+    WriteFaultKind,
+};
+pub use model::{
+    AdjustReason, Adjustment, Delivery, Employee, Facility, Item, Package, Receipt, SaleLine,
+    Transfer, TransferPackage, Unit, User, UserLicense,
+};
+pub use options::{BatchMode, Options, RateLimits, RetryAfter};
+pub use permission::{Permission, UnknownPermission};
+pub use request_log::RequestRecord;
+pub use routes::ROUTES;
+pub use seed::{
+    DEMO_BUDTENDER, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_LICENSE_2, DEMO_MANAGER,
+    DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Seed,
+};
+
+use state::{Shared, World};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A running emulator. Dropping it without [`Emulator::shutdown`] also stops it.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Binds `listen` (port 0 picks a free port), serves in the background, returns once
+    /// listening.
+    pub async fn start(
+        listen: SocketAddr,
+        seed: Seed,
+        options: Options,
+    ) -> Result<Emulator, EmulatorError> {
+        seed.validate()?;
+        let shared = Shared::new(World::new(seed, options, Faults::default()));
+        let listener = server::bind(listen).map_err(|source| EmulatorError::Bind {
+            addr: listen,
+            source,
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let router = routes::router(shared.clone());
+        let (shutdown, rx) = watch::channel(false);
+        let task = tokio::spawn(server::supervise(
+            listener,
+            addr,
+            shared.clone(),
+            router,
+            rx,
+        ));
+        Ok(Emulator {
+            addr,
+            shared,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A handle to steer and inspect the emulator.
+    pub fn control(&self) -> Control {
+        Control {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Stops listening, drops open connections and waits for the accept loop to end.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,393 @@
+//! The starting state of an emulator: `Seed::demo()`, JSON seed files, and a small builder.
+//!
+//! Guarantees: `Seed::demo()` is deterministic (same keys, labels and quantities every time);
+//! `validate` rejects seeds whose records point at unknown facilities, items or users, so a bad
+//! seed fails at start rather than as a confusing 401 or 400 later.
+
+use crate::error::EmulatorError;
+use crate::facility_type::{CULTIVATION_FLAGS, DISPENSARY_FLAGS, facility_type};
+use crate::model::Adjustment;
+use crate::model::{
+    AdjustReason, Delivery, Employee, Facility, Item, Package, Receipt, Transfer, TransferPackage,
+    Unit, User, UserLicense,
+};
+use crate::permission::Permission;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Demo vendor (integrator) key.
+pub const DEMO_VENDOR_KEY: &str = "demo-vendor-key-00000000";
+/// Demo budtender user key (sales permissions only).
+pub const DEMO_BUDTENDER_KEY: &str = "demo-budtender-key-1111";
+/// Demo manager user key (all permissions).
+pub const DEMO_MANAGER_KEY: &str = "demo-manager-key-2222";
+/// Demo dispensary licence.
+pub const DEMO_LICENSE: &str = "403R-00001";
+/// Second licence of [`Seed::demo_two_licences`] (reached by the manager only).
+pub const DEMO_LICENSE_2: &str = "403R-00002";
+/// Demo facility time zone.
+pub const DEMO_TIME_ZONE: &str = "America/Denver";
+/// Demo budtender user name.
+pub const DEMO_BUDTENDER: &str = "budtender";
+/// Demo manager user name.
+pub const DEMO_MANAGER: &str = "manager";
+
+/// The whole starting state. JSON field names are snake_case; every list may be omitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Seed {
+    /// Vendor (integrator) keys accepted as the Basic-auth user name.
+    pub vendor_keys: Vec<String>,
+    /// Metrc users with their keys, licences and permissions.
+    pub users: Vec<User>,
+    /// Facilities.
+    pub facilities: Vec<Facility>,
+    /// Items.
+    pub items: Vec<Item>,
+    /// Packages.
+    pub packages: Vec<Package>,
+    /// Existing receipts.
+    pub receipts: Vec<Receipt>,
+    /// Existing adjustment history.
+    pub adjustments: Vec<Adjustment>,
+    /// Adjustment reasons (the same list for every facility).
+    pub adjust_reasons: Vec<AdjustReason>,
+    /// Active units of measure.
+    pub units_of_measure: Vec<Unit>,
+    /// Sales customer types.
+    pub customer_types: Vec<String>,
+    /// Employees.
+    pub employees: Vec<Employee>,
+    /// Incoming transfers.
+    pub transfers: Vec<Transfer>,
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl Seed {
+    /// An empty seed with Metrc's standard units of measure, customer types and adjust reasons.
+    pub fn empty() -> Seed {
+        let unit = |q: &str, n: &str, a: &str| Unit {
+            quantity_type: q.into(),
+            name: n.into(),
+            abbreviation: a.into(),
+        };
+        let reason = |n: &str, r: bool| AdjustReason {
+            name: n.into(),
+            requires_note: r,
+        };
+        Seed {
+            units_of_measure: vec![
+                unit("CountBased", "Each", "ea"),
+                unit("WeightBased", "Ounces", "oz"),
+                unit("WeightBased", "Pounds", "lb"),
+                unit("WeightBased", "Grams", "g"),
+                unit("WeightBased", "Milligrams", "mg"),
+                unit("WeightBased", "Kilograms", "kg"),
+            ],
+            customer_types: [
+                "Consumer",
+                "Patient",
+                "Caregiver",
+                "ExternalPatient",
+                "NonResidentConsumer",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+            adjust_reasons: vec![
+                reason("Drying", false),
+                reason("Entry Error", false),
+                reason("Scale Variance", false),
+                reason("Spoilage", false),
+                reason("Theft", true),
+                reason("Waste (Unusable Product)", true),
+            ],
+            ..Seed::default()
+        }
+    }
+
+    /// The demo dispensary: licence `403R-00001` (America/Denver), a budtender with sales
+    /// permissions only, a manager with all, 24 packages, adjust reasons and one incoming transfer.
+    pub fn demo() -> Seed {
+        let mut seed = Seed::empty();
+        seed.vendor_keys.push(DEMO_VENDOR_KEY.into());
+        seed.add_dispensary(DEMO_LICENSE, "Stateline Demo Dispensary", DEMO_TIME_ZONE);
+        seed.add_user(
+            DEMO_BUDTENDER,
+            DEMO_BUDTENDER_KEY,
+            &[(DEMO_LICENSE, Permission::sales_only())],
+        );
+        seed.add_user(
+            DEMO_MANAGER,
+            DEMO_MANAGER_KEY,
+            &[(DEMO_LICENSE, Permission::all())],
+        );
+        seed.employees.push(Employee {
+            license_number: DEMO_LICENSE.into(),
+            full_name: "Bea Budtender".into(),
+            employee_license_number: "EMP-0001".into(),
+            is_manager: false,
+            is_owner: false,
+            user: Some(DEMO_BUDTENDER.into()),
+        });
+        seed.employees.push(Employee {
+            license_number: DEMO_LICENSE.into(),
+            full_name: "Max Manager".into(),
+            employee_license_number: "EMP-0002".into(),
+            is_manager: true,
+            is_owner: false,
+            user: Some(DEMO_MANAGER.into()),
+        });
+        seed.add_demo_inventory(DEMO_LICENSE, "1A4FF01000000220000", 1);
+        let created = ts("2026-11-20T15:00:00Z");
+        seed.transfers.push(Transfer {
+            id: 1,
+            license_number: DEMO_LICENSE.into(),
+            manifest_number: "0000000101".into(),
+            shipper_license_number: "403-X0099".into(),
+            shipper_name: "Front Range Cultivation (demo)".into(),
+            created,
+            last_modified: created,
+            deliveries: vec![Delivery {
+                id: 1,
+                estimated_arrival: "2026-11-21T10:00:00.000".into(),
+                packages: (1..=3)
+                    .map(|n| TransferPackage {
+                        package_id: 1000 + n,
+                        label: format!("1A4FF0100000022000000{}", 900 + n),
+                        item_name: "Blue Dream Flower".into(),
+                        item_category: "Buds".into(),
+                        quantity: 448.0,
+                        unit_of_measure: "Grams".into(),
+                    })
+                    .collect(),
+            }],
+        });
+        seed
+    }
+
+    /// [`Seed::demo`] plus a second dispensary `403R-00002` (with its own packages) that only the
+    /// manager reaches: the budtender key reaches one of the two licences.
+    pub fn demo_two_licences() -> Seed {
+        let mut seed = Seed::demo();
+        seed.add_dispensary(
+            DEMO_LICENSE_2,
+            "Stateline Demo Dispensary 2",
+            DEMO_TIME_ZONE,
+        );
+        if let Some(m) = seed.users.iter_mut().find(|u| u.name == DEMO_MANAGER) {
+            m.licenses.push(UserLicense {
+                license_number: DEMO_LICENSE_2.into(),
+                permissions: Permission::all().into_iter().collect(),
+            });
+        }
+        seed.add_demo_inventory(DEMO_LICENSE_2, "1A4FF02000000220000", 101);
+        seed
+    }
+
+    /// Reads a JSON seed file (the literal `demo` is not a path; handle it before calling).
+    pub fn from_json_file(path: impl AsRef<Path>) -> Result<Seed, EmulatorError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::ReadFile {
+            path: path.to_owned(),
+            source,
+        })?;
+        let seed: Seed =
+            serde_json::from_str(&text).map_err(|source| EmulatorError::ParseFile {
+                path: path.to_owned(),
+                what: "seed",
+                source,
+            })?;
+        seed.validate()?;
+        Ok(seed)
+    }
+
+    /// Adds a retail dispensary (sells to consumers, cannot grow plants).
+    pub fn add_dispensary(&mut self, license: &str, name: &str, time_zone: &str) -> &mut Seed {
+        self.add_facility(
+            license,
+            name,
+            time_zone,
+            "Retail Marijuana Store",
+            DISPENSARY_FLAGS,
+        )
+    }
+
+    /// Adds a cultivation facility (grows plants, cannot sell).
+    pub fn add_cultivation(&mut self, license: &str, name: &str, time_zone: &str) -> &mut Seed {
+        self.add_facility(
+            license,
+            name,
+            time_zone,
+            "Retail Cultivation",
+            CULTIVATION_FLAGS,
+        )
+    }
+
+    /// Adds a facility with the given `FacilityType` flags set.
+    pub fn add_facility(
+        &mut self,
+        license: &str,
+        name: &str,
+        time_zone: &str,
+        license_type: &str,
+        flags: &[&str],
+    ) -> &mut Seed {
+        let facility_id = self
+            .facilities
+            .iter()
+            .map(|f| f.facility_id)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        self.facilities.push(Facility {
+            facility_id,
+            license_number: license.into(),
+            name: name.into(),
+            license_type: license_type.into(),
+            time_zone: time_zone.into(),
+            facility_type: facility_type(flags),
+        });
+        self
+    }
+
+    /// Adds a user with a key and permissions per licence.
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        user_key: &str,
+        licenses: &[(&str, Vec<Permission>)],
+    ) -> &mut Seed {
+        self.users.push(User {
+            name: name.into(),
+            user_key: user_key.into(),
+            revoked: false,
+            licenses: licenses
+                .iter()
+                .map(|(l, p)| UserLicense {
+                    license_number: (*l).into(),
+                    permissions: p.iter().copied().collect(),
+                })
+                .collect(),
+        });
+        self
+    }
+
+    /// Adds an item and returns its Id.
+    pub fn add_item(&mut self, license: &str, name: &str, category: &str, unit: &str) -> u64 {
+        let id = self.items.iter().map(|i| i.id).max().unwrap_or(0) + 1;
+        self.items.push(Item {
+            id,
+            license_number: license.into(),
+            name: name.into(),
+            category: category.into(),
+            unit_of_measure: unit.into(),
+            last_modified: ts("2026-11-01T12:00:00Z"),
+        });
+        id
+    }
+
+    /// Adds a package of an item (its unit is the item's unit) and returns its Id.
+    pub fn add_package(&mut self, license: &str, label: &str, item_id: u64, quantity: f64) -> u64 {
+        let id = self.packages.iter().map(|p| p.id).max().unwrap_or(0) + 1;
+        let unit = self
+            .items
+            .iter()
+            .find(|i| i.id == item_id)
+            .map(|i| i.unit_of_measure.clone())
+            .unwrap_or_else(|| "Each".into());
+        self.packages.push(Package {
+            id,
+            license_number: license.into(),
+            label: label.into(),
+            item_id,
+            quantity,
+            unit_of_measure: unit,
+            packaged_date: "2026-11-01".into(),
+            source_package_labels: Vec::new(),
+            last_modified: ts("2026-11-01T12:00:00Z"),
+        });
+        id
+    }
+
+    fn add_demo_inventory(&mut self, license: &str, label_prefix: &str, first: u64) {
+        let grams = [
+            ("Blue Dream Flower", "Buds"),
+            ("OG Kush Flower", "Buds"),
+            ("Sour Diesel Flower", "Buds"),
+            ("Gelato Shake", "Shake/Trim"),
+        ];
+        let each = [
+            ("Blue Dream Pre-Roll 1g", "Pre-Roll Flower"),
+            ("Watermelon Gummies 100mg", "Edible"),
+            ("Hybrid Vape Cartridge 0.5g", "Vape Cartridge"),
+            ("CBD Tincture 30ml", "Tincture"),
+        ];
+        let mut n = first;
+        for (name, cat) in grams {
+            let item = self.add_item(license, name, cat, "Grams");
+            for q in [448.0, 112.0, 28.0] {
+                self.add_package(license, &format!("{label_prefix}{n:05}"), item, q);
+                n += 1;
+            }
+        }
+        for (name, cat) in each {
+            let item = self.add_item(license, name, cat, "Each");
+            for q in [100.0, 40.0, 12.0] {
+                self.add_package(license, &format!("{label_prefix}{n:05}"), item, q);
+                n += 1;
+            }
+        }
+    }
+
+    /// Checks that records point at known facilities, items and users.
+    pub fn validate(&self) -> Result<(), EmulatorError> {
+        let facility = |l: &str| self.facilities.iter().any(|f| f.license_number == l);
+        for u in &self.users {
+            for l in &u.licenses {
+                if !facility(&l.license_number) {
+                    return Err(EmulatorError::InvalidSeed(format!(
+                        "user {} reaches unknown licence {}",
+                        u.name, l.license_number
+                    )));
+                }
+            }
+        }
+        for f in &self.facilities {
+            if jiff::tz::TimeZone::get(&f.time_zone).is_err() {
+                return Err(EmulatorError::InvalidSeed(format!(
+                    "facility {} has unknown time zone {}",
+                    f.license_number, f.time_zone
+                )));
+            }
+        }
+        for p in &self.packages {
+            if !self.items.iter().any(|i| i.id == p.item_id) {
+                return Err(EmulatorError::InvalidSeed(format!(
+                    "package {} names unknown item {}",
+                    p.label, p.item_id
+                )));
+            }
+            if !facility(&p.license_number) {
+                return Err(EmulatorError::InvalidSeed(format!(
+                    "package {} belongs to unknown licence {}",
+                    p.label, p.license_number
+                )));
+            }
+        }
+        let mut labels = std::collections::HashSet::new();
+        for p in &self.packages {
+            if !labels.insert(p.label.as_str()) {
+                return Err(EmulatorError::InvalidSeed(format!(
+                    "package label {} is used twice",
+                    p.label
+                )));
+            }
+        }
+        Ok(())
+    }
+}
