@@ -6,7 +6,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::wire::{null_default, string_or_number};
+use super::wire::{finite, null_default, string_or_number};
 
 /// The item a package holds, as embedded in a package.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -122,6 +122,7 @@ pub struct PackageAdjustment {
     /// Package label.
     pub label: String,
     /// Signed delta in `unit_of_measure`.
+    #[serde(serialize_with = "finite")]
     pub quantity: f64,
     /// Unit name.
     pub unit_of_measure: String,
@@ -171,6 +172,7 @@ pub struct PackageIngredient {
     /// Source package label.
     pub package: String,
     /// Quantity taken from it.
+    #[serde(serialize_with = "finite")]
     pub quantity: f64,
     /// Unit name.
     pub unit_of_measure: String,
@@ -193,6 +195,7 @@ pub struct NewPackage {
     #[serde(default)]
     pub item: Option<String>,
     /// Quantity of the new package.
+    #[serde(serialize_with = "finite")]
     pub quantity: f64,
     /// Unit name.
     pub unit_of_measure: String,

@@ -7,7 +7,7 @@
 use jiff::civil::DateTime;
 use serde::{Deserialize, Serialize};
 
-use super::wire::{local_datetime, null_default};
+use super::wire::{finite, finite_opt, local_datetime, null_default};
 
 /// One line of a sale being reported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -16,22 +16,36 @@ pub struct NewTransaction {
     /// Package sold from.
     pub package_label: String,
     /// Quantity sold, in `unit_of_measure`.
+    #[serde(serialize_with = "finite")]
     pub quantity: f64,
     /// Unit name, e.g. `Each`, `Grams`.
     pub unit_of_measure: String,
     /// Total amount charged for the line.
+    #[serde(serialize_with = "finite")]
     pub total_amount: f64,
     /// THC percent per unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub unit_thc_percent: Option<f64>,
     /// THC content per unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub unit_thc_content: Option<f64>,
     /// Unit of the THC content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_thc_content_unit_of_measure: Option<String>,
     /// Weight per unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub unit_weight: Option<f64>,
     /// Unit of the weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,28 +54,60 @@ pub struct NewTransaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<String>,
     /// Price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub price: Option<f64>,
     /// Excise tax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub excise_tax: Option<f64>,
     /// City tax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub city_tax: Option<f64>,
     /// County tax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub county_tax: Option<f64>,
     /// Municipal tax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub municipal_tax: Option<f64>,
     /// Discount.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub discount_amount: Option<f64>,
     /// Subtotal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub sub_total: Option<f64>,
     /// Sales tax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "finite_opt"
+    )]
     pub sales_tax: Option<f64>,
     /// QR codes scanned for the line.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -35,6 +35,28 @@ pub(crate) mod local_datetime {
     }
 }
 
+/// Serializes a quantity or amount, refusing NaN and infinities (serde_json would send `null`).
+pub(crate) fn finite<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        s.serialize_f64(*v)
+    } else {
+        Err(serde::ser::Error::custom(
+            "a quantity or amount is not a finite number",
+        ))
+    }
+}
+
+/// [`finite`] for optional amounts.
+pub(crate) fn finite_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(x) if !x.is_finite() => Err(serde::ser::Error::custom(
+            "a quantity or amount is not a finite number",
+        )),
+        Some(x) => s.serialize_some(x),
+        None => s.serialize_none(),
+    }
+}
+
 /// A field Metrc sends sometimes as a string and sometimes as a number (enum codes such as
 /// `QuantityType`): kept as a string either way.
 pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(
