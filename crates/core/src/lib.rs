@@ -1,1 +1,43 @@
-//! Stateline core.
+//! Stateline core: the local store (SQLite) that records every sale and inventory change first,
+//! and the outbox from which the delivery engine reports them to Metrc.
+//!
+//! Guarantees of this crate as a whole: a record, its outbox entry and its package effects commit
+//! in one durable transaction (WAL, `synchronous=FULL`) or not at all; one writer; quantities are
+//! exact (milli-units); time and randomness are injected; nothing here holds or logs a secret.
+//! The store is synchronous; async callers use `spawn_blocking`.
+
+pub mod adjustments;
+pub mod attempts;
+pub mod clock;
+pub mod corrections;
+pub mod db;
+mod effects;
+mod error;
+pub mod gates;
+pub mod licences;
+pub mod new_packages;
+pub mod outbox;
+pub mod packages;
+mod quantity;
+pub mod sales;
+pub mod settings;
+mod time;
+pub mod voids;
+
+pub use adjustments::{Adjustment, NewAdjustment};
+pub use attempts::{Attempt, AttemptOutcome, NewAttempt};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use corrections::{NewSaleCorrection, SaleCorrection};
+pub use db::{Database, OpenOptions, SCHEMA_VERSION};
+pub use error::CoreError;
+pub use gates::Gate;
+pub use licences::Licence;
+pub use new_packages::{Ingredient, NewPackageOutput, NewPackageRecord, NewPackages};
+pub use outbox::{
+    Confirmation, EntryFilter, EntryHistory, EntryKind, EntryState, OutboxEntry, RejectedEdit,
+    StateCount, Transition,
+};
+pub use packages::{AdjustmentReason, Item, MetrcPackage, Package};
+pub use quantity::{Money, Quantity};
+pub use sales::{NewSale, NewSaleLine, Recorded, RecordedSale, Sale};
+pub use voids::SaleVoid;

@@ -1,0 +1,39 @@
+//! Embedded, append-only schema migrations tracked with `PRAGMA user_version`.
+//!
+//! Guarantees: each migration runs in its own transaction together with the `user_version` bump, so
+//! a failure leaves the previous version intact; a database whose version is newer than
+//! [`SCHEMA_VERSION`] is refused before anything is written.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::CoreError;
+
+/// The migrations, in order; index `i` upgrades version `i` to `i + 1`. Never edit a released one.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`SCHEMA_VERSION`].
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), CoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(CoreError::DatabaseTooNew {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        let version = index as i64 + 1;
+        let failed = |source| CoreError::MigrationFailed { version, source };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        tx.execute_batch(sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+        tracing::info!(version, "database schema upgraded");
+    }
+    Ok(())
+}
