@@ -304,6 +304,22 @@ async fn an_echoed_key_is_scrubbed_from_errors() {
 }
 
 #[test]
+fn client_and_config_debug_hide_the_vendor_key() {
+    let config = ClientConfig::new(
+        "https://api-co.metrc.com".parse().unwrap(),
+        VendorKey::new(VENDOR).unwrap(),
+    );
+    let shown = format!("{config:?}");
+    assert!(
+        !shown.contains(VENDOR) && shown.contains("VendorKey(…cdef)"),
+        "{shown}"
+    );
+    let client = MetrcClient::new(config).unwrap();
+    let shown = format!("{client:?} {client:#?}");
+    assert!(!shown.contains(VENDOR), "{shown}");
+}
+
+#[test]
 fn config_is_validated() {
     let v = || VendorKey::new(VENDOR).unwrap();
     let mut c = ClientConfig::new("https://api-co.metrc.com".parse().unwrap(), v());

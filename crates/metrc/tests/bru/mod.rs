@@ -24,11 +24,14 @@ pub struct Endpoint {
     /// Body field names from the example JSON: keys of the top-level object (or of the objects of
     /// a top-level array); nested objects and arrays of objects add `Parent.Child` names.
     pub body_fields: BTreeSet<String>,
+    /// The "Example Response:" JSON of the docs block, when it has one that parses.
+    pub example_response: Option<serde_json::Value>,
 }
 
 /// Where `shared/metrc/reference/endpoints` sits: `shared/` beside the repository.
 pub fn endpoints_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/metrc/reference/endpoints");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/metrc/reference/endpoints");
     assert!(
         dir.is_dir(),
         "Metrc reference endpoints not found at {}: the contract tests need shared/metrc/reference/endpoints \
@@ -60,8 +63,8 @@ pub fn load_all(dir: &Path) -> Vec<Endpoint> {
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
     for entry in entries.flatten() {
         let p = entry.path();
         if p.is_dir() {
@@ -137,7 +140,15 @@ pub fn parse(file: &str, text: &str) -> Option<Endpoint> {
             field_names(&v, "", &mut body_fields);
         }
     }
+    let example_response = blocks
+        .iter()
+        .find(|(n, _)| n == "docs")
+        .and_then(|(_, lines)| {
+            let at = lines.iter().position(|l| l.trim() == "Example Response:")?;
+            serde_json::from_str(&lines[at + 1..].join("\n")).ok()
+        });
     Some(Endpoint {
+        example_response,
         file: file.to_owned(),
         method: method.to_ascii_uppercase(),
         path: normalize(path),
@@ -211,21 +222,36 @@ impl Endpoint {
         body_fields: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), String> {
         if !self.method.eq_ignore_ascii_case(method) {
-            return Err(format!("{}: method {} is not {method}", self.file, self.method));
+            return Err(format!(
+                "{}: method {} is not {method}",
+                self.file, self.method
+            ));
         }
         if !self.matches_path(path) {
-            return Err(format!("{}: path {} does not fit {path}", self.file, self.path));
+            return Err(format!(
+                "{}: path {} does not fit {path}",
+                self.file, self.path
+            ));
         }
-        let bad_q: Vec<&str> = query.into_iter().filter(|q| !self.query.contains(*q)).collect();
+        let bad_q: Vec<&str> = query
+            .into_iter()
+            .filter(|q| !self.query.contains(*q))
+            .collect();
         if !bad_q.is_empty() {
-            return Err(format!("{}: query {bad_q:?} not in {:?}", self.file, self.query));
+            return Err(format!(
+                "{}: query {bad_q:?} not in {:?}",
+                self.file, self.query
+            ));
         }
         let bad_b: Vec<&str> = body_fields
             .into_iter()
             .filter(|f| !self.body_fields.contains(*f))
             .collect();
         if !bad_b.is_empty() {
-            return Err(format!("{}: body fields {bad_b:?} not in the example body", self.file));
+            return Err(format!(
+                "{}: body fields {bad_b:?} not in the example body",
+                self.file
+            ));
         }
         Ok(())
     }
@@ -244,13 +270,20 @@ pub fn find_match<'e>(
         .iter()
         .filter(|e| e.method.eq_ignore_ascii_case(method) && e.matches_path(path))
     {
-        match e.check(method, path, query.iter().copied(), body_fields.iter().copied()) {
+        match e.check(
+            method,
+            path,
+            query.iter().copied(),
+            body_fields.iter().copied(),
+        ) {
             Ok(()) => return Ok(e),
             Err(r) => reasons.push(r),
         }
     }
     if reasons.is_empty() {
-        Err(format!("{method} {path}: no .bru endpoint has this method and path"))
+        Err(format!(
+            "{method} {path}: no .bru endpoint has this method and path"
+        ))
     } else {
         Err(format!("{method} {path}: {}", reasons.join(" | ")))
     }
