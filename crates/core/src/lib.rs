@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod packages;
 mod quantity;
 pub mod sales;
+pub mod secrets;
 pub mod settings;
 mod time;
 pub mod voids;
