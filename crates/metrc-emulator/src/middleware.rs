@@ -1,5 +1,5 @@
-//! The gate every Metrc request passes before its handler: body limit, request log, latency,
-//! 503 outage, 429 storms and the published rate limits.
+//! The gate every Metrc request passes before its handler: body limit, request log, 503 outage,
+//! 429 storms, the published rate limits, then latency (while holding the concurrency slot).
 //!
 //! Guarantees: control routes (`/__emulator/`) bypass the gate; bodies over the limit get 413
 //! `{"Message"}` without being buffered past the limit; the request is logged before it is
@@ -94,10 +94,6 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: 
             format!("The request body is larger than {limit} bytes."),
         ));
     }
-    let delay = shared.lock().faults.latency(&path);
-    if let Some(d) = delay {
-        tokio::time::sleep(d).await;
-    }
     let is_get = method == Method::GET;
     let verdict = {
         let mut world = shared.lock();
@@ -123,6 +119,10 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: 
             slot,
         }),
     };
+    let delay = shared.lock().faults.latency(&path);
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
