@@ -267,6 +267,13 @@ impl MetrcClient {
             .await
     }
 
+    /// `GET /packages/v2/types`: package type names.
+    pub async fn package_types(&self, key: &UserKey) -> Result<Vec<String>, MetrcError> {
+        self.http
+            .get_list(key, &["packages", "v2", "types"], vec![])
+            .await
+    }
+
     /// `GET /packages/v2/adjust/reasons?licenseNumber=`, all pages.
     pub async fn adjust_reasons(
         &self,

@@ -127,6 +127,8 @@ fn metrc_example_responses_decode_into_the_models() {
     assert_eq!(p[0].label, "ABCDEF012345670000010042");
     let p: Package = example(&all, "Packages/GetPackagesByLabel.bru");
     assert_eq!(p.item.and_then(|i| i.name).as_deref(), Some("Buds"));
+    let t: Vec<String> = example(&all, "Packages/GetPackagesTypes.bru");
+    assert!(t.contains(&"Product".to_owned()));
     let a: Vec<AdjustReason> = example(&all, "Packages/GetAdjustReasons.bru");
     assert_eq!(a[0].name, "Drying");
     let w: WriteOutcome = example(&all, "Packages/CreateAdjustPackages.bru");
@@ -208,6 +210,13 @@ async fn run_every_call(c: &MetrcClient) {
     c.active_packages(&key, l, None).await.unwrap();
     c.package_by_label(&key, l, LABEL).await.unwrap();
     c.adjust_reasons(&key, l).await.unwrap();
+    assert!(
+        c.package_types(&key)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t == "Product")
+    );
     c.adjust_packages(
         &key,
         l,

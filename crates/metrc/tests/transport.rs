@@ -398,3 +398,53 @@ async fn path_segments_are_percent_encoded() {
         "{req}"
     );
 }
+
+/// A `MakeWriter` collecting everything logged.
+#[derive(Clone, Default)]
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn debug_logs_carry_method_path_status_but_no_key() {
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (base, _rx) = raw_server(Act::Reply(
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
+            ))
+            .await;
+            let c = client(&base);
+            let _ = c.create_receipts(&key(), LICENSE, &[sale()]).await;
+            let _ = c.facilities(&key()).await;
+        });
+    });
+    let logged = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(logged.contains("metrc request"), "{logged}");
+    assert!(
+        logged.contains("/sales/v2/receipts") && logged.contains("401"),
+        "{logged}"
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{VENDOR}:{USER}"));
+    for secret in [VENDOR, USER, basic.as_str(), "secretKEY"] {
+        assert!(!logged.contains(secret), "log leaks {secret:?}: {logged}");
+    }
+}
