@@ -94,8 +94,25 @@ pub enum ErrorClass {
     InvalidInput,
 }
 
+impl ErrorClass {
+    /// A stable snake_case code for the IPC boundary and the attempt log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotSent => "not_sent",
+            Self::Ambiguous => "ambiguous",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::Validation => "validation",
+            Self::TooLarge => "too_large",
+            Self::RateLimited => "rate_limited",
+            Self::NotFound => "not_found",
+            Self::InvalidInput => "invalid_input",
+        }
+    }
+}
+
 /// Every outcome of a Metrc call other than success.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetrcError {
     /// The request never left this machine.
     #[error(
