@@ -67,10 +67,12 @@ pub struct Database {
     inner: Arc<Inner>,
 }
 
+// Fields drop in order: the reader closes first, so the writer is the last connection and
+// checkpoints the WAL on close.
 struct Inner {
     path: PathBuf,
-    write: Mutex<Connection>,
     read: Mutex<Connection>,
+    write: Mutex<Connection>,
     clock: Arc<dyn Clock>,
     rng: Mutex<StdRng>,
     install_id: String,
@@ -249,8 +251,8 @@ impl Database {
         Ok(Database {
             inner: Arc::new(Inner {
                 path,
-                write: Mutex::new(write),
                 read: Mutex::new(read),
+                write: Mutex::new(write),
                 clock: options.clock,
                 rng: Mutex::new(rng),
                 install_id,

@@ -1,0 +1,146 @@
+//! Shared set-up for the store tests: a real database file in a temp dir, a manual clock, one
+//! licence with packages and adjustment reasons.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use stateline_core::{
+    AdjustmentReason, Database, Licence, ManualClock, MetrcPackage, Money, NewAdjustment, NewSale,
+    NewSaleLine, OpenOptions, Quantity,
+};
+
+pub const LIC: &str = "402R-00001";
+
+pub struct Store {
+    pub dir: tempfile::TempDir,
+    pub db: Database,
+    pub clock: ManualClock,
+}
+
+pub fn t0() -> Timestamp {
+    "2026-11-22T21:02:11Z".parse().unwrap()
+}
+
+pub fn q(text: &str) -> Quantity {
+    Quantity::parse(text).unwrap()
+}
+
+pub fn open_at(path: &Path, clock: &ManualClock) -> Result<Database, stateline_core::CoreError> {
+    Database::open_with(
+        path,
+        OpenOptions {
+            clock: Arc::new(clock.clone()),
+            rng_seed: Some(7),
+            ..OpenOptions::default()
+        },
+    )
+}
+
+pub fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("stateline.db")
+}
+
+/// A store with licence LIC, packages A (10 g), B (5 each) and reasons.
+pub fn store() -> Store {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(t0());
+    let db = open_at(&db_path(&dir), &clock).unwrap();
+    db.upsert_licence(&Licence {
+        number: LIC.into(),
+        name: "Green Door".into(),
+        time_zone: "America/Denver".into(),
+        reporting_deadline_hours: 24,
+        object_limit: None,
+    })
+    .unwrap();
+    db.upsert_packages_from_metrc(
+        LIC,
+        &[
+            pkg("1A4000000000000000000001", "Blue Dream", "Grams", "10"),
+            pkg("1A4000000000000000000002", "Gummies", "Each", "5"),
+            pkg("1A4000000000000000000003", "Pre-roll", "Each", "20"),
+        ],
+    )
+    .unwrap();
+    db.upsert_adjustment_reasons(
+        LIC,
+        &[
+            AdjustmentReason {
+                name: "Drying".into(),
+                requires_note: false,
+            },
+            AdjustmentReason {
+                name: "Entry Error".into(),
+                requires_note: true,
+            },
+        ],
+    )
+    .unwrap();
+    Store { dir, db, clock }
+}
+
+pub const A: &str = "1A4000000000000000000001";
+pub const B: &str = "1A4000000000000000000002";
+pub const C: &str = "1A4000000000000000000003";
+
+pub fn pkg(label: &str, item: &str, unit: &str, qty: &str) -> MetrcPackage {
+    MetrcPackage {
+        label: label.into(),
+        item_name: item.into(),
+        unit_of_measure: unit.into(),
+        quantity: q(qty),
+        last_modified: None,
+    }
+}
+
+pub fn unit_of(label: &str) -> &'static str {
+    if label == A { "Grams" } else { "Each" }
+}
+
+pub fn line(label: &str, qty: &str) -> NewSaleLine {
+    NewSaleLine {
+        label: label.into(),
+        quantity: q(qty),
+        unit_of_measure: unit_of(label).into(),
+        total_amount: Money::parse("25").unwrap(),
+    }
+}
+
+pub fn sale_by(user: &str, lines: Vec<NewSaleLine>) -> NewSale {
+    NewSale {
+        licence: LIC.into(),
+        acting_user: user.into(),
+        occurred_at: t0(),
+        customer_type: "Consumer".into(),
+        patient_number: None,
+        caregiver_number: None,
+        lines,
+    }
+}
+
+pub fn sale(lines: Vec<NewSaleLine>) -> NewSale {
+    sale_by("alice", lines)
+}
+
+pub fn adjustment(label: &str, qty: &str) -> NewAdjustment {
+    NewAdjustment {
+        licence: LIC.into(),
+        acting_user: "manager".into(),
+        label: label.into(),
+        quantity: q(qty),
+        unit_of_measure: unit_of(label).into(),
+        reason: "Drying".into(),
+        note: None,
+        occurred_at: t0(),
+    }
+}
+
+/// Row count of a table, read through a separate raw connection.
+pub fn count(store: &Store, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db_path(&store.dir)).unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
