@@ -92,6 +92,7 @@ pub enum WriteFaultKind {
     /// The write is committed, then the connection is dropped without a reply.
     LostReplyReset,
     /// The write is committed, then the reply is a 500.
+    #[serde(rename = "commit_then_500")]
     CommitThen500,
     /// The client is answered first (`reply`), and the write lands `delay_ms` later.
     LateWrite {
@@ -107,8 +108,10 @@ pub enum WriteFaultKind {
 #[serde(rename_all = "snake_case")]
 pub enum LateReply {
     /// 500 with a message.
+    #[serde(rename = "status_500")]
     Status500,
     /// 503.
+    #[serde(rename = "status_503")]
     Status503,
     /// No reply (hangs until the client gives up).
     Hang,
