@@ -77,3 +77,14 @@ fn routes_are_listed() {
         assert_eq!(p.name().parse::<Permission>().unwrap(), p);
     }
 }
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync + Clone>() {}
+    fn check_send<T: Send + Sync>() {}
+    check::<Control>();
+    check_send::<Emulator>();
+    check::<Faults>();
+    check::<Options>();
+    check::<Seed>();
+}
