@@ -127,7 +127,7 @@ fn validate(
         Some(_) => {}
     }
     if quantity.milli() < 0 {
-        packages::ensure_on_hand(conn, &package, -quantity, give_back)?;
+        packages::ensure_on_hand(&package, -quantity, give_back)?;
     }
     Ok(effects::Deltas::from([(
         label.to_owned(),

@@ -1,6 +1,8 @@
 //! The `package_effects` table: what local records not yet confirmed do to package quantities.
 //!
-//! Guarantees: local on-hand = `packages.metrc_quantity` + Σ `package_effects.delta` for the label.
+//! Guarantees: local on-hand = `packages.metrc_quantity` + Σ `package_effects.delta` for the label;
+//! that sum is kept in `packages.pending_delta` by the same statements that add or remove effects,
+//! so on-hand is one primary-key read however long the backlog.
 //! Rows exist exactly for entries that are not confirmed and not voided (rejected ones still count:
 //! the goods left the store). On confirmation the rows are folded into `metrc_quantity` in the same
 //! transaction as the state change; on void they are discarded.
@@ -9,10 +11,12 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 
-use crate::{CoreError, Quantity};
+use crate::CoreError;
 
 const INSERT: &str = "INSERT INTO package_effects (entry_id, label, delta) VALUES (?1, ?2, ?3)";
-const SUM: &str = "SELECT COALESCE(SUM(delta), 0) FROM package_effects WHERE label = ?1";
+const ADD_PENDING: &str = "UPDATE packages SET pending_delta = pending_delta + ?2 WHERE label = ?1";
+const REMOVE_PENDING: &str = "UPDATE packages SET pending_delta = pending_delta - e.delta
+    FROM package_effects e WHERE e.entry_id = ?1 AND e.label = packages.label";
 const FOLD_USED: &str = "UPDATE packages SET metrc_quantity = metrc_quantity + e.delta, updated_at = ?2
     FROM package_effects e WHERE e.entry_id = ?1 AND e.label = packages.label
     AND NOT EXISTS (SELECT 1 FROM outbox_packages c WHERE c.entry_id = ?1 AND c.label = e.label AND c.role = 'creates')";
@@ -30,20 +34,14 @@ pub(crate) type Deltas = BTreeMap<String, i64>;
 
 pub(crate) fn insert(conn: &Connection, entry_id: i64, deltas: &Deltas) -> Result<(), CoreError> {
     let mut stmt = conn.prepare_cached(INSERT)?;
+    let mut pending = conn.prepare_cached(ADD_PENDING)?;
     for (label, delta) in deltas {
         if *delta != 0 {
             stmt.execute(params![entry_id, label, delta])?;
+            pending.execute(params![label, delta])?;
         }
     }
     Ok(())
-}
-
-/// Σ unconfirmed local effects on a label.
-pub(crate) fn pending_sum(conn: &Connection, label: &str) -> Result<Quantity, CoreError> {
-    Ok(Quantity(
-        conn.prepare_cached(SUM)?
-            .query_row(params![label], |r| r.get(0))?,
-    ))
 }
 
 /// Folds an entry's effects into `metrc_quantity` and removes them. Call before removing the
@@ -56,8 +54,10 @@ pub(crate) fn fold(conn: &Connection, entry_id: i64, now_ms: i64) -> Result<(), 
     discard(conn, entry_id)
 }
 
-/// Drops an entry's effects (voided records).
+/// Drops an entry's effects (voided records, or folded ones).
 pub(crate) fn discard(conn: &Connection, entry_id: i64) -> Result<(), CoreError> {
+    conn.prepare_cached(REMOVE_PENDING)?
+        .execute(params![entry_id])?;
     conn.prepare_cached(DELETE)?.execute(params![entry_id])?;
     Ok(())
 }

@@ -138,7 +138,7 @@ impl Database {
                 }
             }
             for (package, qty) in taken.values() {
-                packages::ensure_on_hand(tx, package, *qty, Quantity::ZERO)?;
+                packages::ensure_on_hand(package, *qty, Quantity::ZERO)?;
             }
             let mut recorded = Vec::with_capacity(req.outputs.len());
             for (out, client_id) in req.outputs.iter().zip(&client_ids) {

@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::time::{from_ms, to_ms};
-use crate::{CoreError, Database, Quantity, effects, licences};
+use crate::{CoreError, Database, Quantity, licences};
 
 /// A Metrc item (product) as cached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,8 +73,9 @@ pub struct AdjustmentReason {
     pub requires_note: bool,
 }
 
-const PACKAGE_COLUMNS: &str = "label, licence, item_name, unit_of_measure, metrc_quantity, last_modified, local_only,
-    metrc_quantity + (SELECT COALESCE(SUM(delta), 0) FROM package_effects e WHERE e.label = packages.label)";
+const PACKAGE_COLUMNS: &str =
+    "label, licence, item_name, unit_of_measure, metrc_quantity, last_modified, local_only,
+    metrc_quantity + pending_delta";
 const UPSERT_PACKAGE: &str = "INSERT INTO packages
         (label, licence, item_name, unit_of_measure, metrc_quantity, last_modified, local_only, updated_at)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)
@@ -144,12 +145,11 @@ pub(crate) fn require(
 /// Fails with `insufficient_quantity` unless `take` (positive) is on hand, after adding back
 /// `give_back` (what the record being replaced had taken).
 pub(crate) fn ensure_on_hand(
-    conn: &Connection,
     package: &Package,
     take: Quantity,
     give_back: Quantity,
 ) -> Result<(), CoreError> {
-    let on_hand = package.metrc_quantity + effects::pending_sum(conn, &package.label)? + give_back;
+    let on_hand = package.on_hand + give_back;
     if take > on_hand {
         return Err(CoreError::InsufficientQuantity {
             label: package.label.clone(),

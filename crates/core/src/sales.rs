@@ -144,7 +144,7 @@ pub(crate) fn validate_lines(
     }
     let mut deltas = effects::Deltas::new();
     for (label, (package, qty)) in taken {
-        packages::ensure_on_hand(conn, &package, qty, give_back(label)?)?;
+        packages::ensure_on_hand(&package, qty, give_back(label)?)?;
         deltas.insert(label.to_owned(), -qty.milli());
     }
     Ok(deltas)

@@ -286,6 +286,7 @@ fn a_rejected_record_is_edited_and_resent_with_the_same_client_id() {
     assert_eq!(e.state, EntryState::Pending);
     assert_eq!(e.client_id, rec.client_id);
     assert_eq!(s.db.on_hand(A).unwrap(), q("0"));
+    assert_pending_in_step(&s);
     assert_eq!(s.db.sale(rec.record_id).unwrap().lines[0].quantity, q("10"));
     let history = s.db.entry_history(rec.entry_id).unwrap();
     let path: Vec<_> = history.transitions.iter().map(|t| t.to).collect();
@@ -463,6 +464,7 @@ fn causal_order_a_void_waits_for_its_sale_to_be_confirmed() {
     assert_eq!(batch[0].depends_on_metrc_id, Some(1000 + sold.entry_id));
     confirm(&s, &[void.entry_id]);
     assert_eq!(s.db.package(A).unwrap().metrc_quantity, q("10"));
+    assert_pending_in_step(&s);
 }
 
 #[test]

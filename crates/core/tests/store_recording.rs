@@ -254,6 +254,7 @@ fn a_split_creates_local_packages_and_refuses_duplicate_tags() {
     assert_eq!(s.db.package(A).unwrap().metrc_quantity, q("3"));
     assert_eq!(count(&s, "package_effects"), 0);
     assert_eq!(count(&s, "outbox_packages"), 0);
+    assert_pending_in_step(&s);
 }
 
 #[test]
@@ -332,4 +333,5 @@ fn a_correction_cannot_take_more_than_on_hand_plus_what_the_sale_had() {
     );
     s.db.record_sale_correction(&fix("5")).unwrap();
     assert_eq!(s.db.on_hand(A).unwrap(), Quantity::ZERO);
+    assert_pending_in_step(&s);
 }

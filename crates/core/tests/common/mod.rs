@@ -144,3 +144,17 @@ pub fn count(store: &Store, table: &str) -> i64 {
     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
+
+/// Asserts that `packages.pending_delta` equals Σ `package_effects.delta` for every package.
+pub fn assert_pending_in_step(store: &Store) {
+    let conn = rusqlite::Connection::open(db_path(&store.dir)).unwrap();
+    let off: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM packages p WHERE p.pending_delta <>
+                 (SELECT COALESCE(SUM(delta), 0) FROM package_effects e WHERE e.label = p.label)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(off, 0, "pending_delta out of step with package_effects");
+}

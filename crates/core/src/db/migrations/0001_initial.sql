@@ -44,6 +44,8 @@ CREATE TABLE packages (
     item_name       TEXT NOT NULL,
     unit_of_measure TEXT NOT NULL,
     metrc_quantity  INTEGER NOT NULL,
+    -- Σ package_effects.delta for this label, kept in step in the same transactions (O(1) on-hand).
+    pending_delta   INTEGER NOT NULL DEFAULT 0,
     last_modified   INTEGER,
     local_only      INTEGER NOT NULL CHECK (local_only IN (0, 1)),
     updated_at      INTEGER NOT NULL
