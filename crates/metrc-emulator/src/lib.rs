@@ -52,6 +52,7 @@ pub use seed::{
     DEMO_BUDTENDER, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_LICENSE_2, DEMO_MANAGER,
     DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Seed,
 };
+pub use writes::HANG_LIMIT;
 
 use state::{Shared, World};
 use std::net::SocketAddr;

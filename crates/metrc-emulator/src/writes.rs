@@ -16,7 +16,15 @@ use std::time::Duration;
 /// The write itself: validate and apply, returning Metrc's reply.
 pub(crate) type Commit = Box<dyn FnOnce(&mut World) -> Response + Send>;
 
-async fn never() -> Response {
+/// How long a "no reply" fault holds a request before dropping its connection, so hung requests
+/// (and any rate-limit slot they hold) do not live forever. Clients give up long before this.
+pub const HANG_LIMIT: Duration = Duration::from_secs(120);
+
+async fn never(conn: Option<ConnHandle>) -> Response {
+    tokio::time::sleep(HANG_LIMIT).await;
+    if let Some(c) = conn {
+        c.kill();
+    }
     std::future::pending::<()>().await;
     server_error()
 }
@@ -37,14 +45,14 @@ pub(crate) async fn run_write(
     match fault {
         WriteFaultKind::LostReplyHang => {
             drop(commit(&mut shared.lock()));
-            never().await
+            never(conn).await
         }
         WriteFaultKind::LostReplyReset => {
             drop(commit(&mut shared.lock()));
-            if let Some(c) = conn {
+            if let Some(c) = &conn {
                 c.kill();
             }
-            never().await
+            never(conn).await
         }
         WriteFaultKind::CommitThen500 => {
             drop(commit(&mut shared.lock()));
@@ -60,12 +68,12 @@ pub(crate) async fn run_write(
             match reply {
                 LateReply::Status500 => server_error(),
                 LateReply::Status503 => unavailable(),
-                LateReply::Hang => never().await,
+                LateReply::Hang => never(conn).await,
                 LateReply::Reset => {
-                    if let Some(c) = conn {
+                    if let Some(c) = &conn {
                         c.kill();
                     }
-                    never().await
+                    never(conn).await
                 }
             }
         }
