@@ -30,6 +30,9 @@ impl RateLimiter {
         limits: &RateLimits,
     ) -> Option<Slot> {
         let now = Instant::now();
+        if self.windows.len() > 4096 {
+            self.prune(now);
+        }
         let mut checks: Vec<(String, u32, u32)> = vec![(
             format!("vendor:{vendor}"),
             limits.per_vendor_per_second,
@@ -64,6 +67,17 @@ impl RateLimiter {
         Some(Slot {
             keys: checks.into_iter().map(|(k, _, _)| k).collect(),
         })
+    }
+
+    /// Forgets keys with no recent requests and nothing in flight (bounds memory under many keys).
+    fn prune(&mut self, now: Instant) {
+        let inflight = &self.inflight;
+        self.windows.retain(|k, w| {
+            w.back()
+                .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(1))
+                || inflight.get(k).copied().unwrap_or(0) > 0
+        });
+        self.inflight.retain(|_, n| *n > 0);
     }
 
     /// Releases a slot's concurrency.
