@@ -55,7 +55,7 @@ rust_tests_with_keychain() {
       || { echo "the keychain did not give back what was stored" >&2; exit 1; }
     secret-tool clear service stateline-test-check account probe
     echo "keychain: gnome-keyring unlocked, secret-tool round trip ok"
-    cargo test --workspace
+    cargo test --workspace --no-fail-fast
   '
   local rc=$?
   rm -rf "$keyrings"
