@@ -521,6 +521,23 @@ fn read_models_count_by_state_and_user_and_show_the_oldest_waiting() {
             .all(|c| c.state == EntryState::Pending && c.count == 1)
     );
     assert_eq!(s.db.oldest_waiting(LIC).unwrap(), Some(t0()));
+    // The trigger-kept counters agree with a full count.
+    let conn = rusqlite::Connection::open(db_path(&s.dir)).unwrap();
+    let disagree: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM (SELECT licence, acting_user, state, COUNT(*) AS n FROM outbox
+                 GROUP BY 1, 2, 3) o
+             LEFT JOIN outbox_counts c USING (licence, acting_user, state)
+             WHERE c.count IS NOT o.n",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(disagree, 0);
+    let err = conn
+        .execute("UPDATE outbox SET acting_user = 'mallory'", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("keeps its licence"), "{err}");
     let voided =
         s.db.list_entries(&EntryFilter {
             states: vec![EntryState::Voided],

@@ -84,13 +84,15 @@ impl Database {
     }
 
     /// Counts of non-terminal entries by licence, acting user and state (optionally one licence).
+    /// Read from counters kept by triggers: O(1) in the backlog.
     pub fn counts(&self, licence: Option<&str>) -> Result<Vec<StateCount>, CoreError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT licence, acting_user, state, COUNT(*) FROM outbox
-                 WHERE state IN ('pending', 'sending', 'ambiguous', 'rejected', 'waiting_for_key')
+                "SELECT licence, acting_user, state, count FROM outbox_counts
+                 WHERE count > 0
+                   AND state IN ('pending', 'sending', 'ambiguous', 'rejected', 'waiting_for_key')
                    AND (?1 IS NULL OR licence = ?1)
-                 GROUP BY state, licence, acting_user ORDER BY licence, acting_user, state",
+                 ORDER BY licence, acting_user, state",
             )?;
             let rows = stmt
                 .query_map(params![licence], |r| {

@@ -103,6 +103,37 @@ BEGIN
     SELECT RAISE(ABORT, 'illegal outbox state transition');
 END;
 
+-- outbox_counts: entries per licence, acting user and state, kept by triggers so status counts
+-- cost O(1) however long the backlog.
+CREATE TABLE outbox_counts (
+    licence     TEXT NOT NULL,
+    acting_user TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    count       INTEGER NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (licence, acting_user, state)
+) WITHOUT ROWID, STRICT;
+CREATE TRIGGER outbox_counts_on_insert AFTER INSERT ON outbox
+BEGIN
+    INSERT OR IGNORE INTO outbox_counts (licence, acting_user, state, count)
+    VALUES (NEW.licence, NEW.acting_user, NEW.state, 0);
+    UPDATE outbox_counts SET count = count + 1
+    WHERE licence = NEW.licence AND acting_user = NEW.acting_user AND state = NEW.state;
+END;
+CREATE TRIGGER outbox_counts_on_change AFTER UPDATE OF state ON outbox
+WHEN OLD.state <> NEW.state
+BEGIN
+    UPDATE outbox_counts SET count = count - 1
+    WHERE licence = OLD.licence AND acting_user = OLD.acting_user AND state = OLD.state;
+    INSERT OR IGNORE INTO outbox_counts (licence, acting_user, state, count)
+    VALUES (NEW.licence, NEW.acting_user, NEW.state, 0);
+    UPDATE outbox_counts SET count = count + 1
+    WHERE licence = NEW.licence AND acting_user = NEW.acting_user AND state = NEW.state;
+END;
+CREATE TRIGGER outbox_identity_is_fixed BEFORE UPDATE OF licence, acting_user, kind, client_id ON outbox
+BEGIN
+    SELECT RAISE(ABORT, 'an outbox entry keeps its licence, user, kind and client id');
+END;
+
 -- outbox_history: append-only log of every state change, written by trigger.
 CREATE TABLE outbox_history (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
