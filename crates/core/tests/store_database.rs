@@ -132,6 +132,12 @@ fn a_file_that_is_not_a_database_is_kept_aside_and_reported() {
             .join("stateline.db.damaged-20261122T210211Z")
             .exists()
     );
+    // A second damaged file in the same second never overwrites the first kept copy.
+    std::fs::write(&path, vec![0x43u8; 8192]).unwrap();
+    let again = open_at(&path, &ManualClock::new(t0())).unwrap_err();
+    assert_eq!(again.code(), "database_damaged");
+    let second = dir.path().join("stateline.db.damaged-20261122T210211Z-2");
+    assert_eq!(std::fs::read(second).unwrap()[0], 0x43);
 }
 
 #[test]
@@ -142,4 +148,26 @@ fn client_ids_are_short_unique_and_carry_the_install_id() {
     assert_ne!(a, b);
     assert!(a.len() <= 40);
     assert!(a.starts_with(&format!("SL-{}-", s.db.install_id())));
+}
+
+#[test]
+fn the_handle_is_a_cheap_clone_shared_across_threads() {
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    send_sync_clone::<Database>();
+    let s = store();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let db = s.db.clone();
+            std::thread::spawn(move || {
+                for _ in 0..5 {
+                    db.record_sale(&sale(vec![line(C, "1")])).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(s.db.on_hand(C).unwrap(), q("0"));
+    assert_eq!(count(&s, "outbox"), 20);
 }

@@ -168,10 +168,16 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Moves a damaged database and its `-wal`/`-shm` aside; returns where the main file went.
+/// Moves a damaged database and its `-wal`/`-shm` aside (never over an earlier kept copy);
+/// returns where the main file went.
 fn move_aside(path: &Path, now: Timestamp) -> Result<PathBuf, CoreError> {
     let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
-    let kept = with_suffix(path, &format!(".damaged-{stamp}"));
+    let mut kept = with_suffix(path, &format!(".damaged-{stamp}"));
+    let mut n = 1;
+    while kept.exists() {
+        n += 1;
+        kept = with_suffix(path, &format!(".damaged-{stamp}-{n}"));
+    }
     for suffix in ["", "-wal", "-shm"] {
         let from = with_suffix(path, suffix);
         if from.exists() {
