@@ -4,6 +4,8 @@
 //! before any network call; entries come in id order; only entries allowed by causal order (see
 //! [`super::causal`]) and due (`next_attempt_at <= now`) are taken; the query walks a partial index
 //! of pending entries in id order, so its cost grows with the batch, not with the backlog.
+//! (Entries skipped because causal order blocks them are walked past on every claim, so a long run
+//! of blocked entries at the head of one licence and kind costs in proportion to that run.)
 
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
