@@ -11,6 +11,20 @@ use crate::outbox::EntryState;
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
+    /// A bug or a broken invariant inside Stateline.
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
+    /// The delivery worker did not stop in time and was cut off.
+    #[error(
+        "the delivery worker did not stop within {waited_ms} ms and was cut off; records in flight will be looked up at the next start"
+    )]
+    StopTimedOut {
+        /// How long we waited.
+        waited_ms: u64,
+    },
+    /// A call to Metrc failed (its message says what to do; it never contains a key).
+    #[error(transparent)]
+    Metrc(#[from] metrc::MetrcError),
     /// SQLite reported an error that is not one of the cases below.
     #[error(
         "the local database reported an error ({0}); retry, and if it persists run `stateline doctor`"
@@ -217,6 +231,9 @@ impl CoreError {
     pub fn code(&self) -> &'static str {
         match self {
             CoreError::Storage(_) => "storage_error",
+            CoreError::Internal(_) => "internal",
+            CoreError::StopTimedOut { .. } => "stop_timed_out",
+            CoreError::Metrc(e) => metrc_code(e),
             CoreError::Io { .. } => "io_error",
             CoreError::PragmaMismatch { .. } => "pragma_mismatch",
             CoreError::DatabaseDamaged { .. } => "database_damaged",
@@ -240,5 +257,19 @@ impl CoreError {
             CoreError::SaleNotChangeable { .. } => "sale_not_changeable",
             CoreError::EntryHasDependents { .. } => "entry_has_dependents",
         }
+    }
+}
+
+/// The stable code of a Metrc failure, by class (prefixed so it never collides with ours).
+fn metrc_code(error: &metrc::MetrcError) -> &'static str {
+    match error.class() {
+        metrc::ErrorClass::NotSent => "metrc_unreachable",
+        metrc::ErrorClass::Ambiguous => "metrc_unavailable",
+        metrc::ErrorClass::Unauthorized | metrc::ErrorClass::Forbidden => "metrc_key_refused",
+        metrc::ErrorClass::Validation => "metrc_rejected",
+        metrc::ErrorClass::TooLarge => "metrc_too_large",
+        metrc::ErrorClass::RateLimited => "metrc_rate_limited",
+        metrc::ErrorClass::NotFound => "metrc_not_found",
+        metrc::ErrorClass::InvalidInput => "metrc_invalid_input",
     }
 }
