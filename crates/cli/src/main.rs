@@ -1,1 +1,29 @@
-fn main() {}
+//! `stateline`: the command line over the Stateline core (SPEC section 7).
+//!
+//! Exit codes: 0 success, 1 failure (`error: <message>`, or `{"code","message"}` with `--json`),
+//! 2 usage error. Keys are read from the environment and stdin only, and are never printed.
+
+mod args;
+mod emulator;
+mod error;
+mod keys;
+mod licence;
+mod output;
+mod queue;
+mod record;
+mod refresh;
+mod sync;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = args::Cli::parse();
+    let json = cli.json;
+    match args::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            output::print_error(&error, json);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

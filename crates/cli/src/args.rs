@@ -1,0 +1,111 @@
+//! The command-line grammar (clap derive) and the dispatch of each command to its module.
+//!
+//! Guarantees: no argument ever carries a key (keys come from the environment or stdin); the
+//! database is opened only by commands that need it, at `<data-dir>/stateline.sqlite`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use stateline_core::Database;
+
+use crate::error::CliError;
+use crate::{emulator, licence, queue, record, refresh, sync};
+
+/// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.
+#[derive(Debug, Parser)]
+#[command(name = "stateline", version)]
+pub struct Cli {
+    /// Data folder holding `stateline.sqlite` (default: the per-user data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Machine-readable JSON output (errors as {"code","message"}).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Metrc emulator (prints `listening on URL`, serves until Ctrl-C).
+    Emulator(metrc_emulator::EmulatorArgs),
+    /// Licences this register works for.
+    #[command(subcommand)]
+    Licence(licence::LicenceCommand),
+    /// Refresh packages, adjustment reasons and items of a licence from Metrc.
+    Refresh(refresh::RefreshArgs),
+    /// Record a sale, adjustment or new packages from JSON (a file or stdin).
+    Record(record::RecordArgs),
+    /// Show the delivery queue, or one entry's history.
+    Queue(queue::QueueArgs),
+    /// Deliver queued records to Metrc, once or continuously.
+    Sync(sync::SyncArgs),
+}
+
+/// Global context every command gets.
+#[derive(Debug)]
+pub struct Context {
+    pub data_dir: Option<PathBuf>,
+    pub json: bool,
+}
+
+impl Context {
+    /// Opens (creating if needed) the database in the data folder.
+    pub fn open_database(&self) -> Result<Database, CliError> {
+        let dir = match &self.data_dir {
+            Some(dir) => dir.clone(),
+            None => default_data_dir()?,
+        };
+        std::fs::create_dir_all(&dir).map_err(CliError::io(format!(
+            "create the data folder {}",
+            dir.display()
+        )))?;
+        Ok(Database::open(dir.join("stateline.sqlite"))?)
+    }
+}
+
+/// The per-user data folder: `$XDG_DATA_HOME/stateline`, else the platform's usual place.
+fn default_data_dir() -> Result<PathBuf, CliError> {
+    let env_dir = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = if let Some(xdg) = env_dir("XDG_DATA_HOME") {
+        Some(xdg)
+    } else if cfg!(windows) {
+        env_dir("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        env_dir("HOME").map(|h| h.join("Library").join("Application Support"))
+    } else {
+        env_dir("HOME").map(|h| h.join(".local").join("share"))
+    };
+    base.map(|b| b.join("stateline")).ok_or_else(|| {
+        CliError::Config(
+            "no per-user data folder is known (HOME is not set); pass --data-dir".into(),
+        )
+    })
+}
+
+/// A multi-threaded runtime for the commands that talk to the network.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::io("start the async runtime"))
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let ctx = Context {
+        data_dir: cli.data_dir,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Emulator(args) => emulator::run(args),
+        Command::Licence(command) => licence::run(&ctx, command),
+        Command::Refresh(args) => refresh::run(&ctx, args),
+        Command::Record(args) => record::run(&ctx, args),
+        Command::Queue(args) => queue::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
+    }
+}
