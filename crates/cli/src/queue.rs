@@ -1,5 +1,5 @@
-//! `stateline queue`: what waits to be delivered (counts by licence, user and state, the oldest
-//! waiting record, the entries), and `stateline queue show ENTRY_ID`: one entry's history.
+//! `stateline queue`: what waits to be delivered (counts of waiting records by licence, user and
+//! state, the oldest waiting record, the entries in any state), and `stateline queue show ENTRY_ID`: one entry's history.
 //!
 //! Guarantees: read-only; nothing here changes the outbox.
 

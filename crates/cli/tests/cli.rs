@@ -1,0 +1,330 @@
+//! End-to-end tests of the `stateline` binary: the real process, a real SQLite file in a
+//! temporary folder, and the Metrc emulator (demo seed) on loopback in this test process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use metrc_emulator::{
+    DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Emulator,
+    Options, Seed,
+};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_stateline");
+const LABEL: &str = "1A4FF0100000022000000001";
+const KEYS: [&str; 3] = [DEMO_VENDOR_KEY, DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY];
+
+/// Runs `stateline --data-dir DIR ARGS` with `stdin`, and checks no key leaked into its output.
+fn stateline(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("STATELINE_VENDOR_KEY", DEMO_VENDOR_KEY)
+        .env("RUST_LOG", "debug")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stateline starts");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("stateline finishes");
+    let (stdout, stderr) = texts(&output);
+    for key in KEYS {
+        assert!(
+            !stdout.contains(key) && !stderr.contains(key),
+            "a key leaked from `stateline {args:?}`:\n{stdout}\n{stderr}"
+        );
+    }
+    output
+}
+
+fn texts(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Runs and expects success, returning stdout.
+fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let output = stateline(dir, args, stdin);
+    let (stdout, stderr) = texts(&output);
+    assert!(
+        output.status.success(),
+        "`stateline {args:?}` failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+fn sale_json(label: &str, quantity: &str) -> String {
+    serde_json::json!({
+        "licence": DEMO_LICENSE,
+        "acting_user": "bea",
+        "occurred_at": "2026-11-22T18:00:00Z",
+        "customer_type": "Consumer",
+        "patient_number": null,
+        "caregiver_number": null,
+        "lines": [{
+            "label": label,
+            "quantity": quantity,
+            "unit_of_measure": "Grams",
+            "total_amount": "12.50"
+        }]
+    })
+    .to_string()
+}
+
+fn add_licence(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "licence",
+            "add",
+            "--number",
+            DEMO_LICENSE,
+            "--name",
+            "Demo",
+            "--time-zone",
+            DEMO_TIME_ZONE,
+        ],
+        "",
+    );
+}
+
+fn count_in(queue: &Value, state: &str) -> u64 {
+    queue["counts"]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .filter(|c| c["state"] == state)
+        .map(|c| c["count"].as_u64().expect("count"))
+        .sum()
+}
+
+#[test]
+fn a_sale_goes_from_stdin_to_metrc_once() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = rt
+        .block_on(Emulator::start(
+            "127.0.0.1:0".parse().expect("addr"),
+            Seed::demo(),
+            Options::default(),
+        ))
+        .expect("emulator starts");
+    let url = emulator.base_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+
+    add_licence(dir);
+    let licences = json(&ok(dir, &["--json", "licence", "list"], ""));
+    assert_eq!(licences[0]["number"], DEMO_LICENSE);
+
+    let refreshed = ok(
+        dir,
+        &[
+            "--json",
+            "refresh",
+            "--licence",
+            DEMO_LICENSE,
+            "--metrc-url",
+            &url,
+            "--user-key-stdin",
+        ],
+        &format!("{DEMO_MANAGER_KEY}\n"),
+    );
+    assert_eq!(json(&refreshed)["packages"], 24);
+
+    let recorded = json(&ok(
+        dir,
+        &["--json", "record", "sale"],
+        &sale_json(LABEL, "3.5"),
+    ));
+    let client_id = recorded["client_id"]
+        .as_str()
+        .expect("client_id")
+        .to_owned();
+    let entry_id = recorded["entry_id"].as_i64().expect("entry_id");
+    assert!(recorded["record_id"].is_i64());
+
+    let queue = json(&ok(dir, &["--json", "queue"], ""));
+    assert_eq!(count_in(&queue, "pending"), 1);
+    assert_eq!(queue["entries"][0]["client_id"], client_id.as_str());
+    assert!(queue["oldest_waiting"][0]["at"].is_string());
+
+    let human = ok(dir, &["record", "sale", "-"], &sale_json(LABEL, "1"));
+    assert!(human.starts_with("recorded sale "), "{human}");
+
+    let synced = json(&ok(
+        dir,
+        &["--json", "sync", "--once", "--metrc-url", &url],
+        &format!("bea={DEMO_BUDTENDER_KEY}\nmax={DEMO_MANAGER_KEY}\n"),
+    ));
+    assert_eq!(synced["confirmed"], 2, "{synced}");
+    assert_eq!(synced["status"]["waiting"], 0, "{synced}");
+
+    let queue = json(&ok(dir, &["--json", "queue", "--state", "confirmed"], ""));
+    assert!(
+        queue["counts"].as_array().expect("counts").is_empty(),
+        "nothing waits: {queue}"
+    );
+    let entries = queue["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2, "{queue}");
+    assert!(entries.iter().all(|e| e["state"] == "confirmed"), "{queue}");
+    let receipts = emulator.control().receipts(DEMO_LICENSE);
+    let held = receipts
+        .iter()
+        .filter(|r| r.external_receipt_number.as_deref() == Some(client_id.as_str()))
+        .count();
+    assert_eq!(held, 1, "Metrc holds the receipt exactly once");
+
+    let history = json(&ok(
+        dir,
+        &["--json", "queue", "show", &entry_id.to_string()],
+        "",
+    ));
+    assert_eq!(history["entry"]["state"], "confirmed");
+    assert!(!history["attempts"].as_array().expect("attempts").is_empty());
+
+    // A second run finds nothing to do and sends nothing again.
+    let again = ok(
+        dir,
+        &["sync", "--once", "--metrc-url", &url],
+        &format!("bea={DEMO_BUDTENDER_KEY}\n"),
+    );
+    assert!(again.contains("0 confirmed"), "{again}");
+    assert_eq!(
+        emulator.control().receipts(DEMO_LICENSE).len(),
+        receipts.len()
+    );
+    rt.block_on(emulator.shutdown());
+}
+
+#[test]
+fn bad_json_exits_1_and_records_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    add_licence(dir);
+    let cases = [
+        ("{not json", "the sale JSON is not valid"),
+        (r#"{"licence":"403R-00001"}"#, "acting_user"),
+        (&sale_json(LABEL, "lots") as &str, "lines[0].quantity"),
+    ];
+    for (input, expected) in cases {
+        let output = stateline(dir, &["record", "sale"], input);
+        let (_, stderr) = texts(&output);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{stderr} should mention {expected}"
+        );
+        assert!(stderr.contains("nothing was recorded"), "{stderr}");
+    }
+    let output = stateline(dir, &["--json", "record", "sale"], "[]");
+    assert_eq!(output.status.code(), Some(1));
+    let error = json(&texts(&output).0);
+    assert_eq!(error["code"], "invalid_input");
+    assert!(
+        error["message"]
+            .as_str()
+            .expect("message")
+            .contains("nothing was recorded")
+    );
+
+    // A well-formed sale the core refuses (unknown package) is a core error with its code.
+    let output = stateline(dir, &["--json", "record", "sale"], &sale_json("NOPE", "1"));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(json(&texts(&output).0)["code"], "unknown_package");
+
+    let queue = json(&ok(dir, &["--json", "queue"], ""));
+    assert!(
+        queue["counts"].as_array().expect("counts").is_empty(),
+        "{queue}"
+    );
+    assert!(
+        queue["entries"].as_array().expect("entries").is_empty(),
+        "{queue}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["frobnicate"][..],
+        &["sync", "--metrc-url", "http://127.0.0.1:1"],
+        &["record", "receipt"],
+        &[
+            "refresh",
+            "--licence",
+            DEMO_LICENSE,
+            "--metrc-url",
+            "http://x",
+        ],
+    ] {
+        let output = stateline(dir.path(), args, "");
+        assert_eq!(output.status.code(), Some(2), "`stateline {args:?}`");
+    }
+}
+
+#[test]
+fn a_wrong_key_is_refused_without_being_shown() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = rt
+        .block_on(Emulator::start(
+            "127.0.0.1:0".parse().expect("addr"),
+            Seed::demo(),
+            Options::default(),
+        ))
+        .expect("emulator starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    add_licence(dir.path());
+    let wrong = "wrong-user-key-99999999";
+    let output = stateline(
+        dir.path(),
+        &[
+            "--json",
+            "refresh",
+            "--licence",
+            DEMO_LICENSE,
+            "--metrc-url",
+            &emulator.base_url(),
+            "--user-key-stdin",
+        ],
+        &format!("{wrong}\n"),
+    );
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(json(&stdout)["code"], "metrc_key_refused");
+    assert!(!stdout.contains(wrong) && !stderr.contains(wrong));
+    rt.block_on(emulator.shutdown());
+}
+
+#[test]
+fn the_emulator_command_prints_its_address() {
+    let mut child = Command::new(BIN)
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("stateline emulator starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    child.kill().expect("kill");
+    let _ = child.wait();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+}
