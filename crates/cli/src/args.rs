@@ -100,6 +100,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         data_dir: cli.data_dir,
         json: cli.json,
     };
+    if !matches!(cli.command, Command::Emulator(_)) {
+        crate::output::init_tracing();
+    }
     match cli.command {
         Command::Emulator(args) => emulator::run(args),
         Command::Licence(command) => licence::run(&ctx, command),

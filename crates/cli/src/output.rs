@@ -24,6 +24,16 @@ pub fn line(text: &str) -> Result<(), CliError> {
     out.flush().map_err(CliError::io("write to stdout"))
 }
 
+/// Logs to stderr (`RUST_LOG` filters; default `warn`). Nothing the core logs contains a key.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 pub fn print_error(error: &CliError, json: bool) {
     if json {
         let body = serde_json::json!({ "code": error.code(), "message": error.to_string() });

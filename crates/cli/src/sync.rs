@@ -3,7 +3,7 @@
 //! Guarantees: keys come from stdin as `user=key` lines (until EOF) and live only in the engine's
 //! key source; `--once` recovers what a previous run left mid-send, then runs passes while they
 //! make progress; `--watch` owns a delivery worker and stops it (waiting up to 10 s for the batch
-//! in flight) on Ctrl-C.
+//! in flight) on Ctrl-C, then prints the final status.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,6 +115,9 @@ async fn watch(ctx: &Context, engine: DeliveryEngine) -> Result<(), CliError> {
     let worker = DeliveryWorker::start(engine, Duration::from_secs(2)).await?;
     let mut updates = worker.subscribe();
     let mut last: Option<StatusSnapshot> = None;
+    // One future for the whole loop: the handler is installed at its first poll and stays, so an
+    // interrupt between two snapshots is not missed.
+    let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
     let outcome = loop {
         let snapshot = updates.borrow_and_update().clone();
         if last
@@ -133,11 +136,19 @@ async fn watch(ctx: &Context, engine: DeliveryEngine) -> Result<(), CliError> {
         }
         tokio::select! {
             changed = updates.changed() => if changed.is_err() { break Ok(()) },
-            _ = tokio::signal::ctrl_c() => break Ok(()),
+            _ = &mut interrupt => break Ok(()),
         }
     };
+    let engine = worker.engine().clone();
     worker.stop(Duration::from_secs(10)).await?;
-    outcome
+    outcome?;
+    let last = engine.status();
+    if ctx.json {
+        output::json_line(&last)
+    } else {
+        output::line("stopped")?;
+        print_status(&last)
+    }
 }
 
 fn same_apart_from_time(a: &StatusSnapshot, b: &StatusSnapshot) -> bool {

@@ -328,3 +328,94 @@ fn the_emulator_command_prints_its_address() {
     let _ = child.wait();
     assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
 }
+
+#[test]
+fn sync_watch_delivers_and_stops_on_ctrl_c() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = rt
+        .block_on(Emulator::start(
+            "127.0.0.1:0".parse().expect("addr"),
+            Seed::demo(),
+            Options::default(),
+        ))
+        .expect("emulator starts");
+    let url = emulator.base_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    add_licence(dir);
+    ok(
+        dir,
+        &[
+            "refresh",
+            "--licence",
+            DEMO_LICENSE,
+            "--metrc-url",
+            &url,
+            "--user-key-stdin",
+        ],
+        &format!("{DEMO_MANAGER_KEY}\n"),
+    );
+    let recorded = json(&ok(
+        dir,
+        &["--json", "record", "sale"],
+        &sale_json(LABEL, "2"),
+    ));
+    let client_id = recorded["client_id"]
+        .as_str()
+        .expect("client_id")
+        .to_owned();
+
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--json", "sync", "--watch", "--metrc-url", &url])
+        .env("STATELINE_VENDOR_KEY", DEMO_VENDOR_KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sync --watch starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("bea={DEMO_BUDTENDER_KEY}\n").as_bytes())
+        .expect("keys");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut seen = Vec::new();
+    loop {
+        let line = lines
+            .next()
+            .expect("a status line before the sale is delivered")
+            .expect("stdout");
+        assert!(!line.contains(DEMO_BUDTENDER_KEY));
+        let status = json(&line);
+        seen.push(line);
+        if status["waiting"] == 0 && status["running"] == true {
+            break;
+        }
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupted.success());
+    let rest: Vec<String> = lines.map(|l| l.expect("stdout")).collect();
+    let output = child.wait_with_output().expect("sync --watch exits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{}\n{stderr}", output.status);
+    assert!(!stderr.contains(DEMO_BUDTENDER_KEY));
+    let last = json(rest.last().unwrap_or_else(|| seen.last().expect("lines")));
+    assert_eq!(
+        last["running"], false,
+        "the final snapshot says the worker stopped"
+    );
+    let held = emulator
+        .control()
+        .receipts(DEMO_LICENSE)
+        .iter()
+        .filter(|r| r.external_receipt_number.as_deref() == Some(client_id.as_str()))
+        .count();
+    assert_eq!(held, 1);
+    rt.block_on(emulator.shutdown());
+}
