@@ -10,6 +10,7 @@ pub mod adjustments;
 pub mod attempts;
 pub mod clock;
 pub mod corrections;
+pub mod crash;
 pub mod db;
 pub mod delivery;
 mod effects;

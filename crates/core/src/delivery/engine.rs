@@ -316,6 +316,7 @@ impl DeliveryEngine {
             if batch.is_empty() {
                 continue;
             }
+            crate::crash::point(crate::crash::AFTER_CLAIM_BEFORE_SEND);
             let keep_going = self
                 .send_batch(licence, &group.key, batch, &mut report)
                 .await?;

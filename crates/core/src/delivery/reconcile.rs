@@ -44,6 +44,7 @@ impl DeliveryEngine {
                 let _permit = self.inner.reads.acquire(&licence.number).await;
                 self.look_up(licence, &key, &entry).await
             };
+            crate::crash::point(crate::crash::DURING_RECONCILIATION);
             let now = self.now();
             match found {
                 Ok(Lookup::Found(metrc_id)) => {

@@ -53,6 +53,7 @@ impl DeliveryEngine {
             };
             report.requests += 1;
             let result = self.post(licence, key, &payload).await;
+            crate::crash::point(crate::crash::AFTER_REPLY_BEFORE_RECORD);
             self.settle(licence, key, batch, result, report).await
         })
     }
