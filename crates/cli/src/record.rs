@@ -26,8 +26,13 @@ pub enum RecordKind {
     NewPackages,
 }
 
-/// Quantities and money are decimal strings ("3.5"), times RFC 3339 ("2026-11-22T18:00:00Z").
 #[derive(Debug, Args)]
+#[command(
+    after_help = "The JSON has the fields of stateline_core::NewSale, NewAdjustment or NewPackages; \
+                  quantities and money are decimal strings (\"3.5\"), times RFC 3339 \
+                  (\"2026-11-22T18:00:00Z\"). Prints the record, entry and client ids only after \
+                  the record was committed."
+)]
 pub struct RecordArgs {
     /// What to record.
     pub kind: RecordKind,

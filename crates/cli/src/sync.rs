@@ -23,8 +23,8 @@ const MAX_PASSES: u32 = 10_000;
 #[derive(Debug, Args)]
 #[command(
     group(clap::ArgGroup::new("mode").required(true).args(["once", "watch"])),
-    after_help = "Keys: the vendor key comes from the environment variable STATELINE_VENDOR_KEY; user \\
-                  keys are read from stdin as `user=key` lines until EOF, never from an argument. \\
+    after_help = "Keys: the vendor key comes from the environment variable STATELINE_VENDOR_KEY; user \
+                  keys are read from stdin as `user=key` lines until EOF, never from an argument. \
                   The OS keychain integration comes in a later issue."
 )]
 pub struct SyncArgs {

@@ -166,12 +166,28 @@ fn a_sale_goes_from_stdin_to_metrc_once() {
     let human = ok(dir, &["record", "sale", "-"], &sale_json(LABEL, "1"));
     assert!(human.starts_with("recorded sale "), "{human}");
 
+    let adjustment = serde_json::json!({
+        "licence": DEMO_LICENSE,
+        "acting_user": "max",
+        "label": "1A4FF0100000022000000002",
+        "quantity": "-0.5",
+        "unit_of_measure": "Grams",
+        "reason": "Scale Variance",
+        "note": null,
+        "occurred_at": "2026-11-22T18:05:00Z"
+    });
+    let file = dir.join("adjustment.json");
+    std::fs::write(&file, adjustment.to_string()).expect("write the adjustment");
+    let file = file.to_str().expect("utf-8 path");
+    let adjusted = ok(dir, &["record", "adjustment", "--file", file], "");
+    assert!(adjusted.starts_with("recorded adjustment "), "{adjusted}");
+
     let synced = json(&ok(
         dir,
         &["--json", "sync", "--once", "--metrc-url", &url],
         &format!("bea={DEMO_BUDTENDER_KEY}\nmax={DEMO_MANAGER_KEY}\n"),
     ));
-    assert_eq!(synced["confirmed"], 2, "{synced}");
+    assert_eq!(synced["confirmed"], 3, "{synced}");
     assert_eq!(synced["status"]["waiting"], 0, "{synced}");
 
     let queue = json(&ok(dir, &["--json", "queue", "--state", "confirmed"], ""));
@@ -180,7 +196,7 @@ fn a_sale_goes_from_stdin_to_metrc_once() {
         "nothing waits: {queue}"
     );
     let entries = queue["entries"].as_array().expect("entries");
-    assert_eq!(entries.len(), 2, "{queue}");
+    assert_eq!(entries.len(), 3, "{queue}");
     assert!(entries.iter().all(|e| e["state"] == "confirmed"), "{queue}");
     let receipts = emulator.control().receipts(DEMO_LICENSE);
     let held = receipts
