@@ -284,8 +284,8 @@ impl DeliveryEngine {
         Ok(report)
     }
 
-    /// One of `concurrency` cooperating loops: take a group, claim a batch, send it, put the group
-    /// back; stop when nothing is left or the gate closes.
+    /// One of `concurrency` cooperating loops: take a group, claim a batch, put the group back,
+    /// send the batch; stop when nothing is left or the gate closes.
     async fn drain(
         &self,
         licence: &Licence,
@@ -317,15 +317,16 @@ impl DeliveryEngine {
                 continue;
             }
             crate::crash::point(crate::crash::AFTER_CLAIM_BEFORE_SEND);
-            let keep_going = self
-                .send_batch(licence, &group.key, batch, &mut report)
-                .await?;
-            if keep_going {
-                queue
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push_back(group);
-            }
+            // The group goes back at once so another loop can claim its next batch while this
+            // one is in flight: one budtender's backlog also drains `concurrency` requests at a
+            // time. Same-kind records commute (causal order only holds between kinds), and a
+            // failure stops the other loops through the gate or by parking the user's records.
+            let key = group.key.clone();
+            queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push_back(group);
+            self.send_batch(licence, &key, batch, &mut report).await?;
             self.publish_throttled().await;
         }
     }

@@ -24,15 +24,14 @@ use crate::{AttemptOutcome, Confirmation, CoreError, Licence, NewAttempt, Outbox
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 impl DeliveryEngine {
-    /// Sends `batch` (already `sending`) and settles every entry. Returns whether the group may
-    /// go on with its next batch.
+    /// Sends `batch` (already `sending`) and settles every entry.
     pub(crate) fn send_batch<'a>(
         &'a self,
         licence: &'a Licence,
         key: &'a SendingKey,
         batch: Vec<OutboxEntry>,
         report: &'a mut PassReport,
-    ) -> BoxFuture<'a, Result<bool, CoreError>> {
+    ) -> BoxFuture<'a, Result<(), CoreError>> {
         Box::pin(async move {
             let entries = batch.clone();
             let built = self.db(move |db| payload::build(db, &entries)).await;
@@ -48,7 +47,7 @@ impl DeliveryEngine {
                         .await?;
                     }
                     report.rejected += batch.len() as u64;
-                    return Ok(true);
+                    return Ok(());
                 }
             };
             report.requests += 1;
@@ -107,7 +106,7 @@ impl DeliveryEngine {
         batch: Vec<OutboxEntry>,
         result: Result<Vec<Option<i64>>, MetrcError>,
         report: &mut PassReport,
-    ) -> Result<bool, CoreError> {
+    ) -> Result<(), CoreError> {
         let now = self.now();
         let ids: Vec<i64> = batch.iter().map(|e| e.id).collect();
         let error = match result {
@@ -129,7 +128,7 @@ impl DeliveryEngine {
                 self.memory()
                     .last_success
                     .insert(licence.number.clone(), now);
-                return Ok(true);
+                return Ok(());
             }
             Err(error) => error,
         };
@@ -155,7 +154,7 @@ impl DeliveryEngine {
                     .await?;
                 self.log_attempts(&ids, outcome, status_of(&error), Some(&message))
                     .await?;
-                Ok(false)
+                Ok(())
             }
             ErrorClass::Ambiguous => {
                 let (marked, why) = (ids.clone(), message.clone());
@@ -171,7 +170,7 @@ impl DeliveryEngine {
                 report.ambiguous += ids.len() as u64;
                 self.close_gate(&licence.number, Health::MetrcUnavailable, None, now)
                     .await?;
-                Ok(false)
+                Ok(())
             }
             ErrorClass::Unauthorized | ErrorClass::Forbidden => {
                 let (release, why) = (ids.clone(), message.clone());
@@ -196,7 +195,7 @@ impl DeliveryEngine {
                             .await?;
                     }
                 }
-                Ok(false)
+                Ok(())
             }
             ErrorClass::Validation => {
                 let MetrcError::Validation { rows, .. } = &error else {
@@ -218,7 +217,7 @@ impl DeliveryEngine {
                     .await?;
                     self.split_and_resend(licence, key, batch, report).await?;
                 }
-                Ok(true)
+                Ok(())
             }
             ErrorClass::TooLarge => {
                 self.log_attempts(&ids, AttemptOutcome::TooLarge, Some(413), Some(&message))
@@ -233,14 +232,14 @@ impl DeliveryEngine {
                         .insert(licence.number.clone(), smaller.max(1));
                     self.split_and_resend(licence, key, batch, report).await?;
                 }
-                Ok(true)
+                Ok(())
             }
             ErrorClass::InvalidInput => {
                 for entry in &batch {
                     self.reject(entry, &message, None).await?;
                 }
                 report.rejected += batch.len() as u64;
-                Ok(true)
+                Ok(())
             }
         }
     }
