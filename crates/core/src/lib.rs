@@ -26,6 +26,7 @@ pub mod sales;
 pub mod secrets;
 pub mod settings;
 mod time;
+pub mod validation;
 pub mod voids;
 
 pub use adjustments::{Adjustment, NewAdjustment};
