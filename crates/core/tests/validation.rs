@@ -307,3 +307,23 @@ async fn serialized_shape_is_a_table_for_the_ui() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_cultivation_licence_probes_plants_and_skips_sales() {
+    let mut seed = Seed::demo();
+    seed.add_cultivation("403C-00001", "Demo Grow", "America/Denver");
+    seed.add_user(
+        "grower",
+        "demo-grower-key-3333",
+        &[("403C-00001", Permission::all())],
+    );
+    let emu = emulator(seed).await;
+    let v = validate_key(&client(&emu), &key("demo-grower-key-3333"), None).await;
+    let l = only(&v);
+    assert_eq!(l.licence, "403C-00001");
+    assert_eq!(outcome(l, Area::Sales), AreaOutcome::NotApplicable);
+    assert_eq!(outcome(l, Area::Plants), AreaOutcome::Allowed);
+    assert_eq!(outcome(l, Area::Harvests), AreaOutcome::Allowed);
+    assert_eq!(v.verdict, Verdict::AllGood, "{v:#?}");
+    emu.shutdown().await;
+}
