@@ -275,7 +275,7 @@ impl DeliveryEngine {
         if groups.is_empty() {
             return Ok(report);
         }
-        let queue = Mutex::new(groups.into_iter().collect::<VecDeque<_>>());
+        let queue = WorkQueue::new(groups);
         let workers =
             (0..self.inner.config.concurrency.max(1)).map(|_| self.drain(licence, &queue));
         for worker_report in futures::future::join_all(workers).await {
@@ -286,49 +286,42 @@ impl DeliveryEngine {
 
     /// One of `concurrency` cooperating loops: take a group, claim a batch, put the group back,
     /// send the batch; stop when nothing is left or the gate closes.
-    async fn drain(
-        &self,
-        licence: &Licence,
-        queue: &Mutex<VecDeque<Group>>,
-    ) -> Result<PassReport, CoreError> {
+    async fn drain(&self, licence: &Licence, queue: &WorkQueue) -> Result<PassReport, CoreError> {
         let mut report = PassReport::default();
-        loop {
-            let Some(group) = queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .pop_front()
-            else {
-                return Ok(report);
-            };
+        while let Some(group) = queue.take().await {
             let now = self.now();
-            if self
-                .gate_closed_until(&licence.number, now)
-                .await?
-                .is_some()
-            {
-                return Ok(report);
+            let closed = self.gate_closed_until(&licence.number, now).await;
+            if !matches!(closed, Ok(None)) {
+                queue.done();
+                return closed.map(|_| report);
             }
             let limit = self.batch_limit(licence, group.kind);
             let (number, kind, user) = (licence.number.clone(), group.kind, group.user.clone());
-            let batch = self
+            let claimed = self
                 .db(move |db| db.claim_batch(&number, kind, user.as_deref(), limit, now))
-                .await?;
-            if batch.is_empty() {
-                continue;
-            }
+                .await;
+            let batch = match claimed {
+                Ok(batch) if !batch.is_empty() => batch,
+                Ok(_) => {
+                    queue.done();
+                    continue;
+                }
+                Err(error) => {
+                    queue.done();
+                    return Err(error);
+                }
+            };
             crate::crash::point(crate::crash::AFTER_CLAIM_BEFORE_SEND);
             // The group goes back at once so another loop can claim its next batch while this
             // one is in flight: one budtender's backlog also drains `concurrency` requests at a
             // time. Same-kind records commute (causal order only holds between kinds), and a
             // failure stops the other loops through the gate or by parking the user's records.
             let key = group.key.clone();
-            queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push_back(group);
+            queue.put_back(group);
             self.send_batch(licence, &key, batch, &mut report).await?;
             self.publish_throttled().await;
         }
+        Ok(report)
     }
 
     fn batch_limit(&self, licence: &Licence, kind: EntryKind) -> usize {
@@ -518,4 +511,50 @@ fn health_reason(health: Health, until: Option<Timestamp>) -> String {
         Health::KeyProblem => "A Metrc key was refused.",
     };
     format!("{what}{when}")
+}
+
+/// The groups a pass still has to look at, shared by the cooperating drain loops. A loop that
+/// finds it empty waits while another loop holds a group (it will come back with more work) and
+/// ends only when the queue is empty and no group is held.
+struct WorkQueue {
+    state: Mutex<(VecDeque<Group>, usize)>,
+}
+
+impl WorkQueue {
+    fn new(groups: Vec<Group>) -> Self {
+        Self {
+            state: Mutex::new((groups.into(), 0)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (VecDeque<Group>, usize)> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next group, or `None` when the pass is over. The caller must `put_back` or `done`.
+    async fn take(&self) -> Option<Group> {
+        loop {
+            {
+                let mut state = self.lock();
+                if let Some(group) = state.0.pop_front() {
+                    state.1 += 1;
+                    return Some(group);
+                }
+                if state.1 == 0 {
+                    return None;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
+    fn put_back(&self, group: Group) {
+        let mut state = self.lock();
+        state.0.push_back(group);
+        state.1 -= 1;
+    }
+
+    fn done(&self) {
+        self.lock().1 -= 1;
+    }
 }
