@@ -224,6 +224,53 @@ pub enum CoreError {
         /// Which dependents.
         detail: String,
     },
+    /// A new PIN is not 4 to 8 digits (the message never contains the PIN).
+    #[error("{detail}: a PIN is 4 to 8 digits (0-9); enter it again")]
+    InvalidPin {
+        /// What is wrong with it, without repeating it.
+        detail: &'static str,
+    },
+    /// The PIN did not match; the user is locked when no attempts are left.
+    #[error("wrong PIN; {attempts_left} more wrong PIN(s) will lock this user")]
+    WrongPin {
+        /// Wrong PINs still allowed before the lock.
+        attempts_left: u32,
+    },
+    /// The user is locked after too many wrong PINs.
+    #[error("{name} is locked after 5 wrong PINs; ask a manager to reset it")]
+    UserLocked {
+        /// The user.
+        name: String,
+    },
+    /// The user was disabled by a manager.
+    #[error("{name} is disabled on this register; ask a manager")]
+    UserDisabled {
+        /// The user.
+        name: String,
+    },
+    /// No user with that name.
+    #[error("there is no user named {name:?} on this register; pick your name from the list")]
+    UnknownUser {
+        /// The name given.
+        name: String,
+    },
+    /// A user with that name (ignoring case) already exists.
+    #[error("a user named {name:?} already exists (names ignore case); choose another name")]
+    UserExists {
+        /// The name given.
+        name: String,
+    },
+    /// The first manager exists already; more users are added by a manager.
+    #[error("this register already has users; a manager adds new users")]
+    AlreadySetUp,
+    /// The acting user's role may not do this.
+    #[error("only a {needed} may {action}; ask a {needed}")]
+    NotAllowed {
+        /// The role that may.
+        needed: crate::users::Role,
+        /// What was attempted.
+        action: &'static str,
+    },
 }
 
 impl CoreError {
@@ -256,6 +303,14 @@ impl CoreError {
             CoreError::IllegalTransition { .. } => "illegal_transition",
             CoreError::SaleNotChangeable { .. } => "sale_not_changeable",
             CoreError::EntryHasDependents { .. } => "entry_has_dependents",
+            CoreError::InvalidPin { .. } => "invalid_pin",
+            CoreError::WrongPin { .. } => "wrong_pin",
+            CoreError::UserLocked { .. } => "user_locked",
+            CoreError::UserDisabled { .. } => "user_disabled",
+            CoreError::UnknownUser { .. } => "unknown_user",
+            CoreError::UserExists { .. } => "user_exists",
+            CoreError::AlreadySetUp => "already_set_up",
+            CoreError::NotAllowed { .. } => "not_allowed",
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod sales;
 pub mod secrets;
 pub mod settings;
 mod time;
+pub mod users;
 pub mod validation;
 pub mod voids;
 
@@ -45,4 +46,5 @@ pub use outbox::{
 pub use packages::{AdjustmentReason, Item, MetrcPackage, Package};
 pub use quantity::{Money, Quantity};
 pub use sales::{NewSale, NewSaleLine, Recorded, RecordedSale, Sale};
+pub use users::{Actor, Permission, Pin, Role, Session, User};
 pub use voids::SaleVoid;

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use stateline_core::{Database, ManualClock, SCHEMA_VERSION};
+use stateline_core::{Database, ManualClock, Pin, Role, SCHEMA_VERSION};
 
 #[test]
 fn pragmas_are_applied_and_read_back() {
@@ -44,7 +44,10 @@ fn migrations_apply_from_empty() {
 /// Each must open and migrate to the current version with its data intact.
 #[test]
 fn migrations_apply_from_every_earlier_version() {
-    let fixtures = [(1, include_str!("fixtures/schema_v1.sql"))];
+    let fixtures = [
+        (1, include_str!("fixtures/schema_v1.sql")),
+        (2, include_str!("fixtures/schema_v2.sql")),
+    ];
     assert_eq!(
         fixtures.len() as i64,
         SCHEMA_VERSION,
@@ -61,6 +64,12 @@ fn migrations_apply_from_every_earlier_version() {
         let db = open_at(&path, &ManualClock::new(t0())).unwrap();
         assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(db.licence(LIC).unwrap().time_zone, "America/Denver");
+        // Users arrived in version 2: before it there are none (first run), from it they are kept.
+        assert_eq!(db.needs_first_manager().unwrap(), version < 2);
+        if version >= 2 {
+            let session = db.verify_pin("morgan", &Pin::new("73195284")).unwrap();
+            assert_eq!(session.actor.role(), Role::Manager);
+        }
         db.integrity_check().unwrap();
     }
 }

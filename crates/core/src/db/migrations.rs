@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::CoreError;
 
 /// The migrations, in order; index `i` upgrades version `i` to `i + 1`. Never edit a released one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_users.sql"),
+];
 
 /// The newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
