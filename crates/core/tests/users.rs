@@ -325,3 +325,23 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
     assert_eq!(session.actor.role(), Role::Manager);
     db.integrity_check().unwrap();
 }
+
+/// Wrong PINs typed at the same moment on several threads are each counted: exactly five are
+/// `wrong_pin`/the locking one, the rest find the user locked.
+#[test]
+fn concurrent_wrong_pins_are_all_counted() {
+    let (s, _, _) = staffed();
+    let results: Vec<&'static str> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| s.db.verify_pin("Bea", &pin("000000")).unwrap_err().code()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let wrong = results.iter().filter(|c| **c == "wrong_pin").count();
+    let locked = results.iter().filter(|c| **c == "user_locked").count();
+    assert_eq!(wrong, MAX_FAILED_ATTEMPTS as usize - 1, "{results:?}");
+    assert_eq!(locked, 8 - wrong, "{results:?}");
+    let bea = s.db.user("Bea").unwrap().unwrap();
+    assert!(bea.locked);
+    assert_eq!(bea.failed_attempts, MAX_FAILED_ATTEMPTS);
+}
