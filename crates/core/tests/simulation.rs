@@ -22,7 +22,10 @@ use stateline_core::delivery::{DeliveryConfig, DeliveryEngine, payload};
 use stateline_core::{EntryKind, EntryState, NewAdjustment, Quantity};
 use support::{BUDTENDER, Harness, MANAGER, NowTs};
 
-const LATE_WRITE_MS: u64 = 30;
+const LATE_WRITE_MS: u64 = 10;
+/// Real time that passes with each simulated step once late writes are in play: generously more
+/// than the landing delay, so a late write always lands within the settle window, as in life.
+const LATE_WRITE_SETTLE_MS: u64 = 60;
 
 fn random_faults(rng: &mut StdRng, seed: u64) -> Faults {
     let p = rng.random_range(0.2..0.7);
@@ -105,6 +108,7 @@ async fn run_seed(seed: u64) -> Result<(), String> {
     let mut rng = StdRng::seed_from_u64(seed);
     let labels: Vec<String> = (0..4).map(|i| h.package("Each", i).label).collect();
     let mut made = 0;
+    let mut late_writes = false;
     for _ in 0..40 {
         match rng.random_range(0..14) {
             0..=4 => {
@@ -132,7 +136,14 @@ async fn run_seed(seed: u64) -> Result<(), String> {
                 .map_err(|e| format!("adjustment: {e}"))?;
                 made += 1;
             }
-            6 | 7 => h.control.set_faults(random_faults(&mut rng, seed)),
+            6 | 7 => {
+                let faults = random_faults(&mut rng, seed);
+                late_writes |= faults
+                    .write_faults
+                    .iter()
+                    .any(|f| matches!(f.kind, WriteFaultKind::LateWrite { .. }));
+                h.control.set_faults(faults);
+            }
             8 => h.control.clear_faults(),
             9 | 10 => {
                 h.engine
@@ -158,13 +169,18 @@ async fn run_seed(seed: u64) -> Result<(), String> {
             }
             _ => {
                 h.advance(rng.random_range(0..400));
-                tokio::time::sleep(std::time::Duration::from_millis(LATE_WRITE_MS + 5)).await;
+                if late_writes {
+                    tokio::time::sleep(std::time::Duration::from_millis(LATE_WRITE_SETTLE_MS))
+                        .await;
+                }
             }
         }
     }
     h.control.clear_faults();
     for _ in 0..40 {
-        tokio::time::sleep(std::time::Duration::from_millis(LATE_WRITE_MS + 5)).await;
+        if late_writes {
+            tokio::time::sleep(std::time::Duration::from_millis(LATE_WRITE_SETTLE_MS)).await;
+        }
         h.advance(400);
         h.engine
             .run_once()
