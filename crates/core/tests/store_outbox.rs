@@ -245,7 +245,13 @@ fn waiting_for_key_holds_one_users_records_and_keeps_original_times() {
             .unwrap()
             .entry_id;
     claim(&s, EntryKind::Sale);
-    s.db.release_not_sent(&[b], t0(), "other batch").unwrap();
+    assert_eq!(
+        s.db.mark_waiting_for_key("alice", Some(LIC)).unwrap(),
+        0,
+        "an entry in flight is settled by its own outcome, never parked"
+    );
+    assert_eq!(state(&s, a), EntryState::Sending);
+    s.db.release_not_sent(&[a, b], t0(), "key refused").unwrap();
     assert_eq!(s.db.mark_waiting_for_key("alice", Some(LIC)).unwrap(), 1);
     assert_eq!(state(&s, a), EntryState::WaitingForKey);
     assert_eq!(state(&s, b), EntryState::Pending);

@@ -173,9 +173,10 @@ impl Database {
         })
     }
 
-    /// `pending`/`sending` → `waiting_for_key` for every entry of `acting_user` (on one licence, or
-    /// all). Call after that user's key was refused (the refused request did not land). Returns how
-    /// many entries now wait.
+    /// `pending` → `waiting_for_key` for every entry of `acting_user` (on one licence, or all). Call
+    /// after that user's key was refused, once the refused batch was released to `pending`. Entries
+    /// still `sending` belong to requests in flight and are settled by their own outcome: parking
+    /// them could hide a confirmation and lead to a resend. Returns how many entries now wait.
     pub fn mark_waiting_for_key(
         &self,
         acting_user: &str,
@@ -187,7 +188,7 @@ impl Database {
             let n = tx
                 .prepare_cached(
                     "UPDATE outbox SET state = 'waiting_for_key', last_error = ?3, state_changed_at = ?4
-                     WHERE state IN ('pending', 'sending') AND acting_user = ?1
+                     WHERE state = 'pending' AND acting_user = ?1
                        AND (?2 IS NULL OR licence = ?2)",
                 )?
                 .execute(params![acting_user, licence, message, now_ms])?;
