@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use stateline_core::Database;
 
 use crate::error::CliError;
-use crate::{emulator, licence, queue, record, refresh, sync};
+use crate::{emulator, keychain, licence, queue, record, refresh, sync, users};
 
 /// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.
 #[derive(Debug, Parser)]
@@ -40,6 +40,12 @@ pub enum Command {
     Queue(queue::QueueArgs),
     /// Deliver queued records to Metrc, once or continuously.
     Sync(sync::SyncArgs),
+    /// Register users: add them, reset PINs, list them (PINs are read from stdin only).
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Metrc user keys in the OS keychain: set, validate, clear (keys from stdin only).
+    #[command(subcommand)]
+    Key(keychain::KeyCommand),
 }
 
 /// Global context every command gets.
@@ -95,7 +101,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(CliError::io("start the async runtime"))
 }
 
-pub fn run(cli: Cli) -> Result<(), CliError> {
+/// Runs one command; `Ok` carries the exit code (`key validate` exits 1 when the key is not good).
+pub fn run(cli: Cli) -> Result<std::process::ExitCode, CliError> {
     let ctx = Context {
         data_dir: cli.data_dir,
         json: cli.json,
@@ -110,5 +117,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Record(args) => record::run(&ctx, args),
         Command::Queue(args) => queue::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::User(command) => users::run(&ctx, command),
+        Command::Key(command) => return keychain::run(&ctx, command),
     }
+    .map(|()| std::process::ExitCode::SUCCESS)
 }

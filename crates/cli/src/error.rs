@@ -4,11 +4,14 @@
 //! messages say what to do next and never contain a key.
 
 use stateline_core::CoreError;
+use stateline_core::secrets::SecretStoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
     Core(#[from] CoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretStoreError),
     #[error(transparent)]
     Emulator(#[from] metrc_emulator::EmulatorError),
     #[error("{what} is not valid: {detail}; nothing was recorded")]
@@ -26,6 +29,7 @@ impl CliError {
     pub fn code(&self) -> &'static str {
         match self {
             CliError::Core(e) => e.code(),
+            CliError::Secret(e) => e.code(),
             CliError::Emulator(_) => "emulator_failed",
             CliError::BadInput { .. } => "invalid_input",
             CliError::Io { .. } => "io_error",

@@ -1,5 +1,5 @@
 //! Reading Metrc keys for one command run: the vendor key from `STATELINE_VENDOR_KEY`, user keys
-//! from stdin. (The OS keychain integration comes in a later issue.)
+//! from stdin (`key set` then saves a user key in the OS keychain, see `keychain`).
 //!
 //! Guarantees: keys are only ever held in `metrc`'s redacting key types; no error message here
 //! contains a key or a line that might contain one.

@@ -6,6 +6,7 @@
 mod args;
 mod emulator;
 mod error;
+mod keychain;
 mod keys;
 mod licence;
 mod output;
@@ -13,6 +14,7 @@ mod queue;
 mod record;
 mod refresh;
 mod sync;
+mod users;
 
 use clap::Parser;
 
@@ -20,7 +22,7 @@ fn main() -> std::process::ExitCode {
     let cli = args::Cli::parse();
     let json = cli.json;
     match args::run(cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             output::print_error(&error, json);
             std::process::ExitCode::FAILURE
