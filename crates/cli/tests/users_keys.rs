@@ -3,7 +3,8 @@
 //!
 //! The keychain tests run when a Secret Service is reachable. With `CI=true` and none reachable
 //! they fail; elsewhere they are skipped with the reason printed. Each uses a Metrc user id unique
-//! to this run, and clears what it set.
+//! to this run, and clears what it set. PINs are 8 digits so that the leak checks cannot match a
+//! timestamp or id by chance.
 
 use std::io::Write;
 use std::path::Path;
@@ -14,8 +15,8 @@ use serde_json::Value;
 use stateline_core::secrets::{KeychainStore, SecretStore};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stateline");
-const MANAGER_PIN: &str = "4821";
-const BUDTENDER_PIN: &str = "7394";
+const MANAGER_PIN: &str = "48213957";
+const BUDTENDER_PIN: &str = "73946158";
 const SECRETS: [&str; 4] = [
     DEMO_VENDOR_KEY,
     DEMO_MANAGER_KEY,
@@ -209,7 +210,7 @@ fn managers_add_users_and_reset_pins() {
     ok(
         dir,
         &["user", "reset-pin", "--name", "Bea", "--as", "Ana"],
-        &pins(&[MANAGER_PIN, "8642"]),
+        &pins(&[MANAGER_PIN, "86429731"]),
     );
 
     // The list shows roles and lock state, never PINs or hashes.
@@ -223,7 +224,10 @@ fn managers_add_users_and_reset_pins() {
         "{list_text}"
     );
     let list = ok(dir, &["--json", "user", "list"], "");
-    assert!(!list.contains("argon2") && !list.contains("8642"), "{list}");
+    assert!(
+        !list.contains("argon2") && !list.contains("86429731"),
+        "{list}"
+    );
     let list = json(&list);
     let users = list.as_array().expect("array");
     assert_eq!(users.len(), 2);
