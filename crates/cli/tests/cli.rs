@@ -10,62 +10,21 @@ use metrc_emulator::{
     Options, Seed,
 };
 use serde_json::Value;
+use support::{BIN, json, texts};
 
-const BIN: &str = env!("CARGO_BIN_EXE_stateline");
+mod support;
+
 const LABEL: &str = "1A4FF0100000022000000001";
 const KEYS: [&str; 3] = [DEMO_VENDOR_KEY, DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY];
 
 /// Runs `stateline --data-dir DIR ARGS` with `stdin`, and checks no key leaked into its output.
 fn stateline(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("STATELINE_VENDOR_KEY", DEMO_VENDOR_KEY)
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("stateline starts");
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("stateline finishes");
-    let (stdout, stderr) = texts(&output);
-    for key in KEYS {
-        assert!(
-            !stdout.contains(key) && !stderr.contains(key),
-            "a key leaked from `stateline {args:?}`:\n{stdout}\n{stderr}"
-        );
-    }
-    output
-}
-
-fn texts(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    support::run(dir, args, stdin, &KEYS)
 }
 
 /// Runs and expects success, returning stdout.
 fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let output = stateline(dir, args, stdin);
-    let (stdout, stderr) = texts(&output);
-    assert!(
-        output.status.success(),
-        "`stateline {args:?}` failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    stdout
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    support::succeeded(&stateline(dir, args, stdin), args)
 }
 
 fn sale_json(label: &str, quantity: &str) -> String {

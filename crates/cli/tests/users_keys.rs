@@ -6,15 +6,15 @@
 //! to this run, and clears what it set. PINs are 8 digits so that the leak checks cannot match a
 //! timestamp or id by chance.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use metrc_emulator::{DEMO_MANAGER_KEY, DEMO_VENDOR_KEY, Emulator, Options, Seed};
-use serde_json::Value;
 use stateline_core::secrets::{KeychainStore, SecretStore};
+use support::{json, texts};
 
-const BIN: &str = env!("CARGO_BIN_EXE_stateline");
+mod support;
+
 const MANAGER_PIN: &str = "48213957";
 const BUDTENDER_PIN: &str = "73946158";
 const SECRETS: [&str; 4] = [
@@ -26,50 +26,11 @@ const SECRETS: [&str; 4] = [
 
 /// Runs `stateline --data-dir DIR ARGS` with `stdin`; checks no key or PIN reached its output.
 fn stateline(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("STATELINE_VENDOR_KEY", DEMO_VENDOR_KEY)
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("stateline starts");
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("stateline finishes");
-    let (stdout, stderr) = texts(&output);
-    for secret in SECRETS {
-        assert!(
-            !stdout.contains(secret) && !stderr.contains(secret),
-            "a key or PIN leaked from `stateline {args:?}`:\n{stdout}\n{stderr}"
-        );
-    }
-    output
-}
-
-fn texts(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    support::run(dir, args, stdin, &SECRETS)
 }
 
 fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
-    let output = stateline(dir, args, stdin);
-    let (stdout, stderr) = texts(&output);
-    assert!(
-        output.status.success(),
-        "`stateline {args:?}` failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    stdout
+    support::succeeded(&stateline(dir, args, stdin), args)
 }
 
 /// Runs with `--json`, expects exit 1, returns the error code.
@@ -84,10 +45,6 @@ fn fails(dir: &Path, args: &[&str], stdin: &str) -> String {
         "`stateline {args:?}` should fail:\n{stdout}\n{stderr}"
     );
     json(&stdout)["code"].as_str().expect("code").to_owned()
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 fn pins(lines: &[&str]) -> String {
