@@ -174,14 +174,13 @@ fn print_status(s: &StatusSnapshot) -> Result<(), CliError> {
             .map(|r| format!(" — {r}"))
             .unwrap_or_default();
         output::line(&format!(
-            "  {} {}: {} pending, {} ambiguous, {} rejected, {} waiting for a key, {} confirmed{reason}",
+            "  {} {}: {} pending, {} ambiguous, {} rejected, {} waiting for a key{reason}",
             l.licence,
             l.health.code(),
             l.counts.pending + l.counts.sending,
             l.counts.ambiguous,
             l.counts.rejected,
-            l.counts.waiting_for_key,
-            l.counts.confirmed
+            l.counts.waiting_for_key
         ))?;
     }
     for u in &s.users {

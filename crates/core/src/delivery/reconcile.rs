@@ -179,7 +179,7 @@ impl DeliveryEngine {
                             let quantity = t.quantity_sold.or(t.quantity).unwrap_or_default();
                             (
                                 t.package_label.clone().unwrap_or_default(),
-                                (quantity * 1000.0).round() as i64,
+                                crate::refresh::quantity_from_metrc(quantity).milli(),
                             )
                         })
                         .collect();

@@ -50,7 +50,8 @@ impl Health {
     }
 }
 
-/// Counts of entries by state.
+/// Counts of entries not yet in Metrc, by state. Confirmed and voided records are history, not
+/// backlog, and the store keeps no running count of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateCounts {
     pub pending: u64,
@@ -58,8 +59,6 @@ pub struct StateCounts {
     pub ambiguous: u64,
     pub rejected: u64,
     pub waiting_for_key: u64,
-    pub confirmed: u64,
-    pub voided: u64,
 }
 
 impl StateCounts {
@@ -70,8 +69,7 @@ impl StateCounts {
             EntryState::Ambiguous => &mut self.ambiguous,
             EntryState::Rejected => &mut self.rejected,
             EntryState::WaitingForKey => &mut self.waiting_for_key,
-            EntryState::Confirmed => &mut self.confirmed,
-            EntryState::Voided => &mut self.voided,
+            EntryState::Confirmed | EntryState::Voided => return,
         };
         *slot += count;
     }
