@@ -12,6 +12,11 @@ use crate::CoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_users.sql"),
+    include_str!("migrations/0003_keys.sql"),
+    include_str!("migrations/0004_audit.sql"),
+    include_str!("migrations/0005_compliance.sql"),
+    include_str!("migrations/0006_inventory.sql"),
+    include_str!("migrations/0007_app.sql"),
 ];
 
 /// The newest schema version this build knows.
