@@ -6,7 +6,7 @@
 //! current key.
 
 use crate::faults::{FaultState, Faults};
-use crate::model::{Adjustment, Receipt, UserLicense};
+use crate::model::{Adjustment, Receipt, Transfer, UserLicense};
 use crate::options::Options;
 use crate::permission::Permission;
 use crate::request_log::RequestRecord;
@@ -285,6 +285,43 @@ impl Control {
             }
             None => false,
         }
+    }
+
+    /// Finishes a package (as if done in Metrc's web interface): it leaves `/packages/v2/active`
+    /// and shows in `/packages/v2/inactive`. Returns whether found.
+    pub fn finish_package(&self, license: &str, label: &str) -> bool {
+        let mut world = self.shared.lock();
+        let now = world.now();
+        let date = now.strftime("%Y-%m-%d").to_string();
+        match world
+            .db
+            .packages
+            .iter_mut()
+            .find(|p| p.license_number == license && p.label == label)
+        {
+            Some(p) => {
+                p.finished_date = Some(date);
+                p.last_modified = now;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds an incoming transfer (manifest) modified now. An `id` of 0 (or one in use) gets the
+    /// next free Id; returns the Id used.
+    pub fn add_transfer(&self, mut transfer: Transfer) -> u64 {
+        let mut world = self.shared.lock();
+        let now = world.now();
+        let next = world.db.transfers.iter().map(|t| t.id).max().unwrap_or(0) + 1;
+        if transfer.id == 0 || world.db.transfers.iter().any(|t| t.id == transfer.id) {
+            transfer.id = next;
+        }
+        transfer.created = now;
+        transfer.last_modified = now;
+        let id = transfer.id;
+        world.db.transfers.push(transfer);
+        id
     }
 
     /// Inserts a receipt directly (e.g. a foreign duplicate), without touching quantities.

@@ -95,6 +95,9 @@ pub struct Package {
     /// Labels this package was made from (merge/split).
     #[serde(default)]
     pub source_package_labels: Vec<String>,
+    /// `FinishedDate` (`YYYY-MM-DD`) once finished: the package is then inactive.
+    #[serde(default)]
+    pub finished_date: Option<String>,
     /// Last change.
     #[serde(default = "epoch")]
     pub last_modified: Timestamp,

@@ -309,6 +309,7 @@ impl Seed {
             unit_of_measure: unit,
             packaged_date: "2026-11-01".into(),
             source_package_labels: Vec::new(),
+            finished_date: None,
             last_modified: ts("2026-11-01T12:00:00Z"),
         });
         id

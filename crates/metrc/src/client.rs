@@ -4,6 +4,8 @@
 //! its doc (one per page for lists); nothing is retried, split or cached here — the delivery
 //! engine decides. Facility-scoped calls send `licenseNumber` as a query parameter.
 
+mod inactive;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -37,6 +37,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/sales/v2/receipts/{id}"),
     ("DELETE", "/sales/v2/receipts/{id}"),
     ("GET", "/packages/v2/active"),
+    ("GET", "/packages/v2/inactive"),
     ("GET", "/packages/v2/types"),
     ("GET", "/packages/v2/{label}"),
     ("GET", "/packages/v2/{id}"),
@@ -72,6 +73,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(sales::by_id).delete(sales::void),
         )
         .route("/packages/v2/active", get(packages::active))
+        .route("/packages/v2/inactive", get(packages::inactive))
         .route("/packages/v2/types", get(lookups::package_types))
         .route("/packages/v2/{label}", get(packages::one))
         .route("/packages/v2/adjust/reasons", get(packages::adjust_reasons))

@@ -1,4 +1,4 @@
-//! Packages: active list, one package, adjust reasons, adjust, adjustment history, and new
+//! Packages: active and inactive (finished) lists, one package, adjust reasons, adjust, adjustment history, and new
 //! packages from ingredients (merge/split).
 //!
 //! Guarantees: adjustments and new packages change quantities atomically per batch (all-or-nothing
@@ -77,8 +77,8 @@ pub(crate) fn package_json(world: &World, p: &Package) -> Value {
         "IsOnHold": false,
         "IsOnRecall": null,
         "ArchivedDate": null,
-        "IsFinished": false,
-        "FinishedDate": null,
+        "IsFinished": p.finished_date.is_some(),
+        "FinishedDate": p.finished_date,
         "IsFinishedGood": false,
         "IsOnRetailerDelivery": false,
         "LastModified": fmt_ts(p.last_modified),
@@ -97,7 +97,32 @@ pub(crate) async fn active(call: Call) -> Reply {
         .db
         .packages
         .iter()
-        .filter(|p| p.license_number == license && window.contains(p.last_modified))
+        .filter(|p| {
+            p.license_number == license
+                && p.finished_date.is_none()
+                && window.contains(p.last_modified)
+        })
+        .collect();
+    list.sort_by_key(|p| (p.last_modified, p.id));
+    let list = list.into_iter().map(|p| package_json(&world, p)).collect();
+    Ok(ok_json(&envelope(list, &call.params)?))
+}
+
+/// `GET /packages/v2/inactive?licenseNumber=&lastModifiedStart=&lastModifiedEnd=` (finished).
+pub(crate) async fn inactive(call: Call) -> Reply {
+    let license = call.license()?;
+    call.auth(Some(&license), VIEW)?;
+    let window = Window::from_params(&call.params)?;
+    let world = call.shared.lock();
+    let mut list: Vec<&Package> = world
+        .db
+        .packages
+        .iter()
+        .filter(|p| {
+            p.license_number == license
+                && p.finished_date.is_some()
+                && window.contains(p.last_modified)
+        })
         .collect();
     list.sort_by_key(|p| (p.last_modified, p.id));
     let list = list.into_iter().map(|p| package_json(&world, p)).collect();
@@ -471,6 +496,7 @@ fn create_commit(world: &mut World, license: &str, rows: &[NewPackageIn]) -> Res
             unit_of_measure: plan.unit,
             packaged_date: plan.date,
             source_package_labels: plan.sources,
+            finished_date: None,
             last_modified: now,
         });
         new_ids.push(id);
