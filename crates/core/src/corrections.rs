@@ -154,6 +154,16 @@ impl Database {
                 },
                 now,
             )?;
+            crate::audit::append(
+                tx,
+                crate::time::from_ms(now),
+                &crate::audit::AuditEvent::by(
+                    &c.acting_user,
+                    crate::audit::AuditAction::SaleCorrected,
+                    &c.sale_client_id,
+                    format!("correction {client_id}, {} line(s)", c.lines.len()),
+                ),
+            )?;
             Ok(Recorded {
                 record_id,
                 entry_id,

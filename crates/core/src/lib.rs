@@ -8,6 +8,7 @@
 
 pub mod adjustments;
 pub mod attempts;
+pub mod audit;
 pub mod clock;
 pub mod corrections;
 pub mod crash;

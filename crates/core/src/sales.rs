@@ -269,6 +269,16 @@ impl Database {
                 },
                 now,
             )?;
+            crate::audit::append(
+                tx,
+                crate::time::from_ms(now),
+                &crate::audit::AuditEvent::by(
+                    &sale.acting_user,
+                    crate::audit::AuditAction::SaleRecorded,
+                    &client_id,
+                    format!("licence {}, {} line(s)", sale.licence, sale.lines.len()),
+                ),
+            )?;
             Ok(Recorded {
                 record_id: sale_id,
                 entry_id,

@@ -72,6 +72,16 @@ impl Database {
                 },
                 now,
             )?;
+            crate::audit::append(
+                tx,
+                crate::time::from_ms(now),
+                &crate::audit::AuditEvent::by(
+                    by,
+                    crate::audit::AuditAction::SaleVoided,
+                    sale_client_id,
+                    format!("void {client_id}: {reason}"),
+                ),
+            )?;
             Ok(Recorded {
                 record_id,
                 entry_id,

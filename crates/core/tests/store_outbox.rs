@@ -121,7 +121,7 @@ fn every_transition_is_legal_only_from_its_allowed_states() {
     illegal(s.db.release_not_sent(&[id], t0(), "x"));
     illegal(s.db.resend_after_misses(id));
     assert_eq!(
-        s.db.edit_rejected_and_resend(id, &RejectedEdit::Unchanged, t0())
+        s.db.edit_rejected_and_resend(id, &RejectedEdit::Unchanged, "manager", t0())
             .unwrap_err()
             .code(),
         "illegal_transition"
@@ -275,6 +275,7 @@ fn a_rejected_record_is_edited_and_resent_with_the_same_client_id() {
         s.db.edit_rejected_and_resend(
             rec.entry_id,
             &RejectedEdit::SaleLines(vec![line(A, "11")]),
+            "manager",
             t0()
         )
         .unwrap_err()
@@ -286,6 +287,7 @@ fn a_rejected_record_is_edited_and_resent_with_the_same_client_id() {
         s.db.edit_rejected_and_resend(
             rec.entry_id,
             &RejectedEdit::SaleLines(vec![line(A, "10")]),
+            "manager",
             t0(),
         )
         .unwrap();
@@ -366,7 +368,7 @@ fn causal_order_split_goes_before_sales_of_the_new_tag() {
             .code(),
         "entry_has_dependents"
     );
-    s.db.edit_rejected_and_resend(split, &RejectedEdit::Unchanged, t0())
+    s.db.edit_rejected_and_resend(split, &RejectedEdit::Unchanged, "manager", t0())
         .unwrap();
     assert_eq!(claim(&s, EntryKind::NewPackage), vec![split]);
     confirm(&s, &[split]);

@@ -297,10 +297,10 @@ fn scan(dir: &tempfile::TempDir, pins: &[&str]) {
     );
 }
 
-/// A version-1 database with data (no users table) upgrades to version 2: its data stays, the
-/// first manager can then be created and logs in.
+/// A version-1 database with data (no users table) upgrades to the current version: its data
+/// stays, the first manager can then be created and logs in.
 #[test]
-fn a_version_1_database_with_data_migrates_to_version_2() {
+fn a_version_1_database_with_data_migrates_to_the_current_version() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     {
@@ -310,7 +310,7 @@ fn a_version_1_database_with_data_migrates_to_version_2() {
         conn.pragma_update(None, "user_version", 1).unwrap();
     }
     let db: Database = open_at(&path, &ManualClock::new(t0())).unwrap();
-    assert_eq!(db.schema_version().unwrap(), 2);
+    assert_eq!(db.schema_version().unwrap(), stateline_core::SCHEMA_VERSION);
     assert_eq!(db.install_id(), "FIXTURE1");
     assert_eq!(db.licence(LIC).unwrap().name, "Green Door");
     let conn = rusqlite::Connection::open(&path).unwrap();

@@ -246,6 +246,17 @@ impl Database {
                 });
             }
             transition(tx, id, "void", VOID, params![id, reason, by, now_ms])?;
+            let entry = require(tx, id)?;
+            crate::audit::append(
+                tx,
+                crate::time::from_ms(now_ms),
+                &crate::audit::AuditEvent::by(
+                    by,
+                    crate::audit::AuditAction::RecordVoided,
+                    &entry.client_id,
+                    format!("{} withdrawn before it reached Metrc: {reason}", entry.kind),
+                ),
+            )?;
             effects::discard(tx, id)?;
             causal::remove_all(tx, id)
         })
@@ -312,11 +323,13 @@ impl Database {
     }
 
     /// `rejected` → `pending`, optionally with corrected content (validated like a new record;
-    /// nothing changes if validation fails). The client id and the original time are kept.
+    /// nothing changes if validation fails). The client id and the original time are kept; `by`
+    /// (who resolved it) is written to the audit log in the same transaction.
     pub fn edit_rejected_and_resend(
         &self,
         id: i64,
         edit: &RejectedEdit,
+        by: &str,
         now: Timestamp,
     ) -> Result<OutboxEntry, CoreError> {
         let now_ms = to_ms(now);
@@ -347,6 +360,20 @@ impl Database {
                 }
             }
             transition(tx, id, "edit and resend", RESEND_REJECTED, params![id, now_ms])?;
+            let detail = match edit {
+                RejectedEdit::Unchanged => "resent unchanged",
+                _ => "edited and resent",
+            };
+            crate::audit::append(
+                tx,
+                now,
+                &crate::audit::AuditEvent::by(
+                    by,
+                    crate::audit::AuditAction::RejectedResent,
+                    &entry.client_id,
+                    detail,
+                ),
+            )?;
             require(tx, id)
         })
     }

@@ -20,6 +20,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
+use crate::audit::{AuditAction, AuditEvent};
 use crate::time::{from_ms, to_ms};
 use crate::{CoreError, Database};
 
@@ -237,7 +238,18 @@ impl Database {
             if n > 0 {
                 return Err(CoreError::AlreadySetUp);
             }
-            insert(tx, &name, Role::Manager, &pin_hash, now, None)
+            let user = insert(tx, &name, Role::Manager, &pin_hash, now, None)?;
+            crate::audit::append(
+                tx,
+                now,
+                &AuditEvent::by(
+                    &user.name,
+                    AuditAction::UserAdded,
+                    &user.name,
+                    "first manager",
+                ),
+            )?;
+            Ok(user)
         })?;
         tracing::info!(user = %user.name, "first manager created");
         Ok(Session {
@@ -261,7 +273,13 @@ impl Database {
         let now = self.now();
         let user = self.write(|tx| {
             require_current(tx, by, Permission::ManageUsers)?;
-            insert(tx, &name, role, &pin_hash, now, Some(by.user_id()))
+            let user = insert(tx, &name, role, &pin_hash, now, Some(by.user_id()))?;
+            crate::audit::append(
+                tx,
+                now,
+                &AuditEvent::by(by.name(), AuditAction::UserAdded, &user.name, role.as_str()),
+            )?;
+            Ok(user)
         })?;
         tracing::info!(user = %user.name, role = %role, by = %by.name(), "user added");
         Ok(user)
@@ -306,6 +324,17 @@ impl Database {
                         Ok((r.get(0)?, r.get(1)?))
                     })
                     .optional()?;
+                if let Some((_, true)) = after {
+                    crate::audit::append(
+                        tx,
+                        self.now(),
+                        &AuditEvent::by_system(
+                            AuditAction::UserLocked,
+                            &row.name,
+                            format!("{MAX_FAILED_ATTEMPTS} wrong PINs in a row"),
+                        ),
+                    )?;
+                }
                 Ok(match after {
                     Some((failed, locked)) => Checked::Wrong { failed, locked },
                     None => Checked::Changed,
@@ -355,6 +384,16 @@ impl Database {
                     name: name.to_owned(),
                 });
             }
+            crate::audit::append(
+                tx,
+                now,
+                &AuditEvent::by(
+                    by.name(),
+                    AuditAction::PinReset,
+                    name,
+                    "PIN reset; user unlocked",
+                ),
+            )?;
             Ok(())
         })?;
         tracing::info!(user = %name, by = %by.name(), "PIN reset");
