@@ -7,6 +7,7 @@
 //! The store is synchronous; async callers use `spawn_blocking`.
 
 pub mod adjustments;
+pub mod app;
 pub mod attempts;
 pub mod audit;
 pub mod clock;
@@ -17,6 +18,7 @@ pub mod delivery;
 mod effects;
 mod error;
 pub mod gates;
+pub mod inventory;
 pub mod licences;
 pub mod new_packages;
 pub mod outbox;

@@ -1,0 +1,305 @@
+//! Incoming manifests (licensed transfers to this licence) with their packages, cached for the
+//! inventory screen. Metrc has no API to receive a transfer; this is read-only.
+//!
+//! Guarantees: [`refresh_manifests`] asks `/transfers/v2/incoming` in `lastModified` windows of at
+//! most 24 hours from the manifests watermark (or from the horizon the first time), then each
+//! listed transfer's deliveries and their packages; every GET takes a read-limiter permit when one
+//! is given; everything is fetched first and written in one transaction with the watermark, so a
+//! failure leaves the cache as it was; [`Database::incoming_manifests`] reads only the cache and
+//! works offline.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::watermarks::{self, Dataset};
+use crate::refresh::{RefreshOptions, blocking, permit, quantity_from_metrc};
+use crate::time::{from_ms, to_ms};
+use crate::{CoreError, Database, Quantity, licences};
+
+/// One incoming manifest as cached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Manifest {
+    /// Metrc transfer id.
+    pub transfer_id: i64,
+    /// Manifest number.
+    pub manifest_number: String,
+    /// Shipper licence.
+    pub shipper_licence: Option<String>,
+    /// Shipper name.
+    pub shipper_name: Option<String>,
+    /// Transporter name.
+    pub transporter_name: Option<String>,
+    /// Driver name.
+    pub driver_name: Option<String>,
+    /// Packages on the manifest, as Metrc counts them.
+    pub package_count: Option<i64>,
+    /// Packages received so far.
+    pub received_package_count: Option<i64>,
+    /// Voided by the shipper.
+    pub voided: bool,
+    /// Created, as Metrc writes it.
+    pub created: Option<String>,
+    /// Estimated arrival, as Metrc writes it (facility local time).
+    pub estimated_arrival: Option<String>,
+    /// Received, as Metrc writes it.
+    pub received: Option<String>,
+    /// Metrc's `LastModified`.
+    pub last_modified: Option<Timestamp>,
+    /// When this register last read it from Metrc.
+    pub fetched_at: Timestamp,
+    /// Its packages, by delivery then label.
+    pub packages: Vec<ManifestPackage>,
+}
+
+/// A package on an incoming manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManifestPackage {
+    /// Delivery id.
+    pub delivery_id: i64,
+    /// Package label.
+    pub label: String,
+    /// Item name.
+    pub item_name: Option<String>,
+    /// Item category.
+    pub item_category: Option<String>,
+    /// `Shipped`, `Accepted`, `Rejected`, …
+    pub shipment_state: Option<String>,
+    /// Shipped quantity.
+    pub shipped_quantity: Option<Quantity>,
+    /// Shipped unit.
+    pub shipped_unit: Option<String>,
+    /// Received quantity.
+    pub received_quantity: Option<Quantity>,
+    /// Received unit.
+    pub received_unit: Option<String>,
+}
+
+/// What a manifests refresh brought in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ManifestsRefreshed {
+    /// Manifests received (new or changed).
+    pub manifests: usize,
+    /// Packages on them.
+    pub packages: usize,
+    /// `lastModified` windows asked.
+    pub windows: usize,
+}
+
+struct FetchedManifest {
+    transfer: metrc::Transfer,
+    packages: Vec<(i64, metrc::DeliveryPackage)>,
+}
+
+/// Reads incoming manifests of `licence` changed since the last refresh (see the module doc).
+pub async fn refresh_manifests(
+    db: &Database,
+    client: &metrc::MetrcClient,
+    key: &metrc::UserKey,
+    licence: &str,
+    options: &RefreshOptions,
+) -> Result<ManifestsRefreshed, CoreError> {
+    let started = db.now();
+    let mark = {
+        let (db, licence) = (db.clone(), licence.to_owned());
+        blocking(move || {
+            db.licence(&licence)?;
+            db.inventory_watermark(&licence, Dataset::Manifests)
+        })
+        .await?
+    };
+    let horizon_start = started
+        .checked_sub(options.horizon)
+        .unwrap_or(Timestamp::MIN);
+    let start = match mark {
+        Some(m) if !options.full => m
+            .window_end
+            .checked_sub(options.overlap)
+            .unwrap_or(m.window_end)
+            .max(horizon_start),
+        _ => horizon_start,
+    };
+    let windows = watermarks::windows(start, started, options.window);
+    let limiter = options.limiter.as_ref();
+    let mut fetched: Vec<FetchedManifest> = Vec::new();
+    for window in &windows {
+        let transfers = {
+            let _p = permit(limiter, licence).await;
+            client.incoming_transfers(key, licence, *window).await?
+        };
+        for transfer in transfers {
+            fetched.retain(|f| f.transfer.id != transfer.id);
+            let deliveries = {
+                let _p = permit(limiter, licence).await;
+                client.transfer_deliveries(key, transfer.id).await?
+            };
+            let mut packages = Vec::new();
+            for delivery in deliveries {
+                let list = {
+                    let _p = permit(limiter, licence).await;
+                    client.delivery_packages(key, delivery.id).await?
+                };
+                packages.extend(list.into_iter().map(|p| (delivery.id, p)));
+            }
+            fetched.push(FetchedManifest { transfer, packages });
+        }
+    }
+    let refreshed = ManifestsRefreshed {
+        manifests: fetched.len(),
+        packages: fetched.iter().map(|f| f.packages.len()).sum(),
+        windows: windows.len(),
+    };
+    let (db, licence) = (db.clone(), licence.to_owned());
+    blocking(move || {
+        let now = db.now();
+        db.write(|tx| {
+            licences::require(tx, &licence)?;
+            for f in &fetched {
+                store(tx, &licence, f, to_ms(now))?;
+            }
+            watermarks::advance(tx, &licence, Dataset::Manifests, started, false, now)
+        })
+    })
+    .await?;
+    Ok(refreshed)
+}
+
+fn store(
+    conn: &Connection,
+    licence: &str,
+    f: &FetchedManifest,
+    now: i64,
+) -> Result<(), CoreError> {
+    let t = &f.transfer;
+    let last_modified = t
+        .last_modified
+        .as_deref()
+        .and_then(|s| s.parse::<Timestamp>().ok())
+        .map(to_ms);
+    conn.prepare_cached(
+        "INSERT INTO manifests (licence, transfer_id, manifest_number, shipper_licence, shipper_name,
+             transporter_name, driver_name, package_count, received_package_count, voided, created,
+             estimated_arrival, received, last_modified, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (licence, transfer_id) DO UPDATE SET manifest_number = excluded.manifest_number,
+             shipper_licence = excluded.shipper_licence, shipper_name = excluded.shipper_name,
+             transporter_name = excluded.transporter_name, driver_name = excluded.driver_name,
+             package_count = excluded.package_count,
+             received_package_count = excluded.received_package_count, voided = excluded.voided,
+             created = excluded.created, estimated_arrival = excluded.estimated_arrival,
+             received = excluded.received, last_modified = excluded.last_modified,
+             fetched_at = excluded.fetched_at",
+    )?
+    .execute(params![
+        licence,
+        t.id,
+        t.manifest_number.clone().unwrap_or_default(),
+        t.shipper_facility_license_number,
+        t.shipper_facility_name,
+        t.transporter_facility_name,
+        t.driver_name,
+        t.package_count.filter(|n| *n >= 0),
+        t.received_package_count.filter(|n| *n >= 0),
+        t.is_voided.unwrap_or(false),
+        t.created_date_time,
+        t.estimated_arrival_date_time,
+        t.received_date_time,
+        last_modified,
+        now
+    ])?;
+    conn.prepare_cached("DELETE FROM manifest_packages WHERE licence = ?1 AND transfer_id = ?2")?
+        .execute(params![licence, t.id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR REPLACE INTO manifest_packages (licence, transfer_id, delivery_id, label, item_name,
+             item_category, shipment_state, shipped_quantity, shipped_unit, received_quantity,
+             received_unit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for (delivery_id, p) in &f.packages {
+        crate::packages::non_empty("package label", &p.package_label)?;
+        insert.execute(params![
+            licence,
+            t.id,
+            delivery_id,
+            p.package_label,
+            p.item_name,
+            p.item_category_name,
+            p.shipment_package_state,
+            p.shipped_quantity.map(|q| quantity_from_metrc(q).milli()),
+            p.shipped_unit_of_measure_name,
+            p.received_quantity.map(|q| quantity_from_metrc(q).milli()),
+            p.received_unit_of_measure_name,
+        ])?;
+    }
+    Ok(())
+}
+
+fn packages_of(
+    conn: &Connection,
+    licence: &str,
+    transfer_id: i64,
+) -> Result<Vec<ManifestPackage>, CoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT delivery_id, label, item_name, item_category, shipment_state, shipped_quantity,
+                 shipped_unit, received_quantity, received_unit
+             FROM manifest_packages WHERE licence = ?1 AND transfer_id = ?2
+             ORDER BY delivery_id, label",
+        )?
+        .query_map(params![licence, transfer_id], |r| {
+            Ok(ManifestPackage {
+                delivery_id: r.get(0)?,
+                label: r.get(1)?,
+                item_name: r.get(2)?,
+                item_category: r.get(3)?,
+                shipment_state: r.get(4)?,
+                shipped_quantity: r.get::<_, Option<i64>>(5)?.map(Quantity::from_milli),
+                shipped_unit: r.get(6)?,
+                received_quantity: r.get::<_, Option<i64>>(7)?.map(Quantity::from_milli),
+                received_unit: r.get(8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+impl Database {
+    /// The cached incoming manifests of `licence`, newest change first, with their packages.
+    /// Reads only the local cache (works offline); refresh with [`refresh_manifests`].
+    pub fn incoming_manifests(&self, licence: &str) -> Result<Vec<Manifest>, CoreError> {
+        self.read(|c| {
+            licences::require(c, licence)?;
+            let mut manifests: Vec<Manifest> = c
+                .prepare_cached(
+                    "SELECT transfer_id, manifest_number, shipper_licence, shipper_name,
+                         transporter_name, driver_name, package_count, received_package_count,
+                         voided, created, estimated_arrival, received, last_modified, fetched_at
+                     FROM manifests WHERE licence = ?1
+                     ORDER BY last_modified DESC, transfer_id DESC",
+                )?
+                .query_map(params![licence], |r| {
+                    Ok(Manifest {
+                        transfer_id: r.get(0)?,
+                        manifest_number: r.get(1)?,
+                        shipper_licence: r.get(2)?,
+                        shipper_name: r.get(3)?,
+                        transporter_name: r.get(4)?,
+                        driver_name: r.get(5)?,
+                        package_count: r.get(6)?,
+                        received_package_count: r.get(7)?,
+                        voided: r.get(8)?,
+                        created: r.get(9)?,
+                        estimated_arrival: r.get(10)?,
+                        received: r.get(11)?,
+                        last_modified: r.get::<_, Option<i64>>(12)?.map(from_ms),
+                        fetched_at: from_ms(r.get(13)?),
+                        packages: Vec::new(),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            for m in &mut manifests {
+                m.packages = packages_of(c, licence, m.transfer_id)?;
+            }
+            Ok(manifests)
+        })
+    }
+}
