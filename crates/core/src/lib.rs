@@ -10,6 +10,7 @@ pub mod adjustments;
 pub mod attempts;
 pub mod audit;
 pub mod clock;
+pub mod compliance;
 pub mod corrections;
 pub mod crash;
 pub mod db;

@@ -465,6 +465,11 @@ impl DeliveryEngine {
                 counts: counts_here,
                 oldest_waiting_at,
                 deadline_at,
+                deadline_warning: crate::compliance::DeadlineWarning::at(
+                    deadline_at,
+                    licence.reporting_deadline_hours,
+                    now,
+                ),
                 health,
                 reason,
                 blocked_until,
@@ -482,6 +487,11 @@ impl DeliveryEngine {
             waiting: statuses.iter().map(|s| s.counts.waiting()).sum(),
             oldest_waiting_at: statuses.iter().filter_map(|s| s.oldest_waiting_at).min(),
             deadline_at: statuses.iter().filter_map(|s| s.deadline_at).min(),
+            deadline_warning: statuses
+                .iter()
+                .map(|s| s.deadline_warning)
+                .max()
+                .unwrap_or(crate::compliance::DeadlineWarning::Ok),
             licences: statuses,
             users,
             running: memory.running,

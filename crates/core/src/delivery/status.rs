@@ -7,6 +7,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::compliance::DeadlineWarning;
 use crate::{EntryState, StateCount};
 
 /// Why the register is, or is not, in step with Metrc.
@@ -89,6 +90,8 @@ pub struct LicenceStatus {
     pub oldest_waiting_at: Option<Timestamp>,
     /// The state's reporting deadline for that oldest record.
     pub deadline_at: Option<Timestamp>,
+    /// How close `deadline_at` is (ok / soon / overdue), from the clock at `at` of the snapshot.
+    pub deadline_warning: DeadlineWarning,
     pub health: Health,
     /// Why it is not in step, in words (no secrets).
     pub reason: Option<String>,
@@ -120,6 +123,8 @@ pub struct StatusSnapshot {
     pub oldest_waiting_at: Option<Timestamp>,
     /// The earliest reporting deadline among waiting records.
     pub deadline_at: Option<Timestamp>,
+    /// The worst deadline warning over all licences.
+    pub deadline_warning: DeadlineWarning,
     /// Whether the worker is running.
     pub running: bool,
 }
@@ -135,6 +140,7 @@ impl StatusSnapshot {
             waiting: 0,
             oldest_waiting_at: None,
             deadline_at: None,
+            deadline_warning: DeadlineWarning::Ok,
             running: false,
         }
     }

@@ -85,11 +85,13 @@ pub enum Permission {
     ChangeSettings,
     /// See audit and outage reports.
     ViewReports,
+    /// Act on reconciliation differences (void in Metrc, re-send, acknowledge).
+    ReconcileWithMetrc,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::Sell,
         Permission::SetOwnKey,
         Permission::Adjust,
@@ -103,6 +105,7 @@ impl Permission {
         Permission::ManageUsers,
         Permission::ChangeSettings,
         Permission::ViewReports,
+        Permission::ReconcileWithMetrc,
     ];
 
     /// The least role that may do this.
@@ -119,7 +122,8 @@ impl Permission {
             | Permission::SendUnderFacilityKey
             | Permission::ManageUsers
             | Permission::ChangeSettings
-            | Permission::ViewReports => Role::Manager,
+            | Permission::ViewReports
+            | Permission::ReconcileWithMetrc => Role::Manager,
         }
     }
 
@@ -139,6 +143,7 @@ impl Permission {
             Permission::ManageUsers => "add users or reset PINs",
             Permission::ChangeSettings => "change settings",
             Permission::ViewReports => "see audit and outage reports",
+            Permission::ReconcileWithMetrc => "act on differences between this register and Metrc",
         }
     }
 }
