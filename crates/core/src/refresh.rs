@@ -117,7 +117,7 @@ pub async fn refresh_licence_with(
     licence: &str,
     options: &RefreshOptions,
 ) -> Result<Refreshed, CoreError> {
-    let started = db.now();
+    let started = watermarks::whole_second(db.now());
     let mark = {
         let (db, licence) = (db.clone(), licence.to_owned());
         blocking(move || db.inventory_watermark(&licence, Dataset::Packages)).await?
@@ -214,8 +214,7 @@ pub async fn refresh_licence_with(
         retired: 0,
     };
     let (db, licence) = (db.clone(), licence.to_owned());
-    let applied =
-        blocking(move || db.apply_inventory_refresh(&licence, &fetched, started)).await?;
+    let applied = blocking(move || db.apply_inventory_refresh(&licence, &fetched, started)).await?;
     refreshed.retired = applied.retired;
     Ok(refreshed)
 }

@@ -180,7 +180,13 @@ impl Database {
                          category = excluded.category, unit_of_measure = excluded.unit_of_measure",
                 )?;
                 for i in items {
-                    stmt.execute(params![licence, i.metrc_id, i.name, i.category, i.unit_of_measure])?;
+                    stmt.execute(params![
+                        licence,
+                        i.metrc_id,
+                        i.name,
+                        i.category,
+                        i.unit_of_measure
+                    ])?;
                 }
             }
             let mut stmt = tx.prepare_cached(

@@ -99,7 +99,7 @@ pub async fn refresh_manifests(
     licence: &str,
     options: &RefreshOptions,
 ) -> Result<ManifestsRefreshed, CoreError> {
-    let started = db.now();
+    let started = watermarks::whole_second(db.now());
     let mark = {
         let (db, licence) = (db.clone(), licence.to_owned());
         blocking(move || {
@@ -164,12 +164,7 @@ pub async fn refresh_manifests(
     Ok(refreshed)
 }
 
-fn store(
-    conn: &Connection,
-    licence: &str,
-    f: &FetchedManifest,
-    now: i64,
-) -> Result<(), CoreError> {
+fn store(conn: &Connection, licence: &str, f: &FetchedManifest, now: i64) -> Result<(), CoreError> {
     let t = &f.transfer;
     let last_modified = t
         .last_modified

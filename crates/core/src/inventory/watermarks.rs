@@ -117,7 +117,14 @@ pub(crate) fn get(
         .optional()?)
 }
 
-/// Moves the watermark to `window_end` (never backwards); `full` also records a full pull.
+/// `t` without its fraction of a second: Metrc's filters carry whole seconds, so windows and
+/// watermarks do too.
+pub(crate) fn whole_second(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second()).unwrap_or(t)
+}
+
+/// Moves the watermark to `window_end`: never backwards after windows, exactly there after a full
+/// pull (which is the whole truth as of `window_end`); `full` also records the full pull.
 pub(crate) fn advance(
     conn: &Connection,
     licence: &str,
@@ -132,7 +139,8 @@ pub(crate) fn advance(
         "INSERT INTO inventory_watermarks (licence, dataset, window_end, full_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (licence, dataset) DO UPDATE SET
-             window_end = max(window_end, excluded.window_end),
+             window_end = CASE WHEN excluded.full_at IS NOT NULL THEN excluded.window_end
+                               ELSE max(window_end, excluded.window_end) END,
              full_at = COALESCE(excluded.full_at, full_at),
              updated_at = excluded.updated_at",
     )?
@@ -164,7 +172,10 @@ mod tests {
         let now = ts("2026-11-22T18:00:00Z");
         let day = SignedDuration::from_hours(24);
         let week = SignedDuration::from_hours(24 * 7);
-        assert_eq!(plan(None, now, week, SignedDuration::ZERO, day, false), Plan::Full);
+        assert_eq!(
+            plan(None, now, week, SignedDuration::ZERO, day, false),
+            Plan::Full
+        );
         let stale = ts("2026-11-10T18:00:00Z");
         assert_eq!(
             plan(Some(stale), now, week, SignedDuration::ZERO, day, false),
@@ -198,6 +209,9 @@ mod tests {
         for pair in w.windows(2) {
             assert_eq!(pair[0].end, pair[1].start);
         }
-        assert!(w.iter().all(|x| x.end.duration_since(x.start) <= MAX_WINDOW));
+        assert!(
+            w.iter()
+                .all(|x| x.end.duration_since(x.start) <= MAX_WINDOW)
+        );
     }
 }
