@@ -271,6 +271,12 @@ pub enum CoreError {
         /// What was attempted.
         action: &'static str,
     },
+    /// Nobody is logged in (or the register locked itself after being idle).
+    #[error("nobody is logged in (the register may have locked itself); log in with your PIN")]
+    NotLoggedIn,
+    /// A demo-panel action outside demo mode.
+    #[error("this works only in demo mode (the embedded Metrc emulator); switch to demo in Settings")]
+    NotDemo,
 }
 
 impl CoreError {
@@ -311,6 +317,8 @@ impl CoreError {
             CoreError::UserExists { .. } => "user_exists",
             CoreError::AlreadySetUp => "already_set_up",
             CoreError::NotAllowed { .. } => "not_allowed",
+            CoreError::NotLoggedIn => "not_logged_in",
+            CoreError::NotDemo => "not_demo",
         }
     }
 }

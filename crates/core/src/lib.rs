@@ -7,6 +7,7 @@
 //! The store is synchronous; async callers use `spawn_blocking`.
 
 pub mod adjustments;
+pub mod app;
 pub mod attempts;
 pub mod audit;
 pub mod clock;

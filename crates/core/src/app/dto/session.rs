@@ -1,0 +1,213 @@
+//! Session, first-run and licence shapes of the IPC contract.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Which screen family the app is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Setup is not finished (no users yet, or no licence bound): show the wizard.
+    FirstRun,
+    /// Nobody is logged in (or the register locked itself): show the login screen.
+    Locked,
+    /// Someone is logged in.
+    Ready,
+}
+
+/// Which Metrc the register talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// The embedded emulator with the demo seed.
+    Demo,
+    /// Metrc's sandbox.
+    Sandbox,
+    /// The state's live Metrc.
+    Production,
+}
+
+/// An app user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Sells and manages their own key.
+    Budtender,
+    /// Everything.
+    Manager,
+}
+
+/// Something only some roles may do (the UI hides what the session may not do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    Sell,
+    SetOwnKey,
+    Adjust,
+    MergeOrSplit,
+    VoidOrCorrectSale,
+    ResolveRejected,
+    SetOtherKeys,
+    ValidateAnyKey,
+    ChooseKeyMode,
+    SendUnderFacilityKey,
+    ManageUsers,
+    ChangeSettings,
+    ViewReports,
+}
+
+/// Individual keys required, or one facility key for everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyMode {
+    /// Each record goes under its maker's own key.
+    Individual,
+    /// Every record goes under the facility (master) key.
+    Facility,
+}
+
+/// The logged-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionView {
+    pub user: String,
+    pub role: Role,
+    #[ts(type = "string")]
+    pub started_at: jiff::Timestamp,
+    /// What this user may do.
+    pub permissions: Vec<Permission>,
+    /// True when this user's Metrc key is missing or was refused: show the key prompt.
+    pub needs_key: bool,
+}
+
+/// A licence the register is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LicenceView {
+    pub number: String,
+    pub name: String,
+    /// IANA time zone, e.g. "America/Denver".
+    pub time_zone: String,
+    pub reporting_deadline_hours: u32,
+    /// Per-licence object limit; `null` = the register's setting.
+    pub object_limit: Option<u32>,
+    pub requires_patient_number: bool,
+    pub requires_caregiver_number: bool,
+}
+
+/// Which first-run steps are done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SetupProgress {
+    pub has_users: bool,
+    pub environment_chosen: bool,
+    pub vendor_key_set: bool,
+    pub licences_bound: bool,
+}
+
+/// Everything the shell of the UI needs to pick a screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppState {
+    pub phase: Phase,
+    pub environment: Environment,
+    /// Two-letter Metrc state code (`null` in demo mode before one is chosen).
+    pub state_code: Option<String>,
+    /// True when the embedded emulator is running (the demo panel is available).
+    pub demo: bool,
+    pub setup: SetupProgress,
+    pub session: Option<SessionView>,
+    /// Who was logged in before the register locked (preselect on the login screen).
+    pub last_user: Option<String>,
+    pub licences: Vec<LicenceView>,
+    pub key_mode: KeyMode,
+    pub idle_lock_minutes: u32,
+}
+
+/// A user on the login screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LoginUser {
+    pub name: String,
+    pub role: Role,
+    pub locked: bool,
+    pub disabled: bool,
+}
+
+/// `login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LoginRequest {
+    pub name: String,
+    /// 4 to 8 digits. Never stored or echoed.
+    pub pin: String,
+}
+
+/// `create_first_manager`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CreateManagerRequest {
+    pub name: String,
+    pub pin: String,
+}
+
+/// `choose_environment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EnvironmentRequest {
+    pub environment: Environment,
+    /// Two-letter state code; required for sandbox and production.
+    pub state_code: Option<String>,
+}
+
+/// `set_vendor_key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VendorKeyRequest {
+    /// The integrator key. Never stored outside the OS keychain, never echoed.
+    pub key: String,
+}
+
+/// Whether a vendor key is configured (never the key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VendorKeyStatus {
+    pub set: bool,
+    /// "keychain", "environment" (installer) or "demo"; `null` when none.
+    pub source: Option<String>,
+}
+
+/// `discover_licences`: which key to ask `GET /facilities/v2` with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DiscoverRequest {
+    /// A Metrc user key to ask with (used once, not saved); `null` = the session user's saved key.
+    pub key: Option<String>,
+}
+
+/// A licence the key reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DiscoveredLicence {
+    pub number: String,
+    pub name: String,
+    pub license_type: Option<String>,
+    pub can_sell: bool,
+    pub requires_patient_number: bool,
+    pub requires_caregiver_number: bool,
+    /// Already bound to this register.
+    pub bound: bool,
+}
+
+/// One licence to bind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LicenceBinding {
+    pub number: String,
+    pub name: String,
+    pub time_zone: String,
+    pub reporting_deadline_hours: u32,
+    pub object_limit: Option<u32>,
+    pub requires_patient_number: bool,
+    pub requires_caregiver_number: bool,
+}
+
+/// `bind_licences`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BindLicencesRequest {
+    pub licences: Vec<LicenceBinding>,
+}
+
+/// A request naming one licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LicenceRequest {
+    /// `null` = the register's first licence.
+    pub licence: Option<String>,
+}
