@@ -12,9 +12,11 @@
 
 mod audit_log;
 pub mod deadlines;
+pub mod outage;
 pub mod reconciliation;
 
 pub use deadlines::{DeadlineWarning, NewLicence, StateDeadline};
+pub use outage::{OutageQuery, OutageReport, OutageRow, WaitReason};
 pub use reconciliation::{
     Difference, DifferenceKind, DueOutcome, DueRun, FixCode, ReconciliationRun, RunReport, Trigger,
     reconcile_day, reconcile_due, resolve_difference,

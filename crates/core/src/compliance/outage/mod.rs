@@ -1,0 +1,360 @@
+//! The outage report: every record made while the register was not in step with Metrc, when it
+//! was made, by whom, why it waited, when Metrc accepted it and how late that was.
+//!
+//! **Not in step**, precisely: a record (outbox entry) made in the report's period counts as made
+//! while the register was not in step with Metrc unless it was *delivered promptly on its first
+//! attempt*, that is: its first logged attempt happened no later than `prompt_within` (default
+//! five minutes) after the record was made (`created_at`) **and** that attempt's outcome was
+//! `confirmed`. So the report holds records whose first attempt failed (not sent, might have
+//! landed, key refused, rate limited, refused by Metrc), records whose first attempt came late
+//! because nothing could be sent (the licence's gate was closed, the user's key was missing, the
+//! sync was not running), records still waiting longer than `prompt_within` at the report time,
+//! and records withdrawn before Metrc accepted them.
+//!
+//! **Why it waited** is derived from the append-only logs, never guessed: the record's own
+//! attempts (`not_sent` → offline, or Metrc unavailable on a 404; `ambiguous` → Metrc
+//! unavailable; `key_problem`; `rate_limited`; `rejected`; failed lookups by their HTTP status),
+//! its `waiting_for_key` transitions in `outbox_history`, and — for the time before its first
+//! attempt — the failed attempts of other records of the same licence (that is what kept the gate
+//! closed). When none of these explain a delay the reason is `queued` (no delivery ran).
+//!
+//! **How late**: the deadline is the time the record was made plus the licence's
+//! `reporting_deadline_hours`; lateness is Metrc's acceptance (the `confirmed` transition) minus
+//! the deadline, or, for a record still waiting, the report time minus the deadline.
+//!
+//! Guarantees: read-only, from one consistent snapshot; rows in the order records were made;
+//! names and reasons only (never a key). CSV and HTML renderings are in [`render`].
+
+pub mod render;
+
+use std::collections::BTreeSet;
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::attempts::{self, AttemptOutcome};
+use crate::outbox::{EntryKind, EntryState};
+use crate::time::{from_ms, to_ms};
+use crate::{CoreError, Database};
+
+/// Why a record waited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// Metrc could not be reached (no network, DNS, refused connection).
+    Offline,
+    /// Metrc answered with errors, or its replies were lost.
+    MetrcUnavailable,
+    /// A Metrc key was refused or missing.
+    KeyProblem,
+    /// Metrc slowed this register down.
+    RateLimited,
+    /// Metrc refused the record; a person had to fix it.
+    Rejected,
+    /// Nothing was sent for a while with no failure logged (no delivery ran).
+    Queued,
+}
+
+impl WaitReason {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            WaitReason::Offline => "offline",
+            WaitReason::MetrcUnavailable => "metrc_unavailable",
+            WaitReason::KeyProblem => "key_problem",
+            WaitReason::RateLimited => "rate_limited",
+            WaitReason::Rejected => "rejected",
+            WaitReason::Queued => "queued",
+        }
+    }
+}
+
+/// What to report on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutageQuery {
+    /// Records made at or after this time.
+    pub from: Timestamp,
+    /// Records made before this time.
+    pub to: Timestamp,
+    /// Only this licence.
+    pub licence: Option<String>,
+    /// How soon a first, successful attempt must follow a record to count as in step.
+    pub prompt_within: SignedDuration,
+}
+
+impl OutageQuery {
+    /// Records made in `[from, to)`, every licence, five minutes' grace.
+    pub fn new(from: Timestamp, to: Timestamp) -> Self {
+        Self {
+            from,
+            to,
+            licence: None,
+            prompt_within: SignedDuration::from_mins(5),
+        }
+    }
+}
+
+/// One record made while not in step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageRow {
+    pub entry_id: i64,
+    /// The record's client id (its ExternalReceiptNumber or note token).
+    pub client_id: String,
+    pub kind: EntryKind,
+    pub licence: String,
+    /// The licence's IANA time zone (for local display).
+    pub time_zone: String,
+    /// When it happened.
+    pub made_at: Timestamp,
+    /// When it was recorded here.
+    pub recorded_at: Timestamp,
+    /// Who made it.
+    pub made_by: String,
+    /// Why it waited, most specific first.
+    pub reasons: Vec<WaitReason>,
+    /// Send attempts (lookups not counted).
+    pub attempts: u32,
+    /// When Metrc accepted it (`None`: not yet, or withdrawn).
+    pub accepted_at: Option<Timestamp>,
+    /// Its reporting deadline.
+    pub deadline_at: Timestamp,
+    /// How late Metrc's acceptance was (or, still waiting, how overdue it is now); zero if on time.
+    pub late_by: SignedDuration,
+    pub state: EntryState,
+}
+
+/// The report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageReport {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub licence: Option<String>,
+    pub generated_at: Timestamp,
+    pub rows: Vec<OutageRow>,
+}
+
+struct Candidate {
+    id: i64,
+    client_id: String,
+    kind: EntryKind,
+    licence: String,
+    time_zone: String,
+    deadline_hours: i64,
+    made_at: Timestamp,
+    recorded_at: Timestamp,
+    made_by: String,
+    state: EntryState,
+}
+
+fn candidates(conn: &Connection, q: &OutageQuery) -> Result<Vec<Candidate>, CoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.id, o.client_id, o.kind, o.licence, l.time_zone, l.reporting_deadline_hours,
+                o.occurred_at, o.created_at, o.acting_user, o.state
+         FROM outbox o JOIN licences l ON l.number = o.licence
+         WHERE o.occurred_at >= ?1 AND o.occurred_at < ?2 AND (?3 IS NULL OR o.licence = ?3)
+         ORDER BY o.occurred_at, o.id",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![to_ms(q.from), to_ms(q.to), q.licence.as_deref()],
+            |r| {
+                Ok(Candidate {
+                    id: r.get(0)?,
+                    client_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    licence: r.get(3)?,
+                    time_zone: r.get(4)?,
+                    deadline_hours: r.get(5)?,
+                    made_at: from_ms(r.get(6)?),
+                    recorded_at: from_ms(r.get(7)?),
+                    made_by: r.get(8)?,
+                    state: r.get(9)?,
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+fn reason_of(outcome: AttemptOutcome, status: Option<u16>) -> Option<WaitReason> {
+    match outcome {
+        AttemptOutcome::NotSent if status == Some(404) => Some(WaitReason::MetrcUnavailable),
+        AttemptOutcome::NotSent => Some(WaitReason::Offline),
+        AttemptOutcome::Ambiguous => Some(WaitReason::MetrcUnavailable),
+        AttemptOutcome::KeyProblem => Some(WaitReason::KeyProblem),
+        AttemptOutcome::RateLimited => Some(WaitReason::RateLimited),
+        AttemptOutcome::Rejected => Some(WaitReason::Rejected),
+        AttemptOutcome::LookupFailed => Some(match status {
+            None => WaitReason::Offline,
+            Some(401 | 403) => WaitReason::KeyProblem,
+            Some(429) => WaitReason::RateLimited,
+            Some(_) => WaitReason::MetrcUnavailable,
+        }),
+        AttemptOutcome::Confirmed
+        | AttemptOutcome::TooLarge
+        | AttemptOutcome::LookupFound
+        | AttemptOutcome::LookupMissed => None,
+    }
+}
+
+/// A stored outcome code back to its variant (`None` for a code this build does not know).
+fn outcome_of(code: &str) -> Option<AttemptOutcome> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+}
+
+fn is_send(outcome: Option<AttemptOutcome>) -> bool {
+    !matches!(
+        outcome,
+        Some(
+            AttemptOutcome::LookupFound
+                | AttemptOutcome::LookupMissed
+                | AttemptOutcome::LookupFailed
+        )
+    )
+}
+
+/// Failures logged for other records of the licence in `[from, until)`: what kept the gate shut.
+fn licence_failures(
+    conn: &Connection,
+    licence: &str,
+    from: Timestamp,
+    until: Timestamp,
+) -> Result<BTreeSet<WaitReason>, CoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.outcome, a.http_status FROM attempts a JOIN outbox o ON o.id = a.entry_id
+         WHERE o.licence = ?1 AND a.at >= ?2 AND a.at < ?3
+           AND a.outcome NOT IN ('confirmed', 'too_large', 'lookup_found', 'lookup_missed')",
+    )?;
+    let rows: Vec<(String, Option<u16>)> = stmt
+        .query_map(params![licence, to_ms(from), to_ms(until)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(outcome, status)| {
+            reason_of(outcome_of(&outcome)?, status)
+        })
+        .collect())
+}
+
+fn confirmed_at(conn: &Connection, entry_id: i64) -> Result<Option<Timestamp>, CoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT at FROM outbox_history WHERE entry_id = ?1 AND to_state = 'confirmed'
+             ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![entry_id], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(from_ms))
+}
+
+fn waited_for_key(conn: &Connection, entry_id: i64) -> Result<bool, CoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox_history
+                            WHERE entry_id = ?1 AND to_state = 'waiting_for_key')",
+        )?
+        .query_row(params![entry_id], |r| r.get(0))?)
+}
+
+fn row_for(
+    conn: &Connection,
+    c: Candidate,
+    q: &OutageQuery,
+    now: Timestamp,
+) -> Result<Option<OutageRow>, CoreError> {
+    let log = attempts::for_entry(conn, c.id)?;
+    let sends: Vec<_> = log.iter().filter(|a| is_send(a.outcome)).collect();
+    let prompt_until = c
+        .recorded_at
+        .checked_add(q.prompt_within)
+        .unwrap_or(Timestamp::MAX);
+    let first = sends.first();
+    let in_step = match first {
+        Some(a) => a.outcome == Some(AttemptOutcome::Confirmed) && a.at <= prompt_until,
+        None => c.state != EntryState::Voided && now <= prompt_until,
+    };
+    if in_step {
+        return Ok(None);
+    }
+    let accepted_at = confirmed_at(conn, c.id)?;
+    let mut reasons: BTreeSet<WaitReason> = log
+        .iter()
+        .filter_map(|a| reason_of(a.outcome?, a.http_status))
+        .collect();
+    if waited_for_key(conn, c.id)? {
+        reasons.insert(WaitReason::KeyProblem);
+    }
+    let first_at = first.map(|a| a.at).or(accepted_at).unwrap_or(now);
+    if first_at > prompt_until {
+        reasons.extend(licence_failures(conn, &c.licence, c.recorded_at, first_at)?);
+    }
+    if reasons.is_empty() {
+        reasons.insert(WaitReason::Queued);
+    }
+    let deadline_at = c
+        .made_at
+        .checked_add(SignedDuration::from_hours(c.deadline_hours))
+        .unwrap_or(Timestamp::MAX);
+    let settled = match (accepted_at, c.state) {
+        (Some(at), _) => Some(at),
+        (None, EntryState::Voided) => None,
+        (None, _) => Some(now),
+    };
+    let late_by = settled
+        .map(|at| at.duration_since(deadline_at).max(SignedDuration::ZERO))
+        .unwrap_or(SignedDuration::ZERO);
+    Ok(Some(OutageRow {
+        entry_id: c.id,
+        client_id: c.client_id,
+        kind: c.kind,
+        licence: c.licence,
+        time_zone: c.time_zone,
+        made_at: c.made_at,
+        recorded_at: c.recorded_at,
+        made_by: c.made_by,
+        reasons: reasons.into_iter().collect(),
+        attempts: sends.len() as u32,
+        accepted_at,
+        deadline_at,
+        late_by,
+        state: c.state,
+    }))
+}
+
+impl Database {
+    /// The outage report for records made in `[query.from, query.to)` (see the module doc for
+    /// exactly which records are in it).
+    pub fn outage_report(&self, query: &OutageQuery) -> Result<OutageReport, CoreError> {
+        if query.to <= query.from {
+            return Err(CoreError::InvalidInput {
+                field: "report period",
+                detail: format!(
+                    "it ends ({}) before it starts ({}); swap --from and --to",
+                    query.to, query.from
+                ),
+            });
+        }
+        if let Some(licence) = &query.licence {
+            self.licence(licence)?;
+        }
+        let now = self.now();
+        self.read(|c| {
+            let mut rows = Vec::new();
+            for candidate in candidates(c, query)? {
+                if let Some(row) = row_for(c, candidate, query, now)? {
+                    rows.push(row);
+                }
+            }
+            Ok(OutageReport {
+                from: query.from,
+                to: query.to,
+                licence: query.licence.clone(),
+                generated_at: now,
+                rows,
+            })
+        })
+    }
+}

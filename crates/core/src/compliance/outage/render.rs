@@ -1,0 +1,203 @@
+//! The outage report as CSV (RFC 4180) and as a printable, standalone HTML page.
+//!
+//! Guarantees: CSV lines end with CRLF and every field containing a comma, a double quote, CR or
+//! LF is enclosed in double quotes with inner quotes doubled, so names such as `O'Neil, "Bo"`
+//! survive a round trip; the HTML page has no external assets (inline CSS, no scripts, no links)
+//! and every value is escaped; times are shown in each licence's local time with its UTC offset.
+
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+
+use super::{OutageReport, OutageRow};
+
+/// The CSV header, in column order.
+pub const CSV_COLUMNS: [&str; 13] = [
+    "licence",
+    "record",
+    "kind",
+    "made_at",
+    "made_by",
+    "recorded_at",
+    "why_waited",
+    "attempts",
+    "accepted_at",
+    "deadline_at",
+    "late_by_minutes",
+    "state",
+    "entry_id",
+];
+
+/// One CSV field, quoted when RFC 4180 requires it.
+pub fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn local(at: Timestamp, time_zone: &str) -> String {
+    match jiff::tz::TimeZone::get(time_zone) {
+        Ok(tz) => at.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        Err(_) => at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    }
+}
+
+fn late_minutes(row: &OutageRow) -> i64 {
+    let secs = row.late_by.as_secs();
+    (secs + 59).div_euclid(60)
+}
+
+fn cells(row: &OutageRow) -> [String; 13] {
+    [
+        row.licence.clone(),
+        row.client_id.clone(),
+        row.kind.as_str().to_owned(),
+        local(row.made_at, &row.time_zone),
+        row.made_by.clone(),
+        local(row.recorded_at, &row.time_zone),
+        row.reasons
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(";"),
+        row.attempts.to_string(),
+        row.accepted_at
+            .map(|t| local(t, &row.time_zone))
+            .unwrap_or_default(),
+        local(row.deadline_at, &row.time_zone),
+        late_minutes(row).to_string(),
+        row.state.as_str().to_owned(),
+        row.entry_id.to_string(),
+    ]
+}
+
+/// The report as CSV: a header line, then one line per record.
+pub fn to_csv(report: &OutageReport) -> String {
+    let mut out = CSV_COLUMNS.join(",");
+    out.push_str("\r\n");
+    for row in &report.rows {
+        let line: Vec<String> = cells(row).iter().map(|c| csv_field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Text escaped for HTML element content and attribute values.
+pub fn html_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#111}\
+h1{font-size:1.4rem;margin:0 0 .3rem}p{margin:.2rem 0}\
+table{border-collapse:collapse;width:100%;margin-top:1rem;font-size:.85rem}\
+th,td{border:1px solid #999;padding:.25rem .4rem;text-align:left;vertical-align:top}\
+th{background:#eee}td.late{font-weight:bold}\
+@media print{body{margin:0}th{background:#ddd !important;-webkit-print-color-adjust:exact}\
+tr{page-break-inside:avoid}}";
+
+const HTML_HEADINGS: [&str; 11] = [
+    "Licence",
+    "Record",
+    "Kind",
+    "Made at",
+    "Made by",
+    "Why it waited",
+    "Attempts",
+    "Accepted by Metrc",
+    "Deadline",
+    "Late by (min)",
+    "State",
+];
+
+/// The report as one printable HTML page with no external assets.
+pub fn to_html(report: &OutageReport) -> String {
+    let mut page = String::new();
+    let late = report
+        .rows
+        .iter()
+        .filter(|r| late_minutes(r) > 0)
+        .count();
+    let scope = report
+        .licence
+        .as_deref()
+        .map(|l| format!("licence {l}"))
+        .unwrap_or_else(|| "all licences".into());
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Stateline outage report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <h1>Outage report</h1>\n<p>Records made from {} to {} (UTC), {}.</p>\n\
+         <p>Generated {} (UTC). {} record(s) were made while the register was not in step with \
+         Metrc; {} reached Metrc after the reporting deadline or are still overdue.</p>\n",
+        html_escape(&report.from.strftime("%Y-%m-%d %H:%M").to_string()),
+        html_escape(&report.to.strftime("%Y-%m-%d %H:%M").to_string()),
+        html_escape(&scope),
+        html_escape(&report.generated_at.strftime("%Y-%m-%d %H:%M").to_string()),
+        report.rows.len(),
+        late
+    );
+    page.push_str("<table>\n<thead><tr>");
+    for h in HTML_HEADINGS {
+        let _ = write!(page, "<th>{}</th>", html_escape(h));
+    }
+    page.push_str("</tr></thead>\n<tbody>\n");
+    for row in &report.rows {
+        let c = cells(row);
+        let minutes = late_minutes(row);
+        let late_class = if minutes > 0 { " class=\"late\"" } else { "" };
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td{late_class}>{}</td><td>{}</td></tr>",
+            html_escape(&c[0]),
+            html_escape(&c[1]),
+            html_escape(&c[2]),
+            html_escape(&c[3]),
+            html_escape(&c[4]),
+            html_escape(&c[6].replace(';', ", ")),
+            html_escape(&c[7]),
+            html_escape(if c[8].is_empty() { "not yet" } else { &c[8] }),
+            html_escape(&c[9]),
+            html_escape(&c[10]),
+            html_escape(&c[11]),
+        );
+    }
+    page.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field(""), "");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            html_escape("<b>O'Neil & \"Bo\"</b>"),
+            "&lt;b&gt;O&#39;Neil &amp; &quot;Bo&quot;&lt;/b&gt;"
+        );
+    }
+}
