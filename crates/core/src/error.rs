@@ -93,6 +93,28 @@ pub enum CoreError {
         /// The SQLite error.
         source: rusqlite::Error,
     },
+    /// A backup file cannot be restored (damaged, not a Stateline database, or from a newer app).
+    #[error("the backup {path} cannot be restored: {detail}; nothing was changed, choose another backup")]
+    BackupInvalid {
+        /// The backup file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A restore would replace records that Metrc has not accepted yet.
+    #[error(
+        "the current database holds {count} records not yet in Metrc (pending, sending, ambiguous, rejected or waiting for a key); deliver them first, or confirm that restoring may discard them; nothing was changed"
+    )]
+    UnsentRecords {
+        /// How many records.
+        count: u64,
+    },
+    /// The database is open elsewhere, so it cannot be replaced.
+    #[error("the database {path} is in use by another program (the app or a sync); close it and try again; nothing was changed")]
+    DatabaseInUse {
+        /// The database file.
+        path: PathBuf,
+    },
     /// A licence is not configured on this register.
     #[error(
         "licence {0} is not set up on this register; add it in Settings (or refresh licences from Metrc)"
@@ -293,6 +315,9 @@ impl CoreError {
             CoreError::IntegrityCheckFailed { .. } => "integrity_check_failed",
             CoreError::DatabaseTooNew { .. } => "database_too_new",
             CoreError::MigrationFailed { .. } => "migration_failed",
+            CoreError::BackupInvalid { .. } => "backup_invalid",
+            CoreError::UnsentRecords { .. } => "unsent_records",
+            CoreError::DatabaseInUse { .. } => "database_in_use",
             CoreError::UnknownLicence(_) => "unknown_licence",
             CoreError::InvalidTimeZone { .. } => "invalid_time_zone",
             CoreError::UnknownPackage { .. } => "unknown_package",

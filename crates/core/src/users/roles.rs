@@ -87,11 +87,13 @@ pub enum Permission {
     ViewReports,
     /// Act on reconciliation differences (void in Metrc, re-send, acknowledge).
     ReconcileWithMetrc,
+    /// Restore the database from a backup.
+    RestoreBackup,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::Sell,
         Permission::SetOwnKey,
         Permission::Adjust,
@@ -106,6 +108,7 @@ impl Permission {
         Permission::ChangeSettings,
         Permission::ViewReports,
         Permission::ReconcileWithMetrc,
+        Permission::RestoreBackup,
     ];
 
     /// The least role that may do this.
@@ -123,7 +126,8 @@ impl Permission {
             | Permission::ManageUsers
             | Permission::ChangeSettings
             | Permission::ViewReports
-            | Permission::ReconcileWithMetrc => Role::Manager,
+            | Permission::ReconcileWithMetrc
+            | Permission::RestoreBackup => Role::Manager,
         }
     }
 
@@ -144,6 +148,7 @@ impl Permission {
             Permission::ChangeSettings => "change settings",
             Permission::ViewReports => "see audit and outage reports",
             Permission::ReconcileWithMetrc => "act on differences between this register and Metrc",
+            Permission::RestoreBackup => "restore the database from a backup",
         }
     }
 }
