@@ -94,7 +94,9 @@ pub enum CoreError {
         source: rusqlite::Error,
     },
     /// A backup file cannot be restored (damaged, not a Stateline database, or from a newer app).
-    #[error("the backup {path} cannot be restored: {detail}; nothing was changed, choose another backup")]
+    #[error(
+        "the backup {path} cannot be restored: {detail}; nothing was changed, choose another backup"
+    )]
     BackupInvalid {
         /// The backup file.
         path: PathBuf,
@@ -110,7 +112,9 @@ pub enum CoreError {
         count: u64,
     },
     /// The database is open elsewhere, so it cannot be replaced.
-    #[error("the database {path} is in use by another program (the app or a sync); close it and try again; nothing was changed")]
+    #[error(
+        "the database {path} is in use by another program (the app or a sync); close it and try again; nothing was changed"
+    )]
     DatabaseInUse {
         /// The database file.
         path: PathBuf,
