@@ -337,6 +337,46 @@ impl Control {
         id
     }
 
+    /// Removes a receipt as if Metrc had lost it (quantities are not touched). Returns whether
+    /// it was found.
+    pub fn remove_receipt(&self, license: &str, id: u64) -> bool {
+        let mut world = self.shared.lock();
+        let before = world.db.receipts.len();
+        world
+            .db
+            .receipts
+            .retain(|r| !(r.id == id && r.license_number == license));
+        world.db.receipts.len() != before
+    }
+
+    /// Changes the quantity of one line of a receipt (as if edited outside this register),
+    /// updating its `LastModified`; quantities of packages are not touched. Returns whether the
+    /// receipt and line were found.
+    pub fn set_receipt_line_quantity(
+        &self,
+        license: &str,
+        id: u64,
+        line: usize,
+        quantity: f64,
+    ) -> bool {
+        let mut world = self.shared.lock();
+        let now = world.now();
+        let Some(r) = world
+            .db
+            .receipts
+            .iter_mut()
+            .find(|r| r.id == id && r.license_number == license)
+        else {
+            return false;
+        };
+        let Some(l) = r.transactions.get_mut(line) else {
+            return false;
+        };
+        l.quantity = quantity;
+        r.last_modified = now;
+        true
+    }
+
     /// Replaces all records with a new seed (options, faults and the log are kept).
     pub fn reset(&self, seed: Seed) {
         let mut world = self.shared.lock();
