@@ -25,6 +25,20 @@ pub enum CoreError {
     /// A call to Metrc failed (its message says what to do; it never contains a key).
     #[error(transparent)]
     Metrc(#[from] metrc::MetrcError),
+    /// The OS keychain could not do what was asked (its message says what to do).
+    #[error(transparent)]
+    Keychain(#[from] crate::secrets::SecretStoreError),
+    /// No Metrc key is saved for this holder on this register.
+    #[error("no Metrc key is saved for {holder}; paste the key on the Keys screen")]
+    NoKey {
+        /// Whose key (a user name or "the facility").
+        holder: String,
+    },
+    /// The store's setting does not allow sending records under the facility key.
+    #[error(
+        "this store does not allow facility keys; a manager can allow them in Settings, or the user can paste a new key"
+    )]
+    FacilityKeysNotAllowed,
     /// SQLite reported an error that is not one of the cases below.
     #[error(
         "the local database reported an error ({0}); retry, and if it persists run `stateline doctor`"
@@ -301,7 +315,9 @@ pub enum CoreError {
     #[error("nobody is logged in (the register may have locked itself); log in with your PIN")]
     NotLoggedIn,
     /// A demo-panel action outside demo mode.
-    #[error("this works only in demo mode (the embedded Metrc emulator); switch to demo in Settings")]
+    #[error(
+        "this works only in demo mode (the embedded Metrc emulator); switch to demo in Settings"
+    )]
     NotDemo,
 }
 
@@ -313,6 +329,9 @@ impl CoreError {
             CoreError::Internal(_) => "internal",
             CoreError::StopTimedOut { .. } => "stop_timed_out",
             CoreError::Metrc(e) => metrc_code(e),
+            CoreError::Keychain(e) => e.code(),
+            CoreError::NoKey { .. } => "no_key",
+            CoreError::FacilityKeysNotAllowed => "facility_keys_not_allowed",
             CoreError::Io { .. } => "io_error",
             CoreError::PragmaMismatch { .. } => "pragma_mismatch",
             CoreError::DatabaseDamaged { .. } => "database_damaged",

@@ -19,6 +19,7 @@ pub mod delivery;
 mod effects;
 mod error;
 pub mod gates;
+pub mod keys;
 pub mod inventory;
 pub mod licences;
 pub mod new_packages;

@@ -46,6 +46,12 @@ pub trait KeySource: Send + Sync + std::fmt::Debug {
     /// Whether records of different users can share a batch (true only when every record goes
     /// under the one facility key).
     fn batches_across_users(&self) -> bool;
+
+    /// Metrc refused `owner`'s key (401/403) while sending. Implementations may re-validate the
+    /// key in the background; they must not block.
+    fn key_refused(&self, owner: &KeyOwner) {
+        let _ = owner;
+    }
 }
 
 /// An in-memory key source for tests and demos: each user's key, and an optional facility key

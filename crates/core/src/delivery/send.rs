@@ -184,6 +184,7 @@ impl DeliveryEngine {
                     Some(&verdict),
                 )
                 .await?;
+                self.inner.keys.key_refused(&key.owner);
                 match &key.owner {
                     KeyOwner::User(user) => self.park_user(licence, user, &verdict).await?,
                     KeyOwner::Facility => {
