@@ -1,24 +1,103 @@
-/** The root component: asks the backend for the app version and shows the placeholder screen. */
-import { useEffect, useState } from "react";
-import { appVersion } from "./backend";
-import { Placeholder } from "./Placeholder";
+/**
+ * The root component. It follows the backend's app state (`app_state`, then every
+ * `session_changed` event): first run shows the setup wizard, a locked register the login, a
+ * ready one the shell with the screens the session may use. It also answers the shell's "quit
+ * while records wait?" question, and tells the backend about keyboard and pointer activity (at
+ * most every 30 s) so the idle lock counts from the last real use.
+ */
+import { useEffect, useRef, useState } from "react";
+import type { AppState, Backend } from "./api";
+import { AppStateProvider, BackendProvider, useBackend, useLoad } from "./context";
+import { Login } from "./screens/Login";
+import { Wizard } from "./screens/Wizard";
+import { Shell } from "./shell/Shell";
+import { Dialog } from "./ui/Dialog";
+import { ErrorNote } from "./ui/Note";
 
-export function App() {
-  const [version, setVersion] = useState<string | null>(null);
+export const TOUCH_EVERY_MS = 30_000;
 
+export function App({ backend, version = null }: { backend: Backend; version?: string | null }) {
+  return (
+    <BackendProvider backend={backend}>
+      <Root version={version} />
+    </BackendProvider>
+  );
+}
+
+function Root({ version }: { version: string | null }) {
+  const backend = useBackend();
+  const loaded = useLoad((b) => b.appState(), []);
+  const [pushed, setPushed] = useState<AppState | null>(null);
+  const [inWizard, setInWizard] = useState(false);
+  const [quitWaiting, setQuitWaiting] = useState<number | null>(null);
+  const lastTouch = useRef(0);
+
+  useEffect(() => backend.on("session_changed", setPushed), [backend]);
+  useEffect(() => backend.on("quit_requested", (q) => setQuitWaiting(q.waiting)), [backend]);
   useEffect(() => {
-    let live = true;
-    appVersion()
-      .then((v) => {
-        if (live) setVersion(v);
-      })
-      .catch(() => {
-        if (live) setVersion(null);
-      });
-    return () => {
-      live = false;
+    const activity = () => {
+      const now = Date.now();
+      if (now - lastTouch.current < TOUCH_EVERY_MS) return;
+      lastTouch.current = now;
+      backend.touch().catch(() => undefined);
     };
-  }, []);
+    window.addEventListener("keydown", activity);
+    window.addEventListener("pointerdown", activity);
+    return () => {
+      window.removeEventListener("keydown", activity);
+      window.removeEventListener("pointerdown", activity);
+    };
+  }, [backend]);
 
-  return <Placeholder version={version} />;
+  const state = pushed ?? loaded.data;
+  useEffect(() => {
+    if (state?.phase === "first_run") setInWizard(true);
+  }, [state?.phase]);
+
+  if (state === null) {
+    return (
+      <main className="centered">
+        <div className="panel stack">
+          <h1 id="app-title" data-testid="app-title">
+            Stateline
+          </h1>
+          {loaded.error === null ? <p className="muted">Opening…</p> : <ErrorNote error={loaded.error} testId="startup-error" />}
+        </div>
+      </main>
+    );
+  }
+
+  const update = (next: AppState) => setPushed(next);
+  let screen;
+  if (inWizard || state.phase === "first_run") {
+    screen = <Wizard state={state} onState={update} onDone={() => setInWizard(false)} />;
+  } else if (state.phase === "locked" || state.session === null) {
+    screen = <Login state={state} onState={update} version={version} />;
+  } else {
+    screen = <Shell onState={update} />;
+  }
+
+  return (
+    <AppStateProvider value={state}>
+      {screen}
+      {quitWaiting !== null && (
+        <Dialog
+          title="Quit Stateline?"
+          confirmLabel="Quit anyway"
+          danger
+          testId="quit-dialog"
+          onCancel={() => setQuitWaiting(null)}
+          onConfirm={() => {
+            setQuitWaiting(null);
+            void backend.quit(true).catch(() => undefined);
+          }}
+        >
+          <p>
+            {quitWaiting} {quitWaiting === 1 ? "record has" : "records have"} not reached Metrc yet. They are safe on this
+            computer and are sent the next time Stateline runs.
+          </p>
+        </Dialog>
+      )}
+    </AppStateProvider>
+  );
 }

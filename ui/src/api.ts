@@ -1,0 +1,290 @@
+/**
+ * The shape of the backend as the screens see it: one method per command of `docs/ipc.md` (same
+ * name in camelCase, same single `req` argument, same result) and a typed subscription per event.
+ * All data types are the ones generated from Rust into `./bindings` (re-exported here, never
+ * redeclared). `backend.ts` implements this over Tauri; `testing/fakeBackend.ts` implements it in
+ * memory for tests; screens get one through `BackendProvider` and never know which.
+ *
+ * Errors: every method rejects only with an {@link AppError} (`{code, message}`); screens branch on
+ * `code` and show `message`.
+ */
+import type { AddUserRequest } from "./bindings/AddUserRequest";
+import type { AdjustReasonView } from "./bindings/AdjustReasonView";
+import type { AdjustRequest } from "./bindings/AdjustRequest";
+import type { AppState } from "./bindings/AppState";
+import type { AreaOutcome } from "./bindings/AreaOutcome";
+import type { AreaView } from "./bindings/AreaView";
+import type { AttemptView } from "./bindings/AttemptView";
+import type { AuditAppended } from "./bindings/AuditAppended";
+import type { AuditEntryView } from "./bindings/AuditEntryView";
+import type { AuditQueryRequest } from "./bindings/AuditQueryRequest";
+import type { BacklogPoint } from "./bindings/BacklogPoint";
+import type { BacklogRequest } from "./bindings/BacklogRequest";
+import type { BindLicencesRequest } from "./bindings/BindLicencesRequest";
+import type { CartLine } from "./bindings/CartLine";
+import type { CreateManagerRequest } from "./bindings/CreateManagerRequest";
+import type { CustomerTypesView } from "./bindings/CustomerTypesView";
+import type { DemoFault } from "./bindings/DemoFault";
+import type { DemoFaultRequest } from "./bindings/DemoFaultRequest";
+import type { DemoFaultView } from "./bindings/DemoFaultView";
+import type { DiscoverRequest } from "./bindings/DiscoverRequest";
+import type { DiscoveredLicence } from "./bindings/DiscoveredLicence";
+import type { DrainProgress } from "./bindings/DrainProgress";
+import type { EditRejectedRequest } from "./bindings/EditRejectedRequest";
+import type { EntryHistoryView } from "./bindings/EntryHistoryView";
+import type { EntryIdRequest } from "./bindings/EntryIdRequest";
+import type { EntryKind } from "./bindings/EntryKind";
+import type { EntryQuery } from "./bindings/EntryQuery";
+import type { EntryState } from "./bindings/EntryState";
+import type { EntryView } from "./bindings/EntryView";
+import type { Environment } from "./bindings/Environment";
+import type { EnvironmentRequest } from "./bindings/EnvironmentRequest";
+import type { Health } from "./bindings/Health";
+import type { IngredientRequest } from "./bindings/IngredientRequest";
+import type { InventoryChanged } from "./bindings/InventoryChanged";
+import type { IpcError } from "./bindings/IpcError";
+import type { KeyInfoView } from "./bindings/KeyInfoView";
+import type { KeyMode } from "./bindings/KeyMode";
+import type { KeyModeRequest } from "./bindings/KeyModeRequest";
+import type { KeyOwnerRef } from "./bindings/KeyOwnerRef";
+import type { KeyOwnerRequest } from "./bindings/KeyOwnerRequest";
+import type { KeySavedView } from "./bindings/KeySavedView";
+import type { KeyValidationView } from "./bindings/KeyValidationView";
+import type { KeysChanged } from "./bindings/KeysChanged";
+import type { LicenceBinding } from "./bindings/LicenceBinding";
+import type { LicenceMatrixView } from "./bindings/LicenceMatrixView";
+import type { LicenceRequest } from "./bindings/LicenceRequest";
+import type { LicenceSync } from "./bindings/LicenceSync";
+import type { LicenceUpdate } from "./bindings/LicenceUpdate";
+import type { LicenceView } from "./bindings/LicenceView";
+import type { LoginRequest } from "./bindings/LoginRequest";
+import type { LoginUser } from "./bindings/LoginUser";
+import type { ManifestPackage } from "./bindings/ManifestPackage";
+import type { ManifestView } from "./bindings/ManifestView";
+import type { NewPackageRequest } from "./bindings/NewPackageRequest";
+import type { NewPackagesRequest } from "./bindings/NewPackagesRequest";
+import type { PackageView } from "./bindings/PackageView";
+import type { Permission } from "./bindings/Permission";
+import type { Phase } from "./bindings/Phase";
+import type { QuitRequested } from "./bindings/QuitRequested";
+import type { Receipt } from "./bindings/Receipt";
+import type { ReceiptLine } from "./bindings/ReceiptLine";
+import type { RecordContent } from "./bindings/RecordContent";
+import type { RecordedView } from "./bindings/RecordedView";
+import type { RecordsChanged } from "./bindings/RecordsChanged";
+import type { RefreshSummary } from "./bindings/RefreshSummary";
+import type { RejectedEditView } from "./bindings/RejectedEditView";
+import type { ResetPinRequest } from "./bindings/ResetPinRequest";
+import type { Role } from "./bindings/Role";
+import type { SaleRequest } from "./bindings/SaleRequest";
+import type { SearchRequest } from "./bindings/SearchRequest";
+import type { SessionView } from "./bindings/SessionView";
+import type { SetKeyRequest } from "./bindings/SetKeyRequest";
+import type { SettingsUpdate } from "./bindings/SettingsUpdate";
+import type { SettingsView } from "./bindings/SettingsView";
+import type { SetupProgress } from "./bindings/SetupProgress";
+import type { StateCounts } from "./bindings/StateCounts";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { TransitionView } from "./bindings/TransitionView";
+import type { UserRequest } from "./bindings/UserRequest";
+import type { UserSync } from "./bindings/UserSync";
+import type { UserView } from "./bindings/UserView";
+import type { VendorKeyRequest } from "./bindings/VendorKeyRequest";
+import type { VendorKeyStatus } from "./bindings/VendorKeyStatus";
+import type { VerdictView } from "./bindings/VerdictView";
+import type { VoidRequest } from "./bindings/VoidRequest";
+
+export type {
+  AddUserRequest,
+  AdjustReasonView,
+  AdjustRequest,
+  AppState,
+  AreaOutcome,
+  AreaView,
+  AttemptView,
+  AuditAppended,
+  AuditEntryView,
+  AuditQueryRequest,
+  BacklogPoint,
+  BacklogRequest,
+  BindLicencesRequest,
+  CartLine,
+  CreateManagerRequest,
+  CustomerTypesView,
+  DemoFault,
+  DemoFaultRequest,
+  DemoFaultView,
+  DiscoverRequest,
+  DiscoveredLicence,
+  DrainProgress,
+  EditRejectedRequest,
+  EntryHistoryView,
+  EntryIdRequest,
+  EntryKind,
+  EntryQuery,
+  EntryState,
+  EntryView,
+  Environment,
+  EnvironmentRequest,
+  Health,
+  IngredientRequest,
+  InventoryChanged,
+  IpcError,
+  KeyInfoView,
+  KeyMode,
+  KeyModeRequest,
+  KeyOwnerRef,
+  KeyOwnerRequest,
+  KeySavedView,
+  KeyValidationView,
+  KeysChanged,
+  LicenceBinding,
+  LicenceMatrixView,
+  LicenceRequest,
+  LicenceSync,
+  LicenceUpdate,
+  LicenceView,
+  LoginRequest,
+  LoginUser,
+  ManifestPackage,
+  ManifestView,
+  NewPackageRequest,
+  NewPackagesRequest,
+  PackageView,
+  Permission,
+  Phase,
+  QuitRequested,
+  Receipt,
+  ReceiptLine,
+  RecordContent,
+  RecordedView,
+  RecordsChanged,
+  RefreshSummary,
+  RejectedEditView,
+  ResetPinRequest,
+  Role,
+  SaleRequest,
+  SearchRequest,
+  SessionView,
+  SetKeyRequest,
+  SettingsUpdate,
+  SettingsView,
+  SetupProgress,
+  StateCounts,
+  SyncStatus,
+  TransitionView,
+  UserRequest,
+  UserSync,
+  UserView,
+  VendorKeyRequest,
+  VendorKeyStatus,
+  VerdictView,
+  VoidRequest,
+};
+
+/** An error as the backend reports it: a stable snake_case code and a message for people. */
+export type AppError = IpcError;
+
+/** Events the backend pushes, by their Tauri event name; screens refetch on them, never poll. */
+export interface BackendEvents {
+  status_changed: SyncStatus;
+  records_changed: RecordsChanged;
+  inventory_changed: InventoryChanged;
+  session_changed: AppState;
+  keys_changed: KeysChanged;
+  audit_appended: AuditAppended;
+  quit_requested: QuitRequested;
+}
+
+export type EventName = keyof BackendEvents;
+export type Unsubscribe = () => void;
+
+export interface Backend {
+  /** Subscribes to an event; the returned function unsubscribes (safe to call more than once). */
+  on<E extends EventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe;
+
+  appState(): Promise<AppState>;
+  createFirstManager(req: CreateManagerRequest): Promise<AppState>;
+  chooseEnvironment(req: EnvironmentRequest): Promise<AppState>;
+  setVendorKey(req: VendorKeyRequest): Promise<VendorKeyStatus>;
+  vendorKeyStatus(): Promise<VendorKeyStatus>;
+  discoverLicences(req: DiscoverRequest): Promise<DiscoveredLicence[]>;
+  bindLicences(req: BindLicencesRequest): Promise<AppState>;
+  listLoginUsers(): Promise<LoginUser[]>;
+  login(req: LoginRequest): Promise<AppState>;
+  logout(): Promise<AppState>;
+  lock(): Promise<AppState>;
+  touch(): Promise<void>;
+
+  searchPackages(req: SearchRequest): Promise<PackageView[]>;
+  customerTypes(req: LicenceRequest): Promise<CustomerTypesView>;
+  completeSale(req: SaleRequest): Promise<Receipt>;
+
+  listPackages(req: LicenceRequest): Promise<PackageView[]>;
+  refreshInventory(req: LicenceRequest): Promise<RefreshSummary>;
+  adjustReasons(req: LicenceRequest): Promise<AdjustReasonView[]>;
+  adjustPackage(req: AdjustRequest): Promise<RecordedView>;
+  newPackages(req: NewPackagesRequest): Promise<RecordedView[]>;
+  incomingManifests(req: LicenceRequest): Promise<ManifestView[]>;
+
+  syncStatus(): Promise<SyncStatus>;
+  listEntries(req: EntryQuery): Promise<EntryView[]>;
+  entryHistory(req: EntryIdRequest): Promise<EntryHistoryView>;
+  syncNow(): Promise<void>;
+  retryEntry(req: EntryIdRequest): Promise<EntryView>;
+  editAndResend(req: EditRejectedRequest): Promise<EntryView>;
+  voidEntry(req: VoidRequest): Promise<EntryView>;
+  backlogSeries(req: BacklogRequest): Promise<BacklogPoint[]>;
+
+  listUsers(): Promise<UserView[]>;
+  addUser(req: AddUserRequest): Promise<UserView>;
+  resetPin(req: ResetPinRequest): Promise<UserView>;
+  getSettings(): Promise<SettingsView>;
+  updateSettings(req: SettingsUpdate): Promise<SettingsView>;
+  listAudit(req: AuditQueryRequest): Promise<AuditEntryView[]>;
+
+  keyOverview(): Promise<KeyInfoView[]>;
+  setKey(req: SetKeyRequest): Promise<KeySavedView>;
+  validateKey(req: KeyOwnerRequest): Promise<KeyValidationView>;
+  clearKey(req: KeyOwnerRequest): Promise<void>;
+  setKeyMode(req: KeyModeRequest): Promise<AppState>;
+  sendUnderFacilityKey(req: UserRequest): Promise<number>;
+
+  demoFaults(): Promise<DemoFaultView[]>;
+  setDemoFault(req: DemoFaultRequest): Promise<DemoFaultView[]>;
+
+  quit(force: boolean): Promise<void>;
+}
+
+/** True when `value` already has the `{code, message}` shape. */
+export function isAppError(value: unknown): value is AppError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+const UNKNOWN_FAILURE = "Something went wrong. Try again; if it keeps happening, restart Stateline.";
+
+/**
+ * Turns anything a command threw into an {@link AppError}: the backend's own `{code, message}`
+ * passes through (extra fields dropped); a JSON string of one is parsed; a bare string or an
+ * `Error` becomes `internal` with its text as the message; anything else `internal` with a
+ * generic message.
+ */
+export function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return { code: error.code, message: error.message };
+  if (typeof error === "string") {
+    try {
+      const parsed: unknown = JSON.parse(error);
+      if (isAppError(parsed)) return { code: parsed.code, message: parsed.message };
+    } catch {
+      return { code: "internal", message: error === "" ? UNKNOWN_FAILURE : error };
+    }
+    return { code: "internal", message: error === "" ? UNKNOWN_FAILURE : error };
+  }
+  if (error instanceof Error) return { code: "internal", message: error.message || UNKNOWN_FAILURE };
+  return { code: "internal", message: UNKNOWN_FAILURE };
+}

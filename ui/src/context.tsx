@@ -1,0 +1,141 @@
+/**
+ * React plumbing shared by every screen: the backend (injected, so tests pass a fake), the logged-in
+ * session, and `useLoad`, which fetches once and refetches whenever one of the named backend events
+ * arrives (no polling).
+ */
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
+import type { ReactNode } from "react";
+import { toAppError } from "./api";
+import type { AppError, AppState, Backend, EventName, Permission, SessionView } from "./api";
+
+const BackendContext = createContext<Backend | null>(null);
+
+export function BackendProvider({ backend, children }: { backend: Backend; children: ReactNode }) {
+  return <BackendContext.Provider value={backend}>{children}</BackendContext.Provider>;
+}
+
+export function useBackend(): Backend {
+  const backend = useContext(BackendContext);
+  if (backend === null) throw new Error("useBackend outside BackendProvider");
+  return backend;
+}
+
+/** The app state (phase, licences, key mode, session) as last reported by the backend. */
+const AppStateContext = createContext<AppState | null>(null);
+
+export const AppStateProvider = AppStateContext.Provider;
+
+export function useAppState(): AppState {
+  const state = useContext(AppStateContext);
+  if (state === null) throw new Error("useAppState outside AppStateProvider");
+  return state;
+}
+
+/** The logged-in user; only for screens shown after login. */
+export function useSession(): SessionView {
+  const session = useAppState().session;
+  if (session === null) throw new Error("useSession with nobody logged in");
+  return session;
+}
+
+/** Whether the logged-in user may do `permission` (the UI hides what they may not). */
+export function useCan(): (permission: Permission) => boolean {
+  const session = useAppState().session;
+  return (permission) => session?.permissions.includes(permission) ?? false;
+}
+
+export interface Loaded<T> {
+  data: T | null;
+  error: AppError | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/**
+ * Runs `load` now, again when `deps` change, and again whenever one of `events` fires. Results of
+ * an older run never overwrite a newer one.
+ */
+export function useLoad<T>(load: (backend: Backend) => Promise<T>, deps: unknown[], events: EventName[] = []): Loaded<T> {
+  const backend = useBackend();
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const run = useRef(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  const reload = useCallback(() => {
+    const mine = ++run.current;
+    setLoading(true);
+    loadRef.current(backend).then(
+      (value) => {
+        if (mine !== run.current) return;
+        setData(value);
+        setError(null);
+        setLoading(false);
+      },
+      (e: unknown) => {
+        if (mine !== run.current) return;
+        setError(toAppError(e));
+        setLoading(false);
+      },
+    );
+  }, [backend]);
+
+  useEffect(() => {
+    reload();
+  }, [reload, ...deps]);
+
+  const eventKey = events.join(",");
+  useEffect(() => {
+    const offs = events.map((e) => backend.on(e, () => reload()));
+    return () => offs.forEach((off) => off());
+  }, [backend, reload, eventKey]);
+
+  useEffect(
+    () => () => {
+      run.current++;
+    },
+    [],
+  );
+
+  return { data, error, loading, reload };
+}
+
+/**
+ * Wraps a command for a button: tracks `busy`, keeps the last error as an {@link AppError}, and
+ * resolves to the command's value or `undefined` when it failed (`attempt` for commands returning
+ * nothing).
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<AppError | null>(null);
+  const act = useCallback(async <T,>(command: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await command();
+    } catch (e) {
+      setError(toAppError(e));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  /** For commands that return nothing: resolves to whether the command succeeded. */
+  const attempt = useCallback(
+    async (command: () => Promise<unknown>): Promise<boolean> => (await act(async () => (await command(), true))) === true,
+    [act],
+  );
+  return { busy, error, setError, act, attempt };
+}
+
+/** The current time, ticking every `everyMs` (for ages and countdowns on screen, not for data). */
+export function useNow(everyMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}

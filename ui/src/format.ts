@@ -1,0 +1,54 @@
+/**
+ * Words and numbers for people: durations ("3 h 20 min"), ages, time left before a deadline,
+ * money, and the masked tail of a key. Pure functions, so they are easy to test.
+ */
+
+/** "45 s", "12 min", "3 h 20 min", "2 d 4 h". Negative durations are shown as zero. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
+  const d = Math.floor(h / 24);
+  return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
+}
+
+/** Milliseconds from an RFC 3339 timestamp to `now`, or `null` when there is no timestamp. */
+export function ageMs(at: string | null | undefined, now: number): number | null {
+  if (at === null || at === undefined) return null;
+  const t = Date.parse(at);
+  return Number.isNaN(t) ? null : now - t;
+}
+
+/** How urgent the time left before a reporting deadline is. */
+export type DeadlineLevel = "none" | "ok" | "soon" | "overdue";
+
+/** Under this much time left, the chip turns to a warning colour. */
+export const DEADLINE_WARNING_MS = 4 * 3_600_000;
+
+export function deadlineLevel(deadline: string | null | undefined, now: number): DeadlineLevel {
+  const left = ageMs(deadline, now);
+  if (left === null) return "none";
+  const remaining = -left;
+  if (remaining <= 0) return "overdue";
+  return remaining < DEADLINE_WARNING_MS ? "soon" : "ok";
+}
+
+/** "$12.50" from a number of dollars. */
+export function formatMoney(amount: number): string {
+  return `$${amount.toFixed(2)}`;
+}
+
+/** A local date and time for tables. */
+export function formatTime(at: string | null | undefined): string {
+  if (at === null || at === undefined) return "—";
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : d.toLocaleString();
+}
+
+/** "••••1234": the only part of a key the UI ever shows. */
+export function maskedKey(lastFour: string | null | undefined): string {
+  return lastFour ? `••••${lastFour.slice(-4)}` : "no key";
+}

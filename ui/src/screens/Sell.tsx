@@ -1,0 +1,354 @@
+/**
+ * Sell: the register screen. The scan field keeps the focus: type to search the local inventory
+ * by label or name; a scanner's fast typing plus Enter adds the package with exactly that label.
+ * Enter on an empty scan field completes the sale, Escape clears the search or, when it is empty,
+ * cancels the cart. After every action the focus returns to the scan field. The receipt shows as
+ * soon as the backend has committed the sale; a refusal (e.g. more than is on hand) shows the
+ * backend's message, with its code as a data attribute.
+ */
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { KeyboardEvent } from "react";
+import type { PackageView, Receipt } from "../api";
+import { toAppError } from "../api";
+import { useAction, useAppState, useBackend, useLoad } from "../context";
+import { formatMoney, formatTime } from "../format";
+import { Button } from "../ui/Button";
+import { SelectField, TextField } from "../ui/Field";
+import { ErrorNote, Note } from "../ui/Note";
+
+interface CartLine {
+  pkg: PackageView;
+  quantity: string;
+  unitPrice: string;
+}
+
+/** How many search results to show under the scan field. */
+const RESULT_LIMIT = 8;
+
+/** The line total in dollars, or `null` when quantity or price is not a number. */
+export function lineTotal(line: { quantity: string; unitPrice: string }): number | null {
+  const q = Number(line.quantity);
+  const p = Number(line.unitPrice);
+  return Number.isFinite(q) && Number.isFinite(p) && line.quantity.trim() !== "" && line.unitPrice.trim() !== "" ? q * p : null;
+}
+
+/** Dollars as the exact two-decimal string the backend takes. */
+export function priceString(amount: number): string {
+  return (Math.round(amount * 100) / 100).toFixed(2);
+}
+
+export function Sell() {
+  const backend = useBackend();
+  const app = useAppState();
+  const [licenceNumber, setLicenceNumber] = useState<string | null>(null);
+  const licence = app.licences.find((l) => l.number === licenceNumber) ?? app.licences[0] ?? null;
+  const types = useLoad((b) => b.customerTypes({ licence: licence?.number ?? null }), [licence?.number]);
+  const [query, setQuery] = useState("");
+  const [results, setResults] = useState<PackageView[]>([]);
+  const searchRun = useRef(0);
+  const [cart, setCart] = useState<CartLine[]>([]);
+  const defaultType = types.data?.types[0] ?? "Consumer";
+  const [customerType, setCustomerType] = useState<string | null>(null);
+  const chosenType = customerType ?? defaultType;
+  const [patientNumber, setPatientNumber] = useState("");
+  const [caregiverNumber, setCaregiverNumber] = useState("");
+  const [receipt, setReceipt] = useState<Receipt | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const { busy, error, setError, act } = useAction();
+  const scan = useRef<HTMLInputElement>(null);
+
+  const refocus = () => scan.current?.focus();
+  useEffect(refocus, []);
+
+  const search = useMemo(
+    () => (text: string) => {
+      const mine = ++searchRun.current;
+      if (text.trim() === "") {
+        setResults([]);
+        return Promise.resolve([] as PackageView[]);
+      }
+      return backend.searchPackages({ query: text.trim(), licence: licence?.number ?? null, limit: RESULT_LIMIT }).then(
+        (found) => {
+          if (mine === searchRun.current) setResults(found);
+          return found;
+        },
+        (e: unknown) => {
+          if (mine === searchRun.current) setError(toAppError(e));
+          return [] as PackageView[];
+        },
+      );
+    },
+    [backend, licence?.number, setError],
+  );
+  useEffect(() => {
+    void search(query);
+  }, [query, search]);
+
+  const patientRequired = types.data?.requires_patient_number ?? false;
+  const caregiverRequired = types.data?.requires_caregiver_number ?? false;
+  const lowerType = chosenType.toLowerCase();
+  const needsPatient = patientRequired || lowerType.includes("patient") || lowerType.includes("caregiver");
+  const needsCaregiver = caregiverRequired || lowerType.includes("caregiver");
+  const total = cart.reduce((sum, line) => sum + (lineTotal(line) ?? 0), 0);
+
+  function add(pkg: PackageView) {
+    setReceipt(null);
+    setError(null);
+    setNotice(null);
+    setCart((lines) => {
+      const existing = lines.find((l) => l.pkg.label === pkg.label);
+      if (existing === undefined) return [...lines, { pkg, quantity: "1", unitPrice: "" }];
+      return lines.map((l) => (l === existing ? { ...l, quantity: String(Number(l.quantity) + 1) } : l));
+    });
+    setQuery("");
+    refocus();
+  }
+
+  function cancel() {
+    setCart([]);
+    setQuery("");
+    setError(null);
+    setNotice(null);
+    setPatientNumber("");
+    setCaregiverNumber("");
+    setCustomerType(null);
+    refocus();
+  }
+
+  async function complete() {
+    if (licence === null || cart.length === 0 || busy) return;
+    const unpriced = cart.find((l) => lineTotal(l) === null);
+    if (unpriced !== undefined) {
+      setError({ code: "price_missing", message: `Enter a quantity and price for ${unpriced.pkg.item_name}.` });
+      refocus();
+      return;
+    }
+    const sale = {
+      licence: licence.number,
+      customer_type: chosenType,
+      patient_number: needsPatient && patientNumber.trim() !== "" ? patientNumber.trim() : null,
+      caregiver_number: needsCaregiver && caregiverNumber.trim() !== "" ? caregiverNumber.trim() : null,
+      lines: cart.map((l) => ({ label: l.pkg.label, quantity: l.quantity.trim(), price: priceString(lineTotal(l) ?? 0) })),
+    };
+    const done = await act(() => backend.completeSale(sale));
+    if (done !== undefined) {
+      setReceipt(done);
+      setCart([]);
+      setPatientNumber("");
+      setCaregiverNumber("");
+      setCustomerType(null);
+    }
+    refocus();
+  }
+
+  async function addTyped(typed: string) {
+    const found = await search(typed);
+    const exact = found.find((p) => p.label.toLowerCase() === typed.toLowerCase());
+    if (exact !== undefined) add(exact);
+    else if (found.length === 1) add(found[0]!);
+    else {
+      setNotice(found.length === 0 ? `No package on hand matches “${typed}”.` : "Several packages match: pick one below.");
+      refocus();
+    }
+  }
+
+  function onScanKey(e: KeyboardEvent<HTMLInputElement>) {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      if (query !== "") {
+        setQuery("");
+        refocus();
+      } else {
+        cancel();
+      }
+      return;
+    }
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    const typed = query.trim();
+    if (typed === "") {
+      void complete();
+      return;
+    }
+    void addTyped(typed);
+  }
+
+  function lineKey(e: KeyboardEvent<HTMLInputElement>) {
+    if (e.key === "Enter" || e.key === "Escape") {
+      e.preventDefault();
+      refocus();
+    }
+  }
+
+  function update(label: string, change: Partial<CartLine>) {
+    setCart((lines) => lines.map((l) => (l.pkg.label === label ? { ...l, ...change } : l)));
+  }
+
+  return (
+    <div className="sell">
+      <section className="stack">
+        <h2>Sell</h2>
+        {app.licences.length > 1 && (
+          <SelectField
+            label="Licence"
+            value={licence?.number ?? ""}
+            onChange={(e) => {
+              setLicenceNumber(e.target.value);
+              setCart([]);
+              refocus();
+            }}
+            choices={app.licences.map((l) => ({ value: l.number, label: `${l.name} (${l.number})` }))}
+            data-testid="sell-licence"
+          />
+        )}
+        <div className="scan">
+          <TextField
+            ref={scan}
+            label="Scan or search (label or product name)"
+            value={query}
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              setNotice(null);
+            }}
+            onKeyDown={onScanKey}
+            hint="Enter adds the scanned package · Enter on an empty field completes · Escape cancels"
+            data-testid="scan-input"
+          />
+        </div>
+        {notice !== null && <Note tone="info" testId="scan-notice">{notice}</Note>}
+        <ErrorNote error={types.error} />
+        {results.length > 0 && (
+          <ul className="results" data-testid="search-results">
+            {results.map((p) => (
+              <li key={p.label}>
+                <Button onClick={() => add(p)} data-testid={`search-result-${p.label}`}>
+                  <span>
+                    {p.item_name} <span className="muted">{p.label}</span>
+                  </span>
+                  <span>
+                    {p.on_hand} {p.unit_of_measure} on hand
+                  </span>
+                </Button>
+              </li>
+            ))}
+          </ul>
+        )}
+        {receipt !== null && <ReceiptView receipt={receipt} />}
+      </section>
+      <section className="panel stack" aria-label="Cart" data-testid="cart">
+        <h3>Cart</h3>
+        {cart.length === 0 && <p className="muted">Scan a package to start a sale.</p>}
+        {cart.map((l) => (
+          <div key={l.pkg.label} className="stack" data-testid={`cart-line-${l.pkg.label}`} data-label={l.pkg.label}>
+            <div className="row" style={{ justifyContent: "space-between" }}>
+              <strong>{l.pkg.item_name}</strong>
+              <Button
+                aria-label={`Remove ${l.pkg.item_name}`}
+                onClick={() => {
+                  setCart((lines) => lines.filter((x) => x !== l));
+                  refocus();
+                }}
+                data-testid={`cart-remove-${l.pkg.label}`}
+              >
+                ✕
+              </Button>
+            </div>
+            <span className="muted">
+              {l.pkg.label} · {l.pkg.on_hand} {l.pkg.unit_of_measure} on hand
+            </span>
+            <div className="row">
+              <TextField
+                label={`Quantity (${l.pkg.unit_of_measure})`}
+                inputMode="decimal"
+                value={l.quantity}
+                onChange={(e) => update(l.pkg.label, { quantity: e.target.value })}
+                onKeyDown={lineKey}
+                style={{ width: "7rem" }}
+                data-testid={`cart-qty-${l.pkg.label}`}
+              />
+              <TextField
+                label="Unit price ($)"
+                inputMode="decimal"
+                value={l.unitPrice}
+                onChange={(e) => update(l.pkg.label, { unitPrice: e.target.value })}
+                onKeyDown={lineKey}
+                style={{ width: "7rem" }}
+                data-testid={`cart-price-${l.pkg.label}`}
+              />
+            </div>
+          </div>
+        ))}
+        <SelectField
+          label="Customer type"
+          value={chosenType}
+          onChange={(e) => setCustomerType(e.target.value)}
+          choices={(types.data?.types ?? [defaultType]).map((t) => ({ value: t, label: t.replace(/([a-z])([A-Z])/g, "$1 $2") }))}
+          data-testid="customer-type"
+        />
+        {needsPatient && (
+          <TextField
+            label={`Patient licence number${patientRequired ? " (required)" : ""}`}
+            value={patientNumber}
+            required={patientRequired}
+            onChange={(e) => setPatientNumber(e.target.value)}
+            onKeyDown={lineKey}
+            data-testid="patient-number"
+          />
+        )}
+        {needsCaregiver && (
+          <TextField
+            label={`Caregiver licence number${caregiverRequired ? " (required)" : ""}`}
+            value={caregiverNumber}
+            required={caregiverRequired}
+            onChange={(e) => setCaregiverNumber(e.target.value)}
+            onKeyDown={lineKey}
+            data-testid="caregiver-number"
+          />
+        )}
+        <div className="cart-total" data-testid="cart-total">
+          {formatMoney(total)}
+        </div>
+        <ErrorNote error={error} testId="sell-error" />
+        <Button look="primary" large onClick={() => void complete()} disabled={busy || cart.length === 0} data-testid="complete-sale">
+          Complete sale (Enter)
+        </Button>
+        <Button onClick={cancel} disabled={cart.length === 0} data-testid="cancel-sale">
+          Cancel (Escape)
+        </Button>
+      </section>
+    </div>
+  );
+}
+
+function ReceiptView({ receipt }: { receipt: Receipt }) {
+  return (
+    <div className="panel receipt stack" data-testid="receipt" data-receipt={receipt.client_id} data-state={receipt.state} role="status">
+      <h3>Sale recorded</h3>
+      <p className="muted">
+        Receipt <span data-testid="receipt-number">{receipt.client_id}</span> · {formatTime(receipt.occurred_at)} · {receipt.customer_type} · sold by{" "}
+        {receipt.sold_by}
+      </p>
+      <table className="grid">
+        <tbody>
+          {receipt.lines.map((l) => (
+            <tr key={l.label} data-testid={`receipt-line-${l.label}`}>
+              <td>
+                {l.item_name} <span className="muted">{l.label}</span>
+              </td>
+              <td className="num">
+                {l.quantity} {l.unit_of_measure}
+              </td>
+              <td className="num">${l.price}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="cart-total" data-testid="receipt-total">
+        ${receipt.total}
+      </div>
+      <p className="muted">Saved on this register; it reaches Metrc in the background.</p>
+    </div>
+  );
+}

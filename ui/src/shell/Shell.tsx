@@ -1,0 +1,118 @@
+/**
+ * The logged-in frame: header with the status chip (always visible), who is logged in and "Lock";
+ * the nav, which lists only the screens this user's role may use (manager screens are hidden from
+ * budtenders, the demo panel shows only in demo mode); and the current screen.
+ */
+import { useEffect, useState } from "react";
+import type { ReactNode } from "react";
+import type { AppState, Permission, SessionView, SyncStatus } from "../api";
+import { useAppState, useBackend, useNow, useSession } from "../context";
+import { Audit } from "../screens/Audit";
+import { Demo } from "../screens/Demo";
+import { Inventory } from "../screens/Inventory";
+import { Keys } from "../screens/Keys";
+import { Sell } from "../screens/Sell";
+import { Settings } from "../screens/Settings";
+import { Sync } from "../screens/Sync";
+import { Users } from "../screens/Users";
+import { Button } from "../ui/Button";
+import { StatusChip } from "./StatusChip";
+
+export type ScreenId = "sell" | "inventory" | "sync" | "keys" | "users" | "settings" | "audit" | "demo";
+
+interface ScreenDef {
+  id: ScreenId;
+  label: string;
+  /** Shown only to sessions with this permission. */
+  needs: Permission | null;
+  demoOnly: boolean;
+  render: (onState: (state: AppState) => void) => ReactNode;
+}
+
+const SCREENS: ScreenDef[] = [
+  { id: "sell", label: "Sell", needs: null, demoOnly: false, render: () => <Sell /> },
+  { id: "inventory", label: "Inventory", needs: null, demoOnly: false, render: () => <Inventory /> },
+  { id: "sync", label: "Sync", needs: null, demoOnly: false, render: () => <Sync /> },
+  { id: "keys", label: "Keys", needs: null, demoOnly: false, render: (onState) => <Keys onState={onState} /> },
+  { id: "users", label: "Users", needs: "manage_users", demoOnly: false, render: () => <Users /> },
+  { id: "settings", label: "Settings", needs: "change_settings", demoOnly: false, render: (onState) => <Settings onState={onState} /> },
+  { id: "audit", label: "Audit", needs: "view_reports", demoOnly: false, render: () => <Audit /> },
+  { id: "demo", label: "Demo panel", needs: null, demoOnly: true, render: () => <Demo /> },
+];
+
+/** The screens a session may see. */
+export function visibleScreens(session: SessionView, demo: boolean): ScreenDef[] {
+  return SCREENS.filter((s) => (s.needs === null || session.permissions.includes(s.needs)) && (!s.demoOnly || demo));
+}
+
+/** Follows `status_changed`; fetches `sync_status` once at the start. */
+export function useStatus(): SyncStatus | null {
+  const backend = useBackend();
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  useEffect(() => {
+    let live = true;
+    const off = backend.on("status_changed", (s) => live && setStatus(s));
+    backend.syncStatus().then(
+      (s) => live && setStatus((current) => current ?? s),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+      off();
+    };
+  }, [backend]);
+  return status;
+}
+
+export function Shell({ onState }: { onState: (state: AppState) => void }) {
+  const backend = useBackend();
+  const app = useAppState();
+  const session = useSession();
+  const status = useStatus();
+  const now = useNow(15_000);
+  const screens = visibleScreens(session, app.demo);
+  const [current, setCurrent] = useState<ScreenId>("sell");
+  const shown = screens.find((s) => s.id === current) ?? screens[0]!;
+
+  return (
+    <div className="shell">
+      <header className="shell-header">
+        <h1 id="app-title" data-testid="app-title">
+          Stateline
+        </h1>
+        <StatusChip status={status} now={now} />
+        <span className="spacer" />
+        <span data-testid="session-user" data-role={session.role}>
+          {session.user} ({session.role})
+        </span>
+        <Button onClick={() => void backend.lock().then(onState, () => undefined)} data-testid="lock">
+          Lock
+        </Button>
+        <Button onClick={() => void backend.logout().then(onState, () => undefined)} data-testid="logout">
+          Log out
+        </Button>
+      </header>
+      <div className="shell-body">
+        <nav className="nav" aria-label="Screens">
+          {screens.map((s) => (
+            <a
+              key={s.id}
+              href={`#${s.id}`}
+              aria-current={s.id === shown.id ? "page" : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                setCurrent(s.id);
+              }}
+              data-testid={`nav-${s.id}`}
+            >
+              {s.label}
+            </a>
+          ))}
+        </nav>
+        <main className="screen" data-testid={`screen-${shown.id}`}>
+          {shown.render(onState)}
+        </main>
+      </div>
+    </div>
+  );
+}
