@@ -10,6 +10,7 @@ pub mod adjustments;
 pub mod app;
 pub mod attempts;
 pub mod audit;
+pub mod backup;
 pub mod clock;
 pub mod compliance;
 pub mod corrections;
