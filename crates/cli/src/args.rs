@@ -46,6 +46,11 @@ pub enum Command {
     /// Metrc user keys in the OS keychain: set, validate, clear (keys from stdin only).
     #[command(subcommand)]
     Key(keychain::KeyCommand),
+    /// Backups of the database: take one now, list them, restore one (a manager).
+    #[command(subcommand)]
+    Backup(crate::backup::BackupCommand),
+    /// Incoming manifests of a licence (cached; `--refresh` reads changes from Metrc first).
+    Manifests(crate::manifests::ManifestsArgs),
 }
 
 /// Global context every command gets.
@@ -56,6 +61,14 @@ pub struct Context {
 }
 
 impl Context {
+    /// The data folder (`--data-dir`, else the per-user default); not created here.
+    pub fn data_dir(&self) -> Result<PathBuf, CliError> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => default_data_dir(),
+        }
+    }
+
     /// Opens (creating if needed) the database in the data folder.
     pub fn open_database(&self) -> Result<Database, CliError> {
         let dir = match &self.data_dir {
@@ -119,6 +132,8 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode, CliError> {
         Command::Sync(args) => sync::run(&ctx, args),
         Command::User(command) => users::run(&ctx, command),
         Command::Key(command) => return keychain::run(&ctx, command),
+        Command::Backup(command) => crate::backup::run(&ctx, command),
+        Command::Manifests(args) => crate::manifests::run(&ctx, args),
     }
     .map(|()| std::process::ExitCode::SUCCESS)
 }

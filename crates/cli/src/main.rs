@@ -4,11 +4,13 @@
 //! 2 usage error. Keys are read from the environment and stdin only, and are never printed.
 
 mod args;
+mod backup;
 mod emulator;
 mod error;
 mod keychain;
 mod keys;
 mod licence;
+mod manifests;
 mod output;
 mod queue;
 mod record;

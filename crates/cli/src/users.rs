@@ -141,13 +141,13 @@ fn add(ctx: &Context, db: &Database, args: AddArgs) -> Result<(), CliError> {
     }
 }
 
-fn login(db: &Database, name: &str, pin: &Pin) -> Result<Session, CliError> {
+pub(crate) fn login(db: &Database, name: &str, pin: &Pin) -> Result<Session, CliError> {
     Ok(db.verify_pin(name, pin)?)
 }
 
 /// Reads one PIN per stdin line, in the order `what` names them. Errors name what is missing,
 /// never what was read.
-fn pins_from_stdin<const N: usize>(what: [&str; N]) -> Result<[Pin; N], CliError> {
+pub(crate) fn pins_from_stdin<const N: usize>(what: [&str; N]) -> Result<[Pin; N], CliError> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock();
     let mut pins = Vec::with_capacity(N);

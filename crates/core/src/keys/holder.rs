@@ -1,10 +1,11 @@
 //! Whose key: a register user's own Metrc key, or the facility (master) key; and which keychain
 //! entry holds it.
 //!
-//! Guarantees: one keychain entry per holder and environment (a Metrc key is per person, not per
-//! licence, so one entry serves every licence the person reaches); the entry's account is derived
-//! from the app user's stable id (`user-<id>`), never from free text, so renaming or odd
-//! characters in a name cannot make two holders share an entry.
+//! Guarantees: one keychain entry per holder, environment and install (a Metrc key is per person,
+//! not per licence, so one entry serves every licence the person reaches); the entry's account is
+//! derived from this install's id and the app user's stable row id (`<install>.user-<id>`), never
+//! from free text, so renaming, odd characters in a name, or a second data folder on the same
+//! computer cannot make two holders share an entry.
 
 use std::fmt;
 
@@ -64,12 +65,13 @@ impl fmt::Display for KeyHolder {
 /// The keychain entry for a holder: `user_id` is the app user's row id (`None` for the facility).
 pub(crate) fn entry_for(
     environment: &str,
+    install_id: &str,
     holder: &KeyHolder,
     user_id: Option<i64>,
 ) -> Result<EntryId, CoreError> {
     let account = match (holder, user_id) {
-        (KeyHolder::Facility, _) => "facility".to_owned(),
-        (KeyHolder::User(_), Some(id)) => format!("user-{id}"),
+        (KeyHolder::Facility, _) => format!("{install_id}.facility"),
+        (KeyHolder::User(_), Some(id)) => format!("{install_id}.user-{id}"),
         (KeyHolder::User(name), None) => {
             return Err(CoreError::UnknownUser { name: name.clone() });
         }
@@ -93,16 +95,16 @@ mod tests {
     #[test]
     fn entries_use_the_user_id_not_the_name() {
         let bea = KeyHolder::User("Bea Lopez".into());
-        let entry = entry_for("demo", &bea, Some(7)).unwrap();
-        assert_eq!(entry.account(), "metrc-user:demo:user-7");
+        let entry = entry_for("demo", "AB12", &bea, Some(7)).unwrap();
+        assert_eq!(entry.account(), "metrc-user:demo:AB12.user-7");
         assert_eq!(
-            entry_for("demo", &KeyHolder::Facility, None)
+            entry_for("demo", "AB12", &KeyHolder::Facility, None)
                 .unwrap()
                 .account(),
-            "metrc-user:demo:facility"
+            "metrc-user:demo:AB12.facility"
         );
         assert_eq!(
-            entry_for("demo", &bea, None).unwrap_err().code(),
+            entry_for("demo", "AB12", &bea, None).unwrap_err().code(),
             "unknown_user"
         );
     }

@@ -280,7 +280,7 @@ impl Keys {
                     (KeyHolder::User(stored_name), Some(id))
                 }
             };
-            let entry = holder::entry_for(&env, &holder, user_id)?;
+            let entry = holder::entry_for(&env, db.install_id(), &holder, user_id)?;
             Ok((holder, entry))
         })
         .await
@@ -842,6 +842,29 @@ impl Keys {
             Ok(())
         })
         .await
+    }
+
+    /// Checks every saved key now, as Stateline itself (for `stateline doctor`): verdicts are
+    /// recorded and audited; nothing is released.
+    pub async fn check_all_saved(
+        &self,
+    ) -> Result<Vec<(KeyHolder, Result<KeyValidation, CoreError>)>, CoreError> {
+        let mut out = Vec::new();
+        for info in self.holders().await? {
+            let result = self
+                .validate_saved(None, &info.holder, false)
+                .await
+                .map(|(v, _)| v);
+            out.push((info.holder, result));
+        }
+        Ok(out)
+    }
+
+    /// Whether the keychain can be written and read now.
+    pub async fn probe_keychain(&self) -> Result<(), CoreError> {
+        let result = self.inner.secrets.probe().await;
+        self.set_keychain_problem(result.as_ref().err());
+        Ok(result?)
     }
 
     /// Every saved holder (for the daily checks).
