@@ -1,20 +1,26 @@
 /**
  * The root component. It follows the backend's app state (`app_state`, then every
  * `session_changed` event): first run shows the setup wizard, a locked register the login, a
- * ready one the shell with the screens the session may use. It also answers the shell's "quit
+ * ready one the key prompt (once per login, when the user has no working key) and then the shell
+ * with the screens the session may use. It also answers the shell's "quit
  * while records wait?" question, and tells the backend about keyboard and pointer activity (at
  * most every 30 s) so the idle lock counts from the last real use.
  */
 import { useEffect, useRef, useState } from "react";
 import type { AppState, Backend } from "./api";
 import { AppStateProvider, BackendProvider, useBackend, useLoad } from "./context";
-import { Login } from "./screens/Login";
+import { KeyPrompt, Login } from "./screens/Login";
 import { Wizard } from "./screens/Wizard";
 import { Shell } from "./shell/Shell";
 import { Dialog } from "./ui/Dialog";
 import { ErrorNote } from "./ui/Note";
 
 export const TOUCH_EVERY_MS = 30_000;
+
+/** Identifies one login, so the key prompt shows once per login. */
+function sessionId(state: AppState): string {
+  return `${state.session?.user ?? ""}@${state.session?.started_at ?? ""}`;
+}
 
 export function App({ backend, version = null }: { backend: Backend; version?: string | null }) {
   return (
@@ -30,6 +36,7 @@ function Root({ version }: { version: string | null }) {
   const [pushed, setPushed] = useState<AppState | null>(null);
   const [inWizard, setInWizard] = useState(false);
   const [quitWaiting, setQuitWaiting] = useState<number | null>(null);
+  const [keyPromptDone, setKeyPromptDone] = useState<string | null>(null);
   const lastTouch = useRef(0);
 
   useEffect(() => backend.on("session_changed", setPushed), [backend]);
@@ -73,6 +80,9 @@ function Root({ version }: { version: string | null }) {
     screen = <Wizard state={state} onState={update} onDone={() => setInWizard(false)} />;
   } else if (state.phase === "locked" || state.session === null) {
     screen = <Login state={state} onState={update} version={version} />;
+  } else if (state.session.needs_key && keyPromptDone !== sessionId(state)) {
+    const done = sessionId(state);
+    screen = <KeyPrompt user={state.session.user} onDone={() => setKeyPromptDone(done)} />;
   } else {
     screen = <Shell onState={update} />;
   }

@@ -6,7 +6,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { toAppError } from "./api";
-import type { AppError, AppState, Backend, EventName, Permission, SessionView } from "./api";
+import type { AppError, AppState, Backend, EventName, Permission, SessionView, SyncStatus } from "./api";
 
 const BackendContext = createContext<Backend | null>(null);
 
@@ -138,4 +138,23 @@ export function useNow(everyMs = 1000): number {
     return () => clearInterval(timer);
   }, [everyMs]);
   return now;
+}
+
+/** Follows `status_changed`; fetches `sync_status` once at the start. */
+export function useStatus(): SyncStatus | null {
+  const backend = useBackend();
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  useEffect(() => {
+    let live = true;
+    const off = backend.on("status_changed", (s) => live && setStatus(s));
+    backend.syncStatus().then(
+      (s) => live && setStatus((current) => current ?? s),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+      off();
+    };
+  }, [backend]);
+  return status;
 }

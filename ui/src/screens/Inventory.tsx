@@ -6,7 +6,7 @@
  */
 import { useState } from "react";
 import type { AdjustReasonView, NewPackageRequest, PackageView } from "../api";
-import { useAction, useAppState, useBackend, useCan, useLoad } from "../context";
+import { useAction, useAppState, useBackend, useCan, useLoad, useStatus } from "../context";
 import { formatTime } from "../format";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
@@ -37,8 +37,8 @@ export function Inventory() {
   const [licenceNumber, setLicenceNumber] = useState<string | null>(null);
   const licence = (app.licences.find((l) => l.number === licenceNumber) ?? app.licences[0])?.number ?? null;
   const packages = useLoad((b) => b.listPackages({ licence }), [licence], ["inventory_changed"]);
-  const status = useLoad((b) => b.syncStatus(), [], ["status_changed"]);
-  const online = status.data !== null && (status.data.health === "in_step" || status.data.health === "rate_limited" || status.data.health === "key_problem");
+  const status = useStatus();
+  const online = status !== null && (status.health === "in_step" || status.health === "rate_limited" || status.health === "key_problem");
   const manifests = useLoad((b) => (online ? b.incomingManifests({ licence }) : Promise.resolve(null)), [licence, online]);
   const [refreshed, setRefreshed] = useState<string | null>(null);
   const backend = useBackend();

@@ -6,7 +6,7 @@
  */
 import { useState } from "react";
 import type { AppState, KeyInfoView, KeyMode, KeyOwnerRef, KeyValidationView } from "../api";
-import { useAction, useAppState, useBackend, useCan, useLoad, useSession } from "../context";
+import { useAction, useAppState, useBackend, useCan, useLoad, useSession, useStatus } from "../context";
 import { formatTime, maskedKey } from "../format";
 import { KeyEntry } from "../keys/KeyEntry";
 import { MatrixTable } from "../keys/MatrixTable";
@@ -136,14 +136,14 @@ function OtherKeys({ keys, reload }: { keys: KeyInfoView[]; reload: () => void }
   const backend = useBackend();
   const session = useSession();
   const can = useCan();
-  const status = useLoad((b) => b.syncStatus(), [], ["status_changed"]);
+  const status = useStatus();
   const settings = useLoad((b) => b.getSettings(), []);
   const [editing, setEditing] = useState<KeyOwnerRef | null>(null);
   const [validation, setValidation] = useState<KeyValidationView | null>(null);
   const [override, setOverride] = useState<string | null>(null);
   const [overrideDone, setOverrideDone] = useState<string | null>(null);
   const action = useAction();
-  const troubled = new Set((status.data?.users ?? []).filter((u) => u.key_problem !== null).map((u) => u.user));
+  const troubled = new Set((status?.users ?? []).filter((u) => u.key_problem !== null).map((u) => u.user));
   const others = keys.filter((k) => k.owner.kind === "facility" || k.owner.user !== session.user);
   if (!others.some((k) => k.owner.kind === "facility")) {
     others.unshift({ owner: { kind: "facility" }, last_four: null, saved_at: null, last_verdict: null, last_checked_at: null });

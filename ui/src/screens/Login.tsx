@@ -1,8 +1,8 @@
 /**
- * Login: pick your name, enter your PIN on the keypad or the keyboard, Enter logs in. A wrong PIN
- * or a locked account is explained in the backend's words. If the user has no working Metrc key,
- * a key prompt follows (paste, save, validate, see the matrix) before the register opens; the user
- * may go on without one, and their sales then wait for a key.
+ * Login: pick your name (the last user is preselected), enter your PIN on the keypad or the
+ * keyboard, Enter logs in. A wrong PIN or a locked account is explained in the backend's words.
+ * `KeyPrompt` is what follows when the user has no working Metrc key (paste, save, validate, see
+ * the matrix); the user may go on without one, and their sales then wait for a key.
  */
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
@@ -16,12 +16,7 @@ import { ErrorNote, Note } from "../ui/Note";
 export function Login({ state, onState, version = null }: { state: AppState; onState: (state: AppState) => void; version?: string | null }) {
   const users = useLoad((b) => b.listLoginUsers(), []);
   const [pickedName, setPickedName] = useState<string | null>(state.last_user);
-  const [keyPrompt, setKeyPrompt] = useState<AppState | null>(null);
   const picked = users.data?.find((u) => u.name === pickedName) ?? null;
-
-  if (keyPrompt !== null) {
-    return <KeyPrompt state={keyPrompt} onDone={() => onState(keyPrompt)} />;
-  }
 
   return (
     <main className="centered">
@@ -48,7 +43,7 @@ export function Login({ state, onState, version = null }: { state: AppState; onS
           <PinEntry
             user={picked}
             onBack={() => setPickedName(null)}
-            onSuccess={(next) => (next.session?.needs_key ? setKeyPrompt(next) : onState(next))}
+            onSuccess={onState}
           />
         )}
         {state.demo && <p className="muted" data-testid="login-demo-note">Demo mode: a built-in pretend Metrc, no real data.</p>}
@@ -121,9 +116,9 @@ function PinEntry({ user, onBack, onSuccess }: { user: LoginUser; onBack: () => 
   );
 }
 
-function KeyPrompt({ state, onDone }: { state: AppState; onDone: () => void }) {
+/** Shown right after login when the user has no working key (`SessionView.needs_key`). */
+export function KeyPrompt({ user, onDone }: { user: string; onDone: () => void }) {
   const [good, setGood] = useState(false);
-  const user = state.session?.user ?? "";
   return (
     <main className="centered">
       <div className="panel stack" data-testid="key-prompt" style={{ width: "min(56rem, 100%)" }}>

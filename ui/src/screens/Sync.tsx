@@ -6,7 +6,7 @@
  */
 import { useState } from "react";
 import type { CartLine, EntryHistoryView, EntryState, EntryView, StateCounts } from "../api";
-import { useAction, useBackend, useCan, useLoad, useNow, useSession } from "../context";
+import { useAction, useBackend, useCan, useLoad, useNow, useSession, useStatus } from "../context";
 import { formatTime } from "../format";
 import { BacklogChart } from "../ui/BacklogChart";
 import { Button } from "../ui/Button";
@@ -29,7 +29,7 @@ const CHART_HOURS = 6;
 export function Sync() {
   const can = useCan();
   const backend = useBackend();
-  const status = useLoad((b) => b.syncStatus(), [], ["status_changed"]);
+  const status = useStatus();
   const [stateFilter, setStateFilter] = useState<EntryState | "">("");
   const entries = useLoad(
     (b) => b.listEntries({ licence: null, user: null, states: stateFilter === "" ? [] : [stateFilter], kind: null, before_id: null, limit: 100 }),
@@ -42,7 +42,7 @@ export function Sync() {
   const [openHistory, setOpenHistory] = useState<number | null>(null);
   const [voiding, setVoiding] = useState<EntryView | null>(null);
   const [editing, setEditing] = useState<EntryView | null>(null);
-  const drain = status.data?.drain ?? null;
+  const drain = status?.drain ?? null;
 
   return (
     <div className="stack">
@@ -53,7 +53,7 @@ export function Sync() {
             Sync now
           </Button>
         </div>
-        <ErrorNote error={sync.error ?? status.error} testId="sync-error" />
+        <ErrorNote error={sync.error } testId="sync-error" />
         {drain !== null && (
           <div className="stack" data-testid="sync-progress" data-remaining={drain.remaining}>
             <label htmlFor="drain">
@@ -71,17 +71,17 @@ export function Sync() {
           />
         </div>
       </section>
-      {status.data !== null && (
+      {status !== null && (
         <section className="stack">
           <h3>By licence</h3>
           <CountsTable
             testId="sync-licences"
-            rows={status.data.licences.map((l) => ({ key: l.licence, name: l.licence, counts: l.counts, note: l.reason }))}
+            rows={status.licences.map((l) => ({ key: l.licence, name: l.licence, counts: l.counts, note: l.reason }))}
           />
           <h3>By user</h3>
           <CountsTable
             testId="sync-users"
-            rows={status.data.users.map((u) => ({ key: `${u.licence}/${u.user}`, name: `${u.user} (${u.licence})`, counts: u.counts, note: u.key_problem }))}
+            rows={status.users.map((u) => ({ key: `${u.licence}/${u.user}`, name: `${u.user} (${u.licence})`, counts: u.counts, note: u.key_problem }))}
           />
         </section>
       )}

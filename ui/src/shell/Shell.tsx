@@ -3,10 +3,10 @@
  * the nav, which lists only the screens this user's role may use (manager screens are hidden from
  * budtenders, the demo panel shows only in demo mode); and the current screen.
  */
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { ReactNode } from "react";
-import type { AppState, Permission, SessionView, SyncStatus } from "../api";
-import { useAppState, useBackend, useNow, useSession } from "../context";
+import type { AppState, Permission, SessionView } from "../api";
+import { useAppState, useBackend, useNow, useSession, useStatus } from "../context";
 import { Audit } from "../screens/Audit";
 import { Demo } from "../screens/Demo";
 import { Inventory } from "../screens/Inventory";
@@ -43,25 +43,6 @@ const SCREENS: ScreenDef[] = [
 /** The screens a session may see. */
 export function visibleScreens(session: SessionView, demo: boolean): ScreenDef[] {
   return SCREENS.filter((s) => (s.needs === null || session.permissions.includes(s.needs)) && (!s.demoOnly || demo));
-}
-
-/** Follows `status_changed`; fetches `sync_status` once at the start. */
-export function useStatus(): SyncStatus | null {
-  const backend = useBackend();
-  const [status, setStatus] = useState<SyncStatus | null>(null);
-  useEffect(() => {
-    let live = true;
-    const off = backend.on("status_changed", (s) => live && setStatus(s));
-    backend.syncStatus().then(
-      (s) => live && setStatus((current) => current ?? s),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-      off();
-    };
-  }, [backend]);
-  return status;
 }
 
 export function Shell({ onState }: { onState: (state: AppState) => void }) {

@@ -1,0 +1,69 @@
+import { act, fireEvent, render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { App } from "../App";
+import { FakeBackend } from "../testing/fakeBackend";
+
+async function loginAs(fake: FakeBackend, name: string, pin: string) {
+  render(<App backend={fake} />);
+  fireEvent.click(await screen.findByTestId(`login-user-${name}`));
+  fireEvent.change(screen.getByTestId("pin-input"), { target: { value: pin } });
+  await act(async () => {
+    fireEvent.submit(screen.getByTestId("pin-input").closest("form")!);
+  });
+  const cont = screen.queryByTestId("key-prompt-continue");
+  if (cont !== null) fireEvent.click(cont);
+  await screen.findByTestId("session-user");
+}
+
+const navs = () => screen.getAllByRole("link").map((a) => a.getAttribute("data-testid"));
+
+describe("Shell", () => {
+  it("hides manager screens from a budtender", async () => {
+    await loginAs(new FakeBackend(), "Bea", "1234");
+    expect(navs()).toEqual(["nav-sell", "nav-inventory", "nav-sync", "nav-keys", "nav-demo"]);
+  });
+
+  it("shows a manager every screen, and the demo panel only in demo mode", async () => {
+    await loginAs(new FakeBackend(), "Mia", "9999");
+    expect(navs()).toEqual(["nav-sell", "nav-inventory", "nav-sync", "nav-keys", "nav-users", "nav-settings", "nav-audit", "nav-demo"]);
+  });
+
+  it("has no demo panel outside demo mode", async () => {
+    await loginAs(new FakeBackend({ demo: false }), "Mia", "9999");
+    expect(screen.queryByTestId("nav-demo")).toBeNull();
+  });
+
+  it("switches screens from the nav and marks the current one", async () => {
+    await loginAs(new FakeBackend(), "Mia", "9999");
+    fireEvent.click(screen.getByTestId("nav-audit"));
+    expect(screen.getByTestId("screen-audit")).toBeTruthy();
+    expect(screen.getByTestId("nav-audit").getAttribute("aria-current")).toBe("page");
+  });
+
+  it("keeps the status chip up to date from status events", async () => {
+    const fake = new FakeBackend();
+    await loginAs(fake, "Bea", "1234");
+    expect((await screen.findByTestId("status-chip")).getAttribute("data-state")).toBe("in_step");
+    act(() => fake.emit("status_changed", { ...fake.status, health: "offline", waiting: 3 }));
+    expect(screen.getByTestId("status-chip").getAttribute("data-state")).toBe("offline");
+  });
+
+  it("returns to the login when the backend locks the session (idle lock)", async () => {
+    const fake = new FakeBackend();
+    await loginAs(fake, "Bea", "1234");
+    fake.session = null;
+    act(() => fake.emit("session_changed", fake.state()));
+    expect(await screen.findByTestId("pin-input")).toBeTruthy();
+  });
+
+  it("asks before quitting while records wait, and quits only when confirmed", async () => {
+    const fake = new FakeBackend();
+    await loginAs(fake, "Bea", "1234");
+    act(() => fake.emit("quit_requested", { waiting: 4 }));
+    expect(screen.getByTestId("quit-dialog").textContent).toContain("4 records have not reached Metrc");
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("quit-dialog-confirm"));
+    });
+    expect(fake.calls.find((c) => c.command === "quit")?.req).toEqual({ force: true });
+  });
+});

@@ -1,0 +1,740 @@
+/**
+ * An in-memory backend for component tests: the same {@link Backend} interface as `backend.ts`,
+ * holding users, keys, packages, sales, outbox entries, settings, audit and demo faults in plain
+ * objects, and emitting the same events. It enforces what the screens rely on (PIN lockout after
+ * five wrong PINs, permissions by role, over-on-hand refusal, a reason to void, keys never
+ * returned) and fails with the same `{code, message}` errors as the real one.
+ *
+ * Tests steer it directly: `fake.status = …` then `fake.emit("status_changed", fake.status)`,
+ * `fake.failNext("complete_sale", error)`, and read `fake.calls` to see what the UI asked for.
+ */
+import type {
+  AppError,
+  AppState,
+  Backend,
+  BackendEvents,
+  DemoFault,
+  DemoFaultView,
+  EntryState,
+  EntryView,
+  EventName,
+  KeyInfoView,
+  KeyOwnerRef,
+  KeyValidationView,
+  LicenceView,
+  PackageView,
+  Permission,
+  Receipt,
+  Role,
+  SettingsView,
+  SyncStatus,
+  Unsubscribe,
+  UserView,
+  AuditEntryView,
+  AttemptView,
+  TransitionView,
+  RecordContent,
+} from "../api";
+
+const ALL_PERMISSIONS: Permission[] = [
+  "sell",
+  "set_own_key",
+  "adjust",
+  "merge_or_split",
+  "void_or_correct_sale",
+  "resolve_rejected",
+  "set_other_keys",
+  "validate_any_key",
+  "choose_key_mode",
+  "send_under_facility_key",
+  "manage_users",
+  "change_settings",
+  "view_reports",
+];
+
+export function permissionsOf(role: Role): Permission[] {
+  return role === "manager" ? [...ALL_PERMISSIONS] : ["sell", "set_own_key"];
+}
+
+interface FakeUser {
+  name: string;
+  role: Role;
+  pin: string;
+  failed: number;
+  locked: boolean;
+}
+
+interface FakeKey {
+  lastFour: string;
+  verdict: string;
+  checkedAt: string;
+}
+
+export const LICENCE = "403R-00001";
+export const T0 = "2026-11-23T14:00:00Z";
+
+function fail(code: string, message: string): never {
+  const error: AppError = { code, message };
+  throw error;
+}
+
+export function emptyCounts() {
+  return { pending: 0, sending: 0, ambiguous: 0, rejected: 0, waiting_for_key: 0, waiting: 0 };
+}
+
+export function inStepStatus(): SyncStatus {
+  return {
+    at: T0,
+    health: "in_step",
+    licences: [],
+    users: [],
+    waiting: 0,
+    oldest_waiting_at: null,
+    deadline_at: null,
+    running: true,
+    drain: null,
+  };
+}
+
+export function samplePackages(): PackageView[] {
+  return [
+    { label: "1A4000000000000000000001", licence: LICENCE, item_name: "Blue Dream 3.5g", unit_of_measure: "Each", on_hand: "10", metrc_quantity: "10", local_only: false, last_modified: T0 },
+    { label: "1A4000000000000000000002", licence: LICENCE, item_name: "Gummies 10pk", unit_of_measure: "Each", on_hand: "2", metrc_quantity: "2", local_only: false, last_modified: T0 },
+    { label: "1A4000000000000000000003", licence: LICENCE, item_name: "Bulk Flower", unit_of_measure: "Grams", on_hand: "500", metrc_quantity: "500", local_only: false, last_modified: T0 },
+  ];
+}
+
+export interface FakeOptions {
+  /** Start in first run (no users). */
+  firstRun?: boolean;
+  demo?: boolean;
+}
+
+export class FakeBackend implements Backend {
+  users: FakeUser[] = [];
+  keys = new Map<string, FakeKey>();
+  packages: PackageView[] = samplePackages();
+  entries: EntryView[] = [];
+  contents = new Map<number, RecordContent>();
+  transitions = new Map<number, TransitionView[]>();
+  attempts = new Map<number, AttemptView[]>();
+  receipts: Receipt[] = [];
+  audit: AuditEntryView[] = [];
+  status: SyncStatus = inStepStatus();
+  session: { user: string; role: Role } | null = null;
+  lastUser: string | null = null;
+  keyMode: "individual" | "facility" = "individual";
+  environment: "demo" | "sandbox" | "production";
+  stateCode: string | null = null;
+  vendorKeySet = false;
+  licencesBound: boolean;
+  settings: Omit<SettingsView, "environment" | "state_code" | "key_mode" | "vendor_key" | "licences"> = {
+    object_limit: 10,
+    idle_lock_minutes: 15,
+    allow_facility_override: true,
+  };
+  licences: LicenceView[] = [
+    {
+      number: LICENCE,
+      name: "Demo Dispensary",
+      time_zone: "America/Denver",
+      reporting_deadline_hours: 24,
+      object_limit: null,
+      requires_patient_number: false,
+      requires_caregiver_number: false,
+    },
+  ];
+  faults: DemoFaultView[] = (
+    [
+      ["outage", "Metrc outage"],
+      ["network_down", "Network down"],
+      ["revoke_key", "Revoke a user's key"],
+      ["rate_limit", "Rate limiting"],
+      ["slow_responses", "Slow responses"],
+      ["lost_responses", "Lost responses"],
+    ] as [DemoFault, string][]
+  ).map(([fault, label]) => ({ fault, on: false, label, description: `${label} in the demo emulator.`, users: [] }));
+
+  /** Every command the UI sent, in order, with its argument. */
+  calls: { command: string; req: unknown }[] = [];
+  private failures = new Map<string, AppError>();
+  private listeners = new Map<EventName, Set<(payload: never) => void>>();
+  private nextId = 1;
+  private nextSeq = 1;
+
+  constructor(options: FakeOptions = {}) {
+    this.environment = options.demo === false ? "production" : "demo";
+    this.licencesBound = !options.firstRun;
+    if (!options.firstRun) {
+      this.users = [
+        { name: "Mia", role: "manager", pin: "9999", failed: 0, locked: false },
+        { name: "Bea", role: "budtender", pin: "1234", failed: 0, locked: false },
+      ];
+      this.keys.set("user:Mia", { lastFour: "MMMM", verdict: "all_good", checkedAt: T0 });
+    }
+  }
+
+  // ---- test controls ----
+
+  /** Makes the next call of `command` fail with `error`. */
+  failNext(command: string, error: AppError): void {
+    this.failures.set(command, error);
+  }
+
+  emit<E extends EventName>(event: E, payload: BackendEvents[E]): void {
+    for (const handler of this.listeners.get(event) ?? []) (handler as (p: BackendEvents[E]) => void)(payload);
+  }
+
+  /** How many handlers are subscribed to `event` (to check screens unsubscribe). */
+  listenerCount(event: EventName): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
+  /** Logs the fake in as `name` without a PIN (for screens tested after login). */
+  loginAs(name: string): AppState {
+    const user = this.users.find((u) => u.name === name) ?? fail("unknown_user", `No user called ${name}.`);
+    this.session = { user: user.name, role: user.role };
+    this.lastUser = user.name;
+    return this.state();
+  }
+
+  /** Adds an outbox entry directly (for Sync tests). */
+  addEntry(state: EntryState, acting_user: string, content: RecordContent = { kind: "other", summary: "a record" }): EntryView {
+    const id = this.nextId++;
+    const entry: EntryView = {
+      id,
+      client_id: `SL-${id}`,
+      kind: content.kind === "adjustment" ? "adjustment" : "sale",
+      licence: LICENCE,
+      acting_user,
+      state,
+      attempts: 0,
+      next_attempt_at: T0,
+      last_error: state === "rejected" ? "Package is not active." : null,
+      occurred_at: T0,
+      created_at: T0,
+      state_changed_at: T0,
+      metrc_id: null,
+      void_reason: null,
+      voided_by: null,
+      depends_on: null,
+    };
+    this.entries.unshift(entry);
+    this.contents.set(id, content);
+    this.transitions.set(id, []);
+    this.attempts.set(id, []);
+    return entry;
+  }
+
+  // ---- helpers ----
+
+  private async call<T>(command: string, req: unknown, body: () => T): Promise<T> {
+    this.calls.push({ command, req });
+    await Promise.resolve();
+    const failure = this.failures.get(command);
+    if (failure !== undefined) {
+      this.failures.delete(command);
+      throw failure;
+    }
+    return body();
+  }
+
+  private need(permission: Permission | "session"): { user: string; role: Role } {
+    const session = this.session ?? fail("not_logged_in", "Log in first.");
+    if (permission !== "session" && !permissionsOf(session.role).includes(permission)) {
+      fail("not_allowed", "Only a manager may do that. Ask a manager.");
+    }
+    return session;
+  }
+
+  private ownerId(owner: KeyOwnerRef): string {
+    return owner.kind === "facility" ? "facility" : `user:${owner.user}`;
+  }
+
+  private checkKeyPermission(owner: KeyOwnerRef, own: Permission, others: Permission) {
+    const session = this.need("session");
+    this.need(owner.kind === "user" && owner.user === session.user ? own : others);
+  }
+
+  private appendAudit(action: string, subject: string, detail: string) {
+    this.audit.unshift({ seq: this.nextSeq++, at: T0, actor: this.session?.user ?? null, action, subject, detail });
+    this.emit("audit_appended", { action });
+  }
+
+  private validation(owner: KeyOwnerRef): KeyValidationView {
+    const key = this.keys.get(this.ownerId(owner)) ?? fail("no_key", "No key is saved for this owner. Paste one first.");
+    const good = key.verdict !== "key_invalid";
+    return {
+      checked_at: T0,
+      last_four: key.lastFour,
+      licences: [
+        {
+          licence: LICENCE,
+          name: "Demo Dispensary",
+          reachable: good,
+          detail: good ? null : "Metrc refused this key.",
+          areas: good
+            ? [
+                { area: "Packages", label: "Packages", outcome: "allowed", detail: null },
+                { area: "Sales", label: "Sales", outcome: key.verdict === "missing_permissions" ? "not_allowed" : "allowed", detail: null },
+                { area: "Plants", label: "Plants", outcome: "not_applicable", detail: null },
+              ]
+            : [],
+          permissions: null,
+        },
+      ],
+      verdict: {
+        code: key.verdict,
+        message:
+          key.verdict === "all_good"
+            ? "All good: Metrc allowed every area it was asked about at every licence."
+            : key.verdict === "key_invalid"
+              ? "Metrc refused this key: generate a new key in Metrc and paste it"
+              : "The key works but its Metrc user may not record sales. Ask the Metrc administrator.",
+      },
+    };
+  }
+
+  state(): AppState {
+    const session = this.session;
+    return {
+      phase: this.users.length === 0 || !this.licencesBound ? "first_run" : session === null ? "locked" : "ready",
+      environment: this.environment,
+      state_code: this.stateCode,
+      demo: this.environment === "demo",
+      setup: {
+        has_users: this.users.length > 0,
+        environment_chosen: this.environment !== "demo" || this.stateCode !== null,
+        vendor_key_set: this.vendorKeySet,
+        licences_bound: this.licencesBound,
+      },
+      session:
+        session === null
+          ? null
+          : {
+              user: session.user,
+              role: session.role,
+              started_at: T0,
+              permissions: permissionsOf(session.role),
+              needs_key: this.keyMode === "individual" && (this.keys.get(`user:${session.user}`)?.verdict ?? "key_invalid") === "key_invalid",
+            },
+      last_user: this.lastUser,
+      licences: this.licencesBound ? this.licences : [],
+      key_mode: this.keyMode,
+      idle_lock_minutes: this.settings.idle_lock_minutes,
+    };
+  }
+
+  private userView(u: FakeUser): UserView {
+    return { name: u.name, role: u.role, failed_attempts: u.failed, locked: u.locked, disabled: false, created_at: T0, pin_changed_at: T0 };
+  }
+
+  private validPin(pin: string) {
+    if (!/^\d{4,8}$/.test(pin)) fail("invalid_pin", "A PIN is 4 to 8 digits.");
+  }
+
+  // ---- Backend ----
+
+  on<E extends EventName>(event: E, handler: (payload: BackendEvents[E]) => void): Unsubscribe {
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
+    const h = handler as (payload: never) => void;
+    set.add(h);
+    return () => {
+      set.delete(h);
+    };
+  }
+
+  appState = () => this.call("app_state", undefined, () => this.state());
+
+  createFirstManager = (req: { name: string; pin: string }) =>
+    this.call("create_first_manager", req, () => {
+      if (this.users.length > 0) fail("already_set_up", "This register is already set up. Log in instead.");
+      if (req.name.trim() === "") fail("invalid_input", "Enter a name.");
+      this.validPin(req.pin);
+      this.users.push({ name: req.name, role: "manager", pin: req.pin, failed: 0, locked: false });
+      this.session = { user: req.name, role: "manager" };
+      if (this.environment === "demo") {
+        this.licencesBound = true;
+        this.keys.set(`user:${req.name}`, { lastFour: "MMMM", verdict: "all_good", checkedAt: T0 });
+        this.users.push({ name: "Bea", role: "budtender", pin: "1234", failed: 0, locked: false });
+      }
+      return this.state();
+    });
+
+  chooseEnvironment = (req: { environment: "demo" | "sandbox" | "production"; state_code: string | null }) =>
+    this.call("choose_environment", req, () => {
+      this.need("change_settings");
+      if (req.environment !== "demo" && (req.state_code === null || !/^[A-Z]{2}$/.test(req.state_code))) {
+        fail("invalid_input", "Choose the two-letter state code.");
+      }
+      this.environment = req.environment;
+      this.stateCode = req.state_code;
+      if (req.environment !== "demo") this.licencesBound = false;
+      return this.state();
+    });
+
+  setVendorKey = (req: { key: string }) =>
+    this.call("set_vendor_key", req, () => {
+      this.need("change_settings");
+      if (req.key.trim().length < 8) fail("invalid_input", "That does not look like a vendor key. Paste the whole key.");
+      this.vendorKeySet = true;
+      return { set: true, source: "keychain" };
+    });
+
+  vendorKeyStatus = () => this.call("vendor_key_status", undefined, () => ({ set: this.vendorKeySet, source: this.vendorKeySet ? "keychain" : null }));
+
+  discoverLicences = (req: { key: string | null }) =>
+    this.call("discover_licences", req, () => {
+      this.need("change_settings");
+      return [
+        { number: "402R-00042", name: "Main Street Dispensary", license_type: "Retail", can_sell: true, requires_patient_number: false, requires_caregiver_number: false, bound: false },
+        { number: "403-X0001", name: "Grow Site", license_type: "Cultivation", can_sell: false, requires_patient_number: false, requires_caregiver_number: false, bound: false },
+      ];
+    });
+
+  bindLicences = (req: { licences: AppState["licences"] }) =>
+    this.call("bind_licences", req, () => {
+      this.need("change_settings");
+      if (req.licences.length === 0) fail("invalid_input", "Pick at least one licence.");
+      this.licences = req.licences;
+      this.licencesBound = true;
+      return this.state();
+    });
+
+  listLoginUsers = () =>
+    this.call("list_login_users", undefined, () => this.users.map((u) => ({ name: u.name, role: u.role, locked: u.locked, disabled: false })));
+
+  login = (req: { name: string; pin: string }) =>
+    this.call("login", req, () => {
+      const user = this.users.find((u) => u.name === req.name) ?? fail("unknown_user", `No user called ${req.name}.`);
+      if (user.locked) fail("user_locked", `${user.name} is locked after 5 wrong PINs. Ask a manager to reset the PIN.`);
+      if (user.pin !== req.pin) {
+        user.failed += 1;
+        if (user.failed >= 5) {
+          user.locked = true;
+          fail("user_locked", `${user.name} is locked after 5 wrong PINs. Ask a manager to reset the PIN.`);
+        }
+        fail("wrong_pin", `Wrong PIN. ${5 - user.failed} tries left before the account locks.`);
+      }
+      user.failed = 0;
+      this.session = { user: user.name, role: user.role };
+      this.lastUser = user.name;
+      const state = this.state();
+      this.emit("session_changed", state);
+      return state;
+    });
+
+  logout = () =>
+    this.call("logout", undefined, () => {
+      this.session = null;
+      this.lastUser = null;
+      return this.state();
+    });
+
+  lock = () =>
+    this.call("lock", undefined, () => {
+      this.session = null;
+      return this.state();
+    });
+
+  touch = () => this.call("touch", undefined, () => undefined);
+
+  searchPackages = (req: { query: string; licence: string | null; limit: number | null }) =>
+    this.call("search_packages", req, () => {
+      this.need("sell");
+      const q = req.query.trim().toLowerCase();
+      const exact = this.packages.filter((p) => p.label.toLowerCase() === q);
+      const rest = this.packages.filter(
+        (p) => p.label.toLowerCase() !== q && Number(p.on_hand) > 0 && (q === "" || p.label.toLowerCase().includes(q) || p.item_name.toLowerCase().includes(q)),
+      );
+      return [...exact, ...rest].slice(0, req.limit ?? 50);
+    });
+
+  customerTypes = (req: { licence: string | null }) =>
+    this.call("customer_types", req, () => {
+      this.need("sell");
+      const licence = this.licences.find((l) => l.number === (req.licence ?? this.licences[0]?.number)) ?? this.licences[0]!;
+      return {
+        licence: licence.number,
+        types: ["Consumer", "Patient", "Caregiver"],
+        requires_patient_number: licence.requires_patient_number,
+        requires_caregiver_number: licence.requires_caregiver_number,
+      };
+    });
+
+  completeSale = (req: { licence: string | null; lines: { label: string; quantity: string; price: string }[]; customer_type: string; patient_number: string | null; caregiver_number: string | null }) =>
+    this.call("complete_sale", req, () => {
+      const session = this.need("sell");
+      if (req.lines.length === 0) fail("invalid_input", "Add at least one package to the sale.");
+      const lines = req.lines.map((l) => {
+        const pkg = this.packages.find((p) => p.label === l.label) ?? fail("unknown_package", `No package ${l.label} here. Refresh the inventory.`);
+        const q = Number(l.quantity);
+        if (!(q > 0)) fail("invalid_quantity", `Enter a quantity above zero for ${pkg.item_name}.`);
+        if (q > Number(pkg.on_hand)) {
+          fail("insufficient_quantity", `Only ${pkg.on_hand} ${pkg.unit_of_measure} of ${pkg.item_name} on hand; sell less or refresh the inventory.`);
+        }
+        return { pkg, q, line: l };
+      });
+      for (const { pkg, q } of lines) pkg.on_hand = String(Number(pkg.on_hand) - q);
+      const content: RecordContent = { kind: "sale", lines: req.lines, customer_type: req.customer_type };
+      const entry = this.addEntry("pending", session.user, content);
+      const receipt: Receipt = {
+        client_id: entry.client_id,
+        entry_id: entry.id,
+        licence: req.licence ?? LICENCE,
+        sold_by: session.user,
+        occurred_at: T0,
+        customer_type: req.customer_type,
+        patient_number: req.patient_number,
+        caregiver_number: req.caregiver_number,
+        lines: lines.map(({ pkg, line }) => ({ label: pkg.label, item_name: pkg.item_name, quantity: line.quantity, unit_of_measure: pkg.unit_of_measure, price: line.price })),
+        total: req.lines.reduce((sum, l) => sum + Number(l.price), 0).toFixed(2),
+        state: "pending",
+      };
+      this.receipts.push(receipt);
+      this.emit("records_changed", { licence: receipt.licence });
+      this.emit("inventory_changed", { licence: receipt.licence });
+      return receipt;
+    });
+
+  listPackages = (req: { licence: string | null }) =>
+    this.call("list_packages", req, () => {
+      this.need("session");
+      return [...this.packages];
+    });
+
+  refreshInventory = (req: { licence: string | null }) =>
+    this.call("refresh_inventory", req, () => {
+      this.need("session");
+      return { licence: req.licence ?? LICENCE, packages: this.packages.length, items: 3, reasons: 2 };
+    });
+
+  adjustReasons = (req: { licence: string | null }) =>
+    this.call("adjust_reasons", req, () => [
+      { name: "Drying", requires_note: false },
+      { name: "Theft", requires_note: true },
+    ]);
+
+  adjustPackage = (req: { label: string; quantity: string; reason: string; note: string | null }) =>
+    this.call("adjust_package", req, () => {
+      const session = this.need("adjust");
+      if (req.reason === "Theft" && req.note === null) fail("note_required", "This reason needs a note.");
+      const entry = this.addEntry("pending", session.user, { kind: "adjustment", label: req.label, quantity: req.quantity, reason: req.reason, note: req.note });
+      return { entry_id: entry.id, client_id: entry.client_id };
+    });
+
+  newPackages = (req: { outputs: { tag: string; quantity: string }[] }) =>
+    this.call("new_packages", req, () => {
+      const session = this.need("merge_or_split");
+      return req.outputs.map((o) => {
+        if (this.packages.some((p) => p.label === o.tag)) fail("duplicate_tag", `Tag ${o.tag} is already used. Use an unused tag.`);
+        const entry = this.addEntry("pending", session.user);
+        return { entry_id: entry.id, client_id: o.tag };
+      });
+    });
+
+  incomingManifests = (req: { licence: string | null }) =>
+    this.call("incoming_manifests", req, () => [
+      { id: 7, manifest_number: "0000007", shipper: "Grow Co", estimated_arrival: T0, received_at: null, packages: [{ label: "1A40000000000000000000NEW", item_name: "Pre-roll", quantity: "20", unit_of_measure: "Each", state: "Shipped" }] },
+    ]);
+
+  syncStatus = () => this.call("sync_status", undefined, () => this.status);
+
+  listEntries = (req: { states: EntryState[] }) =>
+    this.call("list_entries", req, () => {
+      this.need("session");
+      return this.entries.filter((e) => req.states.length === 0 || req.states.includes(e.state)).map((e) => ({ ...e }));
+    });
+
+  entryHistory = (req: { id: number }) =>
+    this.call("entry_history", req, () => {
+      const entry = this.entries.find((e) => e.id === req.id) ?? fail("unknown_entry", "That record is gone. Refresh the list.");
+      return {
+        entry: { ...entry },
+        content: this.contents.get(entry.id) ?? { kind: "other", summary: "a record" },
+        transitions: this.transitions.get(entry.id) ?? [],
+        attempts: this.attempts.get(entry.id) ?? [],
+      };
+    });
+
+  syncNow = () => this.call("sync_now", undefined, () => void this.need("session"));
+
+  private transition(entry: EntryView, to: EntryState, detail: string | null) {
+    this.transitions.get(entry.id)?.push({ at: T0, from: entry.state, to, detail });
+    entry.state = to;
+    this.emit("records_changed", { licence: entry.licence });
+  }
+
+  retryEntry = (req: { id: number }) =>
+    this.call("retry_entry", req, () => {
+      const entry = this.entries.find((e) => e.id === req.id) ?? fail("unknown_entry", "That record is gone. Refresh the list.");
+      if (entry.state === "rejected") this.need("resolve_rejected");
+      else if (entry.state === "waiting_for_key") this.need("session");
+      else fail("illegal_transition", "Only refused records or records waiting for a key can be retried.");
+      this.transition(entry, "pending", "retry");
+      return { ...entry };
+    });
+
+  editAndResend = (req: { id: number; edit: unknown }) =>
+    this.call("edit_and_resend", req, () => {
+      this.need("resolve_rejected");
+      const entry = this.entries.find((e) => e.id === req.id) ?? fail("unknown_entry", "That record is gone. Refresh the list.");
+      if (entry.state !== "rejected") fail("illegal_transition", "Only a record Metrc refused can be edited.");
+      this.transition(entry, "pending", "edited");
+      return { ...entry };
+    });
+
+  voidEntry = (req: { id: number; reason: string }) =>
+    this.call("void_entry", req, () => {
+      const session = this.need("resolve_rejected");
+      if (req.reason.trim() === "") fail("invalid_input", "Say why the record is voided.");
+      const entry = this.entries.find((e) => e.id === req.id) ?? fail("unknown_entry", "That record is gone. Refresh the list.");
+      if (entry.state === "confirmed" || entry.state === "voided") fail("illegal_transition", "This record can no longer be voided.");
+      entry.void_reason = req.reason;
+      entry.voided_by = session.user;
+      this.transition(entry, "voided", req.reason);
+      this.appendAudit("entry_voided", entry.client_id, req.reason);
+      return { ...entry };
+    });
+
+  backlogSeries = (req: { hours: number | null }) =>
+    this.call("backlog_series", req, () => [
+      { at: "2026-11-23T12:00:00Z", waiting: 0 },
+      { at: "2026-11-23T13:00:00Z", waiting: 5 },
+      { at: T0, waiting: this.status.waiting },
+    ]);
+
+  listUsers = () =>
+    this.call("list_users", undefined, () => {
+      this.need("manage_users");
+      return this.users.map((u) => this.userView(u));
+    });
+
+  addUser = (req: { name: string; role: Role; pin: string }) =>
+    this.call("add_user", req, () => {
+      this.need("manage_users");
+      if (this.users.some((u) => u.name.toLowerCase() === req.name.toLowerCase())) fail("user_exists", `${req.name} already exists. Pick another name.`);
+      this.validPin(req.pin);
+      const user = { name: req.name, role: req.role, pin: req.pin, failed: 0, locked: false };
+      this.users.push(user);
+      return this.userView(user);
+    });
+
+  resetPin = (req: { name: string; pin: string }) =>
+    this.call("reset_pin", req, () => {
+      this.need("manage_users");
+      this.validPin(req.pin);
+      const user = this.users.find((u) => u.name === req.name) ?? fail("unknown_user", `No user called ${req.name}.`);
+      user.pin = req.pin;
+      user.failed = 0;
+      user.locked = false;
+      return this.userView(user);
+    });
+
+  getSettings = () =>
+    this.call("get_settings", undefined, (): SettingsView => ({
+      environment: this.environment,
+      state_code: this.stateCode,
+      key_mode: this.keyMode,
+      vendor_key: { set: this.vendorKeySet, source: this.vendorKeySet ? "keychain" : null },
+      licences: this.licences,
+      ...this.settings,
+    }));
+
+  updateSettings = (req: { object_limit: number | null; idle_lock_minutes: number | null; allow_facility_override: boolean | null }) =>
+    this.call("update_settings", req, () => {
+      this.need("change_settings");
+      if (req.object_limit !== null && req.object_limit < 1) fail("invalid_input", "Records per request must be at least 1.");
+      this.settings = {
+        object_limit: req.object_limit ?? this.settings.object_limit,
+        idle_lock_minutes: req.idle_lock_minutes ?? this.settings.idle_lock_minutes,
+        allow_facility_override: req.allow_facility_override ?? this.settings.allow_facility_override,
+      };
+      return { environment: this.environment, state_code: this.stateCode, key_mode: this.keyMode, vendor_key: { set: this.vendorKeySet, source: null }, licences: this.licences, ...this.settings };
+    });
+
+  listAudit = (req: { before_seq: number | null; action: string | null; limit: number | null }) =>
+    this.call("list_audit", req, () => {
+      this.need("view_reports");
+      return this.audit.filter((a) => (req.action === null || a.action === req.action) && (req.before_seq === null || a.seq < req.before_seq)).slice(0, req.limit ?? 200);
+    });
+
+  keyOverview = () =>
+    this.call("key_overview", undefined, () => {
+      const session = this.need("session");
+      const owners: KeyOwnerRef[] =
+        session.role === "manager"
+          ? [...this.users.map((u): KeyOwnerRef => ({ kind: "user", user: u.name })), { kind: "facility" }]
+          : [{ kind: "user", user: session.user }];
+      return owners.map((owner): KeyInfoView => {
+        const key = this.keys.get(this.ownerId(owner));
+        return { owner, last_four: key?.lastFour ?? null, saved_at: key ? T0 : null, last_verdict: key?.verdict ?? null, last_checked_at: key?.checkedAt ?? null };
+      });
+    });
+
+  setKey = (req: { owner: KeyOwnerRef; key: string }) =>
+    this.call("set_key", req, () => {
+      this.checkKeyPermission(req.owner, "set_own_key", "set_other_keys");
+      const key = req.key.trim();
+      if (key.length < 8) fail("invalid_input", "That is not a whole Metrc key. Copy the key again and paste all of it.");
+      const verdict = key.startsWith("bad") ? "key_invalid" : key.startsWith("limited") ? "missing_permissions" : "all_good";
+      this.keys.set(this.ownerId(req.owner), { lastFour: key.slice(-4), verdict, checkedAt: T0 });
+      this.appendAudit("key_set", this.ownerId(req.owner), `key ending ${key.slice(-4)}`);
+      this.emit("keys_changed", { owner: req.owner });
+      return { validation: this.validation(req.owner), released: verdict === "key_invalid" ? 0 : 2 };
+    });
+
+  validateKey = (req: { owner: KeyOwnerRef }) =>
+    this.call("validate_key", req, () => {
+      this.checkKeyPermission(req.owner, "set_own_key", "validate_any_key");
+      return this.validation(req.owner);
+    });
+
+  clearKey = (req: { owner: KeyOwnerRef }) =>
+    this.call("clear_key", req, () => {
+      this.checkKeyPermission(req.owner, "set_own_key", "set_other_keys");
+      this.keys.delete(this.ownerId(req.owner));
+      this.emit("keys_changed", { owner: req.owner });
+    });
+
+  setKeyMode = (req: { mode: "individual" | "facility" }) =>
+    this.call("set_key_mode", req, () => {
+      this.need("choose_key_mode");
+      this.keyMode = req.mode;
+      this.appendAudit("key_mode_changed", req.mode, "");
+      return this.state();
+    });
+
+  sendUnderFacilityKey = (req: { user: string }) =>
+    this.call("send_under_facility_key", req, () => {
+      this.need("send_under_facility_key");
+      if (!this.settings.allow_facility_override) fail("facility_keys_not_allowed", "The store's settings do not allow the facility key override.");
+      const waiting = this.entries.filter((e) => e.acting_user === req.user && e.state === "waiting_for_key");
+      waiting.forEach((e) => this.transition(e, "pending", "facility key override"));
+      this.appendAudit("facility_key_override", req.user, `${waiting.length} records`);
+      return waiting.length;
+    });
+
+  demoFaults = () =>
+    this.call("demo_faults", undefined, () => {
+      if (this.environment !== "demo") fail("not_demo", "The demo panel works only in demo mode.");
+      return this.faults.map((f) => ({ ...f, users: [...f.users] }));
+    });
+
+  setDemoFault = (req: { fault: DemoFault; on: boolean; user: string | null }) =>
+    this.call("set_demo_fault", req, () => {
+      if (this.environment !== "demo") fail("not_demo", "The demo panel works only in demo mode.");
+      const fault = this.faults.find((f) => f.fault === req.fault)!;
+      if (req.fault === "revoke_key") {
+        if (req.user === null) fail("invalid_input", "Say whose key to revoke.");
+        fault.users = req.on ? [...new Set([...fault.users, req.user])] : fault.users.filter((u) => u !== req.user);
+        fault.on = fault.users.length > 0;
+      } else {
+        fault.on = req.on;
+      }
+      return this.faults.map((f) => ({ ...f, users: [...f.users] }));
+    });
+
+  quit = (force: boolean) => this.call("quit", { force }, () => undefined);
+}
