@@ -319,6 +319,9 @@ pub enum CoreError {
         "this works only in demo mode (the embedded Metrc emulator); switch to demo in Settings"
     )]
     NotDemo,
+    /// Metrc refused a key that was being saved; nothing was saved.
+    #[error("Metrc refused this key, so it was not saved; generate a new key in Metrc and paste it")]
+    KeyRefused,
 }
 
 impl CoreError {
@@ -367,6 +370,7 @@ impl CoreError {
             CoreError::NotAllowed { .. } => "not_allowed",
             CoreError::NotLoggedIn => "not_logged_in",
             CoreError::NotDemo => "not_demo",
+            CoreError::KeyRefused => "key_refused",
         }
     }
 }

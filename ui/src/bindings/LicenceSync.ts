@@ -5,4 +5,8 @@ import type { StateCounts } from "./StateCounts";
 /**
  * One licence's delivery status.
  */
-export type LicenceSync = { licence: string, counts: StateCounts, oldest_waiting_at: string | null, deadline_at: string | null, health: Health, reason: string | null, blocked_until: string | null, last_success_at: string | null, };
+export type LicenceSync = { licence: string, counts: StateCounts, oldest_waiting_at: string | null, deadline_at: string | null, 
+/**
+ * "ok", "soon" (under 25% or 2 hours left) or "overdue".
+ */
+deadline_warning: string, health: Health, reason: string | null, blocked_until: string | null, last_success_at: string | null, };

@@ -11,7 +11,11 @@ export type SyncStatus = { at: string, health: Health, licences: Array<LicenceSy
 /**
  * The earliest reporting deadline among waiting records.
  */
-deadline_at: string | null, running: boolean, 
+deadline_at: string | null, 
+/**
+ * "ok", "soon" (under 25% or 2 hours left) or "overdue", for the earliest deadline.
+ */
+deadline_warning: string, running: boolean, 
 /**
  * Set while a backlog is draining.
  */

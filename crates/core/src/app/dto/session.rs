@@ -54,6 +54,8 @@ pub enum Permission {
     ManageUsers,
     ChangeSettings,
     ViewReports,
+    ReconcileWithMetrc,
+    RestoreBackup,
 }
 
 /// Individual keys required, or one facility key for everyone.

@@ -67,6 +67,8 @@ pub struct LicenceSync {
     pub oldest_waiting_at: Option<jiff::Timestamp>,
     #[ts(type = "string | null")]
     pub deadline_at: Option<jiff::Timestamp>,
+    /// "ok", "soon" (under 25% or 2 hours left) or "overdue".
+    pub deadline_warning: String,
     pub health: Health,
     pub reason: Option<String>,
     #[ts(type = "string | null")]
@@ -109,6 +111,8 @@ pub struct SyncStatus {
     /// The earliest reporting deadline among waiting records.
     #[ts(type = "string | null")]
     pub deadline_at: Option<jiff::Timestamp>,
+    /// "ok", "soon" (under 25% or 2 hours left) or "overdue", for the earliest deadline.
+    pub deadline_warning: String,
     pub running: bool,
     /// Set while a backlog is draining.
     pub drain: Option<DrainProgress>,

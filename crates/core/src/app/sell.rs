@@ -1,0 +1,275 @@
+//! Selling: scanner-friendly package search, customer types, and completing a sale into a receipt.
+//!
+//! Guarantees: a sale is confirmed to the caller only after it and its outbox entry committed in
+//! one transaction (`Database::record_sale`); the receipt is read back from the store, never built
+//! from the request; nothing here waits on Metrc (the worker is only woken); a refused sale (bad
+//! quantity, too little on hand, missing patient number) leaves no row anywhere.
+
+use super::dto::{
+    self, CartLine, CustomerTypesView, LicenceRequest, PackageView, Receipt, ReceiptLine,
+    SaleRequest, SearchRequest,
+};
+use super::{App, AppEvent, convert};
+use crate::users::Permission;
+use crate::{CoreError, Money, NewSale, NewSaleLine, Package, Quantity};
+
+/// How well a package matches a query (lower is better), or `None`.
+fn rank(package: &Package, query: &str) -> Option<u8> {
+    let q = query.trim().to_lowercase();
+    if q.is_empty() {
+        return Some(4);
+    }
+    let label = package.label.to_lowercase();
+    if label == q {
+        Some(0)
+    } else if label.ends_with(&q) {
+        Some(1)
+    } else if label.contains(&q) {
+        Some(2)
+    } else if package.item_name.to_lowercase().contains(&q) {
+        Some(3)
+    } else {
+        None
+    }
+}
+
+/// Orders `packages` for `query`: exact label first, then label suffix (the digits a person types
+/// from the end of a tag), label part, item name; ties by item name and label. Packages with
+/// nothing on hand are left out unless the label matches exactly.
+pub(crate) fn search(mut packages: Vec<Package>, query: &str, limit: usize) -> Vec<Package> {
+    let mut ranked: Vec<(u8, Package)> = packages
+        .drain(..)
+        .filter_map(|p| rank(&p, query).map(|r| (r, p)))
+        .filter(|(r, p)| *r == 0 || p.on_hand.is_positive())
+        .collect();
+    ranked.sort_by(|(ra, a), (rb, b)| {
+        ra.cmp(rb)
+            .then_with(|| a.item_name.cmp(&b.item_name))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    ranked.into_iter().take(limit).map(|(_, p)| p).collect()
+}
+
+fn money_total(lines: &[NewSaleLine]) -> Money {
+    Money(lines.iter().map(|l| l.total_amount.cents()).sum())
+}
+
+impl App {
+    /// `search_packages`.
+    pub async fn search_packages(&self, req: SearchRequest) -> Result<Vec<PackageView>, CoreError> {
+        self.require(Permission::Sell)?;
+        let licences: Vec<String> = match req.licence {
+            Some(l) => vec![l],
+            None => self
+                .db(|db| db.licences())
+                .await?
+                .into_iter()
+                .map(|l| l.number)
+                .collect(),
+        };
+        let packages = self
+            .db(move |db| {
+                let mut all = Vec::new();
+                for l in &licences {
+                    all.extend(db.packages(l)?);
+                }
+                Ok(all)
+            })
+            .await?;
+        let limit = req.limit.unwrap_or(50).clamp(1, 500) as usize;
+        Ok(search(packages, &req.query, limit)
+            .into_iter()
+            .map(convert::package)
+            .collect())
+    }
+
+    /// `customer_types`.
+    pub async fn customer_types(
+        &self,
+        req: LicenceRequest,
+    ) -> Result<CustomerTypesView, CoreError> {
+        self.require(Permission::Sell)?;
+        let licence = self.licence_or_first(req.licence).await?;
+        let l2 = licence.clone();
+        let (mut types, rules) = self
+            .db(move |db| Ok((db.customer_types()?, db.licence_rules(&l2)?)))
+            .await?;
+        if types.is_empty() {
+            types.push("Consumer".into());
+        }
+        if let Some(i) = types.iter().position(|t| t == "Consumer") {
+            let consumer = types.remove(i);
+            types.insert(0, consumer);
+        }
+        Ok(CustomerTypesView {
+            licence,
+            types,
+            requires_patient_number: rules.requires_patient_number,
+            requires_caregiver_number: rules.requires_caregiver_number,
+        })
+    }
+
+    /// `complete_sale`: records the sale (one transaction) and returns its receipt.
+    pub async fn complete_sale(&self, req: SaleRequest) -> Result<Receipt, CoreError> {
+        let actor = self.require(Permission::Sell)?;
+        let occurred_at = self.now();
+        let first_label = req.lines.first().map(|l| l.label.trim().to_owned()).ok_or(
+            CoreError::InvalidInput {
+                field: "sale lines",
+                detail: "the cart is empty; scan a package".into(),
+            },
+        )?;
+        let user = actor.name().to_owned();
+        let recorded = self
+            .db(move |db| {
+                let licence = match req.licence.filter(|l| !l.trim().is_empty()) {
+                    Some(l) => l,
+                    None => db.package(&first_label)?.licence,
+                };
+                let rules = db.licence_rules(&licence)?;
+                let patient = req.patient_number.filter(|p| !p.trim().is_empty());
+                let caregiver = req.caregiver_number.filter(|c| !c.trim().is_empty());
+                if rules.requires_patient_number && patient.is_none() {
+                    return Err(CoreError::InvalidInput {
+                        field: "patient number",
+                        detail: "this licence requires the patient's licence number; enter it"
+                            .into(),
+                    });
+                }
+                if rules.requires_caregiver_number && caregiver.is_none() {
+                    return Err(CoreError::InvalidInput {
+                        field: "caregiver number",
+                        detail: "this licence requires the caregiver's licence number; enter it"
+                            .into(),
+                    });
+                }
+                let lines = cart_lines(db, &req.lines)?;
+                db.record_sale(&NewSale {
+                    licence,
+                    acting_user: user,
+                    occurred_at,
+                    customer_type: req.customer_type.trim().to_owned(),
+                    patient_number: patient,
+                    caregiver_number: caregiver,
+                    lines,
+                })
+            })
+            .await?;
+        self.wake_worker().await;
+        let receipt = self.receipt(recorded.client_id).await?;
+        self.emit(AppEvent::RecordsChanged(dto::RecordsChanged {
+            licence: Some(receipt.licence.clone()),
+        }));
+        self.emit(AppEvent::InventoryChanged(dto::InventoryChanged {
+            licence: Some(receipt.licence.clone()),
+        }));
+        self.audited("sale_recorded");
+        Ok(receipt)
+    }
+
+    /// The receipt of a recorded sale, read back from the store.
+    async fn receipt(&self, client_id: String) -> Result<Receipt, CoreError> {
+        self.db(move |db| {
+            let sale = db.sale_by_client_id(&client_id)?;
+            let entry = db
+                .entry_by_client_id(&client_id)?
+                .ok_or_else(|| CoreError::UnknownSale(client_id.clone()))?;
+            let lines = sale
+                .lines
+                .iter()
+                .map(|l| {
+                    Ok(ReceiptLine {
+                        item_name: db.package(&l.label)?.item_name,
+                        label: l.label.clone(),
+                        quantity: l.quantity.to_string(),
+                        unit_of_measure: l.unit_of_measure.clone(),
+                        price: l.total_amount.to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, CoreError>>()?;
+            Ok(Receipt {
+                total: money_total(&sale.lines).to_string(),
+                client_id: sale.client_id,
+                entry_id: entry.id,
+                licence: sale.licence,
+                sold_by: sale.acting_user,
+                occurred_at: sale.occurred_at,
+                customer_type: sale.customer_type,
+                patient_number: sale.patient_number,
+                caregiver_number: sale.caregiver_number,
+                lines,
+                state: entry.state.into(),
+            })
+        })
+        .await
+    }
+
+    /// Wakes the delivery worker (after a record was made or a fault cleared).
+    pub(crate) async fn wake_worker(&self) {
+        if let Some(worker) = self.inner.owned.lock().await.worker.as_ref() {
+            worker.sync_now();
+        }
+    }
+}
+
+/// Cart lines → sale lines in each package's own unit (quantities and prices parsed exactly).
+pub(crate) fn cart_lines(
+    db: &crate::Database,
+    lines: &[CartLine],
+) -> Result<Vec<NewSaleLine>, CoreError> {
+    lines
+        .iter()
+        .map(|l| {
+            let label = l.label.trim();
+            let package = db.package(label)?;
+            Ok(NewSaleLine {
+                label: label.to_owned(),
+                quantity: Quantity::parse(&l.quantity).map_err(|_| CoreError::InvalidQuantity {
+                    what: label.to_owned(),
+                    detail: format!(
+                        "{:?} is not a quantity; enter a number like 3.5",
+                        l.quantity
+                    ),
+                })?,
+                unit_of_measure: package.unit_of_measure,
+                total_amount: Money::parse(&l.price).map_err(|_| CoreError::InvalidInput {
+                    field: "price",
+                    detail: format!("{:?} is not an amount; enter a price like 12.50", l.price),
+                })?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(label: &str, item: &str, on_hand: i64) -> Package {
+        Package {
+            label: label.into(),
+            licence: "L".into(),
+            item_name: item.into(),
+            unit_of_measure: "Grams".into(),
+            metrc_quantity: Quantity(on_hand),
+            on_hand: Quantity(on_hand),
+            last_modified: None,
+            local_only: false,
+        }
+    }
+
+    #[test]
+    fn an_exact_label_ranks_first_even_with_nothing_on_hand() {
+        let all = vec![
+            package("1A4000000000000000000012", "Blue Dream", 1000),
+            package("1A4000000000000000000001", "Apple Fritter", 0),
+            package("1A4000000000000000000011", "Blue Dream 1g", 1000),
+        ];
+        let found = search(all.clone(), "1a4000000000000000000001", 10);
+        assert_eq!(found[0].label, "1A4000000000000000000001");
+        let by_name = search(all.clone(), "blue", 10);
+        assert_eq!(by_name.len(), 2);
+        let suffix = search(all, "12", 10);
+        assert_eq!(suffix[0].label, "1A4000000000000000000012");
+    }
+}

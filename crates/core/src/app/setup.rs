@@ -1,0 +1,292 @@
+//! First run and Metrc setup: the first manager, environment and state, the vendor key, licence
+//! discovery (`GET /facilities/v2`) and binding licences with their time zones and deadlines.
+//!
+//! Guarantees: the first manager can be created only while there are no users; every other step
+//! needs `change_settings`; a licence is bound only with a valid IANA time zone and a positive
+//! deadline, all licences of one request in order (a bad one stops the request with nothing of it
+//! half-bound for that licence); the vendor key and any key used for discovery go only to the
+//! keychain or Metrc, never back out.
+
+use super::dto::{
+    AppState, BindLicencesRequest, CreateManagerRequest, DiscoverRequest, DiscoveredLicence,
+    Environment, EnvironmentRequest, KeyOwnerRef, LicenceView, VendorKeyRequest, VendorKeyStatus,
+};
+use super::store::LicenceRules;
+use super::{App, AppEvent, dto};
+use crate::secrets::{EntryId, VendorKeySource};
+use crate::users::{Permission, Pin};
+use crate::{CoreError, Licence};
+
+impl App {
+    /// `create_first_manager`: first run only; logs the manager in.
+    pub async fn create_first_manager(
+        &self,
+        req: CreateManagerRequest,
+    ) -> Result<AppState, CoreError> {
+        let pin = Pin::new(req.pin);
+        let name = req.name;
+        let session = self
+            .db(move |db| db.create_first_manager(&name, &pin))
+            .await?;
+        let manager = session.actor.name().to_owned();
+        self.begin_session(session);
+        self.after_first_manager(&manager).await?;
+        self.state_after_change().await
+    }
+
+    /// `choose_environment`: demo, or sandbox/production of a state; reconnects to Metrc.
+    pub async fn choose_environment(&self, req: EnvironmentRequest) -> Result<AppState, CoreError> {
+        self.require(Permission::ChangeSettings)?;
+        let state_code = match (req.environment, req.state_code.as_deref().map(str::trim)) {
+            (Environment::Demo, code) => code.filter(|c| !c.is_empty()).map(str::to_owned),
+            (_, Some(code)) => {
+                metrc::metrc_host(code, metrc::Environment::Sandbox)?;
+                Some(code.to_ascii_uppercase())
+            }
+            (_, None) => {
+                return Err(CoreError::InvalidInput {
+                    field: "state",
+                    detail:
+                        "choose the Metrc state (two letters, e.g. CO) for sandbox or production"
+                            .into(),
+                });
+            }
+        };
+        let environment = req.environment;
+        self.db(move |db| db.set_app_environment(environment, state_code.as_deref()))
+            .await?;
+        self.restart_runtime().await?;
+        self.state_after_change().await
+    }
+
+    fn vendor_entry(&self) -> Result<EntryId, CoreError> {
+        Ok(EntryId::vendor(self.environment()?.keychain_scope())?)
+    }
+
+    /// Whether a vendor key is known to be configured (the link exists outside demo mode).
+    pub(crate) fn vendor_key_known(&self) -> bool {
+        self.link().is_ok()
+    }
+
+    /// `set_vendor_key`: saves the integrator key in the keychain and reconnects.
+    pub async fn set_vendor_key(
+        &self,
+        req: VendorKeyRequest,
+    ) -> Result<VendorKeyStatus, CoreError> {
+        self.require(Permission::ChangeSettings)?;
+        if self.environment()? == Environment::Demo {
+            return Err(CoreError::InvalidInput {
+                field: "vendor key",
+                detail: "demo mode uses the emulator's own vendor key; choose sandbox or production first"
+                    .into(),
+            });
+        }
+        let key = metrc::VendorKey::new(req.key.trim()).map_err(|_| CoreError::InvalidInput {
+            field: "vendor key",
+            detail: "it is not a valid Metrc key; copy the whole integrator key and paste it again"
+                .into(),
+        })?;
+        self.inner
+            .secrets
+            .set_vendor_key(&self.vendor_entry()?, &key)
+            .await?;
+        self.restart_runtime().await?;
+        self.session_changed();
+        self.vendor_key_status().await
+    }
+
+    /// `vendor_key_status`.
+    pub async fn vendor_key_status(&self) -> Result<VendorKeyStatus, CoreError> {
+        if self.environment()? == Environment::Demo {
+            return Ok(VendorKeyStatus {
+                set: true,
+                source: Some("demo".into()),
+            });
+        }
+        match self
+            .inner
+            .secrets
+            .vendor_key_with_source(&self.vendor_entry()?)
+            .await
+        {
+            Ok((_, source)) => Ok(VendorKeyStatus {
+                set: true,
+                source: Some(
+                    match source {
+                        VendorKeySource::Keychain => "keychain",
+                        VendorKeySource::Environment => "environment",
+                    }
+                    .into(),
+                ),
+            }),
+            Err(_) => Ok(VendorKeyStatus {
+                set: false,
+                source: None,
+            }),
+        }
+    }
+
+    /// `discover_licences`: the licences a key reaches, from `GET /facilities/v2`.
+    pub async fn discover_licences(
+        &self,
+        req: DiscoverRequest,
+    ) -> Result<Vec<DiscoveredLicence>, CoreError> {
+        let actor = self.require(Permission::ChangeSettings)?;
+        let key = match req.key {
+            Some(text) => {
+                metrc::UserKey::new(text.trim()).map_err(|_| CoreError::InvalidInput {
+                    field: "Metrc key",
+                    detail: "it is not a valid Metrc key; paste the whole key".into(),
+                })?
+            }
+            None => self
+                .inner
+                .keys
+                .key(&KeyOwnerRef::User {
+                    user: actor.name().to_owned(),
+                })
+                .ok_or_else(|| CoreError::NoKey {
+                    holder: actor.name().to_owned(),
+                })?,
+        };
+        let link = self.link()?;
+        let facilities = link.client.facilities(&key).await?;
+        let bound: Vec<String> = self
+            .db(|db| db.licences())
+            .await?
+            .into_iter()
+            .map(|l| l.number)
+            .collect();
+        Ok(facilities
+            .into_iter()
+            .map(|f| {
+                let t = f.facility_type;
+                DiscoveredLicence {
+                    bound: bound.contains(&f.license.number),
+                    name: f
+                        .display_name
+                        .or(f.name)
+                        .unwrap_or_else(|| f.license.number.clone()),
+                    number: f.license.number,
+                    license_type: f.license.license_type,
+                    can_sell: t.can_sell_to_consumers || t.can_sell_to_patients,
+                    requires_patient_number: t.sales_require_patient_number,
+                    requires_caregiver_number: t.sales_require_caregiver_number,
+                }
+            })
+            .collect())
+    }
+
+    /// `bind_licences`: stores the licences with their time zones, deadlines and sale rules.
+    pub async fn bind_licences(&self, req: BindLicencesRequest) -> Result<AppState, CoreError> {
+        let actor = self.require(Permission::ChangeSettings)?;
+        if req.licences.is_empty() {
+            return Err(CoreError::InvalidInput {
+                field: "licences",
+                detail: "pick at least one licence".into(),
+            });
+        }
+        let licences = req.licences;
+        let numbers: Vec<String> = licences.iter().map(|l| l.number.clone()).collect();
+        self.db(move |db| {
+            for l in &licences {
+                Licence {
+                    number: l.number.clone(),
+                    name: l.name.clone(),
+                    time_zone: l.time_zone.clone(),
+                    reporting_deadline_hours: l.reporting_deadline_hours,
+                    object_limit: l.object_limit,
+                }
+                .tz()?;
+            }
+            for l in &licences {
+                db.upsert_licence(&Licence {
+                    number: l.number.trim().to_owned(),
+                    name: l.name.clone(),
+                    time_zone: l.time_zone.clone(),
+                    reporting_deadline_hours: l.reporting_deadline_hours,
+                    object_limit: l.object_limit,
+                })?;
+                db.set_licence_rules(
+                    l.number.trim(),
+                    LicenceRules {
+                        requires_patient_number: l.requires_patient_number,
+                        requires_caregiver_number: l.requires_caregiver_number,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+        tracing::info!(by = %actor.name(), licences = ?numbers, "licences bound");
+        self.refresh_customer_types(&actor).await;
+        self.state_after_change().await
+    }
+
+    /// Caches Metrc's customer types with the actor's key (best effort).
+    async fn refresh_customer_types(&self, actor: &crate::Actor) {
+        let key = self.inner.keys.key(&KeyOwnerRef::User {
+            user: actor.name().to_owned(),
+        });
+        let (Some(key), Ok(link)) = (key, self.link()) else {
+            return;
+        };
+        match link.client.customer_types(&key).await {
+            Ok(types) => {
+                let _ = self.db(move |db| db.set_customer_types(&types)).await;
+            }
+            Err(error) => tracing::warn!(%error, "customer types not refreshed"),
+        }
+    }
+
+    /// Every bound licence with its sale rules (synchronous).
+    pub(crate) fn licence_views(&self) -> Result<Vec<LicenceView>, CoreError> {
+        let db = &self.inner.db;
+        db.licences()?
+            .into_iter()
+            .map(|l| {
+                let rules = db.licence_rules(&l.number)?;
+                Ok(LicenceView {
+                    number: l.number,
+                    name: l.name,
+                    time_zone: l.time_zone,
+                    reporting_deadline_hours: l.reporting_deadline_hours,
+                    object_limit: l.object_limit,
+                    requires_patient_number: rules.requires_patient_number,
+                    requires_caregiver_number: rules.requires_caregiver_number,
+                })
+            })
+            .collect()
+    }
+
+    /// The licence a request names, or the first bound one.
+    pub(crate) async fn licence_or_first(
+        &self,
+        licence: Option<String>,
+    ) -> Result<String, CoreError> {
+        match licence.filter(|l| !l.trim().is_empty()) {
+            Some(l) => {
+                let l2 = l.clone();
+                self.db(move |db| db.licence(&l2)).await?;
+                Ok(l)
+            }
+            None => self
+                .db(|db| db.licences())
+                .await?
+                .into_iter()
+                .next()
+                .map(|l| l.number)
+                .ok_or_else(|| CoreError::InvalidInput {
+                    field: "licence",
+                    detail: "no licence is bound to this register yet; finish the setup".into(),
+                }),
+        }
+    }
+
+    /// Emits `audit_appended` (after a command whose core call wrote an audit row).
+    pub(crate) fn audited(&self, action: &str) {
+        self.emit(AppEvent::AuditAppended(dto::AuditAppended {
+            action: action.to_owned(),
+        }));
+    }
+}

@@ -1,0 +1,344 @@
+//! The app facade in demo mode, against the embedded emulator: first run, login and lockout, the
+//! key prompt, selling to a receipt that reaches Metrc, voids need a manager, the idle lock, and
+//! the events the UI listens to.
+#![cfg(feature = "demo")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_LICENSE};
+use stateline_core::app::dto::{
+    AddUserRequest, CartLine, CreateManagerRequest, DemoFault, DemoFaultRequest, EntryQuery,
+    EntryState, KeyOwnerRef, LoginRequest, Phase, ResetPinRequest, Role, SaleRequest,
+    SearchRequest, SetKeyRequest, SettingsUpdate, VoidRequest,
+};
+use stateline_core::app::{App, AppConfig, AppEvent};
+use stateline_core::secrets::MemoryStore;
+use stateline_core::{CoreError, ManualClock};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    app: App,
+}
+
+fn config(dir: &std::path::Path) -> AppConfig {
+    let mut config = AppConfig::new(dir, Arc::new(MemoryStore::new()));
+    config.worker_idle = Duration::from_millis(100);
+    config.request_timeout = Duration::from_secs(2);
+    config.rng_seed = Some(5);
+    config
+}
+
+async fn open() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = App::open(config(dir.path()))
+        .await
+        .expect("the app opens in demo mode");
+    Fixture { _dir: dir, app }
+}
+
+async fn first_run(app: &App) {
+    app.create_first_manager(CreateManagerRequest {
+        name: "Max".into(),
+        pin: "2468".into(),
+    })
+    .await
+    .expect("first manager");
+}
+
+async fn login(
+    app: &App,
+    name: &str,
+    pin: &str,
+) -> Result<stateline_core::app::dto::AppState, CoreError> {
+    app.login(LoginRequest {
+        name: name.into(),
+        pin: pin.into(),
+    })
+    .await
+}
+
+async fn first_package(app: &App) -> stateline_core::app::dto::PackageView {
+    app.search_packages(SearchRequest {
+        query: String::new(),
+        licence: None,
+        limit: Some(1),
+    })
+    .await
+    .expect("search")
+    .remove(0)
+}
+
+fn sale(label: &str) -> SaleRequest {
+    SaleRequest {
+        licence: None,
+        lines: vec![CartLine {
+            label: label.into(),
+            quantity: "1".into(),
+            price: "12.50".into(),
+        }],
+        customer_type: "Consumer".into(),
+        patient_number: None,
+        caregiver_number: None,
+    }
+}
+
+async fn wait_until(mut done: impl FnMut() -> bool, what: &str) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_first_run_then_a_budtender_pastes_her_key_and_sells_to_metrc() {
+    let f = open().await;
+    let app = &f.app;
+    let state = app.app_state().await.unwrap();
+    assert_eq!(state.phase, Phase::FirstRun);
+    assert!(state.demo);
+    assert_eq!(state.licences[0].number, DEMO_LICENSE);
+    assert_eq!(state.licences[0].time_zone, "America/Denver");
+
+    first_run(app).await;
+    let state = app.app_state().await.unwrap();
+    assert_eq!(state.phase, Phase::Ready);
+    let session = state.session.expect("the manager is logged in");
+    assert_eq!(session.role, Role::Manager);
+    assert!(!session.needs_key, "the demo manager key was saved");
+
+    let users = app.list_login_users().await.unwrap();
+    assert!(
+        users
+            .iter()
+            .any(|u| u.name == "Bea" && u.role == Role::Budtender)
+    );
+    app.logout().await.unwrap();
+    let state = login(app, "Bea", "1234").await.unwrap();
+    assert!(state.session.unwrap().needs_key, "Bea has no key yet");
+
+    let saved = app
+        .set_key(SetKeyRequest {
+            owner: KeyOwnerRef::User { user: "Bea".into() },
+            key: DEMO_BUDTENDER_KEY.into(),
+        })
+        .await
+        .expect("Bea saves her key");
+    assert_eq!(saved.validation.last_four, "1111");
+    assert!(!app.app_state().await.unwrap().session.unwrap().needs_key);
+
+    let package = first_package(app).await;
+    let found = app
+        .search_packages(SearchRequest {
+            query: package.label.to_lowercase(),
+            licence: None,
+            limit: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(found[0].label, package.label, "a scanned label ranks first");
+
+    let receipt = app.complete_sale(sale(&package.label)).await.expect("sale");
+    assert_eq!(receipt.sold_by, "Bea");
+    assert_eq!(receipt.total, "12.50");
+    assert_eq!(receipt.lines[0].item_name, package.item_name);
+    let control = app.demo_control().expect("demo emulator");
+    let external = receipt.client_id.clone();
+    wait_until(
+        || {
+            control
+                .receipts(DEMO_LICENSE)
+                .iter()
+                .any(|r| r.external_receipt_number.as_deref() == Some(external.as_str()))
+        },
+        "the sale reached the emulator",
+    )
+    .await;
+    let db = app.database().clone();
+    wait_until(
+        || db.entry(receipt.entry_id).unwrap().state == stateline_core::EntryState::Confirmed,
+        "the sale is confirmed",
+    )
+    .await;
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_wrong_pins_lock_a_user_until_a_manager_resets_the_pin() {
+    let f = open().await;
+    let app = &f.app;
+    first_run(app).await;
+    app.logout().await.unwrap();
+    for left in (1..=4).rev() {
+        let err = login(app, "Bea", "9999").await.unwrap_err();
+        assert_eq!(err.code(), "wrong_pin");
+        assert!(err.to_string().contains(&left.to_string()), "{err}");
+    }
+    let err = login(app, "Bea", "9999").await.unwrap_err();
+    assert_eq!(err.code(), "user_locked");
+    assert_eq!(
+        login(app, "Bea", "1234").await.unwrap_err().code(),
+        "user_locked"
+    );
+
+    login(app, "Max", "2468").await.unwrap();
+    let bea = app
+        .reset_pin(ResetPinRequest {
+            name: "Bea".into(),
+            pin: "4321".into(),
+        })
+        .await
+        .unwrap();
+    assert!(!bea.locked);
+    app.logout().await.unwrap();
+    assert_eq!(login(app, "Bea", "4321").await.unwrap().phase, Phase::Ready);
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voiding_a_waiting_record_needs_a_manager_and_is_audited() {
+    let f = open().await;
+    let app = &f.app;
+    first_run(app).await;
+    app.set_demo_fault(DemoFaultRequest {
+        fault: DemoFault::NetworkDown,
+        on: true,
+        user: None,
+    })
+    .await
+    .unwrap();
+    let package = first_package(app).await;
+    let receipt = app
+        .complete_sale(sale(&package.label))
+        .await
+        .expect("selling goes on");
+
+    app.add_user(AddUserRequest {
+        name: "Ben".into(),
+        role: Role::Budtender,
+        pin: "1357".into(),
+    })
+    .await
+    .unwrap();
+    app.logout().await.unwrap();
+    login(app, "Ben", "1357").await.unwrap();
+    let err = app
+        .void_entry(VoidRequest {
+            id: receipt.entry_id,
+            reason: "customer changed their mind".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_allowed");
+
+    app.logout().await.unwrap();
+    login(app, "Max", "2468").await.unwrap();
+    let db = app.database().clone();
+    wait_until(
+        || {
+            let s = db.entry(receipt.entry_id).unwrap().state;
+            s == stateline_core::EntryState::Pending
+        },
+        "the sale waits as pending while the network is down",
+    )
+    .await;
+    let voided = app
+        .void_entry(VoidRequest {
+            id: receipt.entry_id,
+            reason: "customer changed their mind".into(),
+        })
+        .await
+        .expect("a manager voids it");
+    assert_eq!(voided.state, EntryState::Voided);
+    let listed = app
+        .list_entries(EntryQuery {
+            states: vec![EntryState::Voided],
+            ..EntryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let audit = app
+        .list_audit(Default::default())
+        .await
+        .expect("the audit log");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.subject.contains(&receipt.client_id)
+                && e.detail.contains("changed their mind")),
+        "{audit:?}"
+    );
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_register_locks_itself_when_idle_and_commands_then_need_a_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new("2026-11-23T15:00:00Z".parse().unwrap());
+    let mut cfg = config(dir.path());
+    cfg.clock = Arc::new(clock.clone());
+    let app = App::open(cfg).await.unwrap();
+    assert_eq!(app.sync_status().await.unwrap_err().code(), "not_logged_in");
+    first_run(&app).await;
+    app.update_settings(SettingsUpdate {
+        idle_lock_minutes: Some(2),
+        ..SettingsUpdate::default()
+    })
+    .await
+    .unwrap();
+    let mut events = app.subscribe();
+    clock.advance(SignedDuration::from_secs(90));
+    app.check_idle();
+    assert_eq!(app.app_state().await.unwrap().phase, Phase::Ready);
+    clock.advance(SignedDuration::from_secs(150));
+    app.check_idle();
+    let state = app.app_state().await.unwrap();
+    assert_eq!(state.phase, Phase::Locked);
+    assert_eq!(state.last_user.as_deref(), Some("Max"));
+    let mut saw_lock = false;
+    while let Ok(event) = events.try_recv() {
+        if let AppEvent::SessionChanged(s) = event {
+            saw_lock |= s.phase == Phase::Locked;
+        }
+    }
+    assert!(saw_lock, "session_changed(locked) was emitted");
+    assert_eq!(app.sync_status().await.unwrap_err().code(), "not_logged_in");
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_emits_records_and_inventory_events_and_status_follows() {
+    let f = open().await;
+    let app = &f.app;
+    first_run(app).await;
+    let mut events = app.subscribe();
+    let package = first_package(app).await;
+    app.complete_sale(sale(&package.label)).await.unwrap();
+    let mut names = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(200), events.recv()).await {
+            Ok(Ok(event)) => {
+                let payload = event.payload().to_string();
+                assert!(
+                    !payload.contains("demo-manager-key"),
+                    "an event carried a key"
+                );
+                names.push(event.name());
+                if names.contains(&"status_changed") && names.contains(&"records_changed") {
+                    break;
+                }
+            }
+            _ => continue,
+        }
+    }
+    assert!(names.contains(&"records_changed"), "{names:?}");
+    assert!(names.contains(&"inventory_changed"), "{names:?}");
+    assert!(names.contains(&"status_changed"), "{names:?}");
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
