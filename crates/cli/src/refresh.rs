@@ -1,9 +1,11 @@
-//! `stateline refresh`: refreshes one licence's packages, adjustment reasons and items from Metrc.
+//! `stateline refresh`: refreshes one licence's packages, adjustment reasons and items from Metrc:
+//! incremental (only what changed since the last refresh) unless `--full`.
 //!
 //! Guarantees: the user key is read from stdin, never from an argument; only cached Metrc data is
 //! replaced (see `stateline_core::refresh`).
 
 use clap::Args;
+use stateline_core::refresh::{RefreshOptions, refresh_licence_with};
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;
@@ -25,6 +27,9 @@ pub struct RefreshArgs {
     /// Read the user key as one line from stdin (required until the keychain integration).
     #[arg(long, required = true)]
     pub user_key_stdin: bool,
+    /// Pull every active package instead of only those changed since the last refresh.
+    #[arg(long)]
+    pub full: bool,
 }
 
 pub fn run(ctx: &Context, args: RefreshArgs) -> Result<(), CliError> {
@@ -32,11 +37,16 @@ pub fn run(ctx: &Context, args: RefreshArgs) -> Result<(), CliError> {
     db.licence(&args.licence)?;
     let key = keys::user_key_from_stdin()?;
     let client = keys::client(&args.metrc_url)?;
-    let refreshed = runtime()?.block_on(stateline_core::refresh::refresh_licence(
+    let options = RefreshOptions {
+        full: args.full,
+        ..RefreshOptions::default()
+    };
+    let refreshed = runtime()?.block_on(refresh_licence_with(
         &db,
         &client,
         &key,
         &args.licence,
+        &options,
     ))?;
     if ctx.json {
         output::json_line(&serde_json::json!({
@@ -44,11 +54,19 @@ pub fn run(ctx: &Context, args: RefreshArgs) -> Result<(), CliError> {
             "packages": refreshed.packages,
             "items": refreshed.items,
             "reasons": refreshed.reasons,
+            "full": refreshed.full,
+            "windows": refreshed.windows,
+            "retired": refreshed.retired,
         }))
     } else {
+        let how = if refreshed.full {
+            "full".to_owned()
+        } else {
+            format!("changes in {} windows", refreshed.windows)
+        };
         output::line(&format!(
-            "refreshed {}: {} packages, {} items, {} adjustment reasons",
-            args.licence, refreshed.packages, refreshed.items, refreshed.reasons
+            "refreshed {} ({how}): {} packages, {} retired, {} items, {} adjustment reasons",
+            args.licence, refreshed.packages, refreshed.retired, refreshed.items, refreshed.reasons
         ))
     }
 }
