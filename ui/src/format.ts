@@ -1,6 +1,5 @@
 /**
- * Words and numbers for people: durations ("3 h 20 min"), ages, time left before a deadline,
- * money, and the masked tail of a key. Pure functions, so they are easy to test.
+ * Words and numbers for people: durations ("3 h 20 min"), ages, money, and the masked tail of a key. Pure functions, so they are easy to test.
  */
 
 /** "45 s", "12 min", "3 h 20 min", "2 d 4 h". Negative durations are shown as zero. */
@@ -20,20 +19,6 @@ export function ageMs(at: string | null | undefined, now: number): number | null
   if (at === null || at === undefined) return null;
   const t = Date.parse(at);
   return Number.isNaN(t) ? null : now - t;
-}
-
-/** How urgent the time left before a reporting deadline is. */
-export type DeadlineLevel = "none" | "ok" | "soon" | "overdue";
-
-/** Under this much time left, the chip turns to a warning colour. */
-export const DEADLINE_WARNING_MS = 4 * 3_600_000;
-
-export function deadlineLevel(deadline: string | null | undefined, now: number): DeadlineLevel {
-  const left = ageMs(deadline, now);
-  if (left === null) return "none";
-  const remaining = -left;
-  if (remaining <= 0) return "overdue";
-  return remaining < DEADLINE_WARNING_MS ? "soon" : "ok";
 }
 
 /** "$12.50" from a number of dollars. */

@@ -63,8 +63,8 @@ describe("StatusChip", () => {
     expect(screen.queryByTestId("status-deadline")).toBeNull();
   });
 
-  it("warns when the deadline is near, and turns red when it is near while not in step", () => {
-    const near = { waiting: 1, oldest_waiting_at: new Date(NOW - 21 * HOUR).toISOString(), deadline_at: new Date(NOW + 3 * HOUR).toISOString() };
+  it("warns when the backend says the deadline is near, and turns red when it is near while not in step", () => {
+    const near = { waiting: 1, deadline_warning: "soon", oldest_waiting_at: new Date(NOW - 21 * HOUR).toISOString(), deadline_at: new Date(NOW + 3 * HOUR).toISOString() };
     const { rerender } = render(<StatusChip status={status("in_step", near)} now={NOW} />);
     expect(chip().getAttribute("data-deadline")).toBe("soon");
     expect(chip().className).toContain("chip-warn");
@@ -75,7 +75,7 @@ describe("StatusChip", () => {
   it("says when the deadline has passed, in red", () => {
     render(
       <StatusChip
-        status={status("metrc_unavailable", { waiting: 2, oldest_waiting_at: new Date(NOW - 30 * HOUR).toISOString(), deadline_at: new Date(NOW - 6 * HOUR).toISOString() })}
+        status={status("metrc_unavailable", { waiting: 2, deadline_warning: "overdue", oldest_waiting_at: new Date(NOW - 30 * HOUR).toISOString(), deadline_at: new Date(NOW - 6 * HOUR).toISOString() })}
         now={NOW}
       />,
     );

@@ -2,10 +2,11 @@
  * The always-visible status chip: whether the register is in step with Metrc and, if not, why
  * (offline, Metrc unavailable, slowed by Metrc, a key problem and whose), how many records wait,
  * the oldest one's age and the time left before the state's reporting deadline. Its colour warns
- * when the deadline is near or passed. `data-state` carries the health code for tests.
+ * when the backend says the deadline is near (`deadline_warning` "soon") or passed ("overdue").
+ * `data-state` carries the health code and `data-deadline` the warning, for tests.
  */
 import type { Health, SyncStatus } from "../api";
-import { ageMs, deadlineLevel, formatDuration } from "../format";
+import { ageMs, formatDuration } from "../format";
 
 const LABELS: Record<Health, string> = {
   in_step: "In step with Metrc",
@@ -30,7 +31,7 @@ export function StatusChip({ status, now }: { status: SyncStatus | null; now: nu
     );
   }
   const waiting = Number(status.waiting);
-  const level = deadlineLevel(status.deadline_at, now);
+  const level = waiting > 0 && status.deadline_at !== null ? status.deadline_warning : "none";
   const tone =
     level === "overdue" || (status.health !== "in_step" && level === "soon")
       ? "bad"

@@ -50,6 +50,8 @@ const ALL_PERMISSIONS: Permission[] = [
   "manage_users",
   "change_settings",
   "view_reports",
+  "reconcile_with_metrc",
+  "restore_backup",
 ];
 
 export function permissionsOf(role: Role): Permission[] {
@@ -91,6 +93,7 @@ export function inStepStatus(): SyncStatus {
     waiting: 0,
     oldest_waiting_at: null,
     deadline_at: null,
+    deadline_warning: "ok",
     running: true,
     drain: null,
   };
