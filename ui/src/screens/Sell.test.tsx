@@ -141,4 +141,14 @@ describe("Sell", () => {
     expect((await screen.findByTestId("sell-error")).getAttribute("data-code")).toBe("price_missing");
     expect(fake.calls.some((c) => c.command === "complete_sale")).toBe(false);
   });
+
+  it("sends typing back to the scan field when a button had the focus", async () => {
+    await renderSell();
+    await scan(BLUE);
+    const remove = screen.getByTestId(`cart-remove-${BLUE}`);
+    remove.focus();
+    expect(document.activeElement).toBe(remove);
+    fireEvent.keyDown(remove, { key: "1" });
+    expect(document.activeElement).toBe(scanField());
+  });
 });

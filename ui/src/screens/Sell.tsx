@@ -2,7 +2,8 @@
  * Sell: the register screen. The scan field keeps the focus: type to search the local inventory
  * by label or name; a scanner's fast typing plus Enter adds the package with exactly that label.
  * Enter on an empty scan field completes the sale, Escape clears the search or, when it is empty,
- * cancels the cart. After every action the focus returns to the scan field. The receipt shows as
+ * cancels the cart. After every action the focus returns to the scan field, and typing while no
+ * field has the focus (a scan after a click elsewhere) goes there too. The receipt shows as
  * soon as the backend has committed the sale; a refusal (e.g. more than is on hand) shows the
  * backend's message, with its code as a data attribute.
  */
@@ -59,6 +60,16 @@ export function Sell() {
 
   const refocus = () => scan.current?.focus();
   useEffect(refocus, []);
+  useEffect(() => {
+    // A scanner types wherever the focus is: typing while nothing editable has it goes to the scan field.
+    const steer = (e: globalThis.KeyboardEvent) => {
+      const target = document.activeElement;
+      const editable = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+      if (!editable && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) scan.current?.focus();
+    };
+    document.addEventListener("keydown", steer, true);
+    return () => document.removeEventListener("keydown", steer, true);
+  }, []);
 
   const search = useMemo(
     () => (text: string) => {

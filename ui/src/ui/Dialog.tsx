@@ -1,6 +1,6 @@
 /**
  * A modal confirmation: a title, a body, confirm and cancel. Escape cancels; focus starts on the
- * first control inside, so the keyboard never lands behind the dialog.
+ * first field inside or, when there is none, on Cancel (so a stray Enter never confirms).
  */
 import { useEffect, useRef } from "react";
 import type { ReactNode } from "react";
@@ -19,9 +19,10 @@ export interface DialogProps {
 
 export function Dialog({ title, children, confirmLabel, onConfirm, onCancel, confirmDisabled, danger, testId }: DialogProps) {
   const box = useRef<HTMLDivElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    const first = box.current?.querySelector<HTMLElement>("input, textarea, select, button");
-    first?.focus();
+    const field = box.current?.querySelector<HTMLElement>("input, textarea, select");
+    (field ?? cancel.current)?.focus();
   }, []);
   return (
     <div className="backdrop" onKeyDown={(e) => e.key === "Escape" && onCancel()}>
@@ -32,7 +33,7 @@ export function Dialog({ title, children, confirmLabel, onConfirm, onCancel, con
           <Button look={danger ? "danger" : "primary"} onClick={onConfirm} disabled={confirmDisabled} data-testid={testId ? `${testId}-confirm` : undefined}>
             {confirmLabel}
           </Button>
-          <Button onClick={onCancel} data-testid={testId ? `${testId}-cancel` : undefined}>
+          <Button ref={cancel} onClick={onCancel} data-testid={testId ? `${testId}-cancel` : undefined}>
             Cancel
           </Button>
         </div>
