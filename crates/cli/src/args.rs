@@ -9,7 +9,10 @@ use clap::{Parser, Subcommand};
 use stateline_core::Database;
 
 use crate::error::CliError;
-use crate::{emulator, keychain, licence, queue, record, refresh, sync, users};
+use crate::{
+    audit, deadlines, emulator, keychain, licence, queue, reconcile, record, refresh, report, sync,
+    users,
+};
 
 /// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.
 #[derive(Debug, Parser)]
@@ -51,6 +54,17 @@ pub enum Command {
     Backup(crate::backup::BackupCommand),
     /// Incoming manifests of a licence (cached; `--refresh` reads changes from Metrc first).
     Manifests(crate::manifests::ManifestsArgs),
+    /// Compare a licence's local day with Metrc's receipts (key from stdin); show differences.
+    Reconcile(reconcile::ReconcileArgs),
+    /// Reports: `report outage` (records made while not in step with Metrc), CSV or HTML.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Default reporting deadlines per state: list, set (a manager, PIN from stdin).
+    #[command(subcommand)]
+    Deadlines(deadlines::DeadlinesCommand),
+    /// The audit log: list, verify the hash chain, export.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 /// Global context every command gets.
@@ -134,6 +148,10 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode, CliError> {
         Command::Key(command) => return keychain::run(&ctx, command),
         Command::Backup(command) => crate::backup::run(&ctx, command),
         Command::Manifests(args) => crate::manifests::run(&ctx, args),
+        Command::Reconcile(args) => reconcile::run(&ctx, args),
+        Command::Report(command) => report::run(&ctx, command),
+        Command::Deadlines(command) => deadlines::run(&ctx, command),
+        Command::Audit(command) => return audit::run(&ctx, command),
     }
     .map(|()| std::process::ExitCode::SUCCESS)
 }

@@ -4,8 +4,10 @@
 //! 2 usage error. Keys are read from the environment and stdin only, and are never printed.
 
 mod args;
+mod audit;
 mod backup;
 mod emulator;
+mod deadlines;
 mod error;
 mod keychain;
 mod keys;
@@ -13,8 +15,10 @@ mod licence;
 mod manifests;
 mod output;
 mod queue;
+mod reconcile;
 mod record;
 mod refresh;
+mod report;
 mod sync;
 mod users;
 

@@ -37,7 +37,11 @@ fn a_short_deadline_warns_two_hours_ahead() {
     let ms = SignedDuration::from_millis;
     assert_eq!(level(4, h(2)), DeadlineWarning::Ok, "exactly 2 h left");
     assert_eq!(level(4, h(2) - ms(1)), DeadlineWarning::Soon);
-    assert_eq!(level(1, h(1)), DeadlineWarning::Soon, "1 h deadline: always soon");
+    assert_eq!(
+        level(1, h(1)),
+        DeadlineWarning::Soon,
+        "1 h deadline: always soon"
+    );
     assert_eq!(level(1, ms(0)), DeadlineWarning::Overdue);
 }
 
@@ -51,19 +55,16 @@ fn nothing_waiting_is_never_a_warning() {
 }
 
 fn staff(h: &Harness) -> (Actor, Actor) {
-    let manager = h
-        .db
-        .create_first_manager(MANAGER, &Pin::new("48151623"))
-        .unwrap()
-        .actor;
-    h.db
-        .add_user(&manager, BUDTENDER, Role::Budtender, &Pin::new("42424242"))
+    let manager =
+        h.db.create_first_manager(MANAGER, &Pin::new("48151623"))
+            .unwrap()
+            .actor;
+    h.db.add_user(&manager, BUDTENDER, Role::Budtender, &Pin::new("42424242"))
         .unwrap();
-    let budtender = h
-        .db
-        .verify_pin(BUDTENDER, &Pin::new("42424242"))
-        .unwrap()
-        .actor;
+    let budtender =
+        h.db.verify_pin(BUDTENDER, &Pin::new("42424242"))
+            .unwrap()
+            .actor;
     (manager, budtender)
 }
 
@@ -92,17 +93,23 @@ async fn managers_edit_state_defaults_with_an_audit_entry_and_budtenders_cannot(
     assert!(audits(&h).is_empty(), "refusals write nothing");
 
     let set = h.db.set_state_deadline(&manager, "co", 12).unwrap();
-    assert_eq!((set.state.as_str(), set.hours, set.assumed), ("CO", 12, false));
+    assert_eq!(
+        (set.state.as_str(), set.hours, set.assumed),
+        ("CO", 12, false)
+    );
     assert_eq!(set.updated_by.as_deref(), Some(MANAGER));
     let entries = audits(&h);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].actor.as_deref(), Some(MANAGER));
     assert_eq!(entries[0].subject, "state CO");
-    assert!(entries[0].detail.contains("24 h (assumed) -> 12 h"), "{}", entries[0].detail);
+    assert!(
+        entries[0].detail.contains("24 h (assumed) -> 12 h"),
+        "{}",
+        entries[0].detail
+    );
 
-    let by_default = h
-        .db
-        .add_licence_in_state(&NewLicence {
+    let by_default =
+        h.db.add_licence_in_state(&NewLicence {
             number: "403R-00777".into(),
             name: "Second store".into(),
             time_zone: "America/Denver".into(),
@@ -112,10 +119,12 @@ async fn managers_edit_state_defaults_with_an_audit_entry_and_budtenders_cannot(
         })
         .unwrap();
     assert_eq!(by_default.reporting_deadline_hours, 12);
-    assert_eq!(h.db.licence("403R-00777").unwrap().reporting_deadline_hours, 12);
-    let explicit = h
-        .db
-        .add_licence_in_state(&NewLicence {
+    assert_eq!(
+        h.db.licence("403R-00777").unwrap().reporting_deadline_hours,
+        12
+    );
+    let explicit =
+        h.db.add_licence_in_state(&NewLicence {
             number: "403R-00778".into(),
             name: "Third store".into(),
             time_zone: "America/Denver".into(),
@@ -138,18 +147,28 @@ async fn the_status_snapshot_counts_down_to_the_deadline() {
     let status = h.engine.status();
     assert_eq!(status.deadline_warning, DeadlineWarning::Ok);
     assert_eq!(status.licences[0].deadline_warning, DeadlineWarning::Ok);
-    assert_eq!(status.deadline_at, Some(made + SignedDuration::from_hours(24)));
+    assert_eq!(
+        status.deadline_at,
+        Some(made + SignedDuration::from_hours(24))
+    );
 
-    h.clock.set(made + SignedDuration::from_hours(18) + SignedDuration::from_secs(1));
+    h.clock
+        .set(made + SignedDuration::from_hours(18) + SignedDuration::from_secs(1));
     h.engine.publish().await;
     assert_eq!(h.engine.status().deadline_warning, DeadlineWarning::Soon);
     h.clock.set(made + SignedDuration::from_hours(24));
     h.engine.publish().await;
-    assert_eq!(h.engine.status().licences[0].deadline_warning, DeadlineWarning::Overdue);
+    assert_eq!(
+        h.engine.status().licences[0].deadline_warning,
+        DeadlineWarning::Overdue
+    );
 
     h.pass().await;
     h.engine.publish().await;
     let done = h.engine.status();
-    assert_eq!(h.state_of(sale.entry_id), stateline_core::EntryState::Confirmed);
+    assert_eq!(
+        h.state_of(sale.entry_id),
+        stateline_core::EntryState::Confirmed
+    );
     assert_eq!(done.deadline_warning, DeadlineWarning::Ok, "nothing waits");
 }

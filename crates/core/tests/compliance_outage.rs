@@ -121,7 +121,10 @@ async fn csv_quotes_names_with_commas_and_quotes() {
         lines[2]
     );
     assert_eq!(parse_csv_line(lines[2])[4], ODD_NAME);
-    assert_eq!(parse_csv_line(lines[1]).len(), parse_csv_line(lines[0]).len());
+    assert_eq!(
+        parse_csv_line(lines[1]).len(),
+        parse_csv_line(lines[0]).len()
+    );
 }
 
 #[tokio::test]

@@ -37,19 +37,21 @@ fn local_time(at: Timestamp) -> String {
 }
 
 fn staff(h: &Harness) -> (Actor, Actor) {
-    let manager = h
-        .db
-        .create_first_manager(MANAGER, &Pin::new(MANAGER_PIN))
-        .unwrap()
-        .actor;
-    h.db
-        .add_user(&manager, BUDTENDER, Role::Budtender, &Pin::new(BUDTENDER_PIN))
-        .unwrap();
-    let budtender = h
-        .db
-        .verify_pin(BUDTENDER, &Pin::new(BUDTENDER_PIN))
-        .unwrap()
-        .actor;
+    let manager =
+        h.db.create_first_manager(MANAGER, &Pin::new(MANAGER_PIN))
+            .unwrap()
+            .actor;
+    h.db.add_user(
+        &manager,
+        BUDTENDER,
+        Role::Budtender,
+        &Pin::new(BUDTENDER_PIN),
+    )
+    .unwrap();
+    let budtender =
+        h.db.verify_pin(BUDTENDER, &Pin::new(BUDTENDER_PIN))
+            .unwrap()
+            .actor;
     (manager, budtender)
 }
 
@@ -72,7 +74,10 @@ async fn prepare(h: &Harness) -> Prepared {
     let changed = h.sell(BUDTENDER, &label, "1");
     h.drain().await;
     let metrc_id = |id: i64| h.db.entry(id).unwrap().metrc_id.unwrap() as u64;
-    assert!(h.control.remove_receipt(DEMO_LICENSE, metrc_id(lost.entry_id)));
+    assert!(
+        h.control
+            .remove_receipt(DEMO_LICENSE, metrc_id(lost.entry_id))
+    );
     let line = SaleLine {
         package_label: label.clone(),
         quantity: 1.0,
@@ -339,20 +344,18 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
     .await
     .unwrap();
 
-    let entries = h
-        .db
-        .audit_entries(&AuditQuery {
+    let entries =
+        h.db.audit_entries(&AuditQuery {
             action: Some(AuditAction::ReconciliationAction),
             ..AuditQuery::default()
         })
         .unwrap();
     assert_eq!(entries.len(), 4);
     assert!(entries.iter().all(|e| e.actor.as_deref() == Some(MANAGER)));
-    assert!(
-        entries
-            .iter()
-            .any(|e| e.detail.contains(&format!("voided Metrc receipt {}", p.duplicate_id)))
-    );
+    assert!(entries.iter().any(|e| {
+        e.detail
+            .contains(&format!("voided Metrc receipt {}", p.duplicate_id))
+    }));
     assert!(entries.iter().any(|e| e.detail.contains(&p.lost)));
     assert!(h.db.verify_audit().unwrap().is_intact());
 

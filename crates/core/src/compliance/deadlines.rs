@@ -219,7 +219,11 @@ mod tests {
     fn state_codes_are_two_letters() {
         assert_eq!(state_code(" co ").unwrap(), "CO");
         for bad in ["", "C", "COL", "C1", "é1"] {
-            assert_eq!(state_code(bad).unwrap_err().code(), "invalid_input", "{bad}");
+            assert_eq!(
+                state_code(bad).unwrap_err().code(),
+                "invalid_input",
+                "{bad}"
+            );
         }
     }
 

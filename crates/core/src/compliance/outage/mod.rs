@@ -233,9 +233,7 @@ fn licence_failures(
         .collect::<Result<_, _>>()?;
     Ok(rows
         .into_iter()
-        .filter_map(|(outcome, status)| {
-            reason_of(outcome_of(&outcome)?, status)
-        })
+        .filter_map(|(outcome, status)| reason_of(outcome_of(&outcome)?, status))
         .collect())
 }
 

@@ -126,11 +126,7 @@ const HTML_HEADINGS: [&str; 11] = [
 /// The report as one printable HTML page with no external assets.
 pub fn to_html(report: &OutageReport) -> String {
     let mut page = String::new();
-    let late = report
-        .rows
-        .iter()
-        .filter(|r| late_minutes(r) > 0)
-        .count();
+    let late = report.rows.iter().filter(|r| late_minutes(r) > 0).count();
     let scope = report
         .licence
         .as_deref()

@@ -90,8 +90,8 @@ fn queue_copy(
     difference_id: i64,
     now_ms: i64,
 ) -> Result<String, CoreError> {
-    let sale = sales::find(conn, sale_id)?
-        .ok_or_else(|| CoreError::UnknownSale(format!("#{sale_id}")))?;
+    let sale =
+        sales::find(conn, sale_id)?.ok_or_else(|| CoreError::UnknownSale(format!("#{sale_id}")))?;
     conn.prepare_cached(
         "INSERT INTO sales (client_id, licence, acting_user, occurred_at, customer_type,
              patient_number, caregiver_number, created_at)
@@ -193,16 +193,19 @@ pub async fn resolve_difference(
     let detail = match fix {
         FixCode::Acknowledge => format!("acknowledged {}", diff.kind.as_str()),
         FixCode::VoidInMetrc => {
-            let receipt = diff.metrc_receipt_id.ok_or_else(|| {
-                refuse("this difference names no Metrc receipt to void".into())
-            })?;
+            let receipt = diff
+                .metrc_receipt_id
+                .ok_or_else(|| refuse("this difference names no Metrc receipt to void".into()))?;
             if diff.kind == DifferenceKind::DuplicateExternalNumber && primary == Some(receipt) {
                 return Err(refuse(format!(
                     "receipt {receipt} is the one this register's sale was confirmed as; void the other copy"
                 )));
             }
             client.void_receipt(key, &licence, receipt).await?;
-            format!("voided Metrc receipt {receipt} at {licence} ({})", diff.kind.as_str())
+            format!(
+                "voided Metrc receipt {receipt} at {licence} ({})",
+                diff.kind.as_str()
+            )
         }
         FixCode::ResendCorrection => {
             let sale_id = diff

@@ -140,8 +140,15 @@ pub(crate) fn compare(
             .find(|r| Some(r.id) == sale.metrc_id)
             .or_else(|| active.iter().min_by_key(|r| r.id))
             .copied();
-        for r in active.iter().filter(|r| Some(r.id) != primary.map(|p| p.id)) {
-            let mut d = diff(DifferenceKind::DuplicateExternalNumber, Some(sale), Some(r.id));
+        for r in active
+            .iter()
+            .filter(|r| Some(r.id) != primary.map(|p| p.id))
+        {
+            let mut d = diff(
+                DifferenceKind::DuplicateExternalNumber,
+                Some(sale),
+                Some(r.id),
+            );
             d.local_value = primary.map(|p| format!("receipt {}", p.id));
             d.metrc_value = Some(format!("receipt {}", r.id));
             out.differences.push(d);
@@ -301,7 +308,11 @@ mod tests {
     #[test]
     fn matching_day_has_no_differences() {
         let ours: HashSet<String> = ["A".to_owned()].into();
-        let o = compare(&[sale(1, "A", 10, 1000)], &[receipt(10, Some("A"), 1000)], &ours);
+        let o = compare(
+            &[sale(1, "A", 10, 1000)],
+            &[receipt(10, Some("A"), 1000)],
+            &ours,
+        );
         assert!(o.differences.is_empty(), "{:?}", o.differences);
     }
 

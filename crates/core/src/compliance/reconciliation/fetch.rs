@@ -41,10 +41,22 @@ pub(crate) fn windows(start: Timestamp, end: Timestamp) -> Vec<LastModifiedWindo
             .checked_add(SignedDuration::from_hours(24))
             .unwrap_or(end)
             .min(end);
-        out.push(LastModifiedWindow { start: from, end: to });
+        out.push(LastModifiedWindow {
+            start: from,
+            end: to,
+        });
         from = to;
     }
     out
+}
+
+/// Metrc takes window bounds in whole seconds (the client drops the fraction), so the last
+/// window ends at the next whole second: what changed a moment ago is not cut off.
+fn whole_second_after(at: Timestamp) -> Timestamp {
+    if at.subsec_nanosecond() == 0 {
+        return at;
+    }
+    Timestamp::from_second(at.as_second() + 1).unwrap_or(at)
 }
 
 fn cents_from_metrc(value: f64) -> i64 {
@@ -135,7 +147,7 @@ pub async fn reconcile_day(
     let reach = end
         .checked_add(SignedDuration::from_hours(24 * MAX_LOOKAHEAD_DAYS))
         .unwrap_or(end)
-        .min(started_at);
+        .min(whole_second_after(started_at));
     let local: Vec<LocalSale> = db.read(|c| store::local_sales(c, licence, start, end))?;
     let pull = Pull {
         client,
@@ -165,7 +177,10 @@ pub async fn reconcile_day(
         }
     }
     let mut ours = HashSet::new();
-    for number in found.values().filter_map(|r| r.external_receipt_number.as_deref()) {
+    for number in found
+        .values()
+        .filter_map(|r| r.external_receipt_number.as_deref())
+    {
         if db.read(|c| store::is_our_sale(c, number))? {
             ours.insert(number.to_owned());
         }
@@ -237,6 +252,14 @@ mod tests {
             w.iter()
                 .all(|x| x.end.duration_since(x.start) <= SignedDuration::from_hours(24))
         );
+    }
+
+    #[test]
+    fn the_last_window_reaches_the_next_whole_second() {
+        let at: Timestamp = "2026-11-22T07:00:00.250Z".parse().unwrap();
+        assert_eq!(whole_second_after(at).to_string(), "2026-11-22T07:00:01Z");
+        let whole: Timestamp = "2026-11-22T07:00:00Z".parse().unwrap();
+        assert_eq!(whole_second_after(whole), whole);
     }
 
     #[test]

@@ -282,7 +282,9 @@ impl Database {
         self.read(|c| {
             difference(c, id)?.ok_or_else(|| CoreError::InvalidInput {
                 field: "difference",
-                detail: format!("there is no reconciliation difference #{id}; run the reconciliation again"),
+                detail: format!(
+                    "there is no reconciliation difference #{id}; run the reconciliation again"
+                ),
             })
         })
     }
