@@ -6,8 +6,8 @@
 mod args;
 mod audit;
 mod backup;
-mod emulator;
 mod deadlines;
+mod emulator;
 mod error;
 mod keychain;
 mod keys;
