@@ -43,9 +43,10 @@ describe("Sell", () => {
   });
 
   it("adds the exact scanned label to the cart, clears the field and keeps the focus there", async () => {
-    await renderSell();
+    const { fake } = await renderSell();
     await scan(BLUE);
     const line = await screen.findByTestId(`cart-line-${BLUE}`);
+    expect(fake.calls.filter((c) => c.command === "search_packages").map((c) => c.req)).toEqual([{ query: BLUE, licence: "403R-00001", limit: 8 }]);
     expect(line.textContent).toContain("Blue Dream 3.5g");
     expect((screen.getByTestId(`cart-qty-${BLUE}`) as HTMLInputElement).value).toBe("1");
     expect(scanField().value).toBe("");

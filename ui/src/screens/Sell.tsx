@@ -26,6 +26,9 @@ interface CartLine {
 /** How many search results to show under the scan field. */
 const RESULT_LIMIT = 8;
 
+/** Typing pauses this long before the result list is searched (a scanner's burst searches once, on Enter). */
+const SEARCH_DELAY_MS = 150;
+
 /** The line total in dollars, or `null` when quantity or price is not a number. */
 export function lineTotal(line: { quantity: string; unitPrice: string }): number | null {
   const q = Number(line.quantity);
@@ -92,7 +95,8 @@ export function Sell() {
     [backend, licence?.number, setError],
   );
   useEffect(() => {
-    void search(query);
+    const timer = setTimeout(() => void search(query), query === "" ? 0 : SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
   }, [query, search]);
 
   const patientRequired = types.data?.requires_patient_number ?? false;
