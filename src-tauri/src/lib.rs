@@ -1,13 +1,91 @@
 //! Stateline's desktop shell.
 //!
-//! It opens the main window on the embedded UI (`ui/dist`) and holds no logic of its own: every
-//! command it will expose is a one-line adapter into `stateline-core`, and the core never depends
-//! on Tauri.
+//! It holds no logic of its own: it takes the data folder's instance lock, opens the core's
+//! [`App`] (demo mode with the embedded emulator unless configured otherwise), registers the
+//! one-line command adapters, forwards the core's events to the window, and keeps running in the
+//! tray when the window is closed. The core never depends on Tauri.
 
-// The shell is linked against the core from the start, so the crate split is enforced by the build.
-use stateline_core as _;
+mod commands;
+mod events;
+mod instance;
+pub mod shell;
 
-/// Builds and runs the Tauri application until the last window closes.
-pub fn run() -> tauri::Result<()> {
-    tauri::Builder::default().run(tauri::generate_context!())
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use stateline_core::app::{App, AppConfig};
+use stateline_core::secrets::KeychainStore;
+
+pub use instance::{AlreadyRunning, InstanceLock};
+
+/// The environment variable that picks the data folder.
+pub const DATA_DIR_ENV: &str = "STATELINE_DATA_DIR";
+/// The environment variable that forces demo mode (`1`).
+pub const DEMO_ENV: &str = "STATELINE_DEMO";
+
+/// The data folder: `STATELINE_DATA_DIR`, else the platform's data folder + `Stateline`.
+pub fn data_dir() -> PathBuf {
+    match std::env::var_os(DATA_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("Stateline"),
+    }
+}
+
+/// Why the app could not start.
+#[derive(Debug)]
+pub enum StartError {
+    AlreadyRunning(AlreadyRunning),
+    Io(std::io::Error),
+    Core(stateline_core::CoreError),
+    Tauri(tauri::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::AlreadyRunning(e) => e.fmt(f),
+            StartError::Io(e) => write!(f, "could not lock the data folder: {e}"),
+            StartError::Core(e) => e.fmt(f),
+            StartError::Tauri(e) => write!(f, "the window system failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// The core's configuration for this process.
+fn app_config(dir: PathBuf) -> AppConfig {
+    let mut config = AppConfig::new(dir, Arc::new(KeychainStore::new()));
+    config.force_demo = std::env::var(DEMO_ENV).is_ok_and(|v| v == "1");
+    config
+}
+
+/// Builds and runs the Tauri application until it quits.
+pub fn run() -> Result<(), StartError> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let dir = data_dir();
+    let _lock = InstanceLock::acquire(&dir)
+        .map_err(StartError::Io)?
+        .map_err(StartError::AlreadyRunning)?;
+    let app =
+        tauri::async_runtime::block_on(App::open(app_config(dir))).map_err(StartError::Core)?;
+    let core = app.clone();
+    shell::configure(tauri::Builder::default(), app, true)
+        .build(tauri::generate_context!())
+        .map_err(StartError::Tauri)?
+        .run(move |_, event| {
+            if let tauri::RunEvent::Exit = event {
+                let _ = tauri::async_runtime::block_on(
+                    core.shutdown(std::time::Duration::from_secs(5)),
+                );
+            }
+        });
+    Ok(())
 }

@@ -216,3 +216,20 @@ impl App {
         Ok(points)
     }
 }
+
+impl App {
+    /// Records not yet in Metrc (for the shell's quit check; no session needed).
+    pub async fn waiting_records(&self) -> Result<u64, CoreError> {
+        let counts = self.db(|db| db.counts(None)).await?;
+        Ok(counts
+            .iter()
+            .filter(|c| !c.state.is_terminal())
+            .map(|c| c.count)
+            .sum())
+    }
+
+    /// Wakes the delivery worker (the tray's "Sync now"; no session needed).
+    pub async fn wake_delivery(&self) {
+        self.wake_worker().await;
+    }
+}

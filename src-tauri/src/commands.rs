@@ -1,0 +1,64 @@
+//! The IPC commands: one-line adapters from Tauri into `stateline_core::app::App` (see
+//! `docs/ipc.md`). Each takes no argument or one `req`, and fails with `IpcError {code, message}`.
+
+use stateline_core::app::App;
+use stateline_core::app::IpcError;
+use stateline_core::app::dto::*;
+use tauri::State;
+
+/// Generates `#[tauri::command]` adapters that call the `App` method of the same name.
+macro_rules! adapters {
+    ($( $name:ident $(($req:ty))? -> $out:ty; )*) => {
+        $(
+            #[tauri::command]
+            pub async fn $name(app: State<'_, App>, $(req: $req)?) -> Result<$out, IpcError> {
+                app.$name($(adapters!(@arg req $req))?).await.map_err(Into::into)
+            }
+        )*
+    };
+    (@arg $req:ident $ty:ty) => { $req };
+}
+
+adapters! {
+    app_state -> AppState;
+    create_first_manager(CreateManagerRequest) -> AppState;
+    choose_environment(EnvironmentRequest) -> AppState;
+    set_vendor_key(VendorKeyRequest) -> VendorKeyStatus;
+    vendor_key_status -> VendorKeyStatus;
+    discover_licences(DiscoverRequest) -> Vec<DiscoveredLicence>;
+    bind_licences(BindLicencesRequest) -> AppState;
+    list_login_users -> Vec<LoginUser>;
+    login(LoginRequest) -> AppState;
+    logout -> AppState;
+    lock -> AppState;
+    touch -> ();
+    search_packages(SearchRequest) -> Vec<PackageView>;
+    customer_types(LicenceRequest) -> CustomerTypesView;
+    complete_sale(SaleRequest) -> Receipt;
+    list_packages(LicenceRequest) -> Vec<PackageView>;
+    refresh_inventory(LicenceRequest) -> RefreshSummary;
+    adjust_reasons(LicenceRequest) -> Vec<AdjustReasonView>;
+    adjust_package(AdjustRequest) -> RecordedView;
+    new_packages(NewPackagesRequest) -> Vec<RecordedView>;
+    incoming_manifests(LicenceRequest) -> Vec<ManifestView>;
+    sync_status -> SyncStatus;
+    list_entries(EntryQuery) -> Vec<EntryView>;
+    entry_history(EntryIdRequest) -> EntryHistoryView;
+    sync_now -> ();
+    retry_entry(EntryIdRequest) -> EntryView;
+    edit_and_resend(EditRejectedRequest) -> EntryView;
+    void_entry(VoidRequest) -> EntryView;
+    backlog_series(BacklogRequest) -> Vec<BacklogPoint>;
+    list_users -> Vec<UserView>;
+    add_user(AddUserRequest) -> UserView;
+    reset_pin(ResetPinRequest) -> UserView;
+    get_settings -> SettingsView;
+    update_settings(SettingsUpdate) -> SettingsView;
+    list_audit(AuditQueryRequest) -> Vec<AuditEntryView>;
+    key_overview -> Vec<KeyInfoView>;
+    set_key(SetKeyRequest) -> KeySavedView;
+    validate_key(KeyOwnerRequest) -> KeyValidationView;
+    clear_key(KeyOwnerRequest) -> ();
+    demo_faults -> Vec<DemoFaultView>;
+    set_demo_fault(DemoFaultRequest) -> Vec<DemoFaultView>;
+}

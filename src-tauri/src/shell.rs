@@ -1,0 +1,164 @@
+//! The Tauri builder: state, commands, event forwarding, the tray, close-to-tray and the quit
+//! confirmation.
+//!
+//! Guarantees: closing the window only hides it (delivery goes on; the tray shows it again);
+//! quitting while records wait does not quit but emits `quit_requested {waiting}` and shows the
+//! window, and the UI confirms with `quit(force: true)`; quitting stops the core's worker first
+//! (records in flight are looked up at the next start).
+
+use std::time::Duration;
+
+use stateline_core::app::dto::{QUIT_REQUESTED, QuitRequested};
+use stateline_core::app::{App, IpcError};
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Builder, Emitter, Manager, Runtime, State, WindowEvent};
+
+use crate::commands;
+
+const MAIN_WINDOW: &str = "main";
+
+/// Shows and focuses the main window.
+pub fn show_main<R: Runtime>(handle: &AppHandle<R>) {
+    if let Some(window) = handle.get_webview_window(MAIN_WINDOW) {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+/// Quits unless records wait and `force` is false; returns whether it quits.
+pub async fn request_quit<R: Runtime>(
+    handle: &AppHandle<R>,
+    app: &App,
+    force: bool,
+) -> Result<bool, IpcError> {
+    let waiting = app.waiting_records().await.map_err(IpcError::from)?;
+    if waiting > 0 && !force {
+        show_main(handle);
+        let _ = handle.emit(QUIT_REQUESTED, QuitRequested { waiting });
+        return Ok(false);
+    }
+    if let Err(error) = app.shutdown(Duration::from_secs(5)).await {
+        tracing::warn!(%error, "the core did not stop cleanly");
+    }
+    handle.exit(0);
+    Ok(true)
+}
+
+/// `quit`: see [`request_quit`]. Returns whether the app quits.
+#[tauri::command]
+pub async fn quit<R: Runtime>(
+    handle: AppHandle<R>,
+    app: State<'_, App>,
+    force: bool,
+) -> Result<bool, IpcError> {
+    request_quit(&handle, &app, force).await
+}
+
+fn add_tray<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<()> {
+    let show = MenuItem::with_id(handle, "show", "Show / hide Stateline", true, None::<&str>)?;
+    let sync = MenuItem::with_id(handle, "sync", "Sync now", true, None::<&str>)?;
+    let quit = MenuItem::with_id(handle, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(handle, &[&show, &sync, &quit])?;
+    let mut tray = TrayIconBuilder::with_id("stateline")
+        .tooltip("Stateline")
+        .menu(&menu)
+        .on_menu_event(|handle, event| {
+            let handle = handle.clone();
+            match event.id().as_ref() {
+                "show" => {
+                    if let Some(window) = handle.get_webview_window(MAIN_WINDOW) {
+                        if window.is_visible().unwrap_or(false) {
+                            let _ = window.hide();
+                        } else {
+                            show_main(&handle);
+                        }
+                    }
+                }
+                "sync" => {
+                    let app = handle.state::<App>().inner().clone();
+                    tauri::async_runtime::spawn(async move { app.wake_delivery().await });
+                }
+                "quit" => {
+                    let app = handle.state::<App>().inner().clone();
+                    tauri::async_runtime::spawn(async move {
+                        let _ = request_quit(&handle, &app, false).await;
+                    });
+                }
+                _ => {}
+            }
+        });
+    if let Some(icon) = handle.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.build(handle)?;
+    Ok(())
+}
+
+/// `builder` with the core's `app`, every command and the window behaviour; `with_tray` adds
+/// the tray icon and close-to-tray (off under the test runtime).
+pub fn configure<R: Runtime>(builder: Builder<R>, app: App, with_tray: bool) -> Builder<R> {
+    builder
+        .manage(app)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::create_first_manager,
+            commands::choose_environment,
+            commands::set_vendor_key,
+            commands::vendor_key_status,
+            commands::discover_licences,
+            commands::bind_licences,
+            commands::list_login_users,
+            commands::login,
+            commands::logout,
+            commands::lock,
+            commands::touch,
+            commands::search_packages,
+            commands::customer_types,
+            commands::complete_sale,
+            commands::list_packages,
+            commands::refresh_inventory,
+            commands::adjust_reasons,
+            commands::adjust_package,
+            commands::new_packages,
+            commands::incoming_manifests,
+            commands::sync_status,
+            commands::list_entries,
+            commands::entry_history,
+            commands::sync_now,
+            commands::retry_entry,
+            commands::edit_and_resend,
+            commands::void_entry,
+            commands::backlog_series,
+            commands::list_users,
+            commands::add_user,
+            commands::reset_pin,
+            commands::get_settings,
+            commands::update_settings,
+            commands::list_audit,
+            commands::key_overview,
+            commands::set_key,
+            commands::validate_key,
+            commands::clear_key,
+            commands::demo_faults,
+            commands::set_demo_fault,
+            quit,
+        ])
+        .setup(move |tauri_app| {
+            let handle = tauri_app.handle().clone();
+            crate::events::forward(tauri_app.state::<App>().inner(), handle.clone());
+            if with_tray && let Err(error) = add_tray(&handle) {
+                tracing::warn!(%error, "no tray icon; closing the window will not keep the app running");
+            }
+            Ok(())
+        })
+        .on_window_event(move |window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && with_tray
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+}
