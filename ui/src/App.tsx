@@ -76,7 +76,8 @@ function Root({ version }: { version: string | null }) {
 
   const update = (next: AppState) => setPushed(next);
   let screen;
-  if (inWizard || state.phase === "first_run") {
+  const needsLogin = state.session === null && state.setup.has_users;
+  if ((inWizard || state.phase === "first_run") && !needsLogin) {
     screen = <Wizard state={state} onState={update} onDone={() => setInWizard(false)} />;
   } else if (state.phase === "locked" || state.session === null) {
     screen = <Login state={state} onState={update} version={version} />;

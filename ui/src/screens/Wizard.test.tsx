@@ -92,4 +92,18 @@ describe("first-run wizard", () => {
     type("wizard-manager-pin-again", "2469");
     expect((screen.getByTestId("wizard-next") as HTMLButtonElement).disabled).toBe(true);
   });
+
+  it("resumes an interrupted setup after the manager logs in, at the first step not done", async () => {
+    const fake = new FakeBackend({ firstRun: true, demo: false });
+    fake.users = [{ name: "Mia", role: "manager", pin: "2468", failed: 0, locked: false }];
+    fake.stateCode = "CO";
+    fake.vendorKeySet = true;
+    render(<App backend={fake} />);
+    fireEvent.click(await screen.findByTestId("login-user-Mia"));
+    fireEvent.change(screen.getByTestId("pin-input"), { target: { value: "2468" } });
+    await act(async () => {
+      fireEvent.submit(screen.getByTestId("pin-input").closest("form")!);
+    });
+    expect(await screen.findByTestId("wizard-step-key")).toBeTruthy();
+  });
 });

@@ -58,9 +58,12 @@ export function proposedTimeZone(stateCode: string | null): string {
 
 const DEFAULT_DEADLINE_HOURS = 24;
 
+/** Where to resume: the first step not done yet (the manager must be logged in after step 1). */
 export function firstStep(state: AppState): Step {
-  if (!state.setup.has_users) return "manager";
-  return "environment";
+  const { has_users, environment_chosen, vendor_key_set } = state.setup;
+  if (!has_users) return "manager";
+  if (!environment_chosen || state.environment === "demo") return "environment";
+  return vendor_key_set ? "key" : "vendor";
 }
 
 export function Wizard({ state, onState, onDone }: { state: AppState; onState: (s: AppState) => void; onDone: () => void }) {
