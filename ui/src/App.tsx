@@ -4,11 +4,12 @@
  * ready one the key prompt (once per login, when the user has no working key) and then the shell
  * with the screens the session may use. It also answers the shell's "quit
  * while records wait?" question, and tells the backend about keyboard and pointer activity (at
- * most every 30 s) so the idle lock counts from the last real use.
+ * most every 30 s) so the idle lock counts from the last real use. A command refused with
+ * `not_logged_in` re-reads the app state, which shows the login.
  */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { AppState, Backend } from "./api";
-import { AppStateProvider, BackendProvider, useBackend, useLoad } from "./context";
+import { AppStateProvider, BackendProvider, useBackend, useLoad, watchForLogout } from "./context";
 import { KeyPrompt, Login } from "./screens/Login";
 import { Wizard } from "./screens/Wizard";
 import { Shell } from "./shell/Shell";
@@ -23,14 +24,16 @@ function sessionId(state: AppState): string {
 }
 
 export function App({ backend, version = null }: { backend: Backend; version?: string | null }) {
+  const [loggedOut, setLoggedOut] = useState(0);
+  const guarded = useMemo(() => watchForLogout(backend, () => setLoggedOut((n) => n + 1)), [backend]);
   return (
-    <BackendProvider backend={backend}>
-      <Root version={version} />
+    <BackendProvider backend={guarded}>
+      <Root version={version} loggedOut={loggedOut} />
     </BackendProvider>
   );
 }
 
-function Root({ version }: { version: string | null }) {
+function Root({ version, loggedOut }: { version: string | null; loggedOut: number }) {
   const backend = useBackend();
   const loaded = useLoad((b) => b.appState(), []);
   const [pushed, setPushed] = useState<AppState | null>(null);
@@ -40,6 +43,9 @@ function Root({ version }: { version: string | null }) {
   const lastTouch = useRef(0);
 
   useEffect(() => backend.on("session_changed", setPushed), [backend]);
+  useEffect(() => {
+    if (loggedOut > 0) backend.appState().then(setPushed, () => undefined);
+  }, [backend, loggedOut]);
   useEffect(() => backend.on("quit_requested", (q) => setQuitWaiting(q.waiting)), [backend]);
   useEffect(() => {
     const activity = () => {

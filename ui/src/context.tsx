@@ -5,7 +5,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
-import { toAppError } from "./api";
+import { isAppError, toAppError } from "./api";
 import type { AppError, AppState, Backend, EventName, Permission, SessionView, SyncStatus } from "./api";
 
 const BackendContext = createContext<Backend | null>(null);
@@ -18,6 +18,24 @@ export function useBackend(): Backend {
   const backend = useContext(BackendContext);
   if (backend === null) throw new Error("useBackend outside BackendProvider");
   return backend;
+}
+
+/**
+ * The same backend, but any command failing with `not_logged_in` (the session ended without the
+ * UI hearing of it) also calls `onLoggedOut`, so the app can return to the login.
+ */
+export function watchForLogout(backend: Backend, onLoggedOut: () => void): Backend {
+  return new Proxy(backend, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function" || prop === "on") return value;
+      return (...args: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
+          if (isAppError(error) && error.code === "not_logged_in") onLoggedOut();
+          throw error;
+        });
+    },
+  });
 }
 
 /** The app state (phase, licences, key mode, session) as last reported by the backend. */

@@ -66,4 +66,15 @@ describe("Shell", () => {
     });
     expect(fake.calls.find((c) => c.command === "quit")?.req).toEqual({ force: true });
   });
+
+  it("returns to the login when a command finds the session gone", async () => {
+    const fake = new FakeBackend();
+    await loginAs(fake, "Bea", "1234");
+    fireEvent.click(screen.getByTestId("nav-sync"));
+    fake.session = null;
+    await act(async () => {
+      fireEvent.click(await screen.findByTestId("sync-now"));
+    });
+    expect(await screen.findByTestId("pin-input")).toBeTruthy();
+  });
 });
