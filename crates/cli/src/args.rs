@@ -10,8 +10,8 @@ use stateline_core::Database;
 
 use crate::error::CliError;
 use crate::{
-    audit, deadlines, emulator, keychain, licence, queue, reconcile, record, refresh, report, sync,
-    users,
+    audit, deadlines, doctor, emulator, keychain, licence, queue, reconcile, record, refresh, report,
+    sync, users,
 };
 
 /// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.
@@ -54,6 +54,8 @@ pub enum Command {
     Backup(crate::backup::BackupCommand),
     /// Incoming manifests of a licence (cached; `--refresh` reads changes from Metrc first).
     Manifests(crate::manifests::ManifestsArgs),
+    /// Check the installation: keychain, database, Metrc, and every saved key's matrix.
+    Doctor(doctor::DoctorArgs),
     /// Compare a licence's local day with Metrc's receipts (key from stdin); show differences.
     Reconcile(reconcile::ReconcileArgs),
     /// Reports: `report outage` (records made while not in step with Metrc), CSV or HTML.
@@ -148,6 +150,7 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode, CliError> {
         Command::Key(command) => return keychain::run(&ctx, command),
         Command::Backup(command) => crate::backup::run(&ctx, command),
         Command::Manifests(args) => crate::manifests::run(&ctx, args),
+        Command::Doctor(args) => return doctor::run(&ctx, args),
         Command::Reconcile(args) => reconcile::run(&ctx, args),
         Command::Report(command) => report::run(&ctx, command),
         Command::Deadlines(command) => deadlines::run(&ctx, command),

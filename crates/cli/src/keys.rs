@@ -35,6 +35,22 @@ pub fn client(url: &str) -> Result<metrc::MetrcClient, CliError> {
     Ok(metrc::MetrcClient::new(config)?)
 }
 
+/// A client for commands that never contact Metrc (clearing a key, listing): any vendor key
+/// from the environment is not needed, and the address is never used.
+pub fn offline_client() -> Result<metrc::MetrcClient, CliError> {
+    let base = "http://127.0.0.1:9/"
+        .parse()
+        .map_err(|e| CliError::BadInput {
+            what: "offline URL",
+            detail: format!("{e}"),
+        })?;
+    let vendor = metrc::VendorKey::new("offline-client-not-a-key")
+        .map_err(|e| CliError::Config(format!("internal: {e}")))?;
+    Ok(metrc::MetrcClient::new(metrc::ClientConfig::new(
+        base, vendor,
+    ))?)
+}
+
 /// One user key: the first line of stdin.
 pub fn user_key_from_stdin() -> Result<metrc::UserKey, CliError> {
     let mut line = String::new();

@@ -9,6 +9,7 @@ mod backup;
 mod deadlines;
 mod emulator;
 mod error;
+mod doctor;
 mod keychain;
 mod keys;
 mod licence;

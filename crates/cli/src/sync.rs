@@ -1,7 +1,8 @@
 //! `stateline sync --once | --watch`: delivers the outbox to Metrc with the core's engine.
 //!
-//! Guarantees: keys come from stdin as `user=key` lines (until EOF) and live only in the engine's
-//! key source; `--once` recovers what a previous run left mid-send, then runs passes while they
+//! Guarantees: keys come from the OS keychain (`--keychain ENV`: each user's saved key, the key
+//! mode and facility overrides, as the app uses them) or from stdin as `user=key` lines (until
+//! EOF), and live only in the engine's key source; `--once` recovers what a previous run left mid-send, then runs passes while they
 //! make progress; `--watch` owns a delivery worker and stops it (waiting up to 10 s for the batch
 //! in flight) on Ctrl-C, then prints the final status.
 
@@ -24,8 +25,8 @@ const MAX_PASSES: u32 = 10_000;
 #[command(
     group(clap::ArgGroup::new("mode").required(true).args(["once", "watch"])),
     after_help = "Keys: the vendor key comes from the environment variable STATELINE_VENDOR_KEY; user \
-                  keys are read from stdin as `user=key` lines until EOF, never from an argument. \
-                  The OS keychain integration comes in a later issue."
+                  keys come from the OS keychain with --keychain ENV (saved with `stateline key set`), \
+                  or are read from stdin as `user=key` lines until EOF; never from an argument."
 )]
 pub struct SyncArgs {
     /// Run passes until nothing more can be done now, then exit.
@@ -38,13 +39,34 @@ pub struct SyncArgs {
     #[arg(long)]
     pub metrc_url: String,
     /// Only use the keys of these users (others' records wait); default: every key on stdin.
-    #[arg(long = "user", value_name = "USER")]
+    #[arg(long = "user", value_name = "USER", conflicts_with = "keychain")]
     pub users: Vec<String>,
+    /// Use the keys saved in the OS keychain for this Metrc environment instead of stdin.
+    #[arg(long, value_enum, value_name = "ENV")]
+    pub keychain: Option<crate::keychain::Environment>,
 }
 
 pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
     let db = ctx.open_database()?;
     let client = keys::client(&args.metrc_url)?;
+    if let Some(environment) = args.keychain {
+        let rt = runtime()?;
+        let service = crate::keychain::key_service(&db, environment, Some(&args.metrc_url))?;
+        rt.block_on(service.load())?;
+        if let Some(problem) = service.keychain_problem() {
+            return Err(CliError::Config(format!(
+                "{} ({}); records stay queued",
+                problem.message, problem.code
+            )));
+        }
+        let engine = DeliveryEngine::new(db, client, service.ring(), DeliveryConfig::default());
+        service.attach_engine(engine.clone());
+        return if args.once {
+            rt.block_on(once(ctx, engine))
+        } else {
+            rt.block_on(watch(ctx, engine))
+        };
+    }
     let keys = StaticKeys::new();
     let mut loaded = Vec::new();
     for (user, key) in keys::user_keys_from_stdin()? {

@@ -9,7 +9,9 @@
 use std::path::Path;
 use std::process::Output;
 
-use metrc_emulator::{DEMO_MANAGER_KEY, DEMO_VENDOR_KEY, Emulator, Options, Seed};
+use metrc_emulator::{
+    DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, DEMO_VENDOR_KEY, Emulator, Options, Seed,
+};
 use stateline_core::secrets::{KeychainStore, SecretStore};
 use support::{json, texts};
 
@@ -17,9 +19,10 @@ mod support;
 
 const MANAGER_PIN: &str = "48213957";
 const BUDTENDER_PIN: &str = "73946158";
-const SECRETS: [&str; 4] = [
+const SECRETS: [&str; 5] = [
     DEMO_VENDOR_KEY,
     DEMO_MANAGER_KEY,
+    DEMO_BUDTENDER_KEY,
     MANAGER_PIN,
     BUDTENDER_PIN,
 ];
@@ -218,7 +221,7 @@ fn keychain_usable() -> bool {
 }
 
 #[test]
-fn keys_are_set_validated_and_cleared_in_the_keychain() {
+fn keys_are_set_validated_and_cleared_in_the_keychain_by_whoever_may() {
     if !keychain_usable() {
         return;
     }
@@ -233,55 +236,252 @@ fn keys_are_set_validated_and_cleared_in_the_keychain() {
     let url = emulator.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();
-    let user = format!("cli-test-{}", std::process::id());
-    let entry = ["--user", user.as_str(), "--environment", "demo"];
-    let with = |head: &[&str], tail: &[&str]| -> Vec<String> {
+    ok(
+        dir,
+        &["user", "add", "--name", "max", "--role", "manager"],
+        &pins(&[MANAGER_PIN]),
+    );
+    ok(
+        dir,
+        &[
+            "user",
+            "add",
+            "--name",
+            "bea",
+            "--role",
+            "budtender",
+            "--as",
+            "max",
+        ],
+        &pins(&[MANAGER_PIN, BUDTENDER_PIN]),
+    );
+    let net = ["--environment", "demo", "--metrc-url", url.as_str()];
+    let args = |head: &[&'static str], tail: &[&str]| -> Vec<String> {
         head.iter()
-            .chain(entry.iter())
             .chain(tail.iter())
             .map(|s| s.to_string())
             .collect()
     };
-    let run_ok = |args: Vec<String>, stdin: &str| {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        ok(dir, &args, stdin)
+    let run_ok = |a: Vec<String>, stdin: &str| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        ok(dir, &a, stdin)
+    };
+    let run_fails = |a: Vec<String>, stdin: &str| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        fails(dir, &a, stdin)
     };
 
-    let saved = run_ok(with(&["key", "set"], &[]), &format!("{DEMO_MANAGER_KEY}\n"));
-    assert!(
-        saved.contains(&format!("metrc-user:demo:{user}")),
-        "{saved}"
+    // A budtender may not set another user's key or the facility key, nor switch the mode.
+    let bea_then = |key: &str| format!("{BUDTENDER_PIN}\n{key}\n");
+    assert_eq!(
+        run_fails(
+            args(&["key", "set", "--as", "bea", "--for", "max"], &net),
+            &bea_then(DEMO_MANAGER_KEY)
+        ),
+        "not_allowed"
     );
-    assert!(
-        saved.contains(&DEMO_MANAGER_KEY[DEMO_MANAGER_KEY.len() - 4..]),
-        "{saved}"
+    assert_eq!(
+        run_fails(
+            args(&["key", "set", "--as", "bea", "--facility"], &net),
+            &bea_then(DEMO_MANAGER_KEY)
+        ),
+        "not_allowed"
+    );
+    assert_eq!(
+        run_fails(
+            args(
+                &[
+                    "key",
+                    "mode",
+                    "facility",
+                    "--as",
+                    "bea",
+                    "--environment",
+                    "demo"
+                ],
+                &[]
+            ),
+            &pins(&[BUDTENDER_PIN])
+        ),
+        "not_allowed"
+    );
+    // A wrong PIN changes nothing.
+    assert_eq!(
+        run_fails(
+            args(&["key", "set", "--as", "bea"], &net),
+            &format!("99990000\n{DEMO_BUDTENDER_KEY}\n")
+        ),
+        "wrong_pin"
     );
 
-    let table = run_ok(with(&["key", "validate"], &["--metrc-url", &url]), "");
-    assert!(!table.trim().is_empty());
+    // Her own key: saved with its matrix, shown by its last four only.
+    let saved = run_ok(
+        args(&["key", "set", "--as", "bea"], &net),
+        &bea_then(DEMO_BUDTENDER_KEY),
+    );
+    assert!(
+        saved.contains("saved the key for bea (ends in 1111)"),
+        "{saved}"
+    );
+    // A manager sets and validates another user's key.
+    run_ok(
+        args(&["key", "set", "--as", "max", "--for", "max"], &net),
+        &format!("{MANAGER_PIN}\n{DEMO_MANAGER_KEY}\n"),
+    );
     let report = json(&run_ok(
-        with(&["--json", "key", "validate"], &["--metrc-url", &url]),
-        "",
+        args(
+            &["--json", "key", "validate", "--as", "max", "--for", "max"],
+            &net,
+        ),
+        &pins(&[MANAGER_PIN]),
     ));
     assert_eq!(report["verdict"]["code"], "all_good", "{report}");
+    let listed = json(&run_ok(
+        args(
+            &[
+                "--json",
+                "key",
+                "list",
+                "--as",
+                "max",
+                "--environment",
+                "demo",
+            ],
+            &[],
+        ),
+        &pins(&[MANAGER_PIN]),
+    ));
+    assert_eq!(listed["keys"].as_array().map(Vec::len), Some(2), "{listed}");
+    let own = json(&run_ok(
+        args(
+            &[
+                "--json",
+                "key",
+                "list",
+                "--as",
+                "bea",
+                "--environment",
+                "demo",
+            ],
+            &[],
+        ),
+        &pins(&[BUDTENDER_PIN]),
+    ));
+    assert_eq!(own["keys"].as_array().map(Vec::len), Some(1), "{own}");
 
-    run_ok(with(&["key", "clear"], &[]), "");
-    let args = with(&["key", "validate"], &["--metrc-url", &url]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert_eq!(fails(dir, &args, ""), "key_not_found");
-
-    // A key Metrc refuses is saved, validates as not good (exit 1), and is cleared.
-    run_ok(
-        with(&["key", "set"], &[]),
-        "RefusedByMetrcKey000000000000000000000000009zz9\n",
+    // The budtender's key lacks areas: validate exits 1 with the matrix.
+    let partial = json(
+        &texts(&stateline(
+            dir,
+            &[
+                "--json",
+                "key",
+                "validate",
+                "--as",
+                "bea",
+                "--environment",
+                "demo",
+                "--metrc-url",
+                &url,
+            ],
+            &pins(&[BUDTENDER_PIN]),
+        ))
+        .0,
     );
-    let args = with(&["--json", "key", "validate"], &["--metrc-url", &url]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = stateline(dir, &args, "");
-    assert_eq!(output.status.code(), Some(1));
-    let report = json(&texts(&output).0);
-    assert_eq!(report["verdict"]["code"], "key_invalid", "{report}");
-    run_ok(with(&["key", "clear"], &[]), "");
+    assert_eq!(
+        partial["verdict"]["code"], "missing_permissions",
+        "{partial}"
+    );
 
+    // A key Metrc refuses is not saved (exit 1); the saved one stays.
+    let refused = stateline(
+        dir,
+        &[
+            "key",
+            "set",
+            "--as",
+            "bea",
+            "--environment",
+            "demo",
+            "--metrc-url",
+            &url,
+        ],
+        &bea_then("RefusedByMetrcKey000000000000000000000000009zz9"),
+    );
+    assert_eq!(refused.status.code(), Some(1));
+
+    // doctor: database, keychain, Metrc and both keys' matrices (bea's is not all good: exit 1).
+    let doctor = stateline(
+        dir,
+        &[
+            "--json",
+            "doctor",
+            "--environment",
+            "demo",
+            "--metrc-url",
+            &url,
+        ],
+        "",
+    );
+    assert_eq!(doctor.status.code(), Some(1));
+    let doctor = json(&texts(&doctor).0);
+    let checks = doctor["checks"].as_array().expect("checks");
+    let named = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(named("database")["ok"], true, "{doctor}");
+    assert_eq!(named("keychain")["ok"], true, "{doctor}");
+    assert_eq!(named("metrc")["ok"], true, "{doctor}");
+    assert_eq!(named("key of max")["ok"], true, "{doctor}");
+    assert_eq!(
+        named("key of bea")["code"],
+        "missing_permissions",
+        "{doctor}"
+    );
+
+    for who in [["--for", "bea"], ["--for", "max"]] {
+        run_ok(
+            args(
+                &["key", "clear", "--as", "max", "--environment", "demo"],
+                &who,
+            ),
+            &pins(&[MANAGER_PIN]),
+        );
+    }
+    assert_eq!(
+        run_fails(
+            args(&["key", "validate", "--as", "max", "--for", "bea"], &net),
+            &pins(&[MANAGER_PIN])
+        ),
+        "no_key"
+    );
+    // doctor with Metrc unreachable says so.
     rt.block_on(emulator.shutdown());
+    let down = json(
+        &texts(&stateline(
+            dir,
+            &[
+                "--json",
+                "doctor",
+                "--environment",
+                "demo",
+                "--metrc-url",
+                &url,
+            ],
+            "",
+        ))
+        .0,
+    );
+    let metrc = down["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "metrc")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(metrc["code"], "metrc_unreachable", "{down}");
 }

@@ -197,6 +197,17 @@ async fn a_revoked_key_parks_only_its_users_records_and_a_new_key_releases_them_
         "{}",
         key_sets[0].detail
     );
+
+    // While the database is open (so its WAL still exists), no file of it holds a key.
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(s.h.dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        scanned += bytes.len();
+        for key in [DEMO_BUDTENDER_KEY, SECOND_BUDTENDER_KEY, NEW_KEY] {
+            assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()));
+        }
+    }
+    assert!(scanned > 100_000, "the database and its WAL were scanned");
 }
 
 #[tokio::test]

@@ -463,11 +463,9 @@ impl Keys {
             })
             .await?;
         self.inner.ring.put(&holder, Some(key));
-        if ended_override {
-            if let KeyHolder::User(name) = &holder {
-                let lower = name.to_lowercase();
-                self.inner.ring.with(|s| s.overrides.remove(&lower));
-            }
+        if ended_override && let KeyHolder::User(name) = &holder {
+            let lower = name.to_lowercase();
+            self.inner.ring.with(|s| s.overrides.remove(&lower));
         }
         let released = if usable(&validation.verdict) {
             self.release(&holder).await?
