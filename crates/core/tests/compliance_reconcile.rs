@@ -373,3 +373,21 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
         after.differences
     );
 }
+
+#[tokio::test]
+async fn a_lost_receipt_is_found_when_metrc_answers_401_for_unknown_numbers() {
+    let h = Harness::with(
+        metrc_emulator::Seed::demo(),
+        metrc_emulator::Options {
+            external_lookup_unknown_status: 401,
+            ..metrc_emulator::Options::default()
+        },
+        support::test_config(),
+    )
+    .await;
+    h.clock.set(Timestamp::now());
+    let p = prepare(&h).await;
+    let report = run(&h, local_day(p.made_at)).await;
+    let missing = find(&report, DifferenceKind::MissingInMetrc);
+    assert_eq!(missing.client_id.as_deref(), Some(p.lost.as_str()));
+}

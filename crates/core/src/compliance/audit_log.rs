@@ -1,5 +1,5 @@
-//! The audit entries compliance work writes: a manager's action on a reconciliation difference,
-//! a changed state deadline, a completed reconciliation run.
+//! The audit entries compliance work writes: a manager's action on a reconciliation difference
+//! and a changed state deadline.
 //!
 //! Guarantees: each function is called inside the transaction of the change it records, so the
 //! change and its entry commit together; entries carry names, ids and values, never a key.

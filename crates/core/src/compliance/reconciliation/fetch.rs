@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use metrc::{LastModifiedWindow, MetrcClient, Receipt, UserKey};
+use metrc::{ErrorClass, LastModifiedWindow, MetrcClient, Receipt, UserKey};
 
 use super::compare::{LocalSale, MetrcReceipt, compare};
 use super::store::{self, RunFacts};
 use super::{MAX_LOOKAHEAD_DAYS, RunReport, Trigger};
 use crate::delivery::{ReadLimiter, ReadLimits};
+use crate::outbox::EntryState;
 use crate::refresh::quantity_from_metrc;
 use crate::{CoreError, Database};
 
@@ -110,12 +111,21 @@ impl Pull<'_> {
         Ok(found)
     }
 
+    /// Metrc documents 401 for an external number "not valid for the licence"; the lists just
+    /// succeeded under the same key, so a refusal here means "not found", not a bad key.
     async fn by_number(&self, number: &str) -> Result<Option<Receipt>, CoreError> {
         let _permit = self.reads.acquire(self.licence).await;
-        Ok(self
+        match self
             .client
             .receipt_by_external_number(self.key, self.licence, number)
-            .await?)
+            .await
+        {
+            Ok(found) => Ok(found),
+            Err(e) if matches!(e.class(), ErrorClass::Unauthorized | ErrorClass::Forbidden) => {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn with_lines(&self, id: i64) -> Result<Option<Receipt>, CoreError> {
@@ -169,7 +179,12 @@ pub async fn reconcile_day(
         .values()
         .filter_map(|r| r.external_receipt_number.clone())
         .collect();
-    for sale in &local {
+    // Only records Metrc should have (or must not have) are looked up one by one: a backlog
+    // still on its way costs no requests.
+    let worth_a_lookup = |s: &LocalSale| {
+        (s.entry_state == EntryState::Confirmed && !s.resent) || s.entry_state == EntryState::Voided
+    };
+    for sale in local.iter().filter(|s| worth_a_lookup(s)) {
         if !listed.contains(&sale.client_id)
             && let Some(r) = pull.by_number(&sale.client_id).await?
         {

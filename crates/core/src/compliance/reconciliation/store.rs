@@ -3,7 +3,7 @@
 //!
 //! Guarantees: a run and its differences are inserted in one transaction; reads use one
 //! consistent snapshot; a second daily run for the same licence and day fails with
-//! `reconciliation_already_ran` and stores nothing.
+//! `invalid_input` and stores nothing (a unique index backs the check).
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
