@@ -59,6 +59,8 @@ adapters! {
     set_key(SetKeyRequest) -> KeySavedView;
     validate_key(KeyOwnerRequest) -> KeyValidationView;
     clear_key(KeyOwnerRequest) -> ();
+    set_key_mode(KeyModeRequest) -> AppState;
+    send_under_facility_key(FacilityOverrideRequest) -> u64;
     demo_faults -> Vec<DemoFaultView>;
     set_demo_fault(DemoFaultRequest) -> Vec<DemoFaultView>;
 }

@@ -141,6 +141,8 @@ pub fn configure<R: Runtime>(builder: Builder<R>, app: App, with_tray: bool) -> 
             commands::set_key,
             commands::validate_key,
             commands::clear_key,
+            commands::set_key_mode,
+            commands::send_under_facility_key,
             commands::demo_faults,
             commands::set_demo_fault,
             quit,

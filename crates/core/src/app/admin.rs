@@ -75,7 +75,7 @@ impl App {
             object_limit,
             idle_lock_minutes: idle,
             key_mode: self.key_mode()?,
-            allow_facility_override: false,
+            allow_facility_override: self.policy().facility_overrides_allowed,
             vendor_key,
             licences,
         })
@@ -83,8 +83,9 @@ impl App {
 
     /// `update_settings`.
     pub async fn update_settings(&self, req: SettingsUpdate) -> Result<SettingsView, CoreError> {
-        self.require(Permission::ChangeSettings)?;
+        let actor = self.require(Permission::ChangeSettings)?;
         let limit_changed = req.object_limit.is_some();
+        let allow = req.allow_facility_override;
         self.db(move |db| {
             for change in &req.licences {
                 let mut licence = db.licence(&change.licence)?;
@@ -110,6 +111,9 @@ impl App {
             Ok(())
         })
         .await?;
+        if let Some(allowed) = allow {
+            self.set_facility_overrides_allowed(&actor, allowed).await?;
+        }
         if limit_changed {
             self.restart_runtime().await?;
         }

@@ -50,6 +50,8 @@ mod enabled {
     };
     use crate::app::store::LicenceRules;
     use crate::app::{App, AppEvent, dto};
+    use crate::delivery::KeySource;
+    use crate::keys::KeyHolder;
     use crate::users::{Pin, Role};
     use crate::{CoreError, Licence};
 
@@ -175,16 +177,6 @@ mod enabled {
                 })
                 .await?;
             }
-            let managers: Vec<String> = self
-                .db(|db| db.list_users())
-                .await?
-                .into_iter()
-                .filter(|u| u.role == Role::Manager)
-                .map(|u| u.name)
-                .collect();
-            for name in &managers {
-                self.give_demo_key(name, DEMO_MANAGER, DEMO_MANAGER_KEY);
-            }
             let key = metrc::UserKey::new(DEMO_MANAGER_KEY)?;
             let link = self.link()?;
             crate::refresh::refresh_licence(&self.inner.db, &link.client, &key, DEMO_LICENSE)
@@ -197,18 +189,10 @@ mod enabled {
             Ok(())
         }
 
-        fn give_demo_key(&self, app_user: &str, emulator_user: &str, key: &str) {
-            if let Ok(key) = metrc::UserKey::new(key) {
-                self.install_key(
-                    &KeyOwnerRef::User {
-                        user: app_user.to_owned(),
-                    },
-                    key,
-                );
-                self.demo_state()
-                    .emulator_users
-                    .insert(app_user.to_lowercase(), emulator_user.to_owned());
-            }
+        fn note_emulator_user(&self, app_user: &str, emulator_user: &str) {
+            self.demo_state()
+                .emulator_users
+                .insert(app_user.to_lowercase(), emulator_user.to_owned());
         }
 
         /// Demo mode: the first manager gets the demo manager key, and the demo budtender Bea is
@@ -217,13 +201,23 @@ mod enabled {
             if !self.demo_running() {
                 return Ok(());
             }
-            self.give_demo_key(manager, DEMO_MANAGER, DEMO_MANAGER_KEY);
             let actor = self
                 .lock_session()
                 .session
                 .as_ref()
                 .map(|s| s.actor.clone())
                 .ok_or(CoreError::NotLoggedIn)?;
+            let saved = self
+                .keys()?
+                .set_key(
+                    &actor,
+                    &KeyHolder::User(manager.to_owned()),
+                    metrc::UserKey::new(DEMO_MANAGER_KEY)?,
+                )
+                .await?;
+            if saved.saved {
+                self.note_emulator_user(manager, DEMO_MANAGER);
+            }
             self.db(move |db| {
                 if db.user(DEMO_BUDTENDER_NAME)?.is_none() {
                     db.add_user(
@@ -243,7 +237,12 @@ mod enabled {
             let KeyOwnerRef::User { user } = owner else {
                 return;
             };
-            let Some(key) = self.inner.keys.key(owner) else {
+            let Some(key) = self
+                .keys()
+                .ok()
+                .and_then(|k| k.ring().key_for(user))
+                .map(|k| k.key)
+            else {
                 return;
             };
             let text = key.expose_for_keychain();
@@ -260,9 +259,7 @@ mod enabled {
                     .map(|(u, _)| u.clone())
             };
             if let Some(emulator_user) = emulator_user {
-                self.demo_state()
-                    .emulator_users
-                    .insert(user.to_lowercase(), emulator_user);
+                self.note_emulator_user(user, &emulator_user);
             }
         }
 

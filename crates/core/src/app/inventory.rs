@@ -7,8 +7,8 @@
 //! mode), never someone else's.
 
 use super::dto::{
-    self, AdjustReasonView, AdjustRequest, KeyOwnerRef, LicenceRequest, ManifestPackage,
-    ManifestView, NewPackagesRequest, PackageView, RecordedView, RefreshSummary,
+    self, AdjustReasonView, AdjustRequest, LicenceRequest, ManifestPackage, ManifestView,
+    NewPackagesRequest, PackageView, RecordedView, RefreshSummary,
 };
 use super::{App, AppEvent, convert};
 use crate::users::Permission;
@@ -22,18 +22,6 @@ fn quantity(what: &str, text: &str) -> Result<Quantity, CoreError> {
 }
 
 impl App {
-    /// The key the session user reads Metrc with.
-    fn reading_key(&self, actor: &crate::Actor) -> Result<metrc::UserKey, CoreError> {
-        self.inner
-            .keys
-            .key(&KeyOwnerRef::User {
-                user: actor.name().to_owned(),
-            })
-            .ok_or_else(|| CoreError::NoKey {
-                holder: actor.name().to_owned(),
-            })
-    }
-
     /// `list_packages`.
     pub async fn list_packages(&self, req: LicenceRequest) -> Result<Vec<PackageView>, CoreError> {
         self.current_actor()?;

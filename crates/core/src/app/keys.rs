@@ -1,255 +1,269 @@
-//! Key commands of the facade: set, validate and clear a user's or the facility key, the overview
-//! (last four characters only) and the key mode. A key goes in and never comes out.
+//! Key commands of the facade over the key service (`crate::keys::Keys`): set, validate and clear
+//! a user's or the facility key, the overview (last four characters only), the key mode and
+//! facility-key overrides, and whether the session user must be asked for a key.
 //!
-//! Guarantees: a budtender may only touch their own key; a saved key is validated against Metrc
-//! at once (the matrix is returned) and, when Metrc accepted it, the user's waiting records are
-//! released; keys are held only in `metrc::UserKey`; results carry only the last four characters.
+//! Guarantees: the key service checks roles, validates before saving, keeps keys in the keychain
+//! and audits; this layer only maps shapes, so a key goes in and never comes out; the login key
+//! check runs in the background, so logging in never waits on Metrc.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-
-use jiff::Timestamp;
 use metrc::UserKey;
 
 use super::dto::{
-    self, KeyInfoView, KeyMode, KeyOwnerRef, KeyOwnerRequest, KeySavedView, KeyValidationView,
-    SetKeyRequest,
+    self, FacilityOverrideRequest, KeyInfoView, KeyMode, KeyModeRequest, KeyOwnerRef,
+    KeyOwnerRequest, KeySavedView, KeyValidationView, SetKeyRequest,
 };
 use super::{App, AppEvent, convert};
-use crate::delivery::{KeySource, StaticKeys};
+use crate::delivery::KeySource;
+use crate::keys::{KeyHolder, KeyInfo, KeyPolicy, Keys};
 use crate::users::Permission;
-use crate::{CoreError, validation};
+use crate::{Actor, CoreError};
 
-#[derive(Debug, Clone)]
-struct Meta {
-    last_four: String,
-    saved_at: Timestamp,
-    verdict: Option<String>,
-    checked_at: Option<Timestamp>,
-}
-
-/// The keys the engine sends with, and what the UI may know about them.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AppKeys {
-    source: StaticKeys,
-    meta: Arc<Mutex<HashMap<String, Meta>>>,
-}
-
-fn holder_id(owner: &KeyOwnerRef) -> String {
-    match owner {
-        KeyOwnerRef::User { user } => format!("user:{}", user.to_lowercase()),
-        KeyOwnerRef::Facility => "facility".to_owned(),
-    }
-}
-
-impl AppKeys {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn source(&self) -> Arc<dyn KeySource> {
-        Arc::new(self.source.clone())
-    }
-
-    fn meta(&self) -> std::sync::MutexGuard<'_, HashMap<String, Meta>> {
-        self.meta.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub fn put(&self, owner: &KeyOwnerRef, key: UserKey, now: Timestamp) {
-        let last_four = key.last_four();
+impl From<KeyOwnerRef> for KeyHolder {
+    fn from(owner: KeyOwnerRef) -> Self {
         match owner {
-            KeyOwnerRef::User { user } => self.source.set_user_key(user, key),
-            KeyOwnerRef::Facility => self.source.set_facility_key(key),
-        }
-        self.meta().insert(
-            holder_id(owner),
-            Meta {
-                last_four,
-                saved_at: now,
-                verdict: None,
-                checked_at: None,
-            },
-        );
-    }
-
-    pub fn key(&self, owner: &KeyOwnerRef) -> Option<UserKey> {
-        match owner {
-            KeyOwnerRef::User { user } => self.source.key_for(user).map(|k| k.key),
-            KeyOwnerRef::Facility => None,
+            KeyOwnerRef::User { user } => KeyHolder::User(user),
+            KeyOwnerRef::Facility => KeyHolder::Facility,
         }
     }
+}
 
-    fn record_verdict(&self, owner: &KeyOwnerRef, v: &validation::KeyValidation) {
-        if let Some(m) = self.meta().get_mut(&holder_id(owner)) {
-            m.verdict = Some(v.verdict.code().to_owned());
-            m.checked_at = Some(v.checked_at);
+impl From<KeyHolder> for KeyOwnerRef {
+    fn from(holder: KeyHolder) -> Self {
+        match holder {
+            KeyHolder::User(user) => KeyOwnerRef::User { user },
+            KeyHolder::Facility => KeyOwnerRef::Facility,
         }
     }
+}
 
-    fn clear(&self, owner: &KeyOwnerRef) {
-        if let KeyOwnerRef::User { user } = owner {
-            self.source.clear_user_key(user);
-        }
-        self.meta().remove(&holder_id(owner));
+fn info_view(owner: KeyOwnerRef, info: Option<&KeyInfo>) -> KeyInfoView {
+    KeyInfoView {
+        owner,
+        last_four: info.map(|i| i.last_four.clone()),
+        saved_at: info.map(|i| i.saved_at),
+        last_verdict: info.and_then(|i| i.verdict.clone()),
+        last_checked_at: info.and_then(|i| i.validated_at),
     }
+}
 
-    /// True when `user` has no key, or the last check found it refused.
-    pub fn needs_key(&self, user: &str) -> bool {
-        let id = holder_id(&KeyOwnerRef::User {
-            user: user.to_owned(),
-        });
-        match self.meta().get(&id) {
-            None => true,
-            Some(m) => m.verdict.as_deref() == Some("key_invalid"),
-        }
-    }
-
-    fn info(&self, owner: KeyOwnerRef) -> KeyInfoView {
-        let meta = self.meta().get(&holder_id(&owner)).cloned();
-        KeyInfoView {
-            owner,
-            last_four: meta.as_ref().map(|m| m.last_four.clone()),
-            saved_at: meta.as_ref().map(|m| m.saved_at),
-            last_verdict: meta.as_ref().and_then(|m| m.verdict.clone()),
-            last_checked_at: meta.as_ref().and_then(|m| m.checked_at),
-        }
+fn invalid_key() -> CoreError {
+    CoreError::InvalidInput {
+        field: "Metrc key",
+        detail: "it is not a valid Metrc key; copy the whole key from Metrc and paste it again"
+            .into(),
     }
 }
 
 impl App {
-    /// Fails unless the session may manage `owner`'s key (`own` = set/clear, else validate).
-    fn require_key_permission(
-        &self,
-        owner: &KeyOwnerRef,
-        validate_only: bool,
-    ) -> Result<crate::Actor, CoreError> {
-        let actor = self.current_actor()?;
-        let own =
-            matches!(owner, KeyOwnerRef::User { user } if user.eq_ignore_ascii_case(actor.name()));
-        let permission = match (own, validate_only) {
-            (true, _) => Permission::SetOwnKey,
-            (false, true) => Permission::ValidateAnyKey,
-            (false, false) => Permission::SetOtherKeys,
-        };
-        actor.require(permission)?;
-        Ok(actor)
+    /// The key service of the current link.
+    pub(crate) fn keys(&self) -> Result<Keys, CoreError> {
+        Ok(self.link()?.keys)
     }
 
-    pub(crate) fn needs_key(&self, user: &str) -> bool {
-        matches!(self.key_mode(), Ok(KeyMode::Individual)) && self.inner.keys.needs_key(user)
+    /// The key the session user reads Metrc with (their own, or the facility key in facility mode).
+    pub(crate) fn reading_key(&self, actor: &Actor) -> Result<UserKey, CoreError> {
+        self.keys()?
+            .ring()
+            .key_for(actor.name())
+            .map(|k| k.key)
+            .ok_or_else(|| CoreError::NoKey {
+                holder: actor.name().to_owned(),
+            })
+    }
+
+    pub(crate) fn policy(&self) -> KeyPolicy {
+        self.keys()
+            .map(|k| k.ring().with(|s| s.policy))
+            .unwrap_or_default()
     }
 
     pub(crate) fn key_mode(&self) -> Result<KeyMode, CoreError> {
-        Ok(KeyMode::Individual)
+        Ok(match self.policy().mode {
+            crate::keys::KeyMode::Individual => KeyMode::Individual,
+            crate::keys::KeyMode::Facility => KeyMode::Facility,
+        })
     }
 
-    /// Puts a key in place without validating it (demo keys at setup).
-    pub(crate) fn install_key(&self, owner: &KeyOwnerRef, key: UserKey) {
-        self.inner.keys.put(owner, key, self.now());
+    /// Recomputes whether the session user must be asked for a key (from saved metadata only).
+    pub(crate) async fn refresh_needs_key(&self) {
+        let Some(actor) = self
+            .lock_session()
+            .session
+            .as_ref()
+            .map(|s| s.actor.clone())
+        else {
+            return;
+        };
+        let needs = match self.keys() {
+            Err(_) => false,
+            Ok(keys) => {
+                let facility = self.policy().mode == crate::keys::KeyMode::Facility;
+                let info = keys
+                    .info(&actor, &KeyHolder::User(actor.name().to_owned()))
+                    .await
+                    .ok()
+                    .flatten();
+                !facility && info.is_none_or(|i| i.known_invalid())
+            }
+        };
+        let mut s = self.lock_session();
+        if s.session
+            .as_ref()
+            .is_some_and(|x| x.actor.user_id() == actor.user_id())
+        {
+            s.needs_key = needs;
+        }
     }
 
-    async fn validate_with(&self, key: &UserKey) -> Result<validation::KeyValidation, CoreError> {
-        let link = self.link()?;
-        let licences: Vec<String> = self
-            .db(|db| db.licences())
-            .await?
-            .into_iter()
-            .map(|l| l.number)
-            .collect();
-        let only = (!licences.is_empty()).then_some(licences);
-        Ok(validation::validate_key_at(
-            &link.client,
-            key,
-            only.as_deref(),
-            self.inner.config.clock.as_ref(),
-        )
-        .await)
+    /// After a login: the key check against Metrc runs in the background and updates the session.
+    pub(crate) fn check_key_in_background(&self, session: crate::Session) {
+        let Ok(keys) = self.keys() else { return };
+        let app = self.clone();
+        tokio::spawn(async move {
+            match keys.check_at_login(&session).await {
+                Ok(check) => {
+                    let changed = {
+                        let mut s = app.lock_session();
+                        let same = s
+                            .session
+                            .as_ref()
+                            .is_some_and(|x| x.actor.user_id() == session.actor.user_id());
+                        let changed = same && s.needs_key != check.needs_key;
+                        if same {
+                            s.needs_key = check.needs_key;
+                        }
+                        changed
+                    };
+                    if changed || check.released > 0 {
+                        app.session_changed();
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "the key check at login failed"),
+            }
+        });
     }
 
-    /// `set_key`.
+    /// `set_key`: checks the key with Metrc and saves it unless Metrc refuses it.
     pub async fn set_key(&self, req: SetKeyRequest) -> Result<KeySavedView, CoreError> {
-        self.require_key_permission(&req.owner, false)?;
-        let key = UserKey::new(req.key.trim()).map_err(|_| CoreError::InvalidInput {
-            field: "Metrc key",
-            detail: "it is not a valid Metrc key; copy the whole key from Metrc and paste it again"
-                .into(),
-        })?;
-        let validation = self.validate_with(&key).await?;
-        if validation.verdict.code() == "key_invalid" {
+        let actor = self.current_actor()?;
+        let key = UserKey::new(req.key.trim()).map_err(|_| invalid_key())?;
+        let saved = self
+            .keys()?
+            .set_key(&actor, &req.owner.clone().into(), key)
+            .await?;
+        if !saved.saved {
             return Err(CoreError::KeyRefused);
         }
-        self.install_key(&req.owner, key);
         #[cfg(feature = "demo")]
         self.demo_key_saved(&req.owner);
-        self.inner.keys.record_verdict(&req.owner, &validation);
-        let released = match (&req.owner, self.link()) {
-            (KeyOwnerRef::User { user }, Ok(link)) => link.engine.release_user(user).await? as u64,
-            (KeyOwnerRef::Facility, Ok(link)) => {
-                link.engine.facility_key_replaced().await?;
-                0
-            }
-            (_, Err(_)) => 0,
-        };
-        if let Ok(link) = self.link() {
-            link.engine.publish().await;
-        }
-        self.emit(AppEvent::KeysChanged(dto::KeysChanged {
-            owner: Some(req.owner.clone()),
-        }));
-        self.session_changed();
+        self.keys_changed(Some(req.owner)).await;
+        self.audited("key_set");
         Ok(KeySavedView {
-            validation: convert::validation(validation),
-            released,
+            validation: convert::validation(saved.validation),
+            released: saved.released as u64,
         })
     }
 
     /// `validate_key`.
     pub async fn validate_key(&self, req: KeyOwnerRequest) -> Result<KeyValidationView, CoreError> {
-        self.require_key_permission(&req.owner, true)?;
-        let key = self
-            .inner
-            .keys
-            .key(&req.owner)
-            .ok_or_else(|| CoreError::NoKey {
-                holder: match &req.owner {
-                    KeyOwnerRef::User { user } => user.clone(),
-                    KeyOwnerRef::Facility => "the facility".into(),
-                },
-            })?;
-        let validation = self.validate_with(&key).await?;
-        self.inner.keys.record_verdict(&req.owner, &validation);
-        self.emit(AppEvent::KeysChanged(dto::KeysChanged {
-            owner: Some(req.owner),
-        }));
+        let actor = self.current_actor()?;
+        let validation = self
+            .keys()?
+            .validate(&actor, &req.owner.clone().into())
+            .await?;
+        self.keys_changed(Some(req.owner)).await;
         Ok(convert::validation(validation))
     }
 
     /// `clear_key`.
     pub async fn clear_key(&self, req: KeyOwnerRequest) -> Result<(), CoreError> {
-        self.require_key_permission(&req.owner, false)?;
-        self.inner.keys.clear(&req.owner);
-        self.emit(AppEvent::KeysChanged(dto::KeysChanged {
-            owner: Some(req.owner),
-        }));
-        self.session_changed();
+        let actor = self.current_actor()?;
+        self.keys()?
+            .clear(&actor, &req.owner.clone().into())
+            .await?;
+        self.keys_changed(Some(req.owner)).await;
+        self.audited("key_cleared");
         Ok(())
+    }
+
+    async fn keys_changed(&self, owner: Option<KeyOwnerRef>) {
+        self.refresh_needs_key().await;
+        if let Ok(link) = self.link() {
+            link.engine.publish().await;
+        }
+        self.emit(AppEvent::KeysChanged(dto::KeysChanged { owner }));
+        self.session_changed();
     }
 
     /// `key_overview`: every user's key and the facility key (a budtender sees only their own).
     pub async fn key_overview(&self) -> Result<Vec<KeyInfoView>, CoreError> {
         let actor = self.current_actor()?;
+        let overview = self.keys()?.overview(&actor).await?;
+        let manager = actor.role().may(Permission::SetOtherKeys);
         let users = self.db(|db| db.list_users()).await?;
-        let mut owners: Vec<KeyOwnerRef> = users
+        let mut views: Vec<KeyInfoView> = users
             .into_iter()
-            .filter(|u| actor.role().may(Permission::SetOtherKeys) || u.name == actor.name())
-            .map(|u| KeyOwnerRef::User { user: u.name })
+            .filter(|u| manager || u.name == actor.name())
+            .map(|u| {
+                let info = overview.keys.iter().find(
+                    |k| matches!(&k.holder, KeyHolder::User(n) if n.eq_ignore_ascii_case(&u.name)),
+                );
+                info_view(KeyOwnerRef::User { user: u.name }, info)
+            })
             .collect();
-        if actor.role().may(Permission::SetOtherKeys) {
-            owners.push(KeyOwnerRef::Facility);
+        if manager {
+            let info = overview
+                .keys
+                .iter()
+                .find(|k| k.holder == KeyHolder::Facility);
+            views.push(info_view(KeyOwnerRef::Facility, info));
         }
-        Ok(owners
-            .into_iter()
-            .map(|o| self.inner.keys.info(o))
-            .collect())
+        Ok(views)
+    }
+
+    /// `set_key_mode`.
+    pub async fn set_key_mode(&self, req: KeyModeRequest) -> Result<dto::AppState, CoreError> {
+        let actor = self.require(Permission::ChooseKeyMode)?;
+        let mut policy = self.policy();
+        policy.mode = match req.mode {
+            KeyMode::Individual => crate::keys::KeyMode::Individual,
+            KeyMode::Facility => crate::keys::KeyMode::Facility,
+        };
+        self.keys()?.set_policy(&actor, policy).await?;
+        self.keys_changed(None).await;
+        self.audited("key_mode_changed");
+        self.app_state().await
+    }
+
+    /// Allows or forbids facility-key overrides (from `update_settings`).
+    pub(crate) async fn set_facility_overrides_allowed(
+        &self,
+        actor: &Actor,
+        allowed: bool,
+    ) -> Result<(), CoreError> {
+        let mut policy = self.policy();
+        if policy.facility_overrides_allowed == allowed {
+            return Ok(());
+        }
+        policy.facility_overrides_allowed = allowed;
+        self.keys()?.set_policy(actor, policy).await?;
+        self.keys_changed(None).await;
+        Ok(())
+    }
+
+    /// `send_under_facility_key`: a manager's audited choice; returns the records released.
+    pub async fn send_under_facility_key(
+        &self,
+        req: FacilityOverrideRequest,
+    ) -> Result<u64, CoreError> {
+        let actor = self.require(Permission::SendUnderFacilityKey)?;
+        let released = self
+            .keys()?
+            .send_under_facility_key(&actor, &req.user, &req.reason)
+            .await?;
+        self.keys_changed(Some(KeyOwnerRef::User { user: req.user }))
+            .await;
+        self.audited("facility_key_override");
+        Ok(released as u64)
     }
 }

@@ -101,7 +101,6 @@ struct Inner {
     events: broadcast::Sender<AppEvent>,
     link: RwLock<Option<runtime::Link>>,
     owned: tokio::sync::Mutex<runtime::Owned>,
-    keys: keys::AppKeys,
     drain: Mutex<runtime::DrainTracker>,
     #[cfg(feature = "demo")]
     demo: Mutex<demo::DemoState>,
@@ -138,7 +137,6 @@ impl App {
         let now = config.clock.now();
         let app = App {
             inner: Arc::new(Inner {
-                keys: keys::AppKeys::new(),
                 db,
                 secrets,
                 session: Mutex::new(session::SessionState::new(now)),

@@ -14,7 +14,8 @@ use tokio::task::JoinHandle;
 use super::dto::{self, Environment};
 use super::{App, AppEvent, convert};
 use crate::CoreError;
-use crate::delivery::{DeliveryConfig, DeliveryEngine, DeliveryWorker, KeySource, StatusSnapshot};
+use crate::delivery::{DeliveryConfig, DeliveryEngine, DeliveryWorker, StatusSnapshot};
+use crate::keys::{CheckSchedule, KeyChecks, Keys};
 use crate::secrets::EntryId;
 
 /// The cheap handles a command needs to talk to Metrc.
@@ -22,6 +23,7 @@ use crate::secrets::EntryId;
 pub(crate) struct Link {
     pub client: metrc::MetrcClient,
     pub engine: DeliveryEngine,
+    pub keys: Keys,
     #[cfg(feature = "demo")]
     pub demo: Option<metrc_emulator::Control>,
 }
@@ -30,6 +32,7 @@ pub(crate) struct Link {
 #[derive(Default)]
 pub(crate) struct Owned {
     pub worker: Option<DeliveryWorker>,
+    pub checks: Option<KeyChecks>,
     pub forwarder: Option<JoinHandle<()>>,
     pub tasks: Vec<JoinHandle<()>>,
     #[cfg(feature = "demo")]
@@ -167,13 +170,21 @@ impl App {
                 self.client_with(metrc::ClientConfig::new(base, vendor))?
             }
         };
-        let keys: Arc<dyn KeySource> = self.inner.keys.source();
+        let keys = Keys::new(
+            self.inner.db.clone(),
+            self.inner.secrets.clone(),
+            client.clone(),
+            environment.keychain_scope(),
+        );
+        keys.load().await?;
         let engine = DeliveryEngine::new(
             self.inner.db.clone(),
             client.clone(),
-            keys,
+            keys.ring(),
             self.delivery_config()?,
         );
+        keys.attach_engine(engine.clone());
+        owned.checks = Some(KeyChecks::start(keys.clone(), CheckSchedule::default())?);
         let worker = DeliveryWorker::start(engine.clone(), self.inner.config.worker_idle).await?;
         owned.forwarder = Some(self.spawn_forwarder(worker.subscribe()));
         owned.worker = Some(worker);
@@ -184,6 +195,7 @@ impl App {
             .unwrap_or_else(PoisonError::into_inner) = Some(Link {
             client,
             engine,
+            keys,
             #[cfg(feature = "demo")]
             demo,
         });
@@ -203,6 +215,9 @@ impl App {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = None;
         let mut owned = self.inner.owned.lock().await;
+        if let Some(checks) = owned.checks.take() {
+            let _ = checks.stop(timeout).await;
+        }
         let stopped = match owned.worker.take() {
             Some(worker) => worker.stop(timeout).await,
             None => Ok(()),
@@ -229,6 +244,9 @@ impl App {
                 .write()
                 .unwrap_or_else(PoisonError::into_inner) = None;
             let mut owned = self.inner.owned.lock().await;
+            if let Some(checks) = owned.checks.take() {
+                let _ = checks.stop(Duration::from_secs(5)).await;
+            }
             if let Some(worker) = owned.worker.take() {
                 let _ = worker.stop(Duration::from_secs(5)).await;
             }

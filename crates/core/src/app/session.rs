@@ -19,6 +19,8 @@ pub(crate) struct SessionState {
     pub session: Option<Session>,
     pub last_user: Option<String>,
     pub last_activity: Timestamp,
+    /// Whether the session user must be asked for a (new) Metrc key.
+    pub needs_key: bool,
 }
 
 impl SessionState {
@@ -27,6 +29,7 @@ impl SessionState {
             session: None,
             last_user: None,
             last_activity: now,
+            needs_key: false,
         }
     }
 }
@@ -141,11 +144,11 @@ impl App {
             vendor_key_set,
             licences_bound: !licences.is_empty(),
         };
-        let (session, last_user) = {
+        let (session, last_user, needs_key) = {
             let s = self.lock_session();
-            (s.session.clone(), s.last_user.clone())
+            (s.session.clone(), s.last_user.clone(), s.needs_key)
         };
-        let session = session.map(|s| self.session_view(&s));
+        let session = session.map(|s| self.session_view(&s, needs_key));
         let phase = if !(setup.has_users && setup.environment_chosen && setup.licences_bound) {
             Phase::FirstRun
         } else if session.is_some() {
@@ -167,7 +170,7 @@ impl App {
         })
     }
 
-    fn session_view(&self, session: &Session) -> SessionView {
+    fn session_view(&self, session: &Session, needs_key: bool) -> SessionView {
         let role = session.actor.role();
         SessionView {
             user: session.actor.name().to_owned(),
@@ -178,7 +181,7 @@ impl App {
                 .filter(|p| role.may(*p))
                 .map(Into::into)
                 .collect(),
-            needs_key: self.needs_key(session.actor.name()),
+            needs_key,
         }
     }
 
@@ -201,7 +204,9 @@ impl App {
         let pin = Pin::new(req.pin);
         let name = req.name;
         let session = self.db(move |db| db.verify_pin(&name, &pin)).await?;
-        self.begin_session(session);
+        self.begin_session(session.clone());
+        self.refresh_needs_key().await;
+        self.check_key_in_background(session);
         self.state_after_change().await
     }
 
@@ -211,6 +216,7 @@ impl App {
         s.last_user = Some(session.actor.name().to_owned());
         s.session = Some(session);
         s.last_activity = now;
+        s.needs_key = false;
     }
 
     /// `logout`: ends the session and forgets who it was.

@@ -9,10 +9,11 @@
 
 use super::dto::{
     AppState, BindLicencesRequest, CreateManagerRequest, DiscoverRequest, DiscoveredLicence,
-    Environment, EnvironmentRequest, KeyOwnerRef, LicenceView, VendorKeyRequest, VendorKeyStatus,
+    Environment, EnvironmentRequest, LicenceView, VendorKeyRequest, VendorKeyStatus,
 };
 use super::store::LicenceRules;
 use super::{App, AppEvent, dto};
+use crate::keys::KeyHolder;
 use crate::secrets::{EntryId, VendorKeySource};
 use crate::users::{Permission, Pin};
 use crate::{CoreError, Licence};
@@ -31,6 +32,7 @@ impl App {
         let manager = session.actor.name().to_owned();
         self.begin_session(session);
         self.after_first_manager(&manager).await?;
+        self.refresh_needs_key().await;
         self.state_after_change().await
     }
 
@@ -139,15 +141,24 @@ impl App {
                     detail: "it is not a valid Metrc key; paste the whole key".into(),
                 })?
             }
-            None => self
-                .inner
-                .keys
-                .key(&KeyOwnerRef::User {
-                    user: actor.name().to_owned(),
-                })
-                .ok_or_else(|| CoreError::NoKey {
-                    holder: actor.name().to_owned(),
-                })?,
+            None => {
+                let found = self
+                    .keys()?
+                    .discover_licences(&actor, &KeyHolder::User(actor.name().to_owned()))
+                    .await?;
+                return Ok(found
+                    .into_iter()
+                    .map(|l| DiscoveredLicence {
+                        number: l.number,
+                        name: l.name,
+                        license_type: l.license_type,
+                        can_sell: true,
+                        requires_patient_number: false,
+                        requires_caregiver_number: false,
+                        bound: l.bound,
+                    })
+                    .collect());
+            }
         };
         let link = self.link()?;
         let facilities = link.client.facilities(&key).await?;
@@ -186,38 +197,39 @@ impl App {
                 detail: "pick at least one licence".into(),
             });
         }
-        let licences = req.licences;
-        let numbers: Vec<String> = licences.iter().map(|l| l.number.clone()).collect();
-        self.db(move |db| {
-            for l in &licences {
-                Licence {
-                    number: l.number.clone(),
-                    name: l.name.clone(),
-                    time_zone: l.time_zone.clone(),
-                    reporting_deadline_hours: l.reporting_deadline_hours,
-                    object_limit: l.object_limit,
-                }
-                .tz()?;
-            }
-            for l in &licences {
-                db.upsert_licence(&Licence {
+        let licences: Vec<(Licence, LicenceRules)> = req
+            .licences
+            .into_iter()
+            .map(|l| {
+                let licence = Licence {
                     number: l.number.trim().to_owned(),
-                    name: l.name.clone(),
-                    time_zone: l.time_zone.clone(),
+                    name: l.name,
+                    time_zone: l.time_zone.trim().to_owned(),
                     reporting_deadline_hours: l.reporting_deadline_hours,
                     object_limit: l.object_limit,
-                })?;
-                db.set_licence_rules(
-                    l.number.trim(),
-                    LicenceRules {
-                        requires_patient_number: l.requires_patient_number,
-                        requires_caregiver_number: l.requires_caregiver_number,
-                    },
-                )?;
-            }
-            Ok(())
-        })
-        .await?;
+                };
+                licence.tz()?;
+                if licence.reporting_deadline_hours == 0 {
+                    return Err(CoreError::InvalidInput {
+                        field: "reporting deadline",
+                        detail: format!("licence {}: it must be at least 1 hour", licence.number),
+                    });
+                }
+                let rules = LicenceRules {
+                    requires_patient_number: l.requires_patient_number,
+                    requires_caregiver_number: l.requires_caregiver_number,
+                };
+                Ok((licence, rules))
+            })
+            .collect::<Result<_, CoreError>>()?;
+        let numbers: Vec<String> = licences.iter().map(|(l, _)| l.number.clone()).collect();
+        let keys = self.keys()?;
+        for (licence, rules) in licences {
+            let number = licence.number.clone();
+            keys.bind_licence(&actor, licence).await?;
+            self.db(move |db| db.set_licence_rules(&number, rules))
+                .await?;
+        }
         tracing::info!(by = %actor.name(), licences = ?numbers, "licences bound");
         self.refresh_customer_types(&actor).await;
         self.state_after_change().await
@@ -225,10 +237,7 @@ impl App {
 
     /// Caches Metrc's customer types with the actor's key (best effort).
     async fn refresh_customer_types(&self, actor: &crate::Actor) {
-        let key = self.inner.keys.key(&KeyOwnerRef::User {
-            user: actor.name().to_owned(),
-        });
-        let (Some(key), Ok(link)) = (key, self.link()) else {
+        let (Ok(key), Ok(link)) = (self.reading_key(actor), self.link()) else {
             return;
         };
         match link.client.customer_types(&key).await {

@@ -108,8 +108,11 @@ pub struct KeyModeRequest {
     pub mode: super::session::KeyMode,
 }
 
-/// A request naming an app user.
+/// `send_under_facility_key`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct UserRequest {
+pub struct FacilityOverrideRequest {
+    /// The app user whose records go under the facility key.
     pub user: String,
+    /// Why (kept in the audit log).
+    pub reason: String,
 }

@@ -90,7 +90,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         KeySavedView,
         KeyValidationView,
         KeyModeRequest,
-        UserRequest,
+        FacilityOverrideRequest,
         // demo
         DemoFaultView,
         DemoFaultRequest,
