@@ -81,7 +81,7 @@ pub fn list_backups(data_dir: &Path) -> Result<Vec<BackupFile>, CoreError> {
             bytes,
         });
     }
-    out.sort_by(|a, b| (b.taken_at, b.sequence).cmp(&(a.taken_at, a.sequence)));
+    out.sort_by_key(|b| std::cmp::Reverse((b.taken_at, b.sequence)));
     Ok(out)
 }
 
