@@ -328,7 +328,7 @@ mod enabled {
                     });
                 }
                 DemoFault::SlowResponses => {
-                    faults.latency = req.on.then(|| Latency {
+                    faults.latency = req.on.then_some(Latency {
                         fixed_ms: 1500,
                         jitter_ms: 300,
                         path_prefix: None,
