@@ -422,3 +422,27 @@ fn a_damaged_foreign_or_newer_backup_is_refused_and_changes_nothing() {
     let newer_err = backup::restore(&newer, dir.path(), true, &max).unwrap_err();
     assert!(newer_err.to_string().contains("newer"), "{newer_err}");
 }
+
+#[test]
+fn a_restore_over_a_database_still_open_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new("2026-11-22T18:00:00Z".parse().unwrap());
+    let db = store(dir.path(), &clock);
+    let max = manager(&db);
+    let taken = db.backup_now().unwrap();
+    sell(&db, clock.now_ts());
+    let err = backup::restore(&taken.path, dir.path(), true, &max).unwrap_err();
+    assert_eq!(err.code(), "database_in_use", "{err}");
+    assert_eq!(
+        count(&read_only(db.path()), "SELECT count(*) FROM sales"),
+        1,
+        "the open database was not replaced"
+    );
+    drop(db);
+    let restored = backup::restore(&taken.path, dir.path(), true, &max).expect("once closed");
+    assert_eq!(restored.unsent_replaced, 1);
+    assert_eq!(
+        count(&read_only(&restored.database), "SELECT count(*) FROM sales"),
+        0
+    );
+}

@@ -181,15 +181,24 @@ fn quiesce_current(database: &Path, confirm_unsent: bool) -> Result<u64, CoreErr
     if unsent > 0 && !confirm_unsent {
         return Err(CoreError::UnsentRecords { count: unsent });
     }
-    let busy: i64 = conn
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-        .unwrap_or(1);
+    let busy: i64 = match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)) {
+        Ok(busy) => busy,
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            1
+        }
+        // A damaged file may not checkpoint; what matters is that nobody else has it open.
+        Err(_) => 0,
+    };
     conn.close().map_err(|(_, e)| e)?;
-    let wal = with_suffix(database, "-wal");
-    let wal_left = std::fs::metadata(&wal)
-        .map(|m| m.len() > 0)
-        .unwrap_or(false);
-    if busy != 0 || wal_left {
+    // Closing the last connection removes `-wal` and `-shm`: if either is left, another
+    // connection (this process or another) still has the database open.
+    let left = |suffix| std::fs::metadata(with_suffix(database, suffix)).is_ok();
+    if busy != 0 || left("-wal") || left("-shm") {
         return Err(in_use());
     }
     Ok(unsent)
