@@ -1,44 +1,109 @@
 //! `stateline reconcile --licence L --day YYYY-MM-DD --metrc-url URL`: compares a local day with
-//! Metrc's receipts and prints each difference with its suggested fix.
+//! Metrc's receipts and prints each difference with its suggested fix; `reconcile fix` applies a
+//! manager's fix to one difference; `reconcile due` runs yesterday's comparison for every licence
+//! that has not had it (what the desktop shell schedules daily).
 //!
-//! Guarantees: the key comes from stdin as a `user=key` line (like `sync`), is held only in the
-//! client's redacting type and is never printed; the run only reads from Metrc; the run and its
-//! differences are stored, so the Audit and Sync screens (or `--json`) can show them later.
+//! Guarantees: keys come from stdin as `user=key` lines (like `sync`), are held only in the
+//! client's redacting type and are never printed; a comparison only reads from Metrc; a fix is
+//! made only by a manager who logs in with `--as NAME` (their PIN is the first stdin line) and is
+//! audited by the core; runs and differences are stored for the screens and `--json`.
 
-use clap::Args;
-use stateline_core::compliance::{RunReport, Trigger, reconcile_day};
+use clap::{Args, Subcommand, ValueEnum};
+use stateline_core::compliance::{
+    DueOutcome, FixCode, RunReport, Trigger, reconcile_day, reconcile_due, resolve_difference,
+};
 
 use crate::args::{Context, runtime};
+use crate::deadlines::pin_from_stdin;
 use crate::error::CliError;
 use crate::{keys, output};
 
 #[derive(Debug, Args)]
 #[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
     after_help = "Keys: the vendor key comes from STATELINE_VENDOR_KEY; the user key (a manager's \
                   or the facility key, with View Sales) is read from stdin as a `user=key` line."
 )]
 pub struct ReconcileArgs {
+    #[command(subcommand)]
+    pub action: Option<ReconcileAction>,
     /// The licence to compare.
-    #[arg(long)]
-    pub licence: String,
+    #[arg(long, required = true)]
+    pub licence: Option<String>,
     /// The local day (in the licence's time zone), YYYY-MM-DD.
-    #[arg(long)]
-    pub day: String,
+    #[arg(long, required = true)]
+    pub day: Option<String>,
+    #[command(flatten)]
+    pub metrc: MetrcArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MetrcArgs {
     /// Metrc base URL, e.g. https://api-co.metrc.com or the emulator's URL.
-    #[arg(long)]
-    pub metrc_url: String,
-    /// Whose key on stdin to use (default: the first line).
+    #[arg(long, required = true)]
+    pub metrc_url: Option<String>,
+    /// Whose key on stdin to use (default: the first `user=key` line).
     #[arg(long = "user", value_name = "USER")]
     pub user: Option<String>,
 }
 
-pub fn run(ctx: &Context, args: ReconcileArgs) -> Result<(), CliError> {
-    let day: jiff::civil::Date = args.day.trim().parse().map_err(|_| CliError::BadInput {
-        what: "--day",
-        detail: format!("{:?} is not a date; use YYYY-MM-DD", args.day),
+#[derive(Debug, Subcommand)]
+pub enum ReconcileAction {
+    /// Apply a manager's fix to one difference. stdin: the manager's PIN, then `user=key` lines
+    /// (the key voids receipts in Metrc, so it needs Manage Sales).
+    Fix(FixArgs),
+    /// Compare yesterday for every licence that has not had its daily run (keys from stdin).
+    Due(MetrcArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FixArg {
+    #[value(name = "resend_sale")]
+    ResendSale,
+    #[value(name = "void_in_metrc")]
+    VoidInMetrc,
+    #[value(name = "resend_correction")]
+    ResendCorrection,
+    #[value(name = "acknowledge")]
+    Acknowledge,
+}
+
+impl From<FixArg> for FixCode {
+    fn from(fix: FixArg) -> FixCode {
+        match fix {
+            FixArg::ResendSale => FixCode::ResendSale,
+            FixArg::VoidInMetrc => FixCode::VoidInMetrc,
+            FixArg::ResendCorrection => FixCode::ResendCorrection,
+            FixArg::Acknowledge => FixCode::Acknowledge,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The difference's number (`#N` in the reconcile output).
+    #[arg(long)]
+    pub difference: i64,
+    /// What to do.
+    #[arg(long, value_enum)]
+    pub fix: FixArg,
+    /// Why (kept in the audit log).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The manager doing this (their PIN is the first stdin line).
+    #[arg(long = "as", value_name = "MANAGER")]
+    pub acting: String,
+    #[command(flatten)]
+    pub metrc: MetrcArgs,
+}
+
+/// The client for `--metrc-url` and the chosen key from the `user=key` lines on stdin.
+fn client_and_key(args: &MetrcArgs) -> Result<(metrc::MetrcClient, metrc::UserKey), CliError> {
+    let url = args.metrc_url.as_deref().ok_or_else(|| {
+        CliError::Config("--metrc-url is missing; give Metrc's (or the emulator's) URL".into())
     })?;
-    let db = ctx.open_database()?;
-    let client = keys::client(&args.metrc_url)?;
+    let client = keys::client(url)?;
     let mut lines = keys::user_keys_from_stdin()?;
     let index = match &args.user {
         Some(user) => lines.iter().position(|(u, _)| u == user).ok_or_else(|| {
@@ -55,11 +120,28 @@ pub fn run(ctx: &Context, args: ReconcileArgs) -> Result<(), CliError> {
         None => 0,
     };
     let (_, key) = lines.swap_remove(index);
+    Ok((client, key))
+}
+
+pub fn run(ctx: &Context, args: ReconcileArgs) -> Result<(), CliError> {
+    match args.action {
+        Some(ReconcileAction::Fix(fix)) => return run_fix(ctx, fix),
+        Some(ReconcileAction::Due(metrc)) => return run_due(ctx, &metrc),
+        None => {}
+    }
+    let day_text = args.day.unwrap_or_default();
+    let day: jiff::civil::Date = day_text.trim().parse().map_err(|_| CliError::BadInput {
+        what: "--day",
+        detail: format!("{day_text:?} is not a date; use YYYY-MM-DD"),
+    })?;
+    let licence = args.licence.unwrap_or_default();
+    let db = ctx.open_database()?;
+    let (client, key) = client_and_key(&args.metrc)?;
     let report = runtime()?.block_on(reconcile_day(
         &db,
         &client,
         &key,
-        &args.licence,
+        &licence,
         day,
         Trigger::Manual,
     ))?;
@@ -67,6 +149,55 @@ pub fn run(ctx: &Context, args: ReconcileArgs) -> Result<(), CliError> {
         return output::json_line(&report);
     }
     print(&report)
+}
+
+fn run_fix(ctx: &Context, args: FixArgs) -> Result<(), CliError> {
+    let db = ctx.open_database()?;
+    let pin = pin_from_stdin("the acting manager's")?;
+    let session = db.verify_pin(&args.acting, &pin)?;
+    let (client, key) = client_and_key(&args.metrc)?;
+    let fixed = runtime()?.block_on(resolve_difference(
+        &db,
+        &client,
+        &key,
+        &session.actor,
+        args.difference,
+        args.fix.into(),
+        args.note.as_deref(),
+    ))?;
+    if ctx.json {
+        return output::json_line(&fixed);
+    }
+    output::line(&format!(
+        "difference #{} ({}) resolved: {} by {}",
+        fixed.id,
+        fixed.kind.as_str(),
+        fixed.resolution.map(FixCode::as_str).unwrap_or("-"),
+        fixed.resolved_by.as_deref().unwrap_or("-")
+    ))
+}
+
+fn run_due(ctx: &Context, args: &MetrcArgs) -> Result<(), CliError> {
+    let db = ctx.open_database()?;
+    let (client, key) = client_and_key(args)?;
+    let key_for = move |_: &str| Some(key.clone());
+    let runs = runtime()?.block_on(reconcile_due(&db, &client, &key_for, db.now()))?;
+    if ctx.json {
+        return output::json_line(&runs);
+    }
+    for due in &runs {
+        let what = match &due.outcome {
+            DueOutcome::Ran { run } => format!(
+                "compared (run #{}): {} difference(s)",
+                run.id, run.differences
+            ),
+            DueOutcome::AlreadyRan => "already compared".to_owned(),
+            DueOutcome::NoKey => "skipped: no key".to_owned(),
+            DueOutcome::Failed { code, message } => format!("failed ({code}): {message}"),
+        };
+        output::line(&format!("{} {}: {what}", due.licence, due.day))?;
+    }
+    Ok(())
 }
 
 fn print(report: &RunReport) -> Result<(), CliError> {

@@ -294,6 +294,65 @@ fn compliance_commands_end_to_end() {
     );
     assert!(texts(&bad_day).1.contains("YYYY-MM-DD"));
 
+    // A fix is a manager's: a budtender is refused, a manager's is audited.
+    let difference = differences[0]["id"].as_i64().unwrap().to_string();
+    let fix = |who: &str, pin: &str| {
+        stateline(
+            dir,
+            &[
+                "--json",
+                "reconcile",
+                "fix",
+                "--difference",
+                &difference,
+                "--fix",
+                "acknowledge",
+                "--note",
+                "made by the delivery service",
+                "--as",
+                who,
+                "--metrc-url",
+                &url,
+            ],
+            &format!("{pin}\nmax={DEMO_MANAGER_KEY}\n"),
+        )
+    };
+    let refused = fix("bea", BUDTENDER_PIN);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(json(&texts(&refused).0)["code"], "not_allowed");
+    let fixed = json(&support::succeeded(
+        &fix("max", MANAGER_PIN),
+        &["reconcile", "fix"],
+    ));
+    assert_eq!(fixed["resolution"], "acknowledge");
+    assert_eq!(fixed["resolved_by"], "max");
+    let fix_audits = json(&ok(
+        dir,
+        &[
+            "--json",
+            "audit",
+            "list",
+            "--action",
+            "reconciliation_action",
+        ],
+        "",
+    ));
+    assert_eq!(fix_audits.as_array().unwrap().len(), 1, "{fix_audits}");
+
+    // The daily run: yesterday once per licence.
+    let due = json(&ok(
+        dir,
+        &["--json", "reconcile", "due", "--metrc-url", &url],
+        &format!("max={DEMO_MANAGER_KEY}\n"),
+    ));
+    assert_eq!(due[0]["outcome"], "ran", "{due}");
+    let again = ok(
+        dir,
+        &["reconcile", "due", "--metrc-url", &url],
+        &format!("max={DEMO_MANAGER_KEY}\n"),
+    );
+    assert!(again.contains("already compared"), "{again}");
+
     // Deadlines: listed, set by a manager, refused to a budtender.
     let listed = json(&ok(dir, &["--json", "deadlines", "list"], ""));
     assert_eq!(listed.as_array().unwrap().len(), 51);

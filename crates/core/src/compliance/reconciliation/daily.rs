@@ -42,6 +42,8 @@ pub struct DueRun {
     pub licence: String,
     /// The day compared (yesterday in the licence's time zone), `YYYY-MM-DD`.
     pub day: String,
+    /// What happened (`outcome` in JSON, with its fields beside it).
+    #[serde(flatten)]
     pub outcome: DueOutcome,
 }
 
