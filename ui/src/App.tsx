@@ -39,6 +39,7 @@ function Root({ version, loggedOut }: { version: string | null; loggedOut: numbe
   const [pushed, setPushed] = useState<AppState | null>(null);
   const [inWizard, setInWizard] = useState(false);
   const [quitWaiting, setQuitWaiting] = useState<number | null>(null);
+  const [keyPromptShown, setKeyPromptShown] = useState<string | null>(null);
   const [keyPromptDone, setKeyPromptDone] = useState<string | null>(null);
   const lastTouch = useRef(0);
 
@@ -63,6 +64,11 @@ function Root({ version, loggedOut }: { version: string | null; loggedOut: numbe
   }, [backend]);
 
   const state = pushed ?? loaded.data;
+  const login = state === null ? null : sessionId(state);
+  const needsKey = state?.session?.needs_key === true;
+  useEffect(() => {
+    if (needsKey) setKeyPromptShown(login);
+  }, [needsKey, login]);
   useEffect(() => {
     if (state?.phase === "first_run") setInWizard(true);
   }, [state?.phase]);
@@ -87,9 +93,9 @@ function Root({ version, loggedOut }: { version: string | null; loggedOut: numbe
     screen = <Wizard state={state} onState={update} onDone={() => setInWizard(false)} />;
   } else if (state.phase === "locked" || state.session === null) {
     screen = <Login state={state} onState={update} version={version} />;
-  } else if (state.session.needs_key && keyPromptDone !== sessionId(state)) {
-    const done = sessionId(state);
-    screen = <KeyPrompt user={state.session.user} onDone={() => setKeyPromptDone(done)} />;
+  } else if ((needsKey || keyPromptShown === login) && keyPromptDone !== login) {
+    // Stays up after the key is saved (needs_key turns false) until the user has read the matrix.
+    screen = <KeyPrompt user={state.session.user} onDone={() => setKeyPromptDone(login)} />;
   } else {
     screen = <Shell onState={update} />;
   }

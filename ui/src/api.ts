@@ -39,6 +39,7 @@ import type { EntryState } from "./bindings/EntryState";
 import type { EntryView } from "./bindings/EntryView";
 import type { Environment } from "./bindings/Environment";
 import type { EnvironmentRequest } from "./bindings/EnvironmentRequest";
+import type { FacilityOverrideRequest } from "./bindings/FacilityOverrideRequest";
 import type { Health } from "./bindings/Health";
 import type { IngredientRequest } from "./bindings/IngredientRequest";
 import type { InventoryChanged } from "./bindings/InventoryChanged";
@@ -86,7 +87,6 @@ import type { SetupProgress } from "./bindings/SetupProgress";
 import type { StateCounts } from "./bindings/StateCounts";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { TransitionView } from "./bindings/TransitionView";
-import type { UserRequest } from "./bindings/UserRequest";
 import type { UserSync } from "./bindings/UserSync";
 import type { UserView } from "./bindings/UserView";
 import type { VendorKeyRequest } from "./bindings/VendorKeyRequest";
@@ -126,6 +126,7 @@ export type {
   EntryView,
   Environment,
   EnvironmentRequest,
+  FacilityOverrideRequest,
   Health,
   IngredientRequest,
   InventoryChanged,
@@ -173,7 +174,6 @@ export type {
   StateCounts,
   SyncStatus,
   TransitionView,
-  UserRequest,
   UserSync,
   UserView,
   VendorKeyRequest,
@@ -248,12 +248,13 @@ export interface Backend {
   validateKey(req: KeyOwnerRequest): Promise<KeyValidationView>;
   clearKey(req: KeyOwnerRequest): Promise<void>;
   setKeyMode(req: KeyModeRequest): Promise<AppState>;
-  sendUnderFacilityKey(req: UserRequest): Promise<number>;
+  sendUnderFacilityKey(req: FacilityOverrideRequest): Promise<number>;
 
   demoFaults(): Promise<DemoFaultView[]>;
   setDemoFault(req: DemoFaultRequest): Promise<DemoFaultView[]>;
 
-  quit(force: boolean): Promise<void>;
+  /** Resolves to whether the app quits (false: records wait and `quit_requested` was emitted). */
+  quit(force: boolean): Promise<boolean>;
 }
 
 /** True when `value` already has the `{code, message}` shape. */

@@ -107,6 +107,6 @@ export function createBackend(call: Invoker = tauriInvoke, subscribe: Listener =
     sendUnderFacilityKey: req("send_under_facility_key"),
     demoFaults: none("demo_faults"),
     setDemoFault: req("set_demo_fault"),
-    quit: (force: boolean) => run<void>("quit", { force }),
+    quit: (force: boolean) => run<boolean>("quit", { force }),
   };
 }

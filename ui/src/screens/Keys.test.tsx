@@ -77,16 +77,20 @@ describe("Keys", () => {
     expect(onState).toHaveBeenCalledWith(expect.objectContaining({ key_mode: "facility" }));
   });
 
-  it("sends a user's waiting records under the facility key only after confirmation", async () => {
+  it("sends a user's waiting records under the facility key only with a reason and after confirmation", async () => {
     const { fake } = renderAs("Mia", <Keys onState={vi.fn()} />);
     fake.addEntry("waiting_for_key", "Bea");
     fake.status = { ...fake.status, health: "key_problem", users: [{ licence: "403R-00001", user: "Bea", counts: { pending: 0, sending: 0, ambiguous: 0, rejected: 0, waiting_for_key: 1, waiting: 1 }, key_problem: "Metrc refused Bea's key." }] };
     act(() => fake.emit("status_changed", fake.status));
     fireEvent.click(await screen.findByTestId("user-key-override-Bea"));
+    const confirm = screen.getByTestId("override-dialog-confirm") as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    fireEvent.change(screen.getByTestId("override-reason"), { target: { value: "Bea is off today; her key expired" } });
     await act(async () => {
       fireEvent.click(screen.getByTestId("override-dialog-confirm"));
     });
     expect((await screen.findByTestId("override-done")).textContent).toContain("1 of Bea's records");
     expect(fake.audit[0]?.action).toBe("facility_key_override");
+    expect(fake.calls.find((c) => c.command === "send_under_facility_key")?.req).toEqual({ user: "Bea", reason: "Bea is off today; her key expired" });
   });
 });

@@ -12,6 +12,7 @@ import { KeyEntry } from "../keys/KeyEntry";
 import { MatrixTable } from "../keys/MatrixTable";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
+import { TextArea } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
 
 export function ownerName(owner: KeyOwnerRef): string {
@@ -141,6 +142,7 @@ function OtherKeys({ keys, reload }: { keys: KeyInfoView[]; reload: () => void }
   const [editing, setEditing] = useState<KeyOwnerRef | null>(null);
   const [validation, setValidation] = useState<KeyValidationView | null>(null);
   const [override, setOverride] = useState<string | null>(null);
+  const [overrideReason, setOverrideReason] = useState("");
   const [overrideDone, setOverrideDone] = useState<string | null>(null);
   const action = useAction();
   const troubled = new Set((status?.users ?? []).filter((u) => u.key_problem !== null).map((u) => u.user));
@@ -237,19 +239,23 @@ function OtherKeys({ keys, reload }: { keys: KeyInfoView[]; reload: () => void }
           title={`Send ${override}'s records under the facility key?`}
           confirmLabel="Send under facility key"
           danger
+          confirmDisabled={overrideReason.trim() === ""}
           testId="override-dialog"
           onCancel={() => setOverride(null)}
           onConfirm={async () => {
             const user = override;
+            const reason = overrideReason.trim();
             setOverride(null);
-            const released = await action.act(() => backend.sendUnderFacilityKey({ user }));
+            setOverrideReason("");
+            const released = await action.act(() => backend.sendUnderFacilityKey({ user, reason }));
             if (released !== undefined) setOverrideDone(`${released} of ${user}'s records will be sent under the facility key.`);
           }}
         >
           <p>
             Their waiting records will reach Metrc under the facility key instead of their own. This is recorded in the audit log
-            under your name.
+            under your name, with your reason.
           </p>
+          <TextArea label="Reason (required)" value={overrideReason} onChange={(e) => setOverrideReason(e.target.value)} data-testid="override-reason" />
         </Dialog>
       )}
     </section>

@@ -79,7 +79,7 @@ describe("Login", () => {
     expect(await screen.findByTestId("screen-sell")).toBeTruthy();
   });
 
-  it("shows a refused key's verdict and lets the user go on without one", async () => {
+  it("shows Metrc's refusal of a key by its code, keeps nothing, and lets the user go on without one", async () => {
     const fake = new FakeBackend();
     render(<App backend={fake} />);
     await pickUser("Bea");
@@ -89,7 +89,9 @@ describe("Login", () => {
     await act(async () => {
       fireEvent.click(screen.getByTestId("key-save"));
     });
-    expect((await screen.findByTestId("matrix-verdict")).getAttribute("data-verdict")).toBe("key_invalid");
+    expect((await screen.findByTestId("key-error")).getAttribute("data-code")).toBe("key_refused");
+    expect(input.value).toBe("");
+    expect(fake.keys.has("user:Bea")).toBe(false);
     expect(screen.getByTestId("key-prompt-continue").textContent).toBe("Continue without a key");
     fireEvent.click(screen.getByTestId("key-prompt-continue"));
     expect(await screen.findByTestId("screen-sell")).toBeTruthy();

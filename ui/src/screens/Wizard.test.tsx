@@ -55,6 +55,8 @@ describe("first-run wizard", () => {
     await click("wizard-key-save");
     expect(key.value).toBe("");
     expect((await screen.findByTestId("matrix-verdict")).getAttribute("data-verdict")).toBe("all_good");
+    expect(fake.calls.find((c) => c.command === "discover_licences")?.req).toEqual({ key: "manager-secret-key-ABCD" });
+    expect(document.body.innerHTML).not.toContain("manager-secret");
     await click("wizard-next");
 
     expect(await screen.findByTestId("wizard-step-licences")).toBeTruthy();

@@ -6,9 +6,9 @@
  * the wizard resumes at the first step not yet done. Each step has a `wizard-step-*` test id.
  */
 import { useState } from "react";
-import type { AppState, DiscoveredLicence, Environment, LicenceBinding } from "../api";
+import type { AppState, DiscoveredLicence, Environment, KeyValidationView, LicenceBinding } from "../api";
 import { useAction, useBackend } from "../context";
-import { KeyEntry } from "../keys/KeyEntry";
+import { MatrixTable } from "../keys/MatrixTable";
 import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
@@ -75,6 +75,8 @@ export function Wizard({ state, onState, onDone }: { state: AppState; onState: (
   const [environment, setEnvironment] = useState<Environment>(state.environment);
   const [stateCode, setStateCode] = useState(state.state_code ?? "");
   const [vendorKey, setVendorKey] = useState("");
+  const [userKey, setUserKey] = useState("");
+  const [validation, setValidation] = useState<KeyValidationView | null>(null);
   const [found, setFound] = useState<DiscoveredLicence[] | null>(null);
   const [chosen, setChosen] = useState<Record<string, LicenceBinding>>({});
   const { busy, error, setError, act } = useAction();
@@ -113,8 +115,18 @@ export function Wizard({ state, onState, onDone }: { state: AppState; onState: (
     if ((await act(() => backend.setVendorKey({ key }))) !== undefined) go("key");
   }
 
-  async function discover() {
-    const licences = await act(() => backend.discoverLicences({ key: null }));
+  /**
+   * Saves the pasted key as the manager's, then asks Metrc for the licences with that same key (so
+   * each licence's sale rules are known); the key is dropped from the page before either call.
+   */
+  async function saveKeyAndDiscover() {
+    const key = userKey.trim();
+    setUserKey("");
+    if (key === "") return;
+    const saved = await act(() => backend.setKey({ owner: { kind: "user", user }, key }));
+    if (saved === undefined) return;
+    setValidation(saved.validation);
+    const licences = await act(() => backend.discoverLicences({ key }));
     if (licences === undefined) return;
     setFound(licences);
     const zone = proposedTimeZone(stateCode);
@@ -125,7 +137,6 @@ export function Wizard({ state, onState, onDone }: { state: AppState; onState: (
           .map((l) => [l.number, binding(l, zone)]),
       ),
     );
-    go("licences");
   }
 
   async function bind() {
@@ -217,11 +228,35 @@ export function Wizard({ state, onState, onDone }: { state: AppState; onState: (
           <div className="stack" data-testid="wizard-step-key">
             <h2>Your Metrc key</h2>
             <p>Paste your own Metrc user API key. Stateline checks what it may do and uses it to find your licences.</p>
-            <KeyEntry owner={{ kind: "user", user }} label="Your Metrc API key" testIdPrefix="wizard-key" />
+            <form
+              className="row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void saveKeyAndDiscover();
+              }}
+            >
+              <div style={{ flex: 1, minWidth: "16rem" }}>
+                <TextField
+                  label="Your Metrc API key"
+                  type="password"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={userKey}
+                  onChange={(e) => setUserKey(e.target.value)}
+                  data-testid="wizard-key-input"
+                />
+              </div>
+              <Button look="primary" type="submit" disabled={busy || userKey.trim() === ""} data-testid="wizard-key-save">
+                {busy ? "Asking Metrc…" : "Save and find my licences"}
+              </Button>
+            </form>
             <ErrorNote error={error} testId="wizard-error" />
-            <Button look="primary" large disabled={busy} onClick={() => void discover()} data-testid="wizard-next">
-              {busy ? "Asking Metrc…" : "Find my licences"}
-            </Button>
+            {validation !== null && <MatrixTable validation={validation} />}
+            {found !== null && (
+              <Button look="primary" large onClick={() => go("licences")} data-testid="wizard-next">
+                Choose licences ({found.length} found)
+              </Button>
+            )}
           </div>
         )}
         {step === "licences" && found !== null && (

@@ -681,11 +681,13 @@ export class FakeBackend implements Backend {
       this.checkKeyPermission(req.owner, "set_own_key", "set_other_keys");
       const key = req.key.trim();
       if (key.length < 8) fail("invalid_input", "That is not a whole Metrc key. Copy the key again and paste all of it.");
-      const verdict = key.startsWith("bad") ? "key_invalid" : key.startsWith("limited") ? "missing_permissions" : "all_good";
+      if (key.startsWith("bad")) fail("key_refused", "Metrc refused this key: generate a new key in Metrc and paste it. Nothing was saved.");
+      const verdict = key.startsWith("limited") ? "missing_permissions" : "all_good";
       this.keys.set(this.ownerId(req.owner), { lastFour: key.slice(-4), verdict, checkedAt: T0 });
       this.appendAudit("key_set", this.ownerId(req.owner), `key ending ${key.slice(-4)}`);
       this.emit("keys_changed", { owner: req.owner });
-      return { validation: this.validation(req.owner), released: verdict === "key_invalid" ? 0 : 2 };
+      if (req.owner.kind === "user" && req.owner.user === this.session?.user) this.emit("session_changed", this.state());
+      return { validation: this.validation(req.owner), released: 2 };
     });
 
   validateKey = (req: { owner: KeyOwnerRef }) =>
@@ -709,13 +711,14 @@ export class FakeBackend implements Backend {
       return this.state();
     });
 
-  sendUnderFacilityKey = (req: { user: string }) =>
+  sendUnderFacilityKey = (req: { user: string; reason: string }) =>
     this.call("send_under_facility_key", req, () => {
       this.need("send_under_facility_key");
+      if (req.reason.trim() === "") fail("invalid_input", "Say why these records go under the facility key.");
       if (!this.settings.allow_facility_override) fail("facility_keys_not_allowed", "The store's settings do not allow the facility key override.");
       const waiting = this.entries.filter((e) => e.acting_user === req.user && e.state === "waiting_for_key");
       waiting.forEach((e) => this.transition(e, "pending", "facility key override"));
-      this.appendAudit("facility_key_override", req.user, `${waiting.length} records`);
+      this.appendAudit("facility_key_override", req.user, `${waiting.length} records: ${req.reason}`);
       return waiting.length;
     });
 
@@ -739,5 +742,5 @@ export class FakeBackend implements Backend {
       return this.faults.map((f) => ({ ...f, users: [...f.users] }));
     });
 
-  quit = (force: boolean) => this.call("quit", { force }, () => undefined);
+  quit = (force: boolean) => this.call("quit", { force }, () => force || this.status.waiting === 0);
 }
