@@ -19,9 +19,11 @@ export interface KeyEntryProps {
   onSaved?: (saved: KeySavedView) => void;
   /** Prefix of the test ids: `<prefix>-input`, `-save`, `-validate`, `-error`. */
   testIdPrefix?: string;
+  /** Offer "Validate saved key" (off where no key can be saved yet). */
+  canValidate?: boolean;
 }
 
-export function KeyEntry({ owner, label, onSaved, testIdPrefix = "key" }: KeyEntryProps) {
+export function KeyEntry({ owner, label, onSaved, testIdPrefix = "key", canValidate = true }: KeyEntryProps) {
   const backend = useBackend();
   const [key, setKey] = useState("");
   const [validation, setValidation] = useState<KeyValidationView | null>(null);
@@ -64,9 +66,11 @@ export function KeyEntry({ owner, label, onSaved, testIdPrefix = "key" }: KeyEnt
         <Button look="primary" type="submit" disabled={busy || key.trim() === ""} data-testid={`${testIdPrefix}-save`}>
           Save and validate
         </Button>
-        <Button onClick={() => void validate()} disabled={busy} data-testid={`${testIdPrefix}-validate`}>
-          Validate saved key
-        </Button>
+        {canValidate && (
+          <Button onClick={() => void validate()} disabled={busy} data-testid={`${testIdPrefix}-validate`}>
+            Validate saved key
+          </Button>
+        )}
       </form>
       {busy && <p className="muted">Asking Metrc…</p>}
       <ErrorNote error={error} testId={`${testIdPrefix}-error`} />
