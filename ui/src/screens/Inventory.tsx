@@ -110,14 +110,15 @@ export function Inventory() {
               <tr key={p.label} data-testid={`package-row-${p.label}`}>
                 {can("merge_or_split") && (
                   <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${p.label}`}
-                      checked={selected.has(p.label)}
-                      onChange={() => toggle(p.label)}
-                      style={{ width: 24, height: 24 }}
-                      data-testid={`package-select-${p.label}`}
-                    />
+                    <label className="checkbox touch">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${p.label}`}
+                        checked={selected.has(p.label)}
+                        onChange={() => toggle(p.label)}
+                        data-testid={`package-select-${p.label}`}
+                      />
+                    </label>
                   </td>
                 )}
                 <td>

@@ -7,8 +7,9 @@
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent } from "react";
 import type { AppState, LoginUser } from "../api";
-import { useAction, useBackend, useLoad } from "../context";
+import { useAction, useBackend, useLoad, useNow, useStatus } from "../context";
 import { KeyEntry } from "../keys/KeyEntry";
+import { StatusChip } from "../shell/StatusChip";
 import { Button } from "../ui/Button";
 import { Keypad } from "../ui/Keypad";
 import { ErrorNote, Note } from "../ui/Note";
@@ -119,9 +120,14 @@ function PinEntry({ user, onBack, onSuccess }: { user: LoginUser; onBack: () => 
 /** Shown right after login when the user has no working key (`SessionView.needs_key`). */
 export function KeyPrompt({ user, onDone }: { user: string; onDone: () => void }) {
   const [good, setGood] = useState(false);
+  const status = useStatus();
+  const now = useNow(15_000);
   return (
     <main className="centered">
       <div className="panel stack" data-testid="key-prompt" style={{ width: "min(56rem, 100%)" }}>
+        <div>
+          <StatusChip status={status} now={now} />
+        </div>
         <h2>{user}, Metrc needs your API key</h2>
         <p>
           There is no working Metrc key for you on this register (none is saved, or Metrc refused it). In Metrc, open your

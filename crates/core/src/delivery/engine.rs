@@ -162,6 +162,12 @@ impl DeliveryEngine {
         &self.inner.db
     }
 
+    /// The engine's GET limiter, for other readers of Metrc (inventory refresh, manifests) to
+    /// share, so all of the register's GETs stay under Metrc's limits together.
+    pub fn read_limiter(&self) -> ReadLimiter {
+        self.inner.reads.clone()
+    }
+
     pub(crate) fn now(&self) -> Timestamp {
         self.inner.db.now()
     }
