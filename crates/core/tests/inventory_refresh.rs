@@ -8,7 +8,6 @@ use jiff::{SignedDuration, Timestamp};
 use metrc_emulator::{
     DEMO_LICENSE, DEMO_MANAGER_KEY, Delivery, Faults, Transfer, TransferPackage, Trigger,
 };
-use stateline_core::delivery::{ReadLimiter, ReadLimits};
 use stateline_core::inventory::{Dataset, refresh_manifests};
 use stateline_core::refresh::{RefreshOptions, Refreshed, refresh_licence_with};
 use support::{BUDTENDER, Harness, user_key};
@@ -97,7 +96,7 @@ async fn an_incremental_refresh_asks_only_the_windows_since_the_watermark() {
     let now = now_plus(&h, 1);
 
     let limited = RefreshOptions {
-        limiter: Some(ReadLimiter::new(ReadLimits::default())),
+        limiter: Some(h.engine.read_limiter()),
         ..options()
     };
     let r = refresh(&h, &limited).await.expect("incremental refresh");
