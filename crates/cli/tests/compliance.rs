@@ -144,7 +144,17 @@ fn compliance_commands_end_to_end() {
     ));
     assert_eq!(offline["status"]["health"], "offline", "{offline}");
     control.clear_faults();
-    std::thread::sleep(Duration::from_millis(200));
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let listening = (0..200).any(|_| {
+        std::net::TcpStream::connect(&addr).is_ok() || {
+            std::thread::sleep(Duration::from_millis(50));
+            false
+        }
+    });
+    assert!(listening, "the emulator listens again at {addr}");
 
     // The outage report: exactly the record made while offline, the name quoted.
     let csv = ok(

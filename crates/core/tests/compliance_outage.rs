@@ -60,7 +60,7 @@ async fn simulate(h: &Harness) -> Outage {
     h.pass().await;
     h.advance(600);
     h.control.clear_faults();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    listening_again(h).await;
     h.drain().await;
 
     h.advance(3600);
@@ -72,6 +72,22 @@ async fn simulate(h: &Harness) -> Outage {
         during: vec![a.entry_id, b.entry_id, c.entry_id],
         after: after.entry_id,
     }
+}
+
+/// Waits (up to 10 s) until the emulator's port accepts connections again.
+async fn listening_again(h: &Harness) {
+    let url = h.emulator.base_url();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the emulator did not listen again at {addr}");
 }
 
 #[tokio::test]
