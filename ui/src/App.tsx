@@ -67,7 +67,10 @@ function Root({ version, loggedOut }: { version: string | null; loggedOut: numbe
   const login = state === null ? null : sessionId(state);
   const needsKey = state?.session?.needs_key === true;
   useEffect(() => {
-    if (needsKey) setKeyPromptShown(login);
+    if (!needsKey) return;
+    // A new need for a key (none at login, or refused later) asks again, even if skipped before.
+    setKeyPromptShown(login);
+    setKeyPromptDone((done) => (done === login ? null : done));
   }, [needsKey, login]);
   useEffect(() => {
     if (state?.phase === "first_run") setInWizard(true);

@@ -77,4 +77,44 @@ describe("Shell", () => {
     });
     expect(await screen.findByTestId("pin-input")).toBeTruthy();
   });
+
+  it("asks only the user whose key Metrc refused mid-shift for a new one, in place", async () => {
+    const fake = new FakeBackend();
+    fake.keys.set("user:Bea", { lastFour: "1111", verdict: "all_good", checkedAt: "2026-11-23T14:00:00Z" });
+    await loginAs(fake, "Bea", "1234");
+    expect(screen.queryByTestId("key-problem-banner")).toBeNull();
+    const refused = { ...fake.status, health: "key_problem" as const, users: [{ licence: "403R-00001", user: "Bea", counts: { pending: 0, sending: 0, ambiguous: 0, rejected: 0, waiting_for_key: 2, waiting: 2 }, key_problem: "Metrc refused Bea's key." }] };
+    act(() => fake.emit("status_changed", refused));
+    const banner = await screen.findByTestId("key-problem-banner");
+    expect(banner.textContent).toContain("Metrc refused Bea's key.");
+    expect(screen.getByTestId("screen-sell")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("key-problem-fix"));
+    fireEvent.change(screen.getByTestId("key-problem-input"), { target: { value: "demo-budtender-key-2222" } });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("key-problem-save"));
+    });
+    expect(fake.keys.get("user:Bea")?.lastFour).toBe("2222");
+    act(() => fake.emit("status_changed", { ...refused, health: "in_step", users: [] }));
+    expect(screen.queryByTestId("key-problem-banner")).toBeNull();
+  });
+
+  it("does not bother a user whose key is fine when another's is refused", async () => {
+    const fake = new FakeBackend();
+    await loginAs(fake, "Mia", "9999");
+    act(() => fake.emit("status_changed", { ...fake.status, health: "key_problem", users: [{ licence: "403R-00001", user: "Bea", counts: { pending: 0, sending: 0, ambiguous: 0, rejected: 0, waiting_for_key: 2, waiting: 2 }, key_problem: "Metrc refused Bea's key." }] }));
+    expect(screen.getByTestId("status-label").textContent).toBe("Key problem (Bea)");
+    expect(screen.queryByTestId("key-problem-banner")).toBeNull();
+  });
+
+  it("asks for a key again when the backend says one is needed after the prompt was skipped", async () => {
+    const fake = new FakeBackend();
+    await loginAs(fake, "Bea", "1234");
+    expect(screen.getByTestId("screen-sell")).toBeTruthy();
+    fake.keys.set("user:Bea", { lastFour: "1111", verdict: "all_good", checkedAt: "2026-11-23T14:00:00Z" });
+    act(() => fake.emit("session_changed", fake.state()));
+    expect(screen.queryByTestId("key-prompt")).toBeNull();
+    fake.keys.set("user:Bea", { lastFour: "1111", verdict: "key_invalid", checkedAt: "2026-11-23T14:00:00Z" });
+    act(() => fake.emit("session_changed", fake.state()));
+    expect(await screen.findByTestId("key-prompt")).toBeTruthy();
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The logged-in frame: header with the status chip (always visible), who is logged in and "Lock";
- * the nav, which lists only the screens this user's role may use (manager screens are hidden from
+ * a banner asking for a new key when Metrc refused this user's; the nav, which lists only the
+ * screens this user's role may use (manager screens are hidden from
  * budtenders, the demo panel shows only in demo mode); and the current screen.
  */
 import { useState } from "react";
@@ -16,6 +17,7 @@ import { Settings } from "../screens/Settings";
 import { Sync } from "../screens/Sync";
 import { Users } from "../screens/Users";
 import { Button } from "../ui/Button";
+import { KeyProblemBanner } from "./KeyProblemBanner";
 import { StatusChip } from "./StatusChip";
 
 export type ScreenId = "sell" | "inventory" | "sync" | "keys" | "users" | "settings" | "audit" | "demo";
@@ -91,6 +93,7 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
           ))}
         </nav>
         <main className="screen" data-testid={`screen-${shown.id}`}>
+          <KeyProblemBanner status={status} />
           {shown.render(onState)}
         </main>
       </div>
