@@ -2,8 +2,8 @@
 //!
 //! Guarantees: a watermark is the end of the last window whose result was applied, and it moves
 //! only in the same transaction as that result; windows are at most [`MAX_WINDOW`] long, oldest
-//! first, contiguous, and the last one ends at the refresh's start time; a missing watermark, or
-//! one older than the horizon, plans a full pull instead.
+//! first, contiguous, and the last one ends at the refresh's start time; a missing watermark, one
+//! older than the horizon, or one in the future (a clock that ran ahead) plans a full pull instead.
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -51,7 +51,7 @@ pub enum Plan {
 }
 
 /// Plans the windows from `watermark - overlap` to `now`, or a full pull when there is no
-/// watermark, it is older than `horizon`, or `full` is asked.
+/// watermark, it is older than `horizon` or later than `now`, or `full` is asked.
 pub fn plan(
     watermark: Option<Timestamp>,
     now: Timestamp,
@@ -63,7 +63,8 @@ pub fn plan(
     let Some(mark) = watermark else {
         return Plan::Full;
     };
-    if full || now.duration_since(mark) > horizon {
+    // A watermark in the future means the clock was wrong when it was taken: trust nothing.
+    if full || mark > now || now.duration_since(mark) > horizon {
         return Plan::Full;
     }
     Plan::Windows(windows(
@@ -185,6 +186,12 @@ mod tests {
         assert_eq!(
             plan(Some(fresh), now, week, SignedDuration::ZERO, day, true),
             Plan::Full
+        );
+        let future = ts("2026-11-22T19:00:00Z");
+        assert_eq!(
+            plan(Some(future), now, week, SignedDuration::ZERO, day, false),
+            Plan::Full,
+            "a clock that ran ahead is not trusted"
         );
     }
 
