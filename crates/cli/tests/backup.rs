@@ -126,6 +126,8 @@ fn backup_and_restore_round_trip_keeps_the_queue_deliverable() {
 
     let taken = ok(dir, &["--json", "backup", "now"], "");
     let file = taken["taken"]["path"].as_str().expect("path").to_owned();
+    let again = ok(dir, &["--json", "backup", "now", "--if-due"], "");
+    assert!(again["taken"].is_null(), "today's backup exists: {again}");
     let listed = ok(dir, &["--json", "backup", "list"], "");
     assert_eq!(listed.as_array().expect("list").len(), 1);
     assert_eq!(listed[0]["path"], file.as_str());
