@@ -156,6 +156,14 @@ async fn each_prepared_difference_is_found_and_the_run_only_reads() {
     let missing = find(&report, DifferenceKind::MissingInMetrc);
     assert_eq!(missing.client_id.as_deref(), Some(p.lost.as_str()));
     assert_eq!(missing.fix, FixCode::ResendSale);
+    assert_eq!(missing.metrc_value.as_deref(), Some("not found"));
+    assert!(
+        missing
+            .local_value
+            .as_deref()
+            .unwrap()
+            .starts_with("confirmed as receipt ")
+    );
     let duplicate = find(&report, DifferenceKind::DuplicateExternalNumber);
     assert_eq!(duplicate.client_id.as_deref(), Some(p.duplicated.as_str()));
     assert_eq!(duplicate.metrc_receipt_id, Some(p.duplicate_id));

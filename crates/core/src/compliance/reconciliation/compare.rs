@@ -123,11 +123,10 @@ pub(crate) fn compare(
         let active: Vec<&MetrcReceipt> = found.iter().copied().filter(|r| r.active).collect();
         if sale.entry_state == EntryState::Voided {
             for r in &active {
-                out.differences.push(diff(
-                    DifferenceKind::WithdrawnButInMetrc,
-                    Some(sale),
-                    Some(r.id),
-                ));
+                let mut d = diff(DifferenceKind::WithdrawnButInMetrc, Some(sale), Some(r.id));
+                d.local_value = Some("withdrawn".into());
+                d.metrc_value = Some("active".into());
+                out.differences.push(d);
             }
             continue;
         }
@@ -159,11 +158,10 @@ pub(crate) fn compare(
         }
         if sale.voided {
             if let Some(p) = primary {
-                out.differences.push(diff(
-                    DifferenceKind::VoidMissingInMetrc,
-                    Some(sale),
-                    Some(p.id),
-                ));
+                let mut d = diff(DifferenceKind::VoidMissingInMetrc, Some(sale), Some(p.id));
+                d.local_value = Some("voided".into());
+                d.metrc_value = Some("active".into());
+                out.differences.push(d);
             }
             continue;
         }
@@ -174,7 +172,20 @@ pub(crate) fn compare(
                 DifferenceKind::VoidedOnlyInMetrc
             };
             let receipt = found.first().map(|r| r.id);
-            out.differences.push(diff(kind, Some(sale), receipt));
+            let mut d = diff(kind, Some(sale), receipt);
+            d.local_value = Some(match sale.metrc_id {
+                Some(id) => format!("confirmed as receipt {id}"),
+                None => "confirmed".into(),
+            });
+            d.metrc_value = Some(
+                if found.is_empty() {
+                    "not found"
+                } else {
+                    "voided"
+                }
+                .into(),
+            );
+            out.differences.push(d);
             continue;
         };
         let Some(lines) = &primary.lines else {
