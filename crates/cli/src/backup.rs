@@ -2,14 +2,14 @@
 //! `<data-dir>/backups/`, and a guarded restore.
 //!
 //! Guarantees: a restore needs a manager (`--as NAME`, PIN as the first stdin line, never an
-//! argument), refuses to replace records not yet in Metrc unless `--yes-discard-unsent` is given,
+//! argument; on a register with no users yet, a manager of the backup), refuses to replace records not yet in Metrc unless `--yes-discard-unsent` is given,
 //! and keeps the replaced database aside (see `stateline_core::backup::restore`); the database is
 //! closed before it is replaced.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use stateline_core::backup;
+use stateline_core::{Actor, Database, Pin, backup};
 
 use crate::args::Context;
 use crate::error::CliError;
@@ -98,7 +98,12 @@ fn restore(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
     let [pin] = pins_from_stdin(["the acting manager's PIN"])?;
     let actor = {
         let db = ctx.open_database()?;
-        login(&db, &args.acting, &pin)?.actor
+        if db.needs_first_manager()? {
+            drop(db);
+            login_in_backup(&args.file, &args.acting, &pin)?
+        } else {
+            login(&db, &args.acting, &pin)?.actor
+        }
     };
     let restored = backup::restore(
         &args.file,
@@ -121,4 +126,27 @@ fn restore(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
         ))?;
     }
     Ok(())
+}
+
+/// On a register with no users yet (a new install), the manager logs in against a scratch copy of
+/// the backup (the backup file itself is never opened for writing); the copy is removed after.
+fn login_in_backup(file: &Path, name: &str, pin: &Pin) -> Result<Actor, CliError> {
+    let scratch = std::env::temp_dir().join(format!(
+        "stateline-restore-login-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    std::fs::create_dir_all(&scratch).map_err(CliError::io(format!(
+        "create the scratch folder {}",
+        scratch.display()
+    )))?;
+    let result = (|| {
+        let copy = scratch.join(backup::DATABASE_FILE);
+        std::fs::copy(file, &copy)
+            .map_err(CliError::io(format!("read the backup {}", file.display())))?;
+        let db = Database::open(&copy)?;
+        Ok(login(&db, name, pin)?.actor)
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
 }

@@ -147,6 +147,20 @@ fn backup_and_restore_round_trip_keeps_the_queue_deliverable() {
     assert_eq!(restored["unsent_replaced"], 3);
     assert_eq!(pending(dir), 2);
 
+    let new_install = tempfile::tempdir().expect("tempdir");
+    let onto_new = ["--json", "backup", "restore", file.as_str(), "--as", "Ana"];
+    assert_eq!(
+        fails(new_install.path(), &onto_new, "11111111\n"),
+        "wrong_pin",
+        "a new install checks the PIN against the backup's users"
+    );
+    ok(new_install.path(), &onto_new, &format!("{PIN}\n"));
+    assert_eq!(
+        pending(new_install.path()),
+        2,
+        "a new register gets the queue too"
+    );
+
     let synced = ok(
         dir,
         &["--json", "sync", "--once", "--metrc-url", &url],
