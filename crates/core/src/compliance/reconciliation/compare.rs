@@ -359,6 +359,43 @@ mod tests {
     }
 
     #[test]
+    fn voids_and_withdrawals_are_checked_both_ways() {
+        let ours: HashSet<String> = ["A", "B", "C"].map(str::to_owned).into();
+        let mut voided_here = sale(1, "A", 10, 1000);
+        voided_here.voided = true;
+        let voided_there = sale(2, "B", 11, 1000);
+        let mut withdrawn = sale(3, "C", 12, 1000);
+        withdrawn.entry_state = EntryState::Voided;
+        let mut inactive = receipt(11, Some("B"), 1000);
+        inactive.active = false;
+        let o = compare(
+            &[voided_here, voided_there, withdrawn],
+            &[
+                receipt(10, Some("A"), 1000),
+                inactive,
+                receipt(12, Some("C"), 1000),
+            ],
+            &ours,
+        );
+        assert_eq!(
+            kinds(&o),
+            vec![
+                DifferenceKind::VoidMissingInMetrc,
+                DifferenceKind::VoidedOnlyInMetrc,
+                DifferenceKind::WithdrawnButInMetrc,
+            ]
+        );
+        assert_eq!(
+            o.differences.iter().map(|d| d.fix).collect::<Vec<_>>(),
+            vec![
+                FixCode::VoidInMetrc,
+                FixCode::Acknowledge,
+                FixCode::VoidInMetrc
+            ]
+        );
+    }
+
+    #[test]
     fn records_in_flight_are_not_compared() {
         let ours: HashSet<String> = ["A".to_owned()].into();
         let mut pending = sale(1, "A", 10, 1000);
