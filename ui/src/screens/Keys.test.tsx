@@ -1,5 +1,6 @@
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
+import { FakeBackend } from "../testing/fakeBackend";
 import { renderAs } from "../testing/render";
 import { Keys } from "./Keys";
 
@@ -92,5 +93,14 @@ describe("Keys", () => {
     expect((await screen.findByTestId("override-done")).textContent).toContain("1 of Bea's records");
     expect(fake.audit[0]?.action).toBe("facility_key_override");
     expect(fake.calls.find((c) => c.command === "send_under_facility_key")?.req).toEqual({ user: "Bea", reason: "Bea is off today; her key expired" });
+  });
+
+  it("explains instead of offering the override when the settings do not allow it", async () => {
+    const fake = new FakeBackend();
+    fake.settings.allow_facility_override = false;
+    renderAs("Mia", <Keys onState={vi.fn()} />, fake);
+    act(() => fake.emit("status_changed", { ...fake.status, health: "key_problem", users: [{ licence: "403R-00001", user: "Bea", counts: { pending: 0, sending: 0, ambiguous: 0, rejected: 0, waiting_for_key: 1, waiting: 1 }, key_problem: "Metrc refused Bea's key." }] }));
+    expect(await screen.findByTestId("user-key-override-off-Bea")).toBeTruthy();
+    expect(screen.queryByTestId("user-key-override-Bea")).toBeNull();
   });
 });

@@ -217,6 +217,11 @@ function OtherKeys({ keys, reload }: { keys: KeyInfoView[]; reload: () => void }
                         Send under facility key
                       </Button>
                     )}
+                    {user !== null && !mayOverride && can("send_under_facility_key") && troubled.has(user) && (
+                      <span className="muted" data-testid={`user-key-override-off-${id}`}>
+                        Sending under the facility key is switched off in Settings.
+                      </span>
+                    )}
                   </div>
                 </td>
               </tr>

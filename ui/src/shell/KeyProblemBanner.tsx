@@ -15,6 +15,10 @@ export function myKeyProblem(status: SyncStatus | null, user: string): string | 
   return status?.users.find((u) => u.user === user && u.key_problem !== null)?.key_problem ?? null;
 }
 
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
 export function KeyProblemBanner({ status }: { status: SyncStatus | null }) {
   const session = useSession();
   const app = useAppState();
@@ -25,7 +29,7 @@ export function KeyProblemBanner({ status }: { status: SyncStatus | null }) {
     <div className="note note-warn stack" role="alert" data-testid="key-problem-banner">
       <div className="row" style={{ justifyContent: "space-between", alignItems: "center" }}>
         <span>
-          <strong>Your Metrc key needs replacing.</strong> {problem} Your sales are kept and wait for the new key.
+          <strong>Your Metrc key needs replacing.</strong> {sentence(problem)} Your sales are kept and wait for the new key.
         </span>
         {!open && (
           <Button look="primary" onClick={() => setOpen(true)} data-testid="key-problem-fix">
