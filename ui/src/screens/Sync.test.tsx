@@ -101,4 +101,24 @@ describe("Sync", () => {
     fireEvent.click(await screen.findByTestId(`entry-history-${entry.id}`));
     expect((await screen.findByTestId(`entry-attempts-${entry.id}`)).textContent).toContain("HTTP 400");
   });
+
+  it("shows one user's records when their row is picked", async () => {
+    const fake = new FakeBackend();
+    renderAs("Mia", <Sync />, fake);
+    await screen.findByTestId("sync-entries");
+    act(() =>
+      fake.emit("status_changed", {
+        ...fake.status,
+        users: [{ licence: "403R-00001", user: "Bea", counts: { pending: 1, sending: 0, ambiguous: 0, rejected: 0, waiting_for_key: 0, waiting: 1 }, key_problem: null }],
+      }),
+    );
+    await act(async () => {
+      fireEvent.click(await screen.findByTestId("sync-users-pick-403R-00001/Bea"));
+    });
+    expect(fake.calls.filter((c) => c.command === "list_entries").at(-1)?.req).toMatchObject({ licence: "403R-00001", user: "Bea" });
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("sync-show-all"));
+    });
+    expect(fake.calls.filter((c) => c.command === "list_entries").at(-1)?.req).toMatchObject({ licence: null, user: null });
+  });
 });

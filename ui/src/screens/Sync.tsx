@@ -31,9 +31,18 @@ export function Sync() {
   const backend = useBackend();
   const status = useStatus();
   const [stateFilter, setStateFilter] = useState<EntryState | "">("");
+  const [whose, setWhose] = useState<{ licence: string; user: string | null } | null>(null);
   const entries = useLoad(
-    (b) => b.listEntries({ licence: null, user: null, states: stateFilter === "" ? [] : [stateFilter], kind: null, before_id: null, limit: 100 }),
-    [stateFilter],
+    (b) =>
+      b.listEntries({
+        licence: whose?.licence ?? null,
+        user: whose?.user ?? null,
+        states: stateFilter === "" ? [] : [stateFilter],
+        kind: null,
+        before_id: null,
+        limit: 100,
+      }),
+    [stateFilter, whose?.licence, whose?.user],
     ["records_changed"],
   );
   const history = useLoad((b) => b.backlogSeries({ hours: CHART_HOURS }), [], ["status_changed"]);
@@ -77,17 +86,29 @@ export function Sync() {
           <CountsTable
             testId="sync-licences"
             rows={status.licences.map((l) => ({ key: l.licence, name: l.licence, counts: l.counts, note: l.reason }))}
+            onPick={(key) => setWhose({ licence: key, user: null })}
           />
           <h3>By user</h3>
           <CountsTable
             testId="sync-users"
             rows={status.users.map((u) => ({ key: `${u.licence}/${u.user}`, name: `${u.user} (${u.licence})`, counts: u.counts, note: u.key_problem }))}
+            onPick={(key) => {
+              const [licence = "", user = null] = key.split("/");
+              setWhose({ licence, user });
+            }}
           />
         </section>
       )}
       <section className="stack">
         <div className="row">
-          <h3 style={{ flex: 1 }}>Records</h3>
+          <h3 style={{ flex: 1 }}>
+            Records{whose !== null && ` of ${whose.user ?? "everyone"} at ${whose.licence}`}
+          </h3>
+          {whose !== null && (
+            <Button onClick={() => setWhose(null)} data-testid="sync-show-all">
+              Show everyone's
+            </Button>
+          )}
           <SelectField
             label="Show"
             value={stateFilter}
@@ -131,7 +152,12 @@ export function Sync() {
   );
 }
 
-function CountsTable({ rows, testId }: { rows: { key: string; name: string; counts: StateCounts; note: string | null }[]; testId: string }) {
+function CountsTable(props: {
+  rows: { key: string; name: string; counts: StateCounts; note: string | null }[];
+  testId: string;
+  onPick: (key: string) => void;
+}) {
+  const { rows, testId, onPick } = props;
   if (rows.length === 0) return <p className="muted">Nothing waiting.</p>;
   return (
     <table className="grid" data-testid={testId}>
@@ -149,7 +175,11 @@ function CountsTable({ rows, testId }: { rows: { key: string; name: string; coun
       <tbody>
         {rows.map((r) => (
           <tr key={r.key} data-testid={`${testId}-${r.key}`}>
-            <td>{r.name}</td>
+            <td>
+              <Button onClick={() => onPick(r.key)} aria-label={`Show the records of ${r.name}`} data-testid={`${testId}-pick-${r.key}`}>
+                {r.name}
+              </Button>
+            </td>
             <td className="num">{r.counts.pending + r.counts.sending}</td>
             <td className="num">{r.counts.ambiguous}</td>
             <td className="num">{r.counts.rejected}</td>
