@@ -1,16 +1,18 @@
 //! `stateline record sale|adjustment|new-packages`: records one request read as JSON from a file
 //! or stdin.
 //!
-//! Guarantees: the input is parsed whole before anything is written; a request is recorded in
-//! one transaction by the core; the result is printed only after that commit returned; bad input
-//! names the field at fault and says that nothing was recorded.
+//! Guarantees: the input is parsed whole before anything is written; once the register has users,
+//! the acting user must be one of them, enabled, with a role that may make this record (a sale:
+//! anyone; an adjustment, merge or split: a manager); a request is recorded in one transaction by
+//! the core; the result is printed only after that commit returned; bad input names the field at
+//! fault and says that nothing was recorded.
 
 use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde::de::DeserializeOwned;
-use stateline_core::{Database, NewAdjustment, NewPackages, NewSale, Recorded};
+use stateline_core::{Database, NewAdjustment, NewPackages, NewSale, Permission, Recorded};
 
 use crate::args::Context;
 use crate::error::CliError;
@@ -94,6 +96,19 @@ fn parse_request(kind: RecordKind, text: &str) -> Result<Request, CliError> {
     })
 }
 
+/// Checks the acting user's role, once the register has users.
+fn check_role(db: &Database, request: &Request) -> Result<(), CliError> {
+    if db.needs_first_manager()? {
+        return Ok(());
+    }
+    let (user, permission) = match request {
+        Request::Sale(sale) => (&sale.acting_user, Permission::Sell),
+        Request::Adjustment(adjustment) => (&adjustment.acting_user, Permission::Adjust),
+        Request::NewPackages(packages) => (&packages.acting_user, Permission::MergeOrSplit),
+    };
+    Ok(db.require_user_may(user, permission)?)
+}
+
 fn record(db: &Database, request: &Request) -> Result<Vec<Recorded>, CliError> {
     Ok(match request {
         Request::Sale(sale) => vec![db.record_sale(sale)?],
@@ -106,6 +121,7 @@ pub fn run(ctx: &Context, args: RecordArgs) -> Result<(), CliError> {
     let text = read_input(args.file.as_ref())?;
     let request = parse_request(args.kind, &text)?;
     let db = ctx.open_database()?;
+    check_role(&db, &request)?;
     let recorded = record(&db, &request)?;
     if ctx.json {
         return match args.kind {

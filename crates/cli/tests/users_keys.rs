@@ -485,3 +485,43 @@ fn keys_are_set_validated_and_cleared_in_the_keychain_by_whoever_may() {
         .unwrap_or_default();
     assert_eq!(metrc["code"], "metrc_unreachable", "{down}");
 }
+
+/// Once the register has users, records made through the command line name one of them, and
+/// their role decides what they may record.
+#[test]
+fn recorded_requests_are_checked_against_the_acting_users_role() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    ok(
+        dir,
+        &["user", "add", "--name", "max", "--role", "manager"],
+        &pins(&[MANAGER_PIN]),
+    );
+    ok(
+        dir,
+        &[
+            "user",
+            "add",
+            "--name",
+            "bea",
+            "--role",
+            "budtender",
+            "--as",
+            "max",
+        ],
+        &pins(&[MANAGER_PIN, BUDTENDER_PIN]),
+    );
+    let adjustment = |who: &str| {
+        serde_json::json!({
+            "licence": "403R-00001", "acting_user": who, "label": "1A4FF0100000022000000002",
+            "quantity": "-0.5", "unit_of_measure": "Grams", "reason": "Scale Variance",
+            "note": null, "occurred_at": "2026-11-22T18:05:00Z"
+        })
+        .to_string()
+    };
+    let record = ["record", "adjustment", "-"];
+    assert_eq!(fails(dir, &record, &adjustment("bea")), "not_allowed");
+    assert_eq!(fails(dir, &record, &adjustment("zed")), "unknown_user");
+    // The manager passes the role check; the licence is simply not set up here.
+    assert_eq!(fails(dir, &record, &adjustment("max")), "unknown_licence");
+}

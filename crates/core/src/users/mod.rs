@@ -400,6 +400,19 @@ impl Database {
         Ok(())
     }
 
+    /// Fails unless the user named `name` exists, is enabled, and (as stored now) may do
+    /// `permission`: for records made by other systems on a user's behalf (the command line),
+    /// where no PIN login happens at this register.
+    pub fn require_user_may(&self, name: &str, permission: Permission) -> Result<(), CoreError> {
+        let user = self.user(name)?.ok_or_else(|| CoreError::UnknownUser {
+            name: name.trim().to_owned(),
+        })?;
+        if user.disabled {
+            return Err(CoreError::UserDisabled { name: user.name });
+        }
+        roles::require_role(user.role, permission)
+    }
+
     /// Every user, by name (no PIN hashes).
     pub fn list_users(&self) -> Result<Vec<User>, CoreError> {
         self.read(|c| {
