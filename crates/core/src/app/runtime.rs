@@ -47,17 +47,16 @@ pub(crate) struct DrainTracker {
 }
 
 impl DrainTracker {
-    /// Updates with a new snapshot; `Some` while a backlog is draining.
+    /// Updates with a new snapshot; `Some` while records wait and Metrc is taking them (in step):
+    /// `total` is the most that waited since this drain began, `remaining` what waits now.
     pub fn update(&mut self, snapshot: &StatusSnapshot) -> Option<dto::DrainProgress> {
         let waiting = snapshot.waiting;
-        let stalled = snapshot.health != crate::delivery::Health::InStep;
-        if waiting == 0 || stalled {
-            self.total = None;
-        } else if waiting < self.previous_waiting && self.total.is_none() {
-            self.total = Some(self.previous_waiting);
-        } else if let Some(total) = self.total {
-            self.total = Some(total.max(waiting));
-        }
+        let in_step = snapshot.health == crate::delivery::Health::InStep;
+        self.total = match (waiting, in_step, self.total) {
+            (0, _, _) | (_, false, _) => None,
+            (w, true, None) => Some(w.max(self.previous_waiting)),
+            (w, true, Some(total)) => Some(total.max(w)),
+        };
         self.previous_waiting = waiting;
         self.total.map(|total| dto::DrainProgress {
             total,
@@ -315,5 +314,39 @@ impl App {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::Health;
+
+    fn snapshot(waiting: u64, health: Health) -> StatusSnapshot {
+        StatusSnapshot {
+            waiting,
+            health,
+            ..StatusSnapshot::starting(jiff::Timestamp::UNIX_EPOCH)
+        }
+    }
+
+    #[test]
+    fn progress_counts_down_from_the_backlog_while_metrc_takes_it() {
+        let mut t = DrainTracker::default();
+        assert_eq!(t.update(&snapshot(5, Health::Offline)), None);
+        let p = t.update(&snapshot(5, Health::InStep)).unwrap();
+        assert_eq!((p.total, p.remaining), (5, 5));
+        let p = t.update(&snapshot(2, Health::InStep)).unwrap();
+        assert_eq!((p.total, p.remaining), (5, 2));
+        assert_eq!(t.update(&snapshot(0, Health::InStep)), None);
+        assert_eq!(t.update(&snapshot(3, Health::RateLimited)), None);
+    }
+
+    #[test]
+    fn a_backlog_that_drained_in_one_step_still_reports_its_size_first() {
+        let mut t = DrainTracker::default();
+        t.update(&snapshot(4, Health::Offline));
+        let p = t.update(&snapshot(1, Health::InStep)).unwrap();
+        assert_eq!((p.total, p.remaining), (4, 1));
     }
 }

@@ -97,16 +97,30 @@ impl App {
             .map(|s| s.actor.clone())
     }
 
-    /// Starts the background check of the idle lock (owned; stopped by `shutdown`).
+    /// Starts the background tick (owned; stopped by `shutdown`): the idle lock, and a backlog
+    /// sample for the Sync chart once a minute even when nothing changes.
     pub(crate) async fn start_idle_ticker(&self) {
         let weak = std::sync::Arc::downgrade(&self.inner);
         let every = self.inner.config.idle_check;
         let task = tokio::spawn(async move {
+            let mut sampled_minute = None;
             loop {
                 tokio::time::sleep(every).await;
-                match weak.upgrade() {
-                    Some(inner) => App { inner }.check_idle(),
-                    None => return,
+                let Some(inner) = weak.upgrade() else { return };
+                let app = App { inner };
+                app.check_idle();
+                let now = app.now();
+                let minute = now.as_second().div_euclid(60);
+                if sampled_minute != Some(minute) {
+                    sampled_minute = Some(minute);
+                    let waiting = app.status_now().waiting;
+                    let db = app.inner.db.clone();
+                    drop(app);
+                    let sampled =
+                        tokio::task::spawn_blocking(move || db.sample_backlog(now, waiting)).await;
+                    if let Ok(Err(error)) = sampled {
+                        tracing::warn!(%error, "could not sample the backlog");
+                    }
                 }
             }
         });

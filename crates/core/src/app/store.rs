@@ -2,8 +2,8 @@
 //! samples, and the app settings kept in `settings` (environment, state, idle lock, object limit).
 //!
 //! Guarantees: each write is one transaction on the single writer; backlog samples are one per
-//! minute (a later sample in the same minute replaces the earlier) and older than three days are
-//! pruned; no value here is a secret.
+//! minute holding the peak seen in that minute, and samples older than three days are pruned; no
+//! value here is a secret.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
@@ -210,14 +210,15 @@ impl Database {
         })
     }
 
-    /// Records how many records wait now (one sample per minute) and prunes old samples.
+    /// Records how many records wait now (one sample per minute keeps the minute's peak) and
+    /// prunes old samples.
     pub(crate) fn sample_backlog(&self, at: Timestamp, waiting: u64) -> Result<(), CoreError> {
         let minute = to_ms(at).div_euclid(60_000) * 60_000;
         let waiting = i64::try_from(waiting).unwrap_or(i64::MAX);
         self.write(|tx| {
             tx.prepare_cached(
                 "INSERT INTO app_backlog_samples (at, waiting) VALUES (?1, ?2)
-                 ON CONFLICT (at) DO UPDATE SET waiting = excluded.waiting",
+                 ON CONFLICT (at) DO UPDATE SET waiting = max(waiting, excluded.waiting)",
             )?
             .execute(params![minute, waiting])?;
             tx.prepare_cached("DELETE FROM app_backlog_samples WHERE at < ?1")?

@@ -16,8 +16,9 @@ CREATE TABLE app_customer_types (
     position INTEGER NOT NULL CHECK (position >= 0)
 ) STRICT;
 
--- app_backlog_samples: records waiting for Metrc over time, for the Sync screen's chart. At most
--- one sample per minute (`at` is the minute, ms since the epoch); old samples are pruned.
+-- app_backlog_samples: records waiting for Metrc over time, for the Sync screen's chart. One row
+-- per minute (`at` is the minute, ms since the epoch) holding the most that waited in it; old
+-- samples are pruned.
 CREATE TABLE app_backlog_samples (
     at      INTEGER PRIMARY KEY,
     waiting INTEGER NOT NULL CHECK (waiting >= 0)
