@@ -6,6 +6,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { isAppError, toAppError } from "./api";
+import { formatTime } from "./format";
 import type { AppError, AppState, Backend, EventName, Permission, SessionView, SyncStatus } from "./api";
 
 const BackendContext = createContext<Backend | null>(null);
@@ -47,6 +48,18 @@ export function useAppState(): AppState {
   const state = useContext(AppStateContext);
   if (state === null) throw new Error("useAppState outside AppStateProvider");
   return state;
+}
+
+/**
+ * Formats a time as local facility time: in the time zone of `licence`, or of the register's first
+ * licence (Metrc times are facility wall-clock times).
+ */
+export function useFacilityTime(): (at: string | null | undefined, licence?: string | null) => string {
+  const app = useContext(AppStateContext);
+  return (at, licence) => {
+    const zone = app?.licences.find((l) => l.number === licence)?.time_zone ?? app?.licences[0]?.time_zone;
+    return formatTime(at, zone);
+  };
 }
 
 /** The logged-in user; only for screens shown after login. */

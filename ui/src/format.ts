@@ -26,11 +26,16 @@ export function formatMoney(amount: number): string {
   return `$${amount.toFixed(2)}`;
 }
 
-/** A local date and time for tables. */
-export function formatTime(at: string | null | undefined): string {
+/** A date and time for tables, in `timeZone` (an IANA name, e.g. a licence's) or the computer's. */
+export function formatTime(at: string | null | undefined, timeZone?: string): string {
   if (at === null || at === undefined) return "—";
   const d = new Date(at);
-  return Number.isNaN(d.getTime()) ? at : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return at;
+  try {
+    return d.toLocaleString(undefined, timeZone === undefined ? undefined : { timeZone });
+  } catch {
+    return d.toLocaleString();
+  }
 }
 
 /** "••••1234": the only part of a key the UI ever shows. */

@@ -5,8 +5,7 @@
  */
 import { useState } from "react";
 import type { AuditEntryView } from "../api";
-import { useAction, useBackend, useLoad } from "../context";
-import { formatTime } from "../format";
+import { useAction, useBackend, useLoad, useFacilityTime } from "../context";
 import { Button } from "../ui/Button";
 import { TextField } from "../ui/Field";
 import { ErrorNote } from "../ui/Note";
@@ -20,6 +19,7 @@ export function Audit() {
   const first = useLoad((b) => b.listAudit({ before_seq: null, action: filter, limit: PAGE }), [filter], ["audit_appended"]);
   const [older, setOlder] = useState<AuditEntryView[]>([]);
   const more = useAction();
+  const facilityTime = useFacilityTime();
   const rows = [...(first.data ?? []), ...older];
   const oldest = rows[rows.length - 1]?.seq ?? null;
 
@@ -53,7 +53,7 @@ export function Audit() {
           {rows.map((e) => (
             <tr key={e.seq} data-testid="audit-row" data-action={e.action} data-seq={e.seq}>
               <td>{e.seq}</td>
-              <td>{formatTime(e.at)}</td>
+              <td>{facilityTime(e.at)}</td>
               <td>{e.actor ?? "Stateline"}</td>
               <td>{e.action.replace(/_/g, " ")}</td>
               <td>{e.subject}</td>

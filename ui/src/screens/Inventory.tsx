@@ -6,7 +6,7 @@
  */
 import { useState } from "react";
 import type { AdjustReasonView, NewPackageRequest, PackageView } from "../api";
-import { useAction, useAppState, useBackend, useCan, useLoad, useStatus } from "../context";
+import { useAction, useAppState, useBackend, useCan, useLoad, useStatus, useFacilityTime } from "../context";
 import { formatTime } from "../format";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
@@ -41,6 +41,7 @@ export function Inventory() {
   const online = status !== null && (status.health === "in_step" || status.health === "rate_limited" || status.health === "key_problem");
   const manifests = useLoad((b) => (online ? b.incomingManifests({ licence }) : Promise.resolve(null)), [licence, online]);
   const [refreshed, setRefreshed] = useState<string | null>(null);
+  const facilityTime = useFacilityTime();
   const backend = useBackend();
   const refresh = useAction();
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -132,7 +133,7 @@ export function Inventory() {
                 <td className="num">
                   {p.metrc_quantity} {p.unit_of_measure}
                 </td>
-                <td>{formatTime(p.last_modified)}</td>
+                <td>{facilityTime(p.last_modified, p.licence)}</td>
                 {(can("adjust") || can("merge_or_split")) && (
                   <td>
                     <div className="row">

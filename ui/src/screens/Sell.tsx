@@ -11,8 +11,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import type { KeyboardEvent } from "react";
 import type { PackageView, Receipt } from "../api";
 import { toAppError } from "../api";
-import { useAction, useAppState, useBackend, useLoad } from "../context";
-import { formatMoney, formatTime } from "../format";
+import { useAction, useAppState, useBackend, useFacilityTime, useLoad } from "../context";
+import { formatMoney } from "../format";
 import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
@@ -338,11 +338,12 @@ export function Sell() {
 }
 
 function ReceiptView({ receipt }: { receipt: Receipt }) {
+  const facilityTime = useFacilityTime();
   return (
     <div className="panel receipt stack" data-testid="receipt" data-receipt={receipt.client_id} data-state={receipt.state} role="status">
       <h3>Sale recorded</h3>
       <p className="muted">
-        Receipt <span data-testid="receipt-number">{receipt.client_id}</span> · {formatTime(receipt.occurred_at)} · {receipt.customer_type} · sold by{" "}
+        Receipt <span data-testid="receipt-number">{receipt.client_id}</span> · {facilityTime(receipt.occurred_at, receipt.licence)} · {receipt.customer_type} · sold by{" "}
         {receipt.sold_by}
       </p>
       <table className="grid">

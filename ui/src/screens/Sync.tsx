@@ -6,7 +6,7 @@
  */
 import { useState } from "react";
 import type { CartLine, EntryHistoryView, EntryState, EntryView, StateCounts } from "../api";
-import { useAction, useBackend, useCan, useLoad, useNow, useSession, useStatus } from "../context";
+import { useAction, useBackend, useCan, useLoad, useNow, useSession, useStatus, useFacilityTime } from "../context";
 import { formatTime } from "../format";
 import { BacklogChart } from "../ui/BacklogChart";
 import { Button } from "../ui/Button";
@@ -198,6 +198,7 @@ function EntryRow(props: { entry: EntryView; canResolve: boolean; open: boolean;
   const session = useSession();
   const backend = useBackend();
   const retry = useAction();
+  const facilityTime = useFacilityTime();
   const retryable =
     (entry.state === "rejected" && canResolve) || (entry.state === "waiting_for_key" && (canResolve || entry.acting_user === session.user));
   const voidable = canResolve && entry.state !== "confirmed" && entry.state !== "voided" && entry.state !== "sending";
@@ -209,7 +210,7 @@ function EntryRow(props: { entry: EntryView; canResolve: boolean; open: boolean;
           {entry.kind.replace(/_/g, " ")} <span className="muted">{entry.client_id}</span>
         </td>
         <td>{entry.acting_user}</td>
-        <td>{formatTime(entry.occurred_at)}</td>
+        <td>{facilityTime(entry.occurred_at, entry.licence)}</td>
         <td>{STATE_LABELS[entry.state]}</td>
         <td>{entry.state === "voided" ? `voided by ${entry.voided_by ?? "?"}: ${entry.void_reason ?? ""}` : entry.last_error}</td>
         <td>
