@@ -446,3 +446,28 @@ fn a_restore_over_a_database_still_open_is_refused() {
         0
     );
 }
+
+#[test]
+fn backups_taken_at_once_each_get_their_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new("2026-11-22T18:00:00Z".parse().unwrap());
+    let db = store(dir.path(), &clock);
+    sell(&db, clock.now_ts());
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let db = db.clone();
+            std::thread::spawn(move || db.backup_now().expect("backup"))
+        })
+        .collect();
+    let mut paths: Vec<PathBuf> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().path)
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 4, "{paths:?}");
+    for p in &paths {
+        assert_eq!(count(&read_only(p), "SELECT count(*) FROM sales"), 1);
+    }
+    assert_eq!(list_backups(dir.path()).unwrap().len(), 4);
+}

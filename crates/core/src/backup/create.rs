@@ -111,14 +111,26 @@ impl Database {
         let dir = super::backups_dir(&data_dir);
         std::fs::create_dir_all(&dir).map_err(io("create the backup folder", &dir))?;
         let at = super::schedule::whole_second(self.now());
+        // Reserve a name no other backup (in this process or another) is using.
         let mut sequence = 1;
-        while dir.join(file_name(at, sequence)).exists() {
+        let (target, partial) = loop {
+            let name = file_name(at, sequence);
+            let partial = dir.join(format!(".{name}.partial"));
+            if !dir.join(&name).exists() {
+                match std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&partial)
+                {
+                    // The partial name frees up only when its backup got its final name.
+                    Ok(_) if dir.join(&name).exists() => remove_own(&partial),
+                    Ok(_) => break (dir.join(name), partial),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io("start the backup file", &partial)(e)),
+                }
+            }
             sequence += 1;
-        }
-        let name = file_name(at, sequence);
-        let target = dir.join(&name);
-        let partial = dir.join(format!(".{name}.partial"));
-        remove_own(&partial);
+        };
         let result = open_read_only(self.path())
             .map_err(CoreError::from)
             .and_then(|source| copy_database(&source, &partial));

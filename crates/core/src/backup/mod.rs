@@ -70,7 +70,7 @@ fn quick_check(conn: &Connection) -> Result<Option<String>, rusqlite::Error> {
     Ok((rows != ["ok"]).then(|| rows.into_iter().take(5).collect::<Vec<_>>().join("; ")))
 }
 
-/// Copies `source` into a new file at `dest` (which must not exist) in one online-backup step,
+/// Copies `source` into `dest` (a new or empty file) in one online-backup step,
 /// leaves it in rollback-journal mode (a single self-contained file), checks it and fsyncs it.
 fn copy_database(source: &Connection, dest: &Path) -> Result<(), CoreError> {
     let mut out = Connection::open(dest)?;
