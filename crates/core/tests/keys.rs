@@ -499,3 +499,40 @@ async fn licences_are_discovered_with_a_key_and_bound_with_an_audit_entry() {
     assert_eq!(bad_zone.unwrap_err().code(), "invalid_time_zone");
     assert_eq!(h.db.licences().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_daily_check_finds_a_key_that_works_again_and_releases_its_records() {
+    let s = setup().await;
+    s.keys
+        .set_key(&s.bea.actor, &user("bea"), user_key(DEMO_BUDTENDER_KEY))
+        .await
+        .unwrap();
+    s.h.control.revoke_user_key(DEMO_BUDTENDER);
+    let sale = s.h.sell("bea", &s.h.package("Grams", 0).label, "1");
+    s.engine.run_once().await.unwrap();
+    assert_eq!(s.h.state_of(sale.entry_id), EntryState::WaitingForKey);
+    // Metrc support re-enables the same key; nobody touches the register.
+    assert!(s.h.control.set_user_key(DEMO_BUDTENDER, DEMO_BUDTENDER_KEY));
+    let schedule = CheckSchedule {
+        tick: Duration::from_millis(20),
+        ..CheckSchedule::default()
+    };
+    let checks = KeyChecks::start(s.keys.clone(), schedule).unwrap();
+    // Within the day nothing is re-checked.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(s.h.state_of(sale.entry_id), EntryState::WaitingForKey);
+    // A day later the periodic check runs, finds the key usable and releases the record.
+    s.h.advance(25 * 3600);
+    let mut state = EntryState::WaitingForKey;
+    for _ in 0..100 {
+        state = s.h.state_of(sale.entry_id);
+        if state == EntryState::Pending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(state, EntryState::Pending);
+    checks.stop(Duration::from_secs(5)).await.unwrap();
+    s.drain().await;
+    assert_eq!(s.h.receipts_in_metrc(&sale.client_id), 1);
+}
