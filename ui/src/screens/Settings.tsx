@@ -106,7 +106,6 @@ export function Settings({ onState }: { onState: (state: AppState) => void }) {
                       aria-label={`Time zone for ${l.number}`}
                       value={l.time_zone}
                       onChange={(e) => set({ licences: draft.licences.map((x, j) => (j === i ? { ...x, time_zone: e.target.value } : x)) })}
-                      style={{ minHeight: 44 }}
                     />
                   </td>
                   <td>
@@ -117,7 +116,6 @@ export function Settings({ onState }: { onState: (state: AppState) => void }) {
                       onChange={(e) =>
                         set({ licences: draft.licences.map((x, j) => (j === i ? { ...x, reporting_deadline_hours: digits(e.target.value) } : x)) })
                       }
-                      style={{ minHeight: 44 }}
                     />
                   </td>
                 </tr>
