@@ -1,3 +1,4 @@
+/** backend.ts over a stand-in invoker and listener: request shape, `{code, message}` normalisation, unsubscribing. */
 import { describe, expect, it, vi } from "vitest";
 import { toAppError } from "./api";
 import { createBackend } from "./backend";

@@ -1,3 +1,4 @@
+/** Words and numbers for people: durations, ages, facility times, masked keys, money. */
 import { describe, expect, it } from "vitest";
 import { ageMs, formatDuration, formatMoney, formatTime, maskedKey } from "./format";
 

@@ -1,3 +1,4 @@
+/** Manager screens on the fake backend: users, audit, settings, and the demo panel. */
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import { FakeBackend } from "../testing/fakeBackend";

@@ -1,3 +1,4 @@
+/** Inventory on the fake backend: on-hand, adjust with reasons and notes, split and merge requests, manifests only online. */
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { renderAs } from "../testing/render";

@@ -1,3 +1,4 @@
+/** Keys on the fake backend: write-only key fields, last four only, mode switch and the facility override. */
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 import { FakeBackend } from "../testing/fakeBackend";

@@ -1,3 +1,4 @@
+/** Login through the whole App on the fake backend: keypad and keyboard PINs, lockout, and the key prompt. */
 import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";

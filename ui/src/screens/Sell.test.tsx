@@ -1,3 +1,4 @@
+/** The register on the fake backend: scanner input, Enter completes, Escape cancels, focus stays on the scan field, refusals by code. */
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FakeBackend } from "../testing/fakeBackend";

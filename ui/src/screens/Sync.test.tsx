@@ -1,3 +1,4 @@
+/** The Sync screen on the fake backend: void with a reason, edit and resend, events, drain progress, history, filters. */
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FakeBackend } from "../testing/fakeBackend";

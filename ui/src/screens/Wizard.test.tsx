@@ -1,3 +1,4 @@
+/** The first-run wizard through the whole App on the fake backend: demo, sandbox, and resuming an interrupted setup. */
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";

@@ -1,3 +1,4 @@
+/** The logged-in shell through the whole App on the fake backend: nav by permission, status events, locks, quitting, key problems. */
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";

@@ -1,3 +1,4 @@
+/** The status chip: a label and colour per health code, whose key, counts, and the backend's deadline warning. */
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { Health, SyncStatus } from "../api";
