@@ -10,11 +10,11 @@ use stateline_core::secrets::MemoryStore;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, mock_builder, mock_context, noop_assets};
 use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
+use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    _app: tauri::App<MockRuntime>,
+    tauri_app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     core: App,
 }
@@ -33,7 +33,7 @@ fn fixture() -> Fixture {
         .expect("a window");
     Fixture {
         _dir: dir,
-        _app: app,
+        tauri_app: app,
         window,
         core,
     }
@@ -126,12 +126,54 @@ fn a_manager_sells_through_the_commands_and_bad_input_is_refused() {
     assert_eq!(receipt["total"], "10.00");
     assert!(receipt["entry_id"].is_number());
 
-    let quit = invoke(&f.window, "quit", json!({"force": false}));
-    if let Ok(value) = quit {
-        assert!(
-            value == json!(false) || value == json!(true),
-            "quit answers whether it quits: {value}"
-        );
-    }
+    tauri::async_runtime::block_on(f.core.shutdown(Duration::from_secs(5))).unwrap();
+}
+
+#[test]
+fn quitting_with_records_waiting_asks_the_ui_first() {
+    let f = fixture();
+    invoke(
+        &f.window,
+        "create_first_manager",
+        json!({"req": {"name": "Max", "pin": "2468"}}),
+    )
+    .expect("first manager");
+    invoke(
+        &f.window,
+        "set_demo_fault",
+        json!({"req": {"fault": "network_down", "on": true, "user": null}}),
+    )
+    .expect("network down");
+    let label = invoke(
+        &f.window,
+        "search_packages",
+        json!({"req": {"query": "", "licence": null, "limit": 1}}),
+    )
+    .expect("search")[0]["label"]
+        .clone();
+    invoke(
+        &f.window,
+        "complete_sale",
+        json!({"req": {
+            "licence": null,
+            "lines": [{"label": label, "quantity": "1", "price": "3.00"}],
+            "customer_type": "Consumer",
+            "patient_number": null,
+            "caregiver_number": null
+        }}),
+    )
+    .expect("selling goes on offline");
+    let (tx, rx) = std::sync::mpsc::channel();
+    f.tauri_app.listen_any("quit_requested", move |event| {
+        let _ = tx.send(event.payload().to_owned());
+    });
+    let quits = invoke(&f.window, "quit", json!({"force": false})).expect("quit");
+    assert_eq!(quits, json!(false), "it does not quit while a record waits");
+    let payload: Value = serde_json::from_str(
+        &rx.recv_timeout(Duration::from_secs(5))
+            .expect("quit_requested"),
+    )
+    .unwrap();
+    assert_eq!(payload["waiting"], 1);
     tauri::async_runtime::block_on(f.core.shutdown(Duration::from_secs(5))).unwrap();
 }

@@ -280,3 +280,182 @@ async fn the_wizard_discovers_licences_and_refuses_a_bad_time_zone_without_bindi
     assert_eq!(err.code(), "not_allowed");
     app.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_edits_and_resends_one_rejected_sale_and_voids_another_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path()).await;
+    let control = app.demo_control().unwrap();
+    let first = sell_first(&app).await;
+    let db = app.database().clone();
+    eventually(
+        async || db.entry(first.entry_id).unwrap().state == EntryState::Confirmed,
+        "the first sale is confirmed",
+    )
+    .await;
+    let label = first.lines[0].label.clone();
+    assert!(control.set_package_quantity(DEMO_LICENSE, &label, 0.0));
+    let refused = sell_first(&app).await;
+    let withdrawn = sell_first(&app).await;
+    for receipt in [&refused, &withdrawn] {
+        eventually(
+            async || db.entry(receipt.entry_id).unwrap().state == EntryState::Rejected,
+            "Metrc refuses a sale of an empty package",
+        )
+        .await;
+    }
+    let history = app
+        .entry_history(stateline_core::app::dto::EntryIdRequest {
+            id: refused.entry_id,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        history.content,
+        stateline_core::app::dto::RecordContent::Sale { .. }
+    ));
+    assert!(
+        history
+            .attempts
+            .iter()
+            .any(|a| a.outcome.as_deref() == Some("rejected")),
+        "{history:?}"
+    );
+
+    app.logout().await.unwrap();
+    login(&app, "Bea", "1234").await;
+    let edit = stateline_core::app::dto::EditRejectedRequest {
+        id: refused.entry_id,
+        edit: stateline_core::app::dto::RejectedEditView::SaleLines {
+            lines: vec![CartLine {
+                label: label.clone(),
+                quantity: "1".into(),
+                price: "6.00".into(),
+            }],
+        },
+    };
+    assert_eq!(
+        app.edit_and_resend(edit.clone()).await.unwrap_err().code(),
+        "not_allowed"
+    );
+    app.logout().await.unwrap();
+    login(&app, "Max", "2468").await;
+    assert!(control.set_package_quantity(DEMO_LICENSE, &label, 50.0));
+    app.edit_and_resend(edit).await.expect("resent");
+    eventually(
+        async || db.entry(refused.entry_id).unwrap().state == EntryState::Confirmed,
+        "the edited sale reaches Metrc",
+    )
+    .await;
+    assert!(
+        control
+            .receipts(DEMO_LICENSE)
+            .iter()
+            .any(
+                |r| r.external_receipt_number.as_deref() == Some(refused.client_id.as_str())
+                    && (r.transactions[0].total_amount - 6.0).abs() < 1e-9
+            ),
+        "Metrc holds the edited line"
+    );
+
+    let voided = app
+        .void_entry(stateline_core::app::dto::VoidRequest {
+            id: withdrawn.entry_id,
+            reason: "rung up twice".into(),
+        })
+        .await
+        .expect("voided");
+    assert_eq!(voided.void_reason.as_deref(), Some("rung up twice"));
+    let audit = app.list_audit(Default::default()).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor.as_deref() == Some("Max") && e.detail.contains("rung up twice")),
+        "{audit:?}"
+    );
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_adjusts_splits_and_reads_the_incoming_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path()).await;
+    let package = app
+        .list_packages(stateline_core::app::dto::LicenceRequest { licence: None })
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.unit_of_measure == "Grams")
+        .expect("a package in grams");
+    let reasons = app
+        .adjust_reasons(stateline_core::app::dto::LicenceRequest { licence: None })
+        .await
+        .unwrap();
+    let theft = reasons
+        .iter()
+        .find(|r| r.requires_note)
+        .expect("a reason needing a note");
+    let err = app
+        .adjust_package(stateline_core::app::dto::AdjustRequest {
+            label: package.label.clone(),
+            quantity: "-1".into(),
+            reason: theft.name.clone(),
+            note: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "note_required");
+    app.adjust_package(stateline_core::app::dto::AdjustRequest {
+        label: package.label.clone(),
+        quantity: "-1.5".into(),
+        reason: theft.name.clone(),
+        note: Some("shelf count".into()),
+    })
+    .await
+    .expect("adjusted");
+    let split = app
+        .new_packages(stateline_core::app::dto::NewPackagesRequest {
+            outputs: ["1A4FF0100000022000009001", "1A4FF0100000022000009002"]
+                .into_iter()
+                .map(|tag| stateline_core::app::dto::NewPackageRequest {
+                    tag: tag.into(),
+                    item_name: None,
+                    quantity: "2".into(),
+                    ingredients: vec![stateline_core::app::dto::IngredientRequest {
+                        label: package.label.clone(),
+                        quantity: "2".into(),
+                    }],
+                })
+                .collect(),
+        })
+        .await
+        .expect("split into two new tags");
+    assert_eq!(split.len(), 2);
+    let after = app
+        .list_packages(stateline_core::app::dto::LicenceRequest { licence: None })
+        .await
+        .unwrap();
+    let source = after.iter().find(|p| p.label == package.label).unwrap();
+    let before: f64 = package.on_hand.parse().unwrap();
+    let now: f64 = source.on_hand.parse().unwrap();
+    assert!((before - now - 5.5).abs() < 1e-9, "{before} -> {now}");
+    assert!(
+        after
+            .iter()
+            .any(|p| p.label.ends_with("9001") && p.local_only)
+    );
+
+    let manifests = app
+        .incoming_manifests(stateline_core::app::dto::LicenceRequest { licence: None })
+        .await
+        .expect("manifests while online");
+    assert_eq!(manifests.len(), 1);
+    assert_eq!(manifests[0].packages.len(), 3);
+    fault(&app, DemoFault::NetworkDown, true, None).await;
+    let err = app
+        .incoming_manifests(stateline_core::app::dto::LicenceRequest { licence: None })
+        .await
+        .unwrap_err();
+    assert!(err.code().starts_with("metrc_"), "{err}");
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
