@@ -14,7 +14,14 @@ use support::{json, texts};
 mod support;
 
 const PIN: &str = "97531864";
-const SECRETS: [&str; 4] = [DEMO_VENDOR_KEY, DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, PIN];
+const BEA_PIN: &str = "86420975";
+const SECRETS: [&str; 5] = [
+    DEMO_VENDOR_KEY,
+    DEMO_BUDTENDER_KEY,
+    DEMO_MANAGER_KEY,
+    PIN,
+    BEA_PIN,
+];
 const LABEL: &str = "1A4FF0100000022000000001";
 
 fn stateline(dir: &Path, args: &[&str], stdin: &str) -> Output {
@@ -88,6 +95,21 @@ fn setup(dir: &Path, url: &str) {
             "--json", "user", "add", "--name", "Ana", "--role", "manager",
         ],
         &format!("{PIN}\n"),
+    );
+    ok(
+        dir,
+        &[
+            "--json",
+            "user",
+            "add",
+            "--name",
+            "bea",
+            "--role",
+            "budtender",
+            "--as",
+            "Ana",
+        ],
+        &format!("{PIN}\n{BEA_PIN}\n"),
     );
     let refreshed = ok(
         dir,
