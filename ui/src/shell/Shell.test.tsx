@@ -1,6 +1,6 @@
 /** The logged-in shell through the whole App on the fake backend: nav by permission, status events, locks, quitting, key problems. */
 import { act, fireEvent, render, screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import { FakeBackend } from "../testing/fakeBackend";
 
@@ -117,5 +117,21 @@ describe("Shell", () => {
     fake.keys.set("user:Bea", { lastFour: "1111", verdict: "key_invalid", checkedAt: "2026-11-23T14:00:00Z" });
     act(() => fake.emit("session_changed", fake.state()));
     expect(await screen.findByTestId("key-prompt")).toBeTruthy();
+  });
+
+  it("tells the backend about activity for the idle lock, at most once per 30 seconds", async () => {
+    const fake = new FakeBackend();
+    await loginAs(fake, "Bea", "1234");
+    const touches = () => fake.calls.filter((c) => c.command === "touch").length;
+    const before = touches();
+    fireEvent.pointerDown(window);
+    fireEvent.keyDown(window, { key: "a" });
+    fireEvent.pointerDown(window);
+    expect(touches() - before).toBe(1);
+    const now = Date.now();
+    const spy = vi.spyOn(Date, "now").mockReturnValue(now + 31_000);
+    fireEvent.pointerDown(window);
+    spy.mockRestore();
+    expect(touches() - before).toBe(2);
   });
 });
