@@ -66,6 +66,7 @@ describe("Sell", () => {
     await press("Enter");
     const receipt = await screen.findByTestId("receipt");
     expect(receipt.getAttribute("data-receipt")).toBe(fake.receipts[0]!.client_id);
+    expect(Number(receipt.getAttribute("data-elapsed-ms"))).toBeGreaterThanOrEqual(0);
     expect(within(receipt).getByTestId("receipt-total").textContent).toBe("$25.00");
     expect(screen.queryByTestId(`cart-line-${BLUE}`)).toBeNull();
     expect(document.activeElement).toBe(scanField());
