@@ -345,3 +345,93 @@ async fn a_sale_emits_records_and_inventory_events_and_status_follows() {
     assert!(names.contains(&"status_changed"), "{names:?}");
     app.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_demo_for_the_sandbox_needs_a_state_and_a_vendor_key() {
+    use stateline_core::app::dto::{Environment, EnvironmentRequest, VendorKeyRequest};
+    let f = open().await;
+    let app = &f.app;
+    first_run(app).await;
+    let err = app
+        .choose_environment(EnvironmentRequest {
+            environment: Environment::Sandbox,
+            state_code: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    let err = app
+        .choose_environment(EnvironmentRequest {
+            environment: Environment::Sandbox,
+            state_code: Some("Colorado".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "metrc_invalid_input");
+
+    let state = app
+        .choose_environment(EnvironmentRequest {
+            environment: Environment::Sandbox,
+            state_code: Some("co".into()),
+        })
+        .await
+        .expect("sandbox in Colorado");
+    assert_eq!(state.environment, Environment::Sandbox);
+    assert_eq!(state.state_code.as_deref(), Some("CO"));
+    assert!(!state.demo, "the emulator stopped");
+    assert!(
+        !state.setup.vendor_key_set,
+        "the wizard asks for the vendor key next"
+    );
+    assert_eq!(
+        state.phase,
+        Phase::Ready,
+        "a missing vendor key never stops the register from selling"
+    );
+    let err = app.set_demo_fault(DemoFaultRequest {
+        fault: DemoFault::Outage,
+        on: true,
+        user: None,
+    });
+    assert_eq!(err.await.unwrap_err().code(), "not_demo");
+
+    let status = app
+        .set_vendor_key(VendorKeyRequest {
+            key: "sandbox-vendor-key-0000000000".into(),
+        })
+        .await
+        .expect("vendor key saved");
+    assert!(status.set);
+    assert_eq!(status.source.as_deref(), Some("keychain"));
+    let state = app.app_state().await.unwrap();
+    assert!(state.setup.vendor_key_set);
+    let json = serde_json::to_string(&state).unwrap();
+    assert!(!json.contains("sandbox-vendor-key"), "no key in the state");
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reopening_keeps_users_keys_and_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let mut cfg = config(dir.path());
+    cfg.secret_store = store.clone();
+    let app = App::open(cfg.clone()).await.unwrap();
+    first_run(&app).await;
+    let package = first_package(&app).await;
+    let receipt = app.complete_sale(sale(&package.label)).await.unwrap();
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+    drop(app);
+
+    let app = App::open(cfg).await.expect("reopens");
+    let state = app.app_state().await.unwrap();
+    assert_eq!(state.phase, Phase::Locked, "set up, nobody logged in");
+    let state = login(&app, "Max", "2468").await.unwrap();
+    assert!(
+        !state.session.unwrap().needs_key,
+        "the saved key is still there"
+    );
+    let entry = app.database().entry(receipt.entry_id).unwrap();
+    assert_eq!(entry.client_id, receipt.client_id);
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
