@@ -1,7 +1,8 @@
 /**
  * Starts and stops tauri-driver, which in turn runs WebKitWebDriver, which runs the app. All three
  * share a process group of their own, so `stop()` ends every one of them, and so does this
- * process's exit. Start-up is bounded: a driver that never answers fails the test.
+ * process's exit. Start-up is bounded: a driver that never answers fails the test. `env` is added
+ * to the environment all three inherit (the app's data folder, for one).
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -15,7 +16,7 @@ function tauriDriverPath() {
   return existsSync(cargoBin) ? cargoBin : "tauri-driver";
 }
 
-export async function startDriver({ port, nativePort, startTimeoutMs = 20_000 }) {
+export async function startDriver({ port, nativePort, env = {}, startTimeoutMs = 20_000 }) {
   const args = ["--port", String(port), "--native-port", String(nativePort)];
   const nativeDriver = process.env.NATIVE_WEBDRIVER ?? "/usr/bin/WebKitWebDriver";
   if (existsSync(nativeDriver)) args.push("--native-driver", nativeDriver);
@@ -23,7 +24,7 @@ export async function startDriver({ port, nativePort, startTimeoutMs = 20_000 })
   const child = spawn(tauriDriverPath(), args, {
     detached: true,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, NO_AT_BRIDGE: "1" },
+    env: { ...process.env, NO_AT_BRIDGE: "1", ...env },
   });
   let exited = false;
   const spawnFailure = new Promise((_, reject) => {

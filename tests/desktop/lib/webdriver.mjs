@@ -1,10 +1,13 @@
 /**
  * A minimal W3C WebDriver client over fetch: just what the desktop tests need (sessions, finding
- * elements, text, screenshots). Every request has a deadline, so a stuck driver fails the test
+ * elements, clicking, typing, attributes, scripts, screenshots). Every request has a deadline, so a stuck driver fails the test
  * instead of hanging it.
  */
 
 const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
+
+/** WebDriver key codes for `Session.type`. */
+export const Keys = { ENTER: "\uE007", ESCAPE: "\uE00C", BACKSPACE: "\uE003", TAB: "\uE004" };
 
 export class WebDriverError extends Error {
   constructor(method, path, status, value) {
@@ -76,8 +79,93 @@ export class Session {
     return found;
   }
 
+  /** Every element matching a CSS selector now (possibly none). */
+  async findAll(selector) {
+    const value = await this.cmd("POST", "/elements", { using: "css selector", value: selector });
+    return (value ?? []).map((e) => e[ELEMENT_KEY]);
+  }
+
+  /** Whether an element matching the selector is in the page now. */
+  async exists(selector) {
+    return (await this.findAll(selector)).length > 0;
+  }
+
+  /** Waits until no element matches the selector. */
+  async gone(selector, timeoutMs = 30_000) {
+    await waitFor(`${selector} to go away`, async () => ((await this.exists(selector)) ? undefined : true), { timeoutMs });
+  }
+
   text(elementId) {
     return this.cmd("GET", `/element/${elementId}/text`);
+  }
+
+  attribute(elementId, name) {
+    return this.cmd("GET", `/element/${elementId}/attribute/${encodeURIComponent(name)}`);
+  }
+
+  property(elementId, name) {
+    return this.cmd("GET", `/element/${elementId}/property/${encodeURIComponent(name)}`);
+  }
+
+  click(elementId) {
+    return this.cmd("POST", `/element/${elementId}/click`, {});
+  }
+
+  clear(elementId) {
+    return this.cmd("POST", `/element/${elementId}/clear`, {});
+  }
+
+  /** Types into an element (`Keys.ENTER` etc. for special keys). */
+  type(elementId, text) {
+    return this.cmd("POST", `/element/${elementId}/value`, { text, value: [...text] });
+  }
+
+  /** Runs a script in the page (`arguments` are `args`) and returns its result. */
+  execute(script, args = [], timeoutMs) {
+    return this.cmd("POST", "/execute/sync", { script, args }, timeoutMs);
+  }
+
+  /** Runs a script whose last argument is a callback; returns what it is called with. */
+  executeAsync(script, args = [], timeoutMs) {
+    return this.cmd("POST", "/execute/async", { script, args }, timeoutMs);
+  }
+
+  /** The element with this `data-testid`, waiting for it. */
+  byId(testId, timeoutMs) {
+    return this.find(`[data-testid="${testId}"]`, timeoutMs);
+  }
+
+  /** Waits until the element with this `data-testid` is there and enabled; returns it. */
+  waitEnabled(testId, timeoutMs = 30_000) {
+    const selector = `[data-testid="${testId}"]`;
+    return waitFor(`${selector} to be enabled`, async () => {
+      const el = await this.find(selector, timeoutMs);
+      return (await this.cmd("GET", `/element/${el}/enabled`)) ? el : undefined;
+    }, { timeoutMs });
+  }
+
+  /** Clicks the element with this `data-testid` once it is there and enabled. */
+  async clickId(testId, timeoutMs = 30_000) {
+    await this.click(await this.waitEnabled(testId, timeoutMs));
+  }
+
+  /** Empties the field with this `data-testid` and types `text` into it. */
+  async fill(testId, text) {
+    const el = await this.byId(testId);
+    await this.clear(el);
+    await this.type(el, text);
+    return el;
+  }
+
+  /** Waits until the element's attribute satisfies `accept` (a value or a predicate); returns it. */
+  async waitAttribute(selector, name, accept, timeoutMs = 30_000) {
+    const ok = typeof accept === "function" ? accept : (v) => v === String(accept);
+    let last;
+    return waitFor(`${selector} ${name} (last: ${last})`, async () => {
+      const el = await this.find(selector, 2_000);
+      last = await this.attribute(el, name);
+      return ok(last) ? last : undefined;
+    }, { timeoutMs });
   }
 
   title() {
