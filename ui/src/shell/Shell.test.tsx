@@ -134,4 +134,18 @@ describe("Shell", () => {
     spy.mockRestore();
     expect(touches() - before).toBe(2);
   });
+
+  it("keeps selling without a vendor key and points a manager to Settings", async () => {
+    const fake = new FakeBackend({ demo: false });
+    await loginAs(fake, "Mia", "9999");
+    expect(screen.getByTestId("vendor-key-banner")).toBeTruthy();
+    expect(screen.getByTestId("screen-sell")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("vendor-key-banner-open"));
+    expect(screen.getByTestId("screen-settings")).toBeTruthy();
+  });
+
+  it("shows no vendor key banner in demo mode", async () => {
+    await loginAs(new FakeBackend(), "Mia", "9999");
+    expect(screen.queryByTestId("vendor-key-banner")).toBeNull();
+  });
 });

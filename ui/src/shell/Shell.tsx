@@ -1,6 +1,6 @@
 /**
  * The logged-in frame: header with the status chip (always visible), who is logged in and "Lock";
- * a banner asking for a new key when Metrc refused this user's; the nav, which lists only the
+ * banners for a missing vendor key and for a key Metrc refused; the nav, which lists only the
  * screens this user's role may use (manager screens are hidden from
  * budtenders, the demo panel shows only in demo mode); and the current screen.
  */
@@ -93,6 +93,19 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
           ))}
         </nav>
         <main className="screen" data-testid={`screen-${shown.id}`}>
+          {!app.demo && !app.setup.vendor_key_set && (
+            <div className="note note-warn row" role="alert" data-testid="vendor-key-banner" style={{ justifyContent: "space-between", alignItems: "center" }}>
+              <span>
+                <strong>No vendor key is set.</strong> Selling goes on, but nothing reaches Metrc until it is.{" "}
+                {session.permissions.includes("change_settings") ? "Enter it in Settings." : "Ask a manager to enter it."}
+              </span>
+              {session.permissions.includes("change_settings") && shown.id !== "settings" && (
+                <Button onClick={() => setCurrent("settings")} data-testid="vendor-key-banner-open">
+                  Open Settings
+                </Button>
+              )}
+            </div>
+          )}
           <KeyProblemBanner status={status} />
           {shown.render(onState)}
         </main>
