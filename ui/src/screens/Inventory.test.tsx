@@ -80,4 +80,12 @@ describe("Inventory", () => {
       [{ label: "S", quantity: "2" }],
     ]);
   });
+
+  it("narrows the list by label or product name", async () => {
+    renderAs("Bea", <Inventory />);
+    await screen.findByTestId(`package-row-${BLUE}`);
+    fireEvent.change(screen.getByTestId("inventory-filter"), { target: { value: "bulk" } });
+    expect(screen.queryByTestId(`package-row-${BLUE}`)).toBeNull();
+    expect(screen.getByTestId(`package-row-${BULK}`)).toBeTruthy();
+  });
 });

@@ -45,6 +45,11 @@ export function Inventory() {
   const backend = useBackend();
   const refresh = useAction();
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [filter, setFilter] = useState("");
+  const needle = filter.trim().toLowerCase();
+  const shown = (packages.data ?? []).filter(
+    (p) => needle === "" || p.label.toLowerCase().includes(needle) || p.item_name.toLowerCase().includes(needle),
+  );
   const [editing, setEditing] = useState<Editing>(null);
 
   const toggle = (label: string) =>
@@ -94,6 +99,7 @@ export function Inventory() {
         </div>
         <ErrorNote error={refresh.error ?? packages.error} testId="inventory-error" />
         {refreshed !== null && <Note tone="ok" testId="inventory-refreshed">{refreshed}</Note>}
+        <TextField label="Find (label or product)" value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="inventory-filter" />
         <table className="grid" data-testid="inventory-table">
           <thead>
             <tr>
@@ -107,7 +113,7 @@ export function Inventory() {
             </tr>
           </thead>
           <tbody>
-            {(packages.data ?? []).map((p) => (
+            {shown.map((p) => (
               <tr key={p.label} data-testid={`package-row-${p.label}`}>
                 {can("merge_or_split") && (
                   <td>

@@ -32,10 +32,11 @@ export function chartPath(points: BacklogPoint[], now: number, windowMs: number)
 
 export function BacklogChart({ points, now, windowMs }: BacklogChartProps) {
   const path = chartPath(points, now, windowMs);
-  const peak = points.reduce((m, p) => Math.max(m, p.waiting), 0);
+  const peak = points.filter((p) => p.at >= now - windowMs).reduce((m, p) => Math.max(m, p.waiting), 0);
   const hours = Math.round(windowMs / 3_600_000);
   return (
-    <svg
+    <figure className="chart-figure">
+      <svg
       className="chart"
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       preserveAspectRatio="none"
@@ -45,6 +46,12 @@ export function BacklogChart({ points, now, windowMs }: BacklogChartProps) {
     >
       <line className="axis" x1="0" y1={HEIGHT - 0.5} x2={WIDTH} y2={HEIGHT - 0.5} />
       {path !== "" && <path className="area" d={path} />}
-    </svg>
+      </svg>
+      <figcaption className="row muted" style={{ justifyContent: "space-between" }}>
+        <span>{hours} h ago</span>
+        <span data-testid="backlog-peak">peak {peak} waiting</span>
+        <span>now</span>
+      </figcaption>
+    </figure>
   );
 }
