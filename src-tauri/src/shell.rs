@@ -1,11 +1,13 @@
 //! The Tauri builder: state, commands, event forwarding, the tray, close-to-tray and the quit
 //! confirmation.
 //!
-//! Guarantees: closing the window only hides it (delivery goes on; the tray shows it again);
+//! Guarantees: closing the window only hides it when the tray icon is up (delivery goes on; the
+//! tray shows it again), and otherwise quits as below;
 //! quitting while records wait does not quit but emits `quit_requested {waiting}` and shows the
 //! window, and the UI confirms with `quit(force: true)`; quitting stops the core's worker first
 //! (records in flight are looked up at the next start).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use stateline_core::app::dto::{QUIT_REQUESTED, QuitRequested};
@@ -17,6 +19,9 @@ use tauri::{AppHandle, Builder, Emitter, Manager, Runtime, State, WindowEvent};
 use crate::commands;
 
 const MAIN_WINDOW: &str = "main";
+
+/// Whether the tray icon is up (closing the window then only hides it).
+struct Tray(AtomicBool);
 
 /// Shows and focuses the main window.
 pub fn show_main<R: Runtime>(handle: &AppHandle<R>) {
@@ -147,20 +152,33 @@ pub fn configure<R: Runtime>(builder: Builder<R>, app: App, with_tray: bool) -> 
             commands::set_demo_fault,
             quit,
         ])
+        .manage(Tray(AtomicBool::new(false)))
         .setup(move |tauri_app| {
             let handle = tauri_app.handle().clone();
             crate::events::forward(tauri_app.state::<App>().inner(), handle.clone());
-            if with_tray && let Err(error) = add_tray(&handle) {
-                tracing::warn!(%error, "no tray icon; closing the window will not keep the app running");
+            if with_tray {
+                match add_tray(&handle) {
+                    Ok(()) => tauri_app.state::<Tray>().0.store(true, Ordering::SeqCst),
+                    Err(error) => tracing::warn!(
+                        %error,
+                        "no tray icon: closing the window quits (asking first while records wait)"
+                    ),
+                }
             }
             Ok(())
         })
         .on_window_event(move |window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event
-                && with_tray
-            {
+            if let WindowEvent::CloseRequested { api, .. } = event {
                 api.prevent_close();
-                let _ = window.hide();
+                let handle = window.app_handle().clone();
+                if handle.state::<Tray>().0.load(Ordering::SeqCst) {
+                    let _ = window.hide();
+                } else {
+                    let app = handle.state::<App>().inner().clone();
+                    tauri::async_runtime::spawn(async move {
+                        let _ = request_quit(&handle, &app, false).await;
+                    });
+                }
             }
         })
 }
