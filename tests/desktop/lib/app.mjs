@@ -34,6 +34,8 @@ export class RunningApp {
     const driver = await startDriver({ port: PORT, nativePort: PORT + 1, env: { STATELINE_DATA_DIR: dataDir, ...env } });
     try {
       const session = await Session.create(driver.baseUrl, { "tauri:options": { application: app } });
+      // A bigger window than the default, so screenshots show whole screens.
+      await session.cmd("POST", "/window/rect", { width: 1280, height: 960 }).catch(() => undefined);
       return new RunningApp({ app, dataDir, driver, session });
     } catch (error) {
       await driver.stop();
