@@ -66,12 +66,14 @@ function Root({ version, loggedOut }: { version: string | null; loggedOut: numbe
   const state = pushed ?? loaded.data;
   const login = state === null ? null : sessionId(state);
   const needsKey = state?.session?.needs_key === true;
+  const setupRunning = inWizard || state?.phase === "first_run";
   useEffect(() => {
-    if (!needsKey) return;
+    // The wizard asks for the manager's key itself.
+    if (!needsKey || setupRunning) return;
     // A new need for a key (none at login, or refused later) asks again, even if skipped before.
     setKeyPromptShown(login);
     setKeyPromptDone((done) => (done === login ? null : done));
-  }, [needsKey, login]);
+  }, [needsKey, login, setupRunning]);
   useEffect(() => {
     if (state?.phase === "first_run") setInWizard(true);
   }, [state?.phase]);
@@ -96,7 +98,7 @@ function Root({ version, loggedOut }: { version: string | null; loggedOut: numbe
     screen = <Wizard state={state} onState={update} onDone={() => setInWizard(false)} />;
   } else if (state.phase === "locked" || state.session === null) {
     screen = <Login state={state} onState={update} version={version} />;
-  } else if ((needsKey || keyPromptShown === login) && keyPromptDone !== login) {
+  } else if (((needsKey && !setupRunning) || keyPromptShown === login) && keyPromptDone !== login) {
     // Stays up after the key is saved (needs_key turns false) until the user has read the matrix.
     screen = <KeyPrompt user={state.session.user} onDone={() => setKeyPromptDone(login)} />;
   } else {

@@ -83,6 +83,7 @@ describe("first-run wizard", () => {
       ],
     });
     expect(await screen.findByTestId("session-user")).toBeTruthy();
+    expect(screen.queryByTestId("key-prompt")).toBeNull();
     expect(screen.queryByTestId("nav-demo")).toBeNull();
     expect(document.body.innerHTML).not.toContain("vendor-secret");
   });

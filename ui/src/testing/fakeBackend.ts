@@ -371,9 +371,13 @@ export class FakeBackend implements Backend {
       if (req.environment !== "demo" && (req.state_code === null || !/^[A-Z]{2}$/.test(req.state_code))) {
         fail("invalid_input", "Choose the two-letter state code.");
       }
+      if (req.environment !== "demo" && this.environment === "demo") {
+        // Leaving demo: the demo keys and licence belong to the emulator, not to the real Metrc.
+        this.keys.clear();
+        this.licencesBound = false;
+      }
       this.environment = req.environment;
       this.stateCode = req.state_code;
-      if (req.environment !== "demo") this.licencesBound = false;
       return this.state();
     });
 
