@@ -142,7 +142,7 @@ export function Inventory() {
                 <td>{facilityTime(p.last_modified, p.licence)}</td>
                 {(can("adjust") || can("merge_or_split")) && (
                   <td>
-                    <div className="row">
+                    <div className="row actions">
                       {can("adjust") && (
                         <Button onClick={() => setEditing({ kind: "adjust", pkg: p })} data-testid={`package-adjust-${p.label}`}>
                           Adjust

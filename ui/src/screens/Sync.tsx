@@ -214,7 +214,7 @@ function EntryRow(props: { entry: EntryView; canResolve: boolean; open: boolean;
         <td>{STATE_LABELS[entry.state]}</td>
         <td>{entry.state === "voided" ? `voided by ${entry.voided_by ?? "?"}: ${entry.void_reason ?? ""}` : entry.last_error}</td>
         <td>
-          <div className="row">
+          <div className="row actions">
             <Button onClick={props.onToggle} aria-expanded={open} data-testid={`entry-history-${entry.id}`}>
               History
             </Button>
