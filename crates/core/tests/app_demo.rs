@@ -435,3 +435,39 @@ async fn reopening_keeps_users_keys_and_records() {
     assert_eq!(entry.client_id, receipt.client_id);
     app.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_object_limit_in_demo_keeps_the_emulator_and_its_receipts() {
+    let f = open().await;
+    let app = &f.app;
+    first_run(app).await;
+    let package = first_package(app).await;
+    let receipt = app.complete_sale(sale(&package.label)).await.unwrap();
+    let db = app.database().clone();
+    wait_until(
+        || db.entry(receipt.entry_id).unwrap().state == stateline_core::EntryState::Confirmed,
+        "the sale is confirmed",
+    )
+    .await;
+    let before = app.demo_control().unwrap().receipts(DEMO_LICENSE).len();
+    let settings = app
+        .update_settings(SettingsUpdate {
+            object_limit: Some(5),
+            ..SettingsUpdate::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(settings.object_limit, 5);
+    let control = app.demo_control().expect("still in demo");
+    assert_eq!(control.receipts(DEMO_LICENSE).len(), before);
+    assert!(before >= 1);
+    let err = app
+        .update_settings(SettingsUpdate {
+            object_limit: Some(0),
+            ..SettingsUpdate::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}

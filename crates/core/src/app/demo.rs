@@ -124,23 +124,25 @@ mod enabled {
                 .unwrap_or_else(PoisonError::into_inner)
         }
 
-        /// Starts the emulator with the demo seed on loopback and a client for it.
-        pub(crate) async fn start_emulator(
-            &self,
-        ) -> Result<(Emulator, metrc::MetrcClient), CoreError> {
+        /// Starts the emulator with the demo seed on loopback.
+        pub(crate) async fn start_emulator(&self) -> Result<Emulator, CoreError> {
             let addr = "127.0.0.1:0".parse().expect("a loopback address");
-            let emulator = Emulator::start(addr, Seed::demo(), Options::default())
+            Emulator::start(addr, Seed::demo(), Options::default())
                 .await
-                .map_err(|e| {
-                    CoreError::Internal(format!("the demo emulator did not start: {e}"))
-                })?;
+                .map_err(|e| CoreError::Internal(format!("the demo emulator did not start: {e}")))
+        }
+
+        /// A Metrc client for the running emulator.
+        pub(crate) fn emulator_client(
+            &self,
+            emulator: &Emulator,
+        ) -> Result<metrc::MetrcClient, CoreError> {
             let base = emulator
                 .base_url()
                 .parse()
                 .map_err(|e| CoreError::Internal(format!("emulator address: {e}")))?;
             let vendor = metrc::VendorKey::new(DEMO_VENDOR_KEY)?;
-            let client = self.client_with(metrc::ClientConfig::new(base, vendor))?;
-            Ok((emulator, client))
+            self.client_with(metrc::ClientConfig::new(base, vendor))
         }
 
         /// Binds the demo licence, loads its inventory and customer types, and gives the

@@ -135,7 +135,11 @@ impl App {
             Environment::Demo => {
                 #[cfg(feature = "demo")]
                 {
-                    let (emulator, client) = self.start_emulator().await?;
+                    let emulator = match owned.emulator.take() {
+                        Some(running) => running,
+                        None => self.start_emulator().await?,
+                    };
+                    let client = self.emulator_client(&emulator)?;
                     demo = Some(emulator.control());
                     owned.emulator = Some(emulator);
                     client
@@ -234,7 +238,8 @@ impl App {
         stopped
     }
 
-    /// Restarts the link (after an environment, vendor key or object limit change).
+    /// Restarts the link (after an environment, vendor key or object limit change); a demo
+    /// emulator keeps running (and keeps its state) while the environment stays demo.
     pub(crate) async fn restart_runtime(&self) -> Result<(), CoreError> {
         {
             *self
@@ -253,7 +258,9 @@ impl App {
                 task.abort();
             }
             #[cfg(feature = "demo")]
-            if let Some(emulator) = owned.emulator.take() {
+            if self.environment()? != Environment::Demo
+                && let Some(emulator) = owned.emulator.take()
+            {
                 emulator.shutdown().await;
             }
         }
