@@ -110,7 +110,7 @@ describe("Sell", () => {
     const error = await screen.findByTestId("sell-error");
     expect(error.getAttribute("data-code")).toBe("insufficient_quantity");
     expect(error.textContent).toContain("Only 2 Each of Gummies 10pk on hand");
-    expect(screen.getByTestId(`cart-line-${GUMMIES}`)).toBeTruthy();
+    expect(screen.getByTestId(`cart-line-${GUMMIES}`).getAttribute("data-over")).toBe("true");
     expect(screen.queryByTestId("receipt")).toBeNull();
     expect(fake.receipts).toHaveLength(0);
     expect(document.activeElement).toBe(scanField());

@@ -257,7 +257,13 @@ export function Sell() {
         <h3>Cart</h3>
         {cart.length === 0 && <p className="muted">Scan a package to start a sale.</p>}
         {cart.map((l) => (
-          <div key={l.pkg.label} className="stack" data-testid={`cart-line-${l.pkg.label}`} data-label={l.pkg.label}>
+          <div
+            key={l.pkg.label}
+            className={`stack cart-line${error?.code === "insufficient_quantity" && Number(l.quantity) > Number(l.pkg.on_hand) ? " over" : ""}`}
+            data-testid={`cart-line-${l.pkg.label}`}
+            data-label={l.pkg.label}
+            data-over={error?.code === "insufficient_quantity" && Number(l.quantity) > Number(l.pkg.on_hand) ? "true" : undefined}
+          >
             <div className="row" style={{ justifyContent: "space-between" }}>
               <strong>{l.pkg.item_name}</strong>
               <Button
