@@ -26,12 +26,16 @@ export function appPath(profile = "debug") {
 
 /** One running app with a fresh data folder and a WebDriver session on its window. */
 export class RunningApp {
-  /** Starts the app; `env` is added to the app's environment. */
-  static async launch({ app = appPath(), env = {}, label = "journey" } = {}) {
+  /**
+   * Starts the app; `env` is added to the app's environment. `dataDir` reuses a data folder
+   * instead of a fresh one; `deferSession` starts only the driver (the caller creates the session).
+   */
+  static async launch({ app = appPath(), env = {}, label = "journey", dataDir: reuse = null, deferSession = false } = {}) {
     assert.ok(existsSync(app), `the app is not built at ${app}: run cargo build -p stateline-app`);
     assert.ok(process.env.DISPLAY, "no DISPLAY: run under Xvfb (tests/desktop/run.sh does)");
-    const dataDir = mkdtempSync(join(tmpdir(), `stateline-e2e-${label}-`));
+    const dataDir = reuse ?? mkdtempSync(join(tmpdir(), `stateline-e2e-${label}-`));
     const driver = await startDriver({ port: PORT, nativePort: PORT + 1, env: { STATELINE_DATA_DIR: dataDir, ...env } });
+    if (deferSession) return new RunningApp({ app, dataDir, driver, session: null });
     try {
       const session = await Session.create(driver.baseUrl, { "tauri:options": { application: app } });
       // A bigger window than the default, so screenshots show whole screens.
@@ -53,7 +57,7 @@ export class RunningApp {
 
   /** Ends the session, the driver and the app, and removes the data folder. */
   async close() {
-    await this.session.delete().catch((error) => console.error(`closing the session: ${error.message}`));
+    await this.session?.delete().catch((error) => console.error(`closing the session: ${error.message}`));
     await this.driver.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }

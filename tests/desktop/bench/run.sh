@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Measures the UI figures of SPEC section 9 on the release app (see ui-bench.mjs and BENCHMARKS.md,
+# "Desktop app"). Not part of CI: the release build (LTO, one codegen unit) takes long. Builds
+# target/release/stateline-app (quick when up to date), then runs the measurement under Xvfb (when
+# there is no DISPLAY) inside a private D-Bus session with a throw-away unlocked keyring, like the
+# end-to-end suite. Its process group is killed on the way out.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ -z "${STATELINE_APP:-}" ]]; then
+  (cd ../.. && cargo build -p stateline-app --release)
+fi
+export NO_AT_BRIDGE=1
+
+runner=(dbus-run-session -- bash lib/with-keyring.sh node bench/ui-bench.mjs)
+if [[ -z "${DISPLAY:-}" ]]; then
+  runner=(xvfb-run -a -s "-screen 0 1280x1024x24" "${runner[@]}")
+fi
+
+group=""
+cleanup() {
+  if [[ -n "$group" ]]; then
+    kill -TERM -- "-$group" 2>/dev/null || true
+    sleep 1
+    kill -KILL -- "-$group" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT INT TERM
+
+setsid timeout --kill-after=10 "${BENCH_TIMEOUT:-900}" "${runner[@]}" "$@" &
+group=$!
+wait "$group"

@@ -1,0 +1,239 @@
+/**
+ * The UI figures of SPEC section 9, measured on the release app (target/release/stateline-app, or
+ * STATELINE_APP) in demo mode. Not a test: it asserts nothing about speed, it prints a table and a
+ * JSON line for BENCHMARKS.md. Run it with `bash tests/desktop/bench/run.sh` (Xvfb, private keyring).
+ *
+ * 1. Sale to receipt: inside the page, `performance.now()` just before the "Complete sale" click
+ *    and again when a MutationObserver sees the new receipt in the DOM, then after the next
+ *    animation frame (the receipt painted). Median, 90th percentile and worst of SALES sales.
+ * 2. Start-up to an interactive window: from asking WebKitWebDriver to start the app to the first
+ *    successful WebDriver find of the first screen's control (wizard name field on a fresh data
+ *    folder; a user button on the login screen of a set-up one). STARTS starts of each.
+ * 3. Idle memory: after IDLE_SECONDS without input (manager logged in, on the register), the RSS
+ *    and PSS of the app process and every process under it (WebKit's web and network processes).
+ * 4. Idle CPU: utime + stime of the same processes over those IDLE_SECONDS, as % of one core.
+ * 5. Binary size: bytes of the release binary.
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { RunningApp, appPath } from "../lib/app.mjs";
+import { Keys, Session, waitFor } from "../lib/webdriver.mjs";
+import { firstRunDemo, label, open } from "../lib/steps.mjs";
+
+const SALES = Number(process.env.BENCH_SALES ?? 40);
+const STARTS = Number(process.env.BENCH_STARTS ?? 5);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const APP = appPath("release");
+const CLK_TCK = 100;
+
+const median = (xs) => quantile(xs, 0.5);
+function quantile(xs, q) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+/** The process and all processes under it. */
+function processTree(root) {
+  const children = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const all = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift();
+    all.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return all;
+}
+
+function processName(pid) {
+  return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+}
+
+/** CPU ticks (utime + stime) of one process. */
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** RSS and PSS of one process, in KiB. */
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  let pss = 0;
+  try {
+    pss = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+  } catch {
+    pss = NaN;
+  }
+  return { rss, pss };
+}
+
+/** How long ago the process started, in ms (10 ms resolution: clock ticks since boot). */
+function processAgeMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const startTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  const uptime = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  return (uptime - startTicks / CLK_TCK) * 1_000;
+}
+
+const FIRST_CONTROL = '[data-testid="wizard-manager-name"], [data-testid^="login-user-"]';
+
+/**
+ * Start-up: asks the driver for a session (which spawns the app), then polls without pause until
+ * the first screen's control is found. Gives the time from the request and from the app
+ * process's own start (its age in /proc when the control was found).
+ */
+async function measureStart({ label: runLabel, dataDir }) {
+  const app = await RunningApp.launch({ app: APP, label: runLabel, deferSession: true, dataDir });
+  try {
+    const started = performance.now();
+    app.session = await Session.create(app.driver.baseUrl, { "tauri:options": { application: APP } });
+    const sessionAt = performance.now();
+    for (;;) {
+      const found = await app.session.findAll(FIRST_CONTROL).catch(() => []);
+      if (found.length > 0) break;
+      if (performance.now() - started > 30_000) throw new Error("no first screen within 30 s");
+    }
+    const total = performance.now() - started;
+    const sinceSpawn = processAgeMs(app.pid());
+    return { total, sinceSpawn, session: sessionAt - started, app };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+async function saleToReceipt(app, n) {
+  const s = app.session;
+  const results = [];
+  for (let i = 0; i < n; i++) {
+    const pkg = label(1 + (i % 12));
+    const scan = await s.byId("scan-input");
+    await s.type(scan, pkg + Keys.ENTER);
+    await s.byId(`cart-line-${pkg}`);
+    await s.fill(`cart-qty-${pkg}`, "0.1");
+    await s.fill(`cart-price-${pkg}`, "1.00");
+    await s.waitEnabled("complete-sale");
+    const timing = await s.executeAsync(`
+      const done = arguments[arguments.length - 1];
+      const button = document.querySelector('[data-testid="complete-sale"]');
+      const previous = document.querySelector('[data-testid="receipt"]')?.getAttribute("data-receipt") ?? null;
+      let t0 = 0;
+      const fresh = () => {
+        const r = document.querySelector('[data-testid="receipt"]');
+        return r !== null && r.getAttribute("data-receipt") !== previous ? r : null;
+      };
+      const observer = new MutationObserver(() => {
+        if (fresh() === null) return;
+        const inDom = performance.now() - t0;
+        observer.disconnect();
+        requestAnimationFrame(() => setTimeout(() => done({ inDom, painted: performance.now() - t0 }), 0));
+      });
+      observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-receipt"] });
+      setTimeout(() => { observer.disconnect(); done({ error: "no receipt within 10 s" }); }, 10000);
+      t0 = performance.now();
+      button.click();
+    `, [], 20_000);
+    if (timing.error) throw new Error(timing.error);
+    results.push(timing);
+  }
+  return results;
+}
+
+async function main() {
+  const size = statSync(APP).size;
+  console.error(`release app: ${APP} (${size} bytes)`);
+
+  // Start-up, fresh data folders (first run: store created, migrations, emulator started).
+  const fresh = [];
+  for (let i = 0; i < STARTS; i++) {
+    const run = await measureStart({ label: `bench-start-${i}` });
+    fresh.push(run);
+    await run.app.close();
+  }
+
+  // The app that is measured for sales and idle, then restarted for set-up starts.
+  const app = await RunningApp.launch({ app: APP, label: "bench" });
+  await firstRunDemo(app);
+  await open(app, "sell");
+  const sales = await saleToReceipt(app, SALES);
+
+  // Idle: manager logged in on the register, no input at all.
+  await open(app, "sell");
+  const pid = await waitFor("the app's process", async () => app.pid(), { timeoutMs: 10_000 });
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const tree0 = processTree(pid);
+  const ticks0 = new Map(tree0.map((p) => [p, cpuTicks(p)]));
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1_000));
+  const seconds = (performance.now() - t0) / 1_000;
+  const tree = processTree(pid);
+  const perProcess = tree.map((p) => {
+    const mem = memory(p);
+    return { pid: p, name: processName(p), rssKiB: mem.rss, pssKiB: mem.pss, cpuTicks: cpuTicks(p) - (ticks0.get(p) ?? 0) };
+  });
+  const rssMiB = perProcess.reduce((a, p) => a + p.rssKiB, 0) / 1024;
+  const pssMiB = perProcess.reduce((a, p) => a + p.pssKiB, 0) / 1024;
+  const cpuPercent = (perProcess.reduce((a, p) => a + p.cpuTicks, 0) / CLK_TCK / seconds) * 100;
+
+  // Start-up of a set-up register (login screen), same data folder each time.
+  const dataDir = app.dataDir;
+  await app.session.delete().catch(() => undefined);
+  await app.driver.stop();
+  const again = [];
+  for (let i = 0; i < STARTS; i++) {
+    const run = await measureStart({ label: `bench-restart-${i}`, dataDir });
+    again.push(run);
+    await run.app.session.delete().catch(() => undefined);
+    await run.app.driver.stop();
+  }
+  await app.close();
+
+  const inDom = sales.map((x) => x.inDom);
+  const painted = sales.map((x) => x.painted);
+  const freshTotals = fresh.map((r) => r.total);
+  const againTotals = again.map((r) => r.total);
+  const figures = {
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: +(totalmem() / 2 ** 30).toFixed(1) },
+    saleToReceipt: { n: sales.length, inDomMedian: median(inDom), inDomP90: quantile(inDom, 0.9), paintedMedian: median(painted), paintedP90: quantile(painted, 0.9), paintedMax: Math.max(...painted) },
+    startup: {
+      fresh: { n: fresh.length, median: median(freshTotals), max: Math.max(...freshTotals), sessionMedian: median(fresh.map((r) => r.session)), sinceSpawnMedian: median(fresh.map((r) => r.sinceSpawn)), sinceSpawnMax: Math.max(...fresh.map((r) => r.sinceSpawn)) },
+      setUp: { n: again.length, median: median(againTotals), max: Math.max(...againTotals), sessionMedian: median(again.map((r) => r.session)), sinceSpawnMedian: median(again.map((r) => r.sinceSpawn)), sinceSpawnMax: Math.max(...again.map((r) => r.sinceSpawn)) },
+    },
+    idle: { seconds, rssMiB, pssMiB, cpuPercent, processes: perProcess },
+    binaryBytes: size,
+  };
+  console.log(`| figure | measured | target |
+|---|---|---|
+| sale → receipt in the DOM (median / p90 of ${sales.length}) | ${ms(figures.saleToReceipt.inDomMedian)} / ${ms(figures.saleToReceipt.inDomP90)} | |
+| sale → receipt painted (next frame; median / p90 / worst) | ${ms(figures.saleToReceipt.paintedMedian)} / ${ms(figures.saleToReceipt.paintedP90)} / ${ms(figures.saleToReceipt.paintedMax)} | ≤ 50 ms |
+| start-up, app process spawned → first control found, fresh data folder (median / worst of ${fresh.length}) | ${ms(figures.startup.fresh.sinceSpawnMedian)} / ${ms(figures.startup.fresh.sinceSpawnMax)} | ≤ 1.5 s |
+| start-up, app process spawned → first control found, set-up register (median / worst of ${again.length}) | ${ms(figures.startup.setUp.sinceSpawnMedian)} / ${ms(figures.startup.setUp.sinceSpawnMax)} | ≤ 1.5 s |
+| start-up including the driver: POST /session → first control found, fresh / set-up (median) | ${ms(figures.startup.fresh.median)} / ${ms(figures.startup.setUp.median)} | |
+| idle memory after ${seconds.toFixed(0)} s, RSS sum / PSS sum (${perProcess.length} processes) | ${rssMiB.toFixed(1)} MiB / ${pssMiB.toFixed(1)} MiB | < 150 MB |
+| idle CPU over ${seconds.toFixed(0)} s (all processes, % of one core) | ${cpuPercent.toFixed(2)} % | < 1 % |
+| release binary | ${size} bytes (${(size / 2 ** 20).toFixed(2)} MiB) | < 20 MB |`);
+  for (const p of perProcess) console.log(`  ${p.name} (pid ${p.pid}): RSS ${(p.rssKiB / 1024).toFixed(1)} MiB, PSS ${(p.pssKiB / 1024).toFixed(1)} MiB, ${p.cpuTicks} ticks`);
+  console.log(JSON.stringify(figures));
+}
+
+main().then(() => process.exit(0), (error) => {
+  console.error(error);
+  process.exit(1);
+});
