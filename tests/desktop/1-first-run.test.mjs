@@ -1,7 +1,7 @@
 /**
  * Journey 1 (issue #5): the first run. A fresh data folder opens on the wizard; the manager is
  * created, demo mode is kept, and the register opens with the demo licence's inventory to sell
- * from. Screenshots: the wizard's steps and the empty register.
+ * from. Screenshots: the wizard's steps, the empty register, inventory and its adjust dialog.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -30,5 +30,14 @@ test("first run: the wizard creates the manager, keeps demo mode and lands on th
   // The demo licence's packages are there to sell from.
   await open(app, "inventory");
   await s.byId(`package-row-${GRAMS_LABEL}`);
+  await s.byId("manifests");
   await app.screenshot("inventory");
+
+  // The manager may adjust a package (reasons from Metrc); the dialog is only looked at here.
+  await s.clickId(`package-adjust-${GRAMS_LABEL}`);
+  await s.byId("adjust-dialog");
+  await s.find('[data-testid="adjust-reason"] option:not([value=""])');
+  await app.screenshot("inventory-adjust");
+  await s.clickId("adjust-dialog-cancel");
+  await s.gone('[data-testid="adjust-dialog"]');
 });
