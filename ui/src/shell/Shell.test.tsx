@@ -148,4 +148,12 @@ describe("Shell", () => {
     await loginAs(new FakeBackend(), "Mia", "9999");
     expect(screen.queryByTestId("vendor-key-banner")).toBeNull();
   });
+
+  it("jumps between screens with Alt+number", async () => {
+    await loginAs(new FakeBackend(), "Mia", "9999");
+    fireEvent.keyDown(window, { key: "3", altKey: true });
+    expect(screen.getByTestId("screen-sync")).toBeTruthy();
+    fireEvent.keyDown(window, { key: "1", altKey: true });
+    expect(screen.getByTestId("screen-sell")).toBeTruthy();
+  });
 });

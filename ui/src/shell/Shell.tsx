@@ -1,10 +1,10 @@
 /**
  * The logged-in frame: header with the status chip (always visible), who is logged in and "Lock";
  * banners for a missing vendor key and for a key Metrc refused; the nav, which lists only the
- * screens this user's role may use (manager screens are hidden from
+ * screens this user's role may use (Alt+1 … Alt+9 jump to them) (manager screens are hidden from
  * budtenders, the demo panel shows only in demo mode); and the current screen.
  */
-import { useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 import type { AppState, Permission, SessionView } from "../api";
 import { useAppState, useBackend, useNow, useSession, useStatus } from "../context";
@@ -53,9 +53,23 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
   const session = useSession();
   const status = useStatus();
   const now = useNow(15_000);
-  const screens = visibleScreens(session, app.demo);
+  const screens = useMemo(() => visibleScreens(session, app.demo), [session, app.demo]);
   const [current, setCurrent] = useState<ScreenId>("sell");
   const shown = screens.find((s) => s.id === current) ?? screens[0]!;
+
+  useEffect(() => {
+    // Alt+1 … Alt+9 open the screens in nav order.
+    const jump = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const target = screens[Number(e.key) - 1];
+      if (/^[1-9]$/.test(e.key) && target !== undefined) {
+        e.preventDefault();
+        setCurrent(target.id);
+      }
+    };
+    window.addEventListener("keydown", jump);
+    return () => window.removeEventListener("keydown", jump);
+  }, [screens]);
 
   return (
     <div className="shell">
@@ -77,10 +91,11 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
       </header>
       <div className="shell-body">
         <nav className="nav" aria-label="Screens">
-          {screens.map((s) => (
+          {screens.map((s, i) => (
             <a
               key={s.id}
               href={`#${s.id}`}
+              title={`Alt+${i + 1}`}
               aria-current={s.id === shown.id ? "page" : undefined}
               onClick={(e) => {
                 e.preventDefault();
