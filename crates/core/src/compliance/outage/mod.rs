@@ -27,7 +27,7 @@
 
 pub mod render;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -214,27 +214,53 @@ fn is_send(outcome: Option<AttemptOutcome>) -> bool {
     )
 }
 
-/// Failures logged for other records of the licence in `[from, until)`: what kept the gate shut.
-fn licence_failures(
-    conn: &Connection,
-    licence: &str,
-    from: Timestamp,
-    until: Timestamp,
-) -> Result<BTreeSet<WaitReason>, CoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.outcome, a.http_status FROM attempts a JOIN outbox o ON o.id = a.entry_id
-         WHERE o.licence = ?1 AND a.at >= ?2 AND a.at < ?3
-           AND a.outcome NOT IN ('confirmed', 'too_large', 'lookup_found', 'lookup_missed')",
-    )?;
-    let rows: Vec<(String, Option<u16>)> = stmt
-        .query_map(params![licence, to_ms(from), to_ms(until)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(outcome, status)| reason_of(outcome_of(&outcome)?, status))
-        .collect())
+/// The failures logged for one licence's records since the report's first record was made,
+/// by reason, as sorted times: what kept the gate shut. Read once per licence (one pass over the
+/// attempt log), then each record's wait is checked with a binary search per reason, so the
+/// report stays linear in the log however many records waited.
+/// Each licence's failures since the earliest record of the report was made, loaded on demand.
+struct Failures {
+    since: Timestamp,
+    by_licence: HashMap<String, LicenceFailures>,
+}
+
+#[derive(Debug, Default)]
+struct LicenceFailures {
+    times: BTreeMap<WaitReason, Vec<i64>>,
+}
+
+impl LicenceFailures {
+    fn load(conn: &Connection, licence: &str, since: Timestamp) -> Result<Self, CoreError> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.at, a.outcome, a.http_status FROM attempts a JOIN outbox o ON o.id = a.entry_id
+             WHERE o.licence = ?1 AND a.at >= ?2
+               AND a.outcome NOT IN ('confirmed', 'too_large', 'lookup_found', 'lookup_missed')",
+        )?;
+        let rows: Vec<(i64, String, Option<u16>)> = stmt
+            .query_map(params![licence, to_ms(since)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut failures = LicenceFailures::default();
+        for (at, outcome, status) in rows {
+            if let Some(reason) = outcome_of(&outcome).and_then(|o| reason_of(o, status)) {
+                failures.times.entry(reason).or_default().push(at);
+            }
+        }
+        for times in failures.times.values_mut() {
+            times.sort_unstable();
+        }
+        Ok(failures)
+    }
+
+    /// The reasons with a failure logged in `[from, until)`.
+    fn between(&self, from: Timestamp, until: Timestamp) -> impl Iterator<Item = WaitReason> + '_ {
+        let (from, until) = (to_ms(from), to_ms(until));
+        self.times.iter().filter_map(move |(reason, times)| {
+            let first = times.partition_point(|&t| t < from);
+            (first < times.len() && times[first] < until).then_some(*reason)
+        })
+    }
 }
 
 fn confirmed_at(conn: &Connection, entry_id: i64) -> Result<Option<Timestamp>, CoreError> {
@@ -262,6 +288,7 @@ fn row_for(
     c: Candidate,
     q: &OutageQuery,
     now: Timestamp,
+    failures: &mut Failures,
 ) -> Result<Option<OutageRow>, CoreError> {
     let log = attempts::for_entry(conn, c.id)?;
     let sends: Vec<_> = log.iter().filter(|a| is_send(a.outcome)).collect();
@@ -287,7 +314,11 @@ fn row_for(
     }
     let first_at = first.map(|a| a.at).or(accepted_at).unwrap_or(now);
     if first_at > prompt_until {
-        reasons.extend(licence_failures(conn, &c.licence, c.recorded_at, first_at)?);
+        if !failures.by_licence.contains_key(&c.licence) {
+            let loaded = LicenceFailures::load(conn, &c.licence, failures.since)?;
+            failures.by_licence.insert(c.licence.clone(), loaded);
+        }
+        reasons.extend(failures.by_licence[&c.licence].between(c.recorded_at, first_at));
     }
     if reasons.is_empty() {
         reasons.insert(WaitReason::Queued);
@@ -341,8 +372,18 @@ impl Database {
         let now = self.now();
         self.read(|c| {
             let mut rows = Vec::new();
-            for candidate in candidates(c, query)? {
-                if let Some(row) = row_for(c, candidate, query, now)? {
+            let found = candidates(c, query)?;
+            let since = found
+                .iter()
+                .map(|f| f.recorded_at)
+                .min()
+                .map_or(query.from, |earliest| earliest.min(query.from));
+            let mut failures = Failures {
+                since,
+                by_licence: HashMap::new(),
+            };
+            for candidate in found {
+                if let Some(row) = row_for(c, candidate, query, now, &mut failures)? {
                     rows.push(row);
                 }
             }
@@ -354,5 +395,46 @@ impl Database {
                 rows,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_count_from_the_start_of_a_wait_up_to_its_end() {
+        let at = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let mut f = LicenceFailures::default();
+        f.times
+            .insert(WaitReason::Offline, vec![to_ms(at(10)), to_ms(at(20))]);
+        f.times.insert(WaitReason::RateLimited, vec![to_ms(at(30))]);
+        let between = |a, b| f.between(at(a), at(b)).collect::<Vec<_>>();
+        assert_eq!(
+            between(10, 11),
+            vec![WaitReason::Offline],
+            "start is inclusive"
+        );
+        assert_eq!(between(0, 10), Vec::<WaitReason>::new(), "end is exclusive");
+        assert_eq!(between(21, 30), Vec::<WaitReason>::new());
+        assert_eq!(
+            between(15, 31),
+            vec![WaitReason::Offline, WaitReason::RateLimited]
+        );
+    }
+
+    #[test]
+    fn stored_outcome_codes_map_to_reasons() {
+        assert_eq!(outcome_of("not_sent"), Some(AttemptOutcome::NotSent));
+        assert_eq!(outcome_of("from_a_newer_build"), None);
+        assert_eq!(
+            reason_of(AttemptOutcome::NotSent, Some(404)),
+            Some(WaitReason::MetrcUnavailable)
+        );
+        assert_eq!(
+            reason_of(AttemptOutcome::LookupFailed, Some(429)),
+            Some(WaitReason::RateLimited)
+        );
+        assert_eq!(reason_of(AttemptOutcome::LookupMissed, Some(404)), None);
     }
 }
