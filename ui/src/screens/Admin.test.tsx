@@ -87,8 +87,9 @@ describe("Demo panel", () => {
       fireEvent.click(outage);
     });
     await waitFor(() => expect((screen.getByTestId("demo-outage") as HTMLInputElement).checked).toBe(true));
+    const button = await screen.findByTestId("demo-revoke_key-Bea");
     await act(async () => {
-      fireEvent.click(await screen.findByTestId("demo-revoke_key-Bea"));
+      fireEvent.click(button);
     });
     expect(fake.calls.filter((c) => c.command === "set_demo_fault").map((c) => c.req)).toEqual([
       { fault: "outage", on: true, user: null },

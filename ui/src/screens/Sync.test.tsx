@@ -113,8 +113,9 @@ describe("Sync", () => {
         users: [{ licence: "403R-00001", user: "Bea", counts: { pending: 1, sending: 0, ambiguous: 0, rejected: 0, waiting_for_key: 0, waiting: 1 }, key_problem: null }],
       }),
     );
+    const button = await screen.findByTestId("sync-users-pick-403R-00001/Bea");
     await act(async () => {
-      fireEvent.click(await screen.findByTestId("sync-users-pick-403R-00001/Bea"));
+      fireEvent.click(button);
     });
     expect(fake.calls.filter((c) => c.command === "list_entries").at(-1)?.req).toMatchObject({ licence: "403R-00001", user: "Bea" });
     await act(async () => {

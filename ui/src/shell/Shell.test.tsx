@@ -73,8 +73,9 @@ describe("Shell", () => {
     await loginAs(fake, "Bea", "1234");
     fireEvent.click(screen.getByTestId("nav-sync"));
     fake.session = null;
+    const button = await screen.findByTestId("sync-now");
     await act(async () => {
-      fireEvent.click(await screen.findByTestId("sync-now"));
+      fireEvent.click(button);
     });
     expect(await screen.findByTestId("pin-input")).toBeTruthy();
   });
