@@ -110,4 +110,17 @@ describe("first-run wizard", () => {
     });
     expect(await screen.findByTestId("wizard-step-key")).toBeTruthy();
   });
+
+  it("moves on when the manager was created although the command reported a problem", async () => {
+    const fake = new FakeBackend({ firstRun: true });
+    const create = fake.createFirstManager;
+    fake.createFirstManager = async (req) => {
+      await create(req);
+      throw { code: "keychain_unavailable", message: "No keychain service is running: start gnome-keyring and try again." };
+    };
+    render(<App backend={fake} />);
+    await createManager();
+    expect(await screen.findByTestId("wizard-step-environment")).toBeTruthy();
+    expect(screen.getByTestId("wizard-error").getAttribute("data-code")).toBe("keychain_unavailable");
+  });
 });

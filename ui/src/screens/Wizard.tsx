@@ -94,6 +94,14 @@ export function Wizard({ state, onState, onDone }: { state: AppState; onState: (
     if (next !== undefined) {
       onState(next);
       go("environment");
+      return;
+    }
+    // The manager may exist even though the command failed (e.g. the keychain refused the demo
+    // key afterwards): follow the backend's state rather than offering a step that is done.
+    const now = await backend.appState().catch(() => null);
+    if (now?.setup.has_users) {
+      onState(now);
+      if (now.session !== null) setStep("environment");
     }
   }
 
