@@ -433,7 +433,26 @@ async fn reopening_keeps_users_keys_and_records() {
     );
     let entry = app.database().entry(receipt.entry_id).unwrap();
     assert_eq!(entry.client_id, receipt.client_id);
+    app.set_key(SetKeyRequest {
+        owner: KeyOwnerRef::User { user: "Bea".into() },
+        key: DEMO_BUDTENDER_KEY.into(),
+    })
+    .await
+    .expect("a manager saves Bea's key");
     app.shutdown(Duration::from_secs(5)).await.unwrap();
+    drop(app);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for key in [DEMO_BUDTENDER_KEY, metrc_emulator::DEMO_MANAGER_KEY] {
+            assert!(
+                !text.contains(key),
+                "a Metrc key reached {}",
+                path.display()
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
