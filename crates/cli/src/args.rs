@@ -10,8 +10,8 @@ use stateline_core::Database;
 
 use crate::error::CliError;
 use crate::{
-    audit, deadlines, doctor, emulator, keychain, licence, queue, reconcile, record, refresh, report,
-    sync, users,
+    audit, deadlines, doctor, emulator, keychain, licence, queue, reconcile, record, refresh,
+    report, sync, users,
 };
 
 /// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.

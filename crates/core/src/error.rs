@@ -320,7 +320,9 @@ pub enum CoreError {
     )]
     NotDemo,
     /// Metrc refused a key that was being saved; nothing was saved.
-    #[error("Metrc refused this key, so it was not saved; generate a new key in Metrc and paste it")]
+    #[error(
+        "Metrc refused this key, so it was not saved; generate a new key in Metrc and paste it"
+    )]
     KeyRefused,
 }
 
