@@ -1,7 +1,8 @@
 //! Measures the register's side of SPEC §9 "completing a sale shows its receipt within 50 ms":
 //! `App::complete_sale` in demo mode (permission check, one durable SQLite transaction with
 //! `synchronous=FULL`, the receipt read back), with the delivery worker and the embedded emulator
-//! running. Prints the median, p95 and max of N sales; not a test (run with
+//! running; and how long `App::open` takes in demo mode (part of the start-up target). Prints
+//! the median, p95 and max of N sales; not a test (run with
 //! `cargo bench -p stateline-core --features demo --bench app_sale`).
 
 use std::sync::Arc;
@@ -22,7 +23,12 @@ fn main() {
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
+        let opening = Instant::now();
         let app = App::open(config).await.expect("the app opens");
+        println!(
+            "App::open in demo mode (store, emulator, demo licence and inventory, worker): {:.1} ms",
+            ms(opening.elapsed())
+        );
         app.create_first_manager(CreateManagerRequest {
             name: "Max".into(),
             pin: "2468".into(),
