@@ -28,12 +28,21 @@ pub const CSV_COLUMNS: [&str; 13] = [
     "entry_id",
 ];
 
-/// One CSV field, quoted when RFC 4180 requires it.
+/// One CSV field, quoted when RFC 4180 requires it. Text a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab or carriage return, and not a number) gets a leading
+/// `'`, so opening an export never executes what a user typed into a name or a reason.
 pub fn csv_field(value: &str) -> String {
+    let formula =
+        value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err();
+    let value = if formula {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    };
     if value.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_owned()
+        value.into_owned()
     }
 }
 
@@ -187,6 +196,15 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field(""), "");
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("+1 call me"), "'+1 call me");
+        assert_eq!(csv_field("-12"), "-12");
+        assert_eq!(csv_field("-0.5"), "-0.5");
     }
 
     #[test]
