@@ -55,6 +55,18 @@ adapters! {
     get_settings -> SettingsView;
     update_settings(SettingsUpdate) -> SettingsView;
     list_audit(AuditQueryRequest) -> Vec<AuditEntryView>;
+    verify_audit -> AuditVerificationView;
+    export_outage_csv(OutageRequest) -> OutageCsvView;
+    outage_report_page(OutageRequest) -> OutagePageView;
+    reconcile_day(ReconcileRequest) -> ReconciliationView;
+    reconciliation_overview(LicenceRequest) -> ReconciliationOverview;
+    reconciliation_run(RunIdRequest) -> ReconciliationView;
+    resolve_difference(ResolveDifferenceRequest) -> DifferenceView;
+    state_deadlines -> Vec<StateDeadlineView>;
+    set_state_deadline(StateDeadlineRequest) -> StateDeadlineView;
+    backup_overview -> BackupOverview;
+    set_backup_settings(BackupSettingsView) -> BackupOverview;
+    backup_now -> BackupView;
     key_overview -> Vec<KeyInfoView>;
     set_key(SetKeyRequest) -> KeySavedView;
     validate_key(KeyOwnerRequest) -> KeyValidationView;

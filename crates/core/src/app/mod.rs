@@ -11,7 +11,9 @@
 //! `App` and stopped by [`App::shutdown`].
 
 mod admin;
+mod compliance;
 mod convert;
+mod daily;
 mod demo;
 pub mod dto;
 mod events;
@@ -35,6 +37,7 @@ use crate::delivery::DeliveryConfig;
 use crate::secrets::{SecretStore, Secrets};
 use crate::{Clock, CoreError, Database, OpenOptions, SystemClock};
 
+pub use daily::DailyPass;
 pub use events::AppEvent;
 pub use ipc_error::IpcError;
 
@@ -102,6 +105,7 @@ struct Inner {
     link: RwLock<Option<runtime::Link>>,
     owned: tokio::sync::Mutex<runtime::Owned>,
     drain: Mutex<runtime::DrainTracker>,
+    daily: daily::DailyState,
     #[cfg(feature = "demo")]
     demo: Mutex<demo::DemoState>,
 }
@@ -144,6 +148,7 @@ impl App {
                 link: RwLock::new(None),
                 owned: tokio::sync::Mutex::new(runtime::Owned::default()),
                 drain: Mutex::new(runtime::DrainTracker::default()),
+                daily: daily::DailyState::default(),
                 #[cfg(feature = "demo")]
                 demo: Mutex::new(demo::DemoState::default()),
                 config,
@@ -151,6 +156,7 @@ impl App {
         };
         app.start_runtime().await?;
         app.start_idle_ticker().await;
+        app.start_daily_jobs().await;
         Ok(app)
     }
 

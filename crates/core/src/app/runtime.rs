@@ -35,6 +35,7 @@ pub(crate) struct Owned {
     pub checks: Option<KeyChecks>,
     pub forwarder: Option<JoinHandle<()>>,
     pub tasks: Vec<JoinHandle<()>>,
+    pub daily: Option<super::daily::DailyJobs>,
     #[cfg(feature = "demo")]
     pub emulator: Option<metrc_emulator::Emulator>,
 }
@@ -218,6 +219,9 @@ impl App {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = None;
         let mut owned = self.inner.owned.lock().await;
+        if let Some(daily) = owned.daily.take() {
+            let _ = daily.stop(timeout).await;
+        }
         if let Some(checks) = owned.checks.take() {
             let _ = checks.stop(timeout).await;
         }

@@ -10,6 +10,7 @@
 //! the committed bindings differ from what these types generate.
 
 mod admin;
+mod compliance;
 mod demo;
 mod events;
 mod inventory;
@@ -23,6 +24,7 @@ use std::path::Path;
 use ts_rs::TS;
 
 pub use admin::*;
+pub use compliance::*;
 pub use demo::*;
 pub use events::*;
 pub use inventory::*;
@@ -91,6 +93,20 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         KeyValidationView,
         KeyModeRequest,
         FacilityOverrideRequest,
+        // compliance: audit, outage report, reconciliation, deadlines, backups
+        AuditVerificationView,
+        OutageRequest,
+        OutageCsvView,
+        OutagePageView,
+        ReconcileRequest,
+        ReconciliationView,
+        ReconciliationOverview,
+        RunIdRequest,
+        ResolveDifferenceRequest,
+        StateDeadlineView,
+        StateDeadlineRequest,
+        BackupSettingsView,
+        BackupOverview,
         // demo
         DemoFaultView,
         DemoFaultRequest,

@@ -52,6 +52,16 @@ fn fits(kind: DifferenceKind, fix: FixCode) -> bool {
     }
 }
 
+impl DifferenceKind {
+    /// The fixes [`resolve_difference`] accepts for a difference of this kind.
+    pub fn fixes(self) -> Vec<FixCode> {
+        FixCode::ALL
+            .into_iter()
+            .filter(|fix| fits(self, *fix))
+            .collect()
+    }
+}
+
 fn run_licence(conn: &Connection, run_id: i64) -> Result<String, CoreError> {
     Ok(conn
         .prepare_cached("SELECT licence FROM reconciliation_runs WHERE id = ?1")?

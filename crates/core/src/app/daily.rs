@@ -1,0 +1,216 @@
+//! The app's daily jobs: the backup when it is due (`backup::backup_due`) and yesterday's
+//! reconciliation of every licence (`compliance::reconcile_due`), checked by an owned background
+//! task ([`DailyJobs`]) a while after the app opens and then every few minutes.
+//!
+//! Guarantees: the task has one owner (the `App`'s runtime) that stops it with a time limit (and
+//! aborts it on drop); a pass never runs twice at once; each job is idempotent (a backup is due at
+//! most once per local day; a licence gets at most one daily run per day), so checking often only
+//! costs a look; a failing job is logged and retried at the next check; the daily reconciliation
+//! reads Metrc with the facility key when one is saved, else with the key of an enabled manager
+//! (GETs only: nothing is changed in Metrc or locally beyond the stored run); the outcome of the
+//! last pass is kept for the Sync screen; nothing here holds a lock across an `.await`.
+
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use metrc::UserKey;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::dto::{self, DailyReconciliationView};
+use super::{App, AppEvent, Inner};
+use crate::CoreError;
+use crate::backup::{self, BackupFile};
+use crate::compliance::{self, DueOutcome, DueRun};
+use crate::users::Role;
+
+/// How long after the app opens the first check runs (lets start-up and first-run finish).
+const FIRST_CHECK: Duration = Duration::from_secs(120);
+/// How often the jobs are checked afterwards.
+const CHECK_EVERY: Duration = Duration::from_secs(600);
+
+/// What one pass of the daily jobs did.
+#[derive(Debug, Clone, Default)]
+pub struct DailyPass {
+    /// The backup taken now (`None`: not due, or it failed).
+    pub backup: Option<BackupFile>,
+    /// Why the backup failed, when it did.
+    pub backup_error: Option<String>,
+    /// Each licence's daily reconciliation (empty while Metrc is not connected).
+    pub reconciliation: Vec<DueRun>,
+}
+
+/// What the facade keeps of the daily jobs: one pass at a time, and the last pass's
+/// reconciliation outcomes.
+#[derive(Default)]
+pub(crate) struct DailyState {
+    pass: tokio::sync::Mutex<()>,
+    log: Mutex<Vec<DailyReconciliationView>>,
+}
+
+/// The running daily jobs.
+pub(crate) struct DailyJobs {
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl DailyJobs {
+    /// Starts the checks for the app behind `inner` (held weakly: the task ends with the app).
+    pub fn start(inner: Weak<Inner>) -> Self {
+        let (stop_tx, mut stop_rx) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            let mut wait = FIRST_CHECK;
+            loop {
+                tokio::select! {
+                    _ = &mut stop_rx => return,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                wait = CHECK_EVERY;
+                let Some(inner) = inner.upgrade() else { return };
+                let app = App { inner };
+                tokio::select! {
+                    _ = &mut stop_rx => return,
+                    _ = app.run_daily_jobs() => {}
+                }
+            }
+        });
+        Self {
+            stop: Some(stop_tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the checks. A pass in progress is cancelled at its next await (a backup already
+    /// copying finishes on its thread; a reconciliation stores nothing until it completes);
+    /// waits at most `timeout`.
+    pub async fn stop(mut self, timeout: Duration) -> Result<(), CoreError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(timeout, &mut task).await {
+            Ok(_) => Ok(()),
+            Err(_) => {
+                task.abort();
+                Err(CoreError::StopTimedOut {
+                    waited_ms: timeout.as_millis() as u64,
+                })
+            }
+        }
+    }
+}
+
+impl Drop for DailyJobs {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+fn check_view(run: &DueRun, at: jiff::Timestamp) -> DailyReconciliationView {
+    let (outcome, run_id, message) = match &run.outcome {
+        DueOutcome::Ran { run } => ("ran", Some(run.id), None),
+        DueOutcome::AlreadyRan => ("already_ran", None, None),
+        DueOutcome::NoKey => (
+            "no_key",
+            None,
+            Some("no facility key and no manager's key is saved; a manager enters a key".into()),
+        ),
+        DueOutcome::Failed { message, .. } => ("failed", None, Some(message.clone())),
+    };
+    DailyReconciliationView {
+        licence: run.licence.clone(),
+        day: run.day.clone(),
+        outcome: outcome.to_owned(),
+        run_id,
+        message,
+        checked_at: at,
+    }
+}
+
+impl App {
+    /// Starts the owned daily-jobs task (stopped by `shutdown`).
+    pub(crate) async fn start_daily_jobs(&self) {
+        let jobs = DailyJobs::start(Arc::downgrade(&self.inner));
+        self.inner.owned.lock().await.daily = Some(jobs);
+    }
+
+    /// What the last daily pass did for each licence (empty before the first pass).
+    pub(crate) async fn daily_checks(&self) -> Vec<DailyReconciliationView> {
+        self.inner
+            .daily
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The key the daily reconciliation reads with: the facility key, else an enabled manager's.
+    async fn daily_reading_key(&self) -> Option<UserKey> {
+        let ring = self.keys().ok()?.ring();
+        if let Some(key) = ring.with(|s| s.facility.clone()) {
+            return Some(key);
+        }
+        let users = self.db(|db| db.list_users()).await.ok()?;
+        users
+            .iter()
+            .filter(|u| u.role == Role::Manager && !u.disabled)
+            .find_map(|u| ring.with(|s| s.users.get(&u.name.to_lowercase()).cloned()))
+    }
+
+    /// One pass of the daily jobs (the background task calls this; tests and the shell may too):
+    /// takes the backup if it is due, then runs yesterday's reconciliation for every licence
+    /// that has not had it. Failures are logged and kept in the result, never raised.
+    pub async fn run_daily_jobs(&self) -> DailyPass {
+        let _one_at_a_time = self.inner.daily.pass.lock().await;
+        let mut pass = DailyPass::default();
+        let now = self.now();
+        match self
+            .db(move |db| {
+                if backup::backup_due(db, now)? {
+                    db.backup_now().map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await
+        {
+            Ok(taken) => pass.backup = taken,
+            Err(error) => {
+                tracing::warn!(%error, "the daily backup failed; it is tried again later");
+                pass.backup_error = Some(error.to_string());
+            }
+        }
+        let Ok(link) = self.link() else {
+            return pass;
+        };
+        let key = self.daily_reading_key().await;
+        let key_for = move |_: &str| key.clone();
+        match compliance::reconcile_due(&self.inner.db, &link.client, &key_for, now).await {
+            Ok(runs) => pass.reconciliation = runs,
+            Err(error) => tracing::warn!(%error, "the daily reconciliation could not start"),
+        }
+        let checked = self.now();
+        *self
+            .inner
+            .daily
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = pass
+            .reconciliation
+            .iter()
+            .map(|r| check_view(r, checked))
+            .collect();
+        for run in &pass.reconciliation {
+            if matches!(run.outcome, DueOutcome::Ran { .. }) {
+                self.emit(AppEvent::RecordsChanged(dto::RecordsChanged {
+                    licence: Some(run.licence.clone()),
+                }));
+            }
+        }
+        pass
+    }
+}
