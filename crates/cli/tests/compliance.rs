@@ -119,6 +119,21 @@ fn compliance_commands_end_to_end() {
         ],
         &format!("{MANAGER_PIN}\n{BUDTENDER_PIN}\n"),
     );
+    // The budtender whose name needs quoting in the reports makes the sales.
+    ok(
+        dir,
+        &[
+            "user",
+            "add",
+            "--name",
+            ODD_NAME,
+            "--role",
+            "budtender",
+            "--as",
+            "max",
+        ],
+        &format!("{MANAGER_PIN}\n{BUDTENDER_PIN}\n"),
+    );
 
     // One sale sent at once; one made while Metrc's port is closed.
     ok(dir, &["record", "sale"], &sale_json(Timestamp::now()));
