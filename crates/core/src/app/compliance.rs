@@ -399,7 +399,7 @@ impl App {
         if matches!(fix, FixCode::ResendSale | FixCode::ResendCorrection) {
             self.recorded(&licence).await;
         }
-        self.audited("reconciliation_resolved");
+        self.audited("reconciliation_action");
         Ok(difference_view(resolved))
     }
 
@@ -419,7 +419,7 @@ impl App {
         let row = self
             .db(move |db| db.set_state_deadline(&actor, &req.state, req.hours))
             .await?;
-        self.audited("state_deadline_set");
+        self.audited("deadline_changed");
         Ok(deadline_view(row))
     }
 
