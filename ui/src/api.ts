@@ -93,6 +93,25 @@ import type { VendorKeyRequest } from "./bindings/VendorKeyRequest";
 import type { VendorKeyStatus } from "./bindings/VendorKeyStatus";
 import type { VerdictView } from "./bindings/VerdictView";
 import type { VoidRequest } from "./bindings/VoidRequest";
+import type { AuditVerificationView } from "./bindings/AuditVerificationView";
+import type { BackupOverview } from "./bindings/BackupOverview";
+import type { BackupSettingsView } from "./bindings/BackupSettingsView";
+import type { BackupView } from "./bindings/BackupView";
+import type { DailyReconciliationView } from "./bindings/DailyReconciliationView";
+import type { DifferenceKind } from "./bindings/DifferenceKind";
+import type { DifferenceView } from "./bindings/DifferenceView";
+import type { FixCode } from "./bindings/FixCode";
+import type { OutageCsvView } from "./bindings/OutageCsvView";
+import type { OutagePageView } from "./bindings/OutagePageView";
+import type { OutageRequest } from "./bindings/OutageRequest";
+import type { ReconcileRequest } from "./bindings/ReconcileRequest";
+import type { ReconciliationOverview } from "./bindings/ReconciliationOverview";
+import type { ReconciliationRunView } from "./bindings/ReconciliationRunView";
+import type { ReconciliationView } from "./bindings/ReconciliationView";
+import type { ResolveDifferenceRequest } from "./bindings/ResolveDifferenceRequest";
+import type { RunIdRequest } from "./bindings/RunIdRequest";
+import type { StateDeadlineRequest } from "./bindings/StateDeadlineRequest";
+import type { StateDeadlineView } from "./bindings/StateDeadlineView";
 
 export type {
   AddUserRequest,
@@ -180,6 +199,25 @@ export type {
   VendorKeyStatus,
   VerdictView,
   VoidRequest,
+  AuditVerificationView,
+  BackupOverview,
+  BackupSettingsView,
+  BackupView,
+  DailyReconciliationView,
+  DifferenceKind,
+  DifferenceView,
+  FixCode,
+  OutageCsvView,
+  OutagePageView,
+  OutageRequest,
+  ReconcileRequest,
+  ReconciliationOverview,
+  ReconciliationRunView,
+  ReconciliationView,
+  ResolveDifferenceRequest,
+  RunIdRequest,
+  StateDeadlineRequest,
+  StateDeadlineView,
 };
 
 /** An error as the backend reports it: a stable snake_case code and a message for people. */
@@ -242,6 +280,19 @@ export interface Backend {
   getSettings(): Promise<SettingsView>;
   updateSettings(req: SettingsUpdate): Promise<SettingsView>;
   listAudit(req: AuditQueryRequest): Promise<AuditEntryView[]>;
+
+  verifyAudit(): Promise<AuditVerificationView>;
+  exportOutageCsv(req: OutageRequest): Promise<OutageCsvView>;
+  outageReportPage(req: OutageRequest): Promise<OutagePageView>;
+  reconcileDay(req: ReconcileRequest): Promise<ReconciliationView>;
+  reconciliationOverview(req: LicenceRequest): Promise<ReconciliationOverview>;
+  reconciliationRun(req: RunIdRequest): Promise<ReconciliationView>;
+  resolveDifference(req: ResolveDifferenceRequest): Promise<DifferenceView>;
+  stateDeadlines(): Promise<StateDeadlineView[]>;
+  setStateDeadline(req: StateDeadlineRequest): Promise<StateDeadlineView>;
+  backupOverview(): Promise<BackupOverview>;
+  setBackupSettings(req: BackupSettingsView): Promise<BackupOverview>;
+  backupNow(): Promise<BackupView>;
 
   keyOverview(): Promise<KeyInfoView[]>;
   setKey(req: SetKeyRequest): Promise<KeySavedView>;

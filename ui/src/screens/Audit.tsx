@@ -9,6 +9,7 @@ import { useAction, useBackend, useLoad, useFacilityTime } from "../context";
 import { Button } from "../ui/Button";
 import { TextField } from "../ui/Field";
 import { ErrorNote } from "../ui/Note";
+import { AuditTools } from "./AuditTools";
 
 const PAGE = 200;
 
@@ -25,7 +26,9 @@ export function Audit() {
 
   return (
     <div className="stack">
-      <h2>Audit log</h2>
+      <h2>Audit</h2>
+      <AuditTools />
+      <h3>Audit log</h3>
       <div className="row">
         <TextField
           label="Only this action (e.g. sale_void, key_set)"

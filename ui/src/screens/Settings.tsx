@@ -11,6 +11,7 @@ import { useAction, useBackend, useLoad } from "../context";
 import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
+import { ComplianceSettings } from "./ComplianceSettings";
 
 export const ENVIRONMENTS: { value: Environment; label: string }[] = [
   { value: "demo", label: "Demo (built-in pretend Metrc)" },
@@ -131,6 +132,7 @@ export function Settings({ onState }: { onState: (state: AppState) => void }) {
           </Button>
         </div>
       </form>
+      <ComplianceSettings />
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
 import { SelectField, TextArea, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
+import { Reconciliation } from "./Reconciliation";
 
 const STATE_LABELS: Record<EntryState, string> = {
   pending: "pending",
@@ -146,6 +147,7 @@ export function Sync() {
         </table>
         {entries.data?.length === 0 && <p className="muted">No records here.</p>}
       </section>
+      {can("reconcile_with_metrc") && <Reconciliation />}
       {voiding !== null && <VoidDialog entry={voiding} onClose={() => setVoiding(null)} />}
       {editing !== null && <EditDialog entry={editing} onClose={() => setEditing(null)} />}
     </div>

@@ -34,7 +34,14 @@ import type {
   AttemptView,
   TransitionView,
   RecordContent,
+  BackupSettingsView,
+  FixCode,
+  OutageRequest,
+  ReconcileRequest,
+  ResolveDifferenceRequest,
+  StateDeadlineRequest,
 } from "../api";
+import { FakeCompliance, isDay, manualRun } from "./fakeCompliance";
 
 const ALL_PERMISSIONS: Permission[] = [
   "sell",
@@ -122,6 +129,7 @@ export class FakeBackend implements Backend {
   transitions = new Map<number, TransitionView[]>();
   attempts = new Map<number, AttemptView[]>();
   receipts: Receipt[] = [];
+  compliance = new FakeCompliance();
   audit: AuditEntryView[] = [];
   status: SyncStatus = inStepStatus();
   session: { user: string; role: Role } | null = null;
@@ -665,6 +673,127 @@ export class FakeBackend implements Backend {
     this.call("list_audit", req, () => {
       this.need("view_reports");
       return this.audit.filter((a) => (req.action === null || a.action === req.action) && (req.before_seq === null || a.seq < req.before_seq)).slice(0, req.limit ?? 200);
+    });
+
+  // ---- compliance (data in `this.compliance`) ----
+
+  verifyAudit = () =>
+    this.call("verify_audit", undefined, () => {
+      this.need("view_reports");
+      return this.compliance.verification ?? { result: "intact" as const, entries: this.audit.length, head_hash: "ab".repeat(32) };
+    });
+
+  private outagePeriod(req: OutageRequest) {
+    this.need("view_reports");
+    if (!isDay(req.from) || !isDay(req.to)) fail("invalid_input", "Pick a first and a last day.");
+    if (req.to < req.from) fail("invalid_input", `${req.to} is before ${req.from}; pick a last day on or after the first`);
+  }
+
+  exportOutageCsv = (req: OutageRequest) =>
+    this.call("export_outage_csv", req, () => {
+      this.outagePeriod(req);
+      this.compliance.exports += 1;
+      return { path: `/data/exports/outage-20261123T140000Z${this.compliance.exports > 1 ? `-${this.compliance.exports}` : ""}.csv`, rows: this.compliance.outageRows.length };
+    });
+
+  outageReportPage = (req: OutageRequest) =>
+    this.call("outage_report_page", req, () => {
+      this.outagePeriod(req);
+      return { html: this.compliance.page(this.compliance.outageRows), rows: this.compliance.outageRows.length };
+    });
+
+  reconcileDay = (req: ReconcileRequest) =>
+    this.call("reconcile_day", req, () => {
+      this.need("reconcile_with_metrc");
+      if (!isDay(req.day)) fail("invalid_input", `${JSON.stringify(req.day)} is not a date; pick a day like 2026-11-23`);
+      const run = manualRun(this.compliance.nextRun++, req.licence ?? LICENCE, req.day, this.compliance.nextDifference++);
+      this.compliance.runs.unshift(run);
+      return run;
+    });
+
+  reconciliationOverview = (req: { licence: string | null }) =>
+    this.call("reconciliation_overview", req, () => {
+      this.need("reconcile_with_metrc");
+      const licence = req.licence ?? LICENCE;
+      const runs = this.compliance.runs.filter((r) => r.run.licence === licence);
+      return {
+        runs: runs.map((r) => r.run),
+        last_daily: runs.find((r) => r.run.trigger === "daily") ?? null,
+        daily_checks: this.compliance.dailyChecks.filter((c) => c.licence === licence),
+      };
+    });
+
+  reconciliationRun = (req: { id: number }) =>
+    this.call("reconciliation_run", req, () => {
+      this.need("reconcile_with_metrc");
+      return this.compliance.runs.find((r) => r.run.id === req.id) ?? fail("invalid_input", `there is no reconciliation run #${req.id}; list them first`);
+    });
+
+  resolveDifference = (req: ResolveDifferenceRequest) =>
+    this.call("resolve_difference", req, () => {
+      const session = this.need("reconcile_with_metrc");
+      const d = this.compliance.difference(req.id) ?? fail("invalid_input", `there is no difference #${req.id}; run the reconciliation again`);
+      if (d.resolution !== null) fail("invalid_input", `difference #${req.id} was already resolved (${d.resolution}) by ${d.resolved_by ?? "someone"}`);
+      if (!d.fixes.includes(req.fix)) fail("invalid_input", `${req.fix} does not fit a ${d.kind} difference; the suggested fix is ${d.suggested_fix}`);
+      Object.assign(d, { resolution: req.fix, resolved_by: session.user, resolved_at: T0, resolution_note: req.note });
+      this.appendAudit("reconciliation_action", `reconciliation difference #${d.id}`, `${req.fix} ${d.client_id ?? ""}`);
+      const queued: FixCode[] = ["resend_sale", "resend_correction"];
+      if (queued.includes(req.fix)) this.emit("records_changed", { licence: LICENCE });
+      return { ...d };
+    });
+
+  stateDeadlines = () =>
+    this.call("state_deadlines", undefined, () => {
+      this.need("session");
+      return this.compliance.deadlines.map((d) => ({ ...d }));
+    });
+
+  setStateDeadline = (req: StateDeadlineRequest) =>
+    this.call("set_state_deadline", req, () => {
+      const session = this.need("change_settings");
+      if (req.hours < 1 || req.hours > 8760) fail("invalid_input", `${req.hours} hours is out of range; enter 1 to 8760 hours`);
+      const state = req.state.toUpperCase();
+      const row = this.compliance.deadlines.find((d) => d.state === state) ?? fail("invalid_input", `${state} is not a state code`);
+      const was = row.hours;
+      Object.assign(row, { hours: req.hours, assumed: false, updated_at: T0, updated_by: session.user });
+      this.appendAudit("deadline_changed", `state ${state}`, `default reporting deadline ${was} h -> ${req.hours} h`);
+      return { ...row };
+    });
+
+  private backupView() {
+    return {
+      settings: { ...this.compliance.backupSettings },
+      folder: this.compliance.folder,
+      backups: this.compliance.backups.map((b) => ({ ...b })),
+      due: this.compliance.backupDue,
+      restore_command: this.compliance.restoreCommand,
+    };
+  }
+
+  backupOverview = () =>
+    this.call("backup_overview", undefined, () => {
+      this.need("change_settings");
+      return this.backupView();
+    });
+
+  setBackupSettings = (req: BackupSettingsView) =>
+    this.call("set_backup_settings", req, () => {
+      this.need("change_settings");
+      if (!/^\d{2}:\d{2}$/.test(req.daily_at)) fail("invalid_input", `${JSON.stringify(req.daily_at)} is not a time of day; enter it like 03:00`);
+      if (req.keep < 1) fail("invalid_input", "backups to keep: it must be at least 1");
+      this.compliance.backupSettings = { ...req };
+      this.appendAudit("setting_changed", "backups", `daily at ${req.daily_at}, keep ${req.keep}`);
+      return this.backupView();
+    });
+
+  backupNow = () =>
+    this.call("backup_now", undefined, () => {
+      this.need("change_settings");
+      const taken = { path: `/data/backups/stateline-20261123T14000${this.compliance.backups.length}Z.sqlite`, taken_at: T0, bytes: 90112 };
+      this.compliance.backups.unshift(taken);
+      this.compliance.backups = this.compliance.backups.slice(0, this.compliance.backupSettings.keep);
+      this.compliance.backupDue = false;
+      return { ...taken };
     });
 
   keyOverview = () =>
