@@ -57,15 +57,20 @@ pub(crate) struct DailyJobs {
 impl DailyJobs {
     /// Starts the checks for the app behind `inner` (held weakly: the task ends with the app).
     pub fn start(inner: Weak<Inner>) -> Self {
+        Self::start_with(inner, FIRST_CHECK, CHECK_EVERY)
+    }
+
+    /// Starts the checks with the first one after `first` and then one every `every`.
+    fn start_with(inner: Weak<Inner>, first: Duration, every: Duration) -> Self {
         let (stop_tx, mut stop_rx) = oneshot::channel();
         let task = tokio::spawn(async move {
-            let mut wait = FIRST_CHECK;
+            let mut wait = first;
             loop {
                 tokio::select! {
                     _ = &mut stop_rx => return,
                     _ = tokio::time::sleep(wait) => {}
                 }
-                wait = CHECK_EVERY;
+                wait = every;
                 let Some(inner) = inner.upgrade() else { return };
                 let app = App { inner };
                 tokio::select! {
@@ -212,5 +217,67 @@ impl App {
             }
         }
         pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backup::BackupSettings;
+    use crate::secrets::MemoryStore;
+    use crate::users::Pin;
+
+    fn backups(dir: &std::path::Path) -> usize {
+        backup::list_backups(dir).unwrap().len()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_owned_task_takes_the_due_backup_once_and_nothing_after_it_is_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = super::super::AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
+        let app = App::open(config).await.unwrap();
+        let manager = app
+            .database()
+            .create_first_manager("Max", &Pin::new("2468"))
+            .unwrap()
+            .actor;
+        let settings = BackupSettings {
+            daily_at: jiff::civil::Time::constant(0, 0, 0, 0),
+            keep: 3,
+            time_zone: Some("UTC".into()),
+        };
+        app.database()
+            .set_backup_settings(&manager, &settings)
+            .unwrap();
+        let jobs = DailyJobs::start_with(
+            Arc::downgrade(&app.inner),
+            Duration::from_millis(10),
+            Duration::from_millis(20),
+        );
+        for _ in 0..250 {
+            if backups(dir.path()) > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(backups(dir.path()), 1, "the due backup was taken");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            backups(dir.path()),
+            1,
+            "taken once a day, not at every check"
+        );
+
+        jobs.stop(Duration::from_secs(5)).await.unwrap();
+        for taken in backup::list_backups(dir.path()).unwrap() {
+            std::fs::remove_file(taken.path).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(
+            backups(dir.path()),
+            0,
+            "a stopped task takes no backup though one is due"
+        );
+        app.shutdown(Duration::from_secs(5)).await.unwrap();
     }
 }
