@@ -361,21 +361,36 @@ async fn the_daily_jobs_back_up_and_reconcile_yesterday_once_each() {
         overview.restore_command
     );
 
+    let blocker = dir.path().join("backups");
+    std::fs::write(&blocker, "not a folder").unwrap();
     let first = app.run_daily_jobs().await;
-    let taken = first.backup.expect("the due backup was taken");
-    assert!(taken.path.exists());
+    assert!(first.backup.is_none());
+    assert!(first.backup_error.is_some());
     assert_eq!(first.reconciliation.len(), 1);
     let ran = &first.reconciliation[0];
     assert_eq!(ran.licence, DEMO_LICENSE);
     assert!(
         matches!(ran.outcome, DueOutcome::Ran { .. }),
-        "read with the manager's key: {:?}",
+        "read with the manager's key although the backup failed: {:?}",
         ran.outcome
+    );
+    std::fs::remove_file(&blocker).unwrap();
+    let failure = app.backup_overview().await.unwrap().last_failure;
+    assert!(
+        failure.as_deref().is_some_and(|f| f.contains("backup")),
+        "the last failure is shown until the next check: {failure:?}"
     );
 
     let second = app.run_daily_jobs().await;
-    assert!(second.backup.is_none(), "one backup a day");
+    let taken = second
+        .backup
+        .expect("the due backup was taken at the next check");
+    assert!(taken.path.exists());
+    assert_eq!(app.backup_overview().await.unwrap().last_failure, None);
     assert_eq!(second.reconciliation[0].outcome, DueOutcome::AlreadyRan);
+
+    let third = app.run_daily_jobs().await;
+    assert!(third.backup.is_none(), "one backup a day");
 
     let backups = app.backup_overview().await.unwrap();
     assert_eq!(backups.backups.len(), 1);

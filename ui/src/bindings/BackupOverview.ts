@@ -15,6 +15,11 @@ folder: string, backups: Array<BackupView>,
  */
 due: boolean, 
 /**
+ * Why the app's last daily backup attempt failed (`null`: it did not fail); it is tried
+ * again at the next check.
+ */
+last_failure: string | null, 
+/**
  * The command a manager runs to restore (with the app closed): replace `<FILE>` and
  * `<MANAGER>`; the PIN is asked on standard input.
  */

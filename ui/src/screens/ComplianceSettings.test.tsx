@@ -55,6 +55,13 @@ describe("Settings: deadlines and backups", () => {
     await waitFor(() => expect(screen.getAllByTestId("backup-row")).toHaveLength(2));
   });
 
+  it("warns when the app's last daily backup failed", async () => {
+    const fake = new FakeBackend();
+    fake.compliance.backupFailure = "could not create the backup folder /data/backups: No space left on device; check the disk and the folder permissions";
+    renderAs("Mia", <Settings onState={noop} />, fake);
+    expect((await screen.findByTestId("backup-failure")).textContent).toContain("No space left on device");
+  });
+
   it("shows the CLI command to restore a backup and offers no restore button", async () => {
     renderAs("Mia", <Settings onState={noop} />);
     const restore = await screen.findByTestId("backup-restore");

@@ -180,6 +180,11 @@ function Backups() {
         </Button>
         {data?.due === true && <span className="muted">The daily backup is due; the app takes it shortly.</span>}
       </div>
+      {data?.last_failure != null && (
+        <Note tone="warn" testId="backup-failure">
+          The last daily backup failed ({data.last_failure}). It is tried again in a few minutes; "Back up now" tries at once.
+        </Note>
+      )}
       {done !== null && (
         <Note tone="ok" testId="backup-done">
           {done}

@@ -766,6 +766,7 @@ export class FakeBackend implements Backend {
       folder: this.compliance.folder,
       backups: this.compliance.backups.map((b) => ({ ...b })),
       due: this.compliance.backupDue,
+      last_failure: this.compliance.backupFailure,
       restore_command: this.compliance.restoreCommand,
     };
   }

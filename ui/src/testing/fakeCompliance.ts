@@ -121,6 +121,7 @@ export class FakeCompliance {
   backupSettings: BackupSettingsView = { daily_at: "03:00", keep: 14, time_zone: null };
   backups: BackupView[] = [{ path: "/data/backups/stateline-20261123T100000Z.sqlite", taken_at: "2026-11-23T10:00:00Z", bytes: 81920 }];
   backupDue = false;
+  backupFailure: string | null = null;
   readonly folder = "/data/backups";
   readonly restoreCommand = 'stateline --data-dir "/data" backup restore <FILE> --as <MANAGER>';
 

@@ -432,6 +432,7 @@ impl App {
     async fn backups_now(&self) -> Result<BackupOverview, CoreError> {
         let data_dir = self.inner.config.data_dir.clone();
         let now = self.now();
+        let last_failure = self.daily_backup_failure();
         self.db(move |db| {
             let settings = db.backup_settings()?;
             Ok(BackupOverview {
@@ -446,6 +447,7 @@ impl App {
                     .map(backup_view)
                     .collect(),
                 due: backup::backup_due(db, now)?,
+                last_failure,
                 restore_command: restore_command(&data_dir),
             })
         })

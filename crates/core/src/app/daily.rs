@@ -46,6 +46,7 @@ pub struct DailyPass {
 pub(crate) struct DailyState {
     pass: tokio::sync::Mutex<()>,
     log: Mutex<Vec<DailyReconciliationView>>,
+    backup_failure: Mutex<Option<String>>,
 }
 
 /// The running daily jobs.
@@ -153,6 +154,16 @@ impl App {
             .clone()
     }
 
+    /// Why the last daily backup attempt failed (`None` after a pass without a failure).
+    pub(crate) fn daily_backup_failure(&self) -> Option<String> {
+        self.inner
+            .daily
+            .backup_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// The key the daily reconciliation reads with: the facility key, else an enabled manager's.
     async fn daily_reading_key(&self) -> Option<UserKey> {
         let ring = self.keys().ok()?.ring();
@@ -189,6 +200,12 @@ impl App {
                 pass.backup_error = Some(error.to_string());
             }
         }
+        *self
+            .inner
+            .daily
+            .backup_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = pass.backup_error.clone();
         let Ok(link) = self.link() else {
             return pass;
         };

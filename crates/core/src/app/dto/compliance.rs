@@ -257,6 +257,9 @@ pub struct BackupOverview {
     pub backups: Vec<BackupView>,
     /// Whether the daily backup is due now (the app takes it in the background).
     pub due: bool,
+    /// Why the app's last daily backup attempt failed (`null`: it did not fail); it is tried
+    /// again at the next check.
+    pub last_failure: Option<String>,
     /// The command a manager runs to restore (with the app closed): replace `<FILE>` and
     /// `<MANAGER>`; the PIN is asked on standard input.
     pub restore_command: String,
