@@ -2,9 +2,10 @@
 # Runs the desktop end-to-end suite against the built debug app (target/debug/stateline-app).
 # Without a DISPLAY it starts one with xvfb-run. It runs inside a private D-Bus session with
 # gnome-keyring unlocked in a throw-away folder (lib/with-keyring.sh), since the app keeps Metrc keys
-# in the OS keychain. Each test starts the app with a fresh data folder. The whole run is bounded (E2E_TIMEOUT seconds),
-# runs in a process group of its own, and that group (node, tauri-driver, WebKitWebDriver, the app)
-# is killed on the way out, whatever happened.
+# in the OS keychain. Each test starts the app with a fresh data folder and its own tauri-driver on
+# free ports. The whole run is bounded (E2E_TIMEOUT seconds); on the way out, whatever happened,
+# its process group is killed and so is every process marked as this run's (lib/run-marker.sh:
+# tauri-driver, WebKitWebDriver and the app live in process groups of their own).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -15,9 +16,12 @@ export NO_AT_BRIDGE=1
 
 runner=(dbus-run-session -- bash lib/with-keyring.sh node --test --test-concurrency=1 --test-timeout=240000)
 if [[ -z "${DISPLAY:-}" ]]; then
-  runner=(xvfb-run -a -s "-screen 0 1280x1024x24" "${runner[@]}")
+  # A random first display number: two runs starting at once would both try :99.
+  runner=(xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" "${runner[@]}")
 fi
 
+# shellcheck source=lib/run-marker.sh
+source lib/run-marker.sh
 group=""
 cleanup() {
   if [[ -n "$group" ]]; then
@@ -25,6 +29,7 @@ cleanup() {
     sleep 1
     kill -KILL -- "-$group" 2>/dev/null || true
   fi
+  kill_marked
 }
 trap cleanup EXIT INT TERM
 

@@ -14,9 +14,12 @@ export NO_AT_BRIDGE=1
 
 runner=(dbus-run-session -- bash lib/with-keyring.sh node bench/ui-bench.mjs)
 if [[ -z "${DISPLAY:-}" ]]; then
-  runner=(xvfb-run -a -s "-screen 0 1280x1024x24" "${runner[@]}")
+  # A random first display number: two runs starting at once would both try :99.
+  runner=(xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" "${runner[@]}")
 fi
 
+# shellcheck source=lib/run-marker.sh
+source lib/run-marker.sh
 group=""
 cleanup() {
   if [[ -n "$group" ]]; then
@@ -24,6 +27,7 @@ cleanup() {
     sleep 1
     kill -KILL -- "-$group" 2>/dev/null || true
   fi
+  kill_marked
 }
 trap cleanup EXIT INT TERM
 

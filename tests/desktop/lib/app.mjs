@@ -15,7 +15,8 @@ import { Session, waitFor } from "./webdriver.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const SCREENSHOTS = process.env.STATELINE_SCREENSHOTS ?? join(ROOT, "docs", "screenshots");
-const PORT = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
+/** TAURI_DRIVER_PORT fixes tauri-driver's port (WebKitWebDriver gets the next); otherwise free ports. */
+const PORT = process.env.TAURI_DRIVER_PORT ? Number(process.env.TAURI_DRIVER_PORT) : undefined;
 
 /** The app binary: STATELINE_APP, else target/<profile>/stateline-app. */
 export function appPath(profile = "debug") {
@@ -34,7 +35,7 @@ export class RunningApp {
     assert.ok(existsSync(app), `the app is not built at ${app}: run cargo build -p stateline-app`);
     assert.ok(process.env.DISPLAY, "no DISPLAY: run under Xvfb (tests/desktop/run.sh does)");
     const dataDir = reuse ?? mkdtempSync(join(tmpdir(), `stateline-e2e-${label}-`));
-    const driver = await startDriver({ port: PORT, nativePort: PORT + 1, env: { STATELINE_DATA_DIR: dataDir, ...env } });
+    const driver = await startDriver({ port: PORT, nativePort: PORT === undefined ? undefined : PORT + 1, env: { STATELINE_DATA_DIR: dataDir, ...env } });
     if (deferSession) return new RunningApp({ app, dataDir, driver, session: null });
     try {
       const session = await Session.create(driver.baseUrl, { "tauri:options": { application: app } });

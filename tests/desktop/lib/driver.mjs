@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { command, waitFor } from "./webdriver.mjs";
@@ -16,7 +17,25 @@ function tauriDriverPath() {
   return existsSync(cargoBin) ? cargoBin : "tauri-driver";
 }
 
-export async function startDriver({ port, nativePort, env = {}, startTimeoutMs = 20_000 }) {
+/** A loopback TCP port nobody listens on right now (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts tauri-driver on `port` with WebKitWebDriver on `nativePort`; both default to free ports
+ * picked by the OS, so runs beside other WebDriver users on the machine do not collide.
+ */
+export async function startDriver({ port, nativePort, env = {}, startTimeoutMs = 20_000 } = {}) {
+  port ??= await freePort();
+  nativePort ??= await freePort();
   const args = ["--port", String(port), "--native-port", String(nativePort)];
   const nativeDriver = process.env.NATIVE_WEBDRIVER ?? "/usr/bin/WebKitWebDriver";
   if (existsSync(nativeDriver)) args.push("--native-driver", nativeDriver);
@@ -46,9 +65,14 @@ export async function startDriver({ port, nativePort, env = {}, startTimeoutMs =
   const onExit = () => killGroup("SIGKILL");
   process.once("exit", onExit);
 
+  // The group may outlive its leader (WebKitWebDriver left behind when tauri-driver fails), so it
+  // is killed whether or not tauri-driver is still running.
   const stop = async () => {
     process.removeListener("exit", onExit);
-    if (exited) return;
+    if (exited) {
+      killGroup("SIGKILL");
+      return;
+    }
     killGroup("SIGTERM");
     const gone = new Promise((resolve) => child.once("exit", resolve));
     const timer = setTimeout(() => killGroup("SIGKILL"), 5_000);
