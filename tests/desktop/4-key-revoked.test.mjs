@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { RunningApp } from "./lib/app.mjs";
+import { RunningApp, withFailureShot } from "./lib/app.mjs";
 import { BUDTENDER, MANAGER, answerKeyPrompt, chipSays, demoFault, firstRunDemo, label, login, open, sellByScanning } from "./lib/steps.mjs";
 import { waitFor } from "./lib/webdriver.mjs";
 
@@ -26,59 +26,59 @@ async function heldByMetrc(number) {
   }, { timeoutMs: 60_000 });
 }
 
-test("a key revoked mid-shift asks that budtender for a new key while the others keep flowing", async () => {
-  const s = app.session;
-  await login(app, BUDTENDER);
-  await answerKeyPrompt(app, BUDTENDER.key);
-  const first = await sellByScanning(app, [{ label: label(5), quantity: "1", price: "15.00" }]);
-  assert.equal(await heldByMetrc(first), 1);
+test("a key revoked mid-shift asks that budtender for a new key while the others keep flowing", () => withFailureShot(app, "4-key-revoked", async () => {
+    const s = app.session;
+    await login(app, BUDTENDER);
+    await answerKeyPrompt(app, BUDTENDER.key);
+    const first = await sellByScanning(app, [{ label: label(5), quantity: "1", price: "15.00" }]);
+    assert.equal(await heldByMetrc(first), 1);
 
-  await demoFault(app, `revoke_key-${BUDTENDER.name}`, true);
-  const waiting = await sellByScanning(app, [{ label: label(6), quantity: "1", price: "15.00" }]);
-  assert.ok(waiting, "the register still gives a receipt");
+    await demoFault(app, `revoke_key-${BUDTENDER.name}`, true);
+    const waiting = await sellByScanning(app, [{ label: label(6), quantity: "1", price: "15.00" }]);
+    assert.ok(waiting, "the register still gives a receipt");
 
-  // Metrc refuses her key: she is asked for a new one; the chip names the key problem.
-  await waitFor("the key prompt or the key-problem banner", async () =>
-    (await s.exists('[data-testid="key-prompt"]')) || (await s.exists('[data-testid="key-problem-banner"]')) ? true : undefined,
-  { timeoutMs: 60_000 });
-  await chipSays(app, "key_problem", { waiting: 1 });
-  if (await s.exists('[data-testid="key-prompt"]')) {
-    await app.screenshot("key-prompt-revoked");
-    await s.clickId("key-prompt-continue");
-  }
-  await s.byId("key-problem-banner");
-  await app.screenshot("key-problem-banner");
-
-  // The manager's sales keep flowing under his key.
-  await login(app, MANAGER);
-  await s.byId("screen-sell");
-  const managers = await sellByScanning(app, [{ label: label(7), quantity: "2", price: "15.00" }]);
-  assert.equal(await heldByMetrc(managers), 1, "the manager's sale reached Metrc");
-  await chipSays(app, "key_problem", { waiting: 1 });
-  assert.equal((await app.emulatorReceipts()).filter((r) => r.external_receipt_number === waiting).length, 0,
-    "her sale waits for her key");
-  await open(app, "sync");
-  await waitFor("her record waiting for her key", async () => {
-    for (const row of await s.findAll('[data-testid^="entry-row-"]')) {
-      if ((await s.attribute(row, "data-state")) === "waiting_for_key" && (await s.text(row)).includes(waiting)) return true;
+    // Metrc refuses her key: she is asked for a new one; the chip names the key problem.
+    await waitFor("the key prompt or the key-problem banner", async () =>
+      (await s.exists('[data-testid="key-prompt"]')) || (await s.exists('[data-testid="key-problem-banner"]')) ? true : undefined,
+    { timeoutMs: 60_000 });
+    await chipSays(app, "key_problem", { waiting: 1 });
+    if (await s.exists('[data-testid="key-prompt"]')) {
+      await app.screenshot("key-prompt-revoked");
+      await s.clickId("key-prompt-continue");
     }
-    return undefined;
-  });
-  await app.screenshot("sync-waiting-for-key");
+    await s.byId("key-problem-banner");
+    await app.screenshot("key-problem-banner");
 
-  // The emulator gives her a new key (switching the fault off); she pastes it and her sale goes out.
-  await demoFault(app, `revoke_key-${BUDTENDER.name}`, false);
-  const description = await s.text(await s.byId("demo-revoke_key"));
-  const newKey = /demo-[a-z]+-key-\d+/.exec(description.replace(BUDTENDER.key, ""))?.[0];
-  assert.ok(newKey, `the demo panel shows the new key: ${description}`);
-  await login(app, BUDTENDER);
-  if (await s.exists('[data-testid="key-prompt"]')) {
-    await answerKeyPrompt(app, newKey);
-  } else {
-    await s.clickId("key-problem-fix");
-    await s.fill("key-problem-input", newKey);
-    await s.clickId("key-problem-save");
-  }
-  assert.equal(await heldByMetrc(waiting), 1, "her waiting sale reached Metrc once, under her new key");
-  await chipSays(app, "in_step", { waiting: 0 });
-});
+    // The manager's sales keep flowing under his key.
+    await login(app, MANAGER);
+    await s.byId("screen-sell");
+    const managers = await sellByScanning(app, [{ label: label(7), quantity: "2", price: "15.00" }]);
+    assert.equal(await heldByMetrc(managers), 1, "the manager's sale reached Metrc");
+    await chipSays(app, "key_problem", { waiting: 1 });
+    assert.equal((await app.emulatorReceipts()).filter((r) => r.external_receipt_number === waiting).length, 0,
+      "her sale waits for her key");
+    await open(app, "sync");
+    await waitFor("her record waiting for her key", async () => {
+      for (const row of await s.findAll('[data-testid^="entry-row-"]')) {
+        if ((await s.attribute(row, "data-state")) === "waiting_for_key" && (await s.text(row)).includes(waiting)) return true;
+      }
+      return undefined;
+    });
+    await app.screenshot("sync-waiting-for-key");
+
+    // The emulator gives her a new key (switching the fault off); she pastes it and her sale goes out.
+    await demoFault(app, `revoke_key-${BUDTENDER.name}`, false);
+    const description = await s.text(await s.byId("demo-revoke_key"));
+    const newKey = /demo-[a-z]+-key-\d+/.exec(description.replace(BUDTENDER.key, ""))?.[0];
+    assert.ok(newKey, `the demo panel shows the new key: ${description}`);
+    await login(app, BUDTENDER);
+    if (await s.exists('[data-testid="key-prompt"]')) {
+      await answerKeyPrompt(app, newKey);
+    } else {
+      await s.clickId("key-problem-fix");
+      await s.fill("key-problem-input", newKey);
+      await s.clickId("key-problem-save");
+    }
+    assert.equal(await heldByMetrc(waiting), 1, "her waiting sale reached Metrc once, under her new key");
+    await chipSays(app, "in_step", { waiting: 0 });
+}));

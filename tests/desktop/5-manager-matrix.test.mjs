@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { RunningApp } from "./lib/app.mjs";
+import { RunningApp, withFailureShot } from "./lib/app.mjs";
 import { BUDTENDER, LICENCE, MANAGER, firstRunDemo, open } from "./lib/steps.mjs";
 import { waitFor } from "./lib/webdriver.mjs";
 
@@ -32,47 +32,47 @@ async function readMatrix(scope) {
   });
 }
 
-test("a manager validates keys and reads the matrix", async () => {
-  const s = app.session;
-  await open(app, "keys");
-  const status = await s.byId("my-key-status");
-  assert.equal(await s.attribute(status, "data-last-four"), "2222", "the demo manager key is saved (only its last four shown)");
-  await app.screenshot("keys");
+test("a manager validates keys and reads the matrix", () => withFailureShot(app, "5-manager-matrix", async () => {
+    const s = app.session;
+    await open(app, "keys");
+    const status = await s.byId("my-key-status");
+    assert.equal(await s.attribute(status, "data-last-four"), "2222", "the demo manager key is saved (only its last four shown)");
+    await app.screenshot("keys");
 
-  await s.clickId("key-validate");
-  const mine = await readMatrix('[data-testid="my-key"]');
-  assert.equal(mine.verdict, "all_good", JSON.stringify(mine));
-  assert.equal(mine.areas.Sales, "allowed");
-  assert.equal(mine.areas.Packages, "allowed");
-  assert.equal(mine.areas.Transfers, "allowed");
-  assert.equal(mine.areas.Plants, "not_applicable", "a dispensary grows no plants");
-  assert.ok(Object.keys(mine.areas).length >= 6, `every area has a cell: ${JSON.stringify(mine.areas)}`);
-  await s.execute('document.querySelector("[data-testid=\\"my-key\\"] [data-testid=\\"matrix\\"]").scrollIntoView();');
-  await app.screenshot("matrix");
+    await s.clickId("key-validate");
+    const mine = await readMatrix('[data-testid="my-key"]');
+    assert.equal(mine.verdict, "all_good", JSON.stringify(mine));
+    assert.equal(mine.areas.Sales, "allowed");
+    assert.equal(mine.areas.Packages, "allowed");
+    assert.equal(mine.areas.Transfers, "allowed");
+    assert.equal(mine.areas.Plants, "not_applicable", "a dispensary grows no plants");
+    assert.ok(Object.keys(mine.areas).length >= 6, `every area has a cell: ${JSON.stringify(mine.areas)}`);
+    await s.execute('document.querySelector("[data-testid=\\"my-key\\"] [data-testid=\\"matrix\\"]").scrollIntoView();');
+    await app.screenshot("matrix");
 
-  // He sets the budtender's key for her, then validates it.
-  await s.clickId(`user-key-set-${BUDTENDER.name}`);
-  await s.fill("user-key-input", BUDTENDER.key);
-  await s.clickId("user-key-save");
-  await waitFor("her key saved", async () => {
-    const shown = await s.text(await s.byId(`user-key-last-four-${BUDTENDER.name}`));
-    return shown.includes("1111") ? true : undefined;
-  });
-  await s.clickId(`user-key-validate-${BUDTENDER.name}`);
-  const hers = await readMatrix('[data-testid="user-keys"]');
-  assert.equal(hers.verdict, "missing_permissions", JSON.stringify(hers));
-  assert.equal(hers.areas.Sales, "allowed", "she may sell");
-  assert.equal(hers.areas.Transfers, "not_allowed", "she may not read transfers");
-  await s.execute('document.querySelector("[data-testid=\\"user-keys\\"] [data-testid=\\"matrix\\"]").scrollIntoView();');
-  await app.screenshot("matrix-budtender");
+    // He sets the budtender's key for her, then validates it.
+    await s.clickId(`user-key-set-${BUDTENDER.name}`);
+    await s.fill("user-key-input", BUDTENDER.key);
+    await s.clickId("user-key-save");
+    await waitFor("her key saved", async () => {
+      const shown = await s.text(await s.byId(`user-key-last-four-${BUDTENDER.name}`));
+      return shown.includes("1111") ? true : undefined;
+    });
+    await s.clickId(`user-key-validate-${BUDTENDER.name}`);
+    const hers = await readMatrix('[data-testid="user-keys"]');
+    assert.equal(hers.verdict, "missing_permissions", JSON.stringify(hers));
+    assert.equal(hers.areas.Sales, "allowed", "she may sell");
+    assert.equal(hers.areas.Transfers, "not_allowed", "she may not read transfers");
+    await s.execute('document.querySelector("[data-testid=\\"user-keys\\"] [data-testid=\\"matrix\\"]").scrollIntoView();');
+    await app.screenshot("matrix-budtender");
 
-  await open(app, "users");
-  await s.byId(`user-row-${MANAGER.name}`);
-  await s.byId(`user-row-${BUDTENDER.name}`);
-  await app.screenshot("users");
+    await open(app, "users");
+    await s.byId(`user-row-${MANAGER.name}`);
+    await s.byId(`user-row-${BUDTENDER.name}`);
+    await app.screenshot("users");
 
-  await open(app, "settings");
-  await s.byId("settings-form");
-  await s.byId(`settings-licence-${LICENCE}`);
-  await app.screenshot("settings");
-});
+    await open(app, "settings");
+    await s.byId("settings-form");
+    await s.byId(`settings-licence-${LICENCE}`);
+    await app.screenshot("settings");
+}));

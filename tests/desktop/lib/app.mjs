@@ -131,6 +131,26 @@ export class RunningApp {
   }
 }
 
+/**
+ * Runs `body(app)` and, if it throws, saves the window as tests/desktop/failures/<name>.png
+ * (for looking at what the test saw) before passing the error on.
+ */
+export async function withFailureShot(app, name, body) {
+  try {
+    await body(app);
+  } catch (error) {
+    try {
+      const png = await app.session.screenshot();
+      const dir = join(ROOT, "tests", "desktop", "failures");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name}.png`), png);
+    } catch {
+      // No window to take a picture of.
+    }
+    throw error;
+  }
+}
+
 /** Ports of the process's listening TCP sockets on 127.0.0.1 (IPv4). */
 function listeningLoopbackPorts(pid) {
   const inodes = new Set();

@@ -144,9 +144,19 @@ export class Session {
     }, { timeoutMs });
   }
 
-  /** Clicks the element with this `data-testid` once it is there and enabled. */
+  /**
+   * Clicks the element with this `data-testid` once it is there and enabled, scrolled to the
+   * middle of its scrolling boxes first (a wide table may hide it to the right).
+   */
   async clickId(testId, timeoutMs = 30_000) {
-    await this.click(await this.waitEnabled(testId, timeoutMs));
+    const el = await this.waitEnabled(testId, timeoutMs);
+    await this.execute("arguments[0].scrollIntoView({ block: 'center', inline: 'center' });", [{ [ELEMENT_KEY]: el }]);
+    await this.click(el);
+  }
+
+  /** An element reference to pass to `execute` as an argument. */
+  static ref(elementId) {
+    return { [ELEMENT_KEY]: elementId };
   }
 
   /** Empties the field with this `data-testid` and types `text` into it. */
