@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-E2E_TIMEOUT=${E2E_TIMEOUT:-420}
+E2E_TIMEOUT=${E2E_TIMEOUT:-360}
 # No accessibility bus here; without this GTK waits for one and warns. (Do not set
 # WEBKIT_DISABLE_COMPOSITING_MODE: under Xvfb it makes WebKitWebDriver's screenshots hang.)
 export NO_AT_BRIDGE=1

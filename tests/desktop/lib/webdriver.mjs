@@ -159,11 +159,12 @@ export class Session {
     return { [ELEMENT_KEY]: elementId };
   }
 
-  /** Empties the field with this `data-testid` and types `text` into it. */
+  /** Empties the field with this `data-testid`, types `text` into it and waits until it holds it. */
   async fill(testId, text) {
     const el = await this.byId(testId);
     await this.clear(el);
     await this.type(el, text);
+    await waitFor(`${testId} to hold what was typed`, async () => ((await this.property(el, "value")) === text ? true : undefined), { timeoutMs: 5_000 });
     return el;
   }
 
