@@ -4,7 +4,8 @@
  * four characters.
  */
 import type { KeyValidationView } from "../api";
-import { formatTime, maskedKey } from "../format";
+import { useFacilityTime } from "../context";
+import { maskedKey } from "../format";
 import { Note } from "../ui/Note";
 
 const OUTCOME_LABELS: Record<string, string> = {
@@ -21,6 +22,7 @@ export function verdictTone(code: string): "ok" | "warn" | "error" {
 }
 
 export function MatrixTable({ validation }: { validation: KeyValidationView }) {
+  const facilityTime = useFacilityTime();
   const areas: { area: string; label: string }[] = [];
   for (const l of validation.licences) {
     for (const a of l.areas) if (!areas.some((x) => x.area === a.area)) areas.push({ area: a.area, label: a.label });
@@ -31,7 +33,7 @@ export function MatrixTable({ validation }: { validation: KeyValidationView }) {
         <Note tone={verdictTone(validation.verdict.code)}>{validation.verdict.message}</Note>
       </div>
       <p className="muted">
-        Key {maskedKey(validation.last_four)} · checked {formatTime(validation.checked_at)}
+        Key {maskedKey(validation.last_four)} · checked {facilityTime(validation.checked_at)}
       </p>
       <div style={{ overflowX: "auto" }}>
         <table className="grid" data-testid="matrix-table">

@@ -6,8 +6,8 @@
  */
 import { useState } from "react";
 import type { AppState, KeyInfoView, KeyMode, KeyOwnerRef, KeyValidationView } from "../api";
-import { useAction, useAppState, useBackend, useCan, useLoad, useSession, useStatus } from "../context";
-import { formatTime, maskedKey } from "../format";
+import { useAction, useAppState, useBackend, useCan, useFacilityTime, useLoad, useSession, useStatus } from "../context";
+import { maskedKey } from "../format";
 import { KeyEntry } from "../keys/KeyEntry";
 import { MatrixTable } from "../keys/MatrixTable";
 import { Button } from "../ui/Button";
@@ -33,13 +33,14 @@ export function Keys({ onState }: { onState: (state: AppState) => void }) {
 }
 
 function KeyStatusLine({ info, testId }: { info: KeyInfoView | undefined; testId: string }) {
+  const facilityTime = useFacilityTime();
   return (
     <p data-testid={testId} data-last-four={info?.last_four ?? ""}>
       Saved key: <strong>{maskedKey(info?.last_four)}</strong>
       {info?.last_verdict != null && (
         <>
           {" "}
-          · last check: {info.last_verdict.replace(/_/g, " ")} ({formatTime(info.last_checked_at)})
+          · last check: {info.last_verdict.replace(/_/g, " ")} ({facilityTime(info.last_checked_at)})
         </>
       )}
     </p>
@@ -134,6 +135,7 @@ function KeyModeSection({ onState }: { onState: (state: AppState) => void }) {
 }
 
 function OtherKeys({ keys, reload }: { keys: KeyInfoView[]; reload: () => void }) {
+  const facilityTime = useFacilityTime();
   const backend = useBackend();
   const session = useSession();
   const can = useCan();
@@ -180,7 +182,7 @@ function OtherKeys({ keys, reload }: { keys: KeyInfoView[]; reload: () => void }
                 <td data-testid={`user-key-last-four-${id}`}>{maskedKey(k.last_four)}</td>
                 <td>
                   {k.last_verdict?.replace(/_/g, " ") ?? "never"}{" "}
-                  {k.last_checked_at !== null && <span className="muted">({formatTime(k.last_checked_at)})</span>}
+                  {k.last_checked_at !== null && <span className="muted">({facilityTime(k.last_checked_at)})</span>}
                 </td>
                 <td>
                   <div className="row">

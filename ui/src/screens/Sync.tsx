@@ -7,7 +7,6 @@
 import { useState } from "react";
 import type { CartLine, EntryHistoryView, EntryState, EntryView, StateCounts } from "../api";
 import { useAction, useBackend, useCan, useLoad, useNow, useSession, useStatus, useFacilityTime } from "../context";
-import { formatTime } from "../format";
 import { BacklogChart } from "../ui/BacklogChart";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
@@ -251,6 +250,7 @@ function EntryRow(props: { entry: EntryView; canResolve: boolean; open: boolean;
 }
 
 function History({ id }: { id: number }) {
+  const facilityTime = useFacilityTime();
   const history = useLoad((b) => b.entryHistory({ id }), [id], ["records_changed"]);
   if (history.error !== null) return <ErrorNote error={history.error} />;
   if (history.data === null) return <p className="muted">Loading…</p>;
@@ -262,7 +262,7 @@ function History({ id }: { id: number }) {
       <ol data-testid={`entry-transitions-${id}`}>
         {transitions.map((t, i) => (
           <li key={i}>
-            {formatTime(t.at)}: {STATE_LABELS[t.from]} → {STATE_LABELS[t.to]}
+            {facilityTime(t.at)}: {STATE_LABELS[t.from]} → {STATE_LABELS[t.to]}
             {t.detail !== null && ` (${t.detail})`}
           </li>
         ))}
@@ -274,7 +274,7 @@ function History({ id }: { id: number }) {
         <ol data-testid={`entry-attempts-${id}`}>
           {attempts.map((a, i) => (
             <li key={i}>
-              {formatTime(a.at)}: {(a.outcome ?? "unknown").replace(/_/g, " ")}
+              {facilityTime(a.at)}: {(a.outcome ?? "unknown").replace(/_/g, " ")}
               {a.http_status !== null && ` (HTTP ${a.http_status})`}
               {a.message !== null && `: ${a.message}`}
             </li>

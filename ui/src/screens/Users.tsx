@@ -5,13 +5,13 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
 import type { Role } from "../api";
-import { useAction, useBackend, useLoad } from "../context";
-import { formatTime } from "../format";
+import { useAction, useBackend, useFacilityTime, useLoad } from "../context";
 import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
 
 export function Users() {
+  const facilityTime = useFacilityTime();
   const backend = useBackend();
   const users = useLoad((b) => b.listUsers(), []);
   const add = useAction();
@@ -68,7 +68,7 @@ export function Users() {
                 <td>{u.name}</td>
                 <td>{u.role}</td>
                 <td>{u.disabled ? "disabled" : u.locked ? "locked (too many wrong PINs)" : "active"}</td>
-                <td>{formatTime(u.pin_changed_at)}</td>
+                <td>{facilityTime(u.pin_changed_at)}</td>
                 <td>
                   <Button onClick={() => setResetting(u.name)} data-testid={`user-reset-${u.name}`}>
                     Reset PIN
