@@ -31,6 +31,7 @@ pub mod refresh;
 pub mod sales;
 pub mod secrets;
 pub mod settings;
+mod task;
 mod time;
 pub mod users;
 pub mod validation;

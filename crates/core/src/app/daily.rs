@@ -14,14 +14,13 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use metrc::UserKey;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use super::dto::{self, DailyReconciliationView};
 use super::{App, AppEvent, Inner};
 use crate::CoreError;
 use crate::backup::{self, BackupFile};
 use crate::compliance::{self, DueOutcome, DueRun};
+use crate::task::OwnedTask;
 use crate::users::Role;
 
 /// How long after the app opens the first check runs (lets start-up and first-run finish).
@@ -51,8 +50,7 @@ pub(crate) struct DailyState {
 
 /// The running daily jobs.
 pub(crate) struct DailyJobs {
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    task: OwnedTask,
 }
 
 impl DailyJobs {
@@ -63,8 +61,7 @@ impl DailyJobs {
 
     /// Starts the checks with the first one after `first` and then one every `every`.
     fn start_with(inner: Weak<Inner>, first: Duration, every: Duration) -> Self {
-        let (stop_tx, mut stop_rx) = oneshot::channel();
-        let task = tokio::spawn(async move {
+        let task = OwnedTask::spawn(|mut stop_rx| async move {
             let mut wait = first;
             loop {
                 tokio::select! {
@@ -80,39 +77,14 @@ impl DailyJobs {
                 }
             }
         });
-        Self {
-            stop: Some(stop_tx),
-            task: Some(task),
-        }
+        Self { task }
     }
 
     /// Stops the checks. A pass in progress is cancelled at its next await (a backup already
     /// copying finishes on its thread; a reconciliation stores nothing until it completes);
     /// waits at most `timeout`.
-    pub async fn stop(mut self, timeout: Duration) -> Result<(), CoreError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let Some(mut task) = self.task.take() else {
-            return Ok(());
-        };
-        match tokio::time::timeout(timeout, &mut task).await {
-            Ok(_) => Ok(()),
-            Err(_) => {
-                task.abort();
-                Err(CoreError::StopTimedOut {
-                    waited_ms: timeout.as_millis() as u64,
-                })
-            }
-        }
-    }
-}
-
-impl Drop for DailyJobs {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub async fn stop(self, timeout: Duration) -> Result<(), CoreError> {
+        self.task.stop(timeout).await
     }
 }
 

@@ -61,16 +61,7 @@ impl DeliveryWorker {
         let _ = self.stop.send(true);
         self.wake.notify_one();
         let mut task = self.task;
-        let outcome = match tokio::time::timeout(timeout, &mut task).await {
-            Ok(_) => Ok(()),
-            Err(_) => {
-                task.abort();
-                let _ = task.await;
-                Err(CoreError::StopTimedOut {
-                    waited_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                })
-            }
-        };
+        let outcome = crate::task::join_or_abort(&mut task, timeout).await;
         self.engine.set_running(false);
         self.engine.publish().await;
         outcome

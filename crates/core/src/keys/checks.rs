@@ -11,11 +11,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
 use super::{KeyHolder, Keys};
 use crate::CoreError;
+use crate::task::OwnedTask;
 
 /// How often the daily pass runs and how long a refusal check is remembered.
 #[derive(Debug, Clone, Copy)]
@@ -41,8 +39,7 @@ impl Default for CheckSchedule {
 /// The running checker.
 #[derive(Debug)]
 pub struct KeyChecks {
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    task: OwnedTask,
 }
 
 impl KeyChecks {
@@ -51,8 +48,7 @@ impl KeyChecks {
         let mut refusals = keys
             .take_refusals()
             .ok_or_else(|| CoreError::Internal("the key checks were started twice".into()))?;
-        let (stop_tx, mut stop_rx) = oneshot::channel();
-        let task = tokio::spawn(async move {
+        let task = OwnedTask::spawn(|mut stop_rx| async move {
             let mut last_refusal_check: HashMap<KeyHolder, tokio::time::Instant> = HashMap::new();
             let mut tick = tokio::time::interval(schedule.tick);
             loop {
@@ -81,37 +77,12 @@ impl KeyChecks {
                 }
             }
         });
-        Ok(Self {
-            stop: Some(stop_tx),
-            task: Some(task),
-        })
+        Ok(Self { task })
     }
 
     /// Stops the checker, waiting at most `timeout` for a check in progress.
-    pub async fn stop(mut self, timeout: Duration) -> Result<(), CoreError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let Some(mut task) = self.task.take() else {
-            return Ok(());
-        };
-        match tokio::time::timeout(timeout, &mut task).await {
-            Ok(_) => Ok(()),
-            Err(_) => {
-                task.abort();
-                Err(CoreError::StopTimedOut {
-                    waited_ms: timeout.as_millis() as u64,
-                })
-            }
-        }
-    }
-}
-
-impl Drop for KeyChecks {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub async fn stop(self, timeout: Duration) -> Result<(), CoreError> {
+        self.task.stop(timeout).await
     }
 }
 
