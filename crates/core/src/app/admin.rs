@@ -27,7 +27,7 @@ impl App {
         let actor = self.require(Permission::ManageUsers)?;
         let pin = Pin::new(req.pin);
         let user = self
-            .db(move |db| db.add_user(&actor, &req.name, req.role.into(), &pin))
+            .db(move |db| db.add_user(&actor, &req.name, req.role, &pin))
             .await?;
         self.audited("user_added");
         self.session_changed();

@@ -78,10 +78,7 @@ impl App {
     }
 
     pub(crate) fn key_mode(&self) -> Result<KeyMode, CoreError> {
-        Ok(match self.policy().mode {
-            crate::keys::KeyMode::Individual => KeyMode::Individual,
-            crate::keys::KeyMode::Facility => KeyMode::Facility,
-        })
+        Ok(self.policy().mode)
     }
 
     /// Recomputes whether the session user must be asked for a key (from saved metadata only).
@@ -225,10 +222,7 @@ impl App {
     pub async fn set_key_mode(&self, req: KeyModeRequest) -> Result<dto::AppState, CoreError> {
         let actor = self.require(Permission::ChooseKeyMode)?;
         let mut policy = self.policy();
-        policy.mode = match req.mode {
-            KeyMode::Individual => crate::keys::KeyMode::Individual,
-            KeyMode::Facility => crate::keys::KeyMode::Facility,
-        };
+        policy.mode = req.mode;
         self.keys()?.set_policy(&actor, policy).await?;
         self.keys_changed(None).await;
         self.audited("key_mode_changed");

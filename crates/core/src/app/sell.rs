@@ -198,7 +198,7 @@ impl App {
                 patient_number: sale.patient_number,
                 caregiver_number: sale.caregiver_number,
                 lines,
-                state: entry.state.into(),
+                state: entry.state,
             })
         })
         .await

@@ -188,12 +188,11 @@ impl App {
         let role = session.actor.role();
         SessionView {
             user: session.actor.name().to_owned(),
-            role: role.into(),
+            role,
             started_at: session.started_at,
             permissions: Permission::ALL
                 .into_iter()
                 .filter(|p| role.may(*p))
-                .map(Into::into)
                 .collect(),
             needs_key,
         }
@@ -206,7 +205,7 @@ impl App {
             .into_iter()
             .map(|u| LoginUser {
                 name: u.name,
-                role: u.role.into(),
+                role: u.role,
                 locked: u.locked,
                 disabled: u.disabled,
             })

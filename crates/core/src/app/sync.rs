@@ -29,8 +29,8 @@ impl App {
         let filter = EntryFilter {
             licence: req.licence,
             acting_user: req.user,
-            states: req.states.into_iter().map(Into::into).collect(),
-            kind: req.kind.map(Into::into),
+            states: req.states.into_iter().collect(),
+            kind: req.kind,
             before_id: req.before_id,
             limit: Some(req.limit.unwrap_or(100).clamp(1, 1000)),
         };
@@ -80,8 +80,8 @@ impl App {
                     .into_iter()
                     .map(|t| TransitionView {
                         at: t.at,
-                        from: t.from.into(),
-                        to: t.to.into(),
+                        from: t.from,
+                        to: t.to,
                         detail: t.detail,
                     })
                     .collect(),

@@ -11,7 +11,9 @@ use crate::compliance::DeadlineWarning;
 use crate::{EntryState, StateCount};
 
 /// Why the register is, or is not, in step with Metrc.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// Nothing waits, or what waits is being sent normally.

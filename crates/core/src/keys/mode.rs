@@ -15,7 +15,7 @@ pub(crate) const KEY_MODE: &str = "key_mode";
 pub(crate) const FACILITY_OVERRIDES_ALLOWED: &str = "facility_overrides_allowed";
 
 /// Which key records go under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyMode {
     /// Each record under the key of the user who made it.

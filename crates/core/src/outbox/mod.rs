@@ -41,7 +41,9 @@ pub(crate) use transitions::replace_effects as transitions_replace_effects;
 pub use transitions::{Confirmation, RejectedEdit};
 
 /// What a record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A sale receipt.
@@ -79,7 +81,9 @@ impl EntryKind {
 }
 
 /// Where an entry is in its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryState {
     /// Waiting to be sent.

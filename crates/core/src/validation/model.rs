@@ -53,7 +53,7 @@ pub struct AreaResult {
 }
 
 /// What one area check found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaOutcome {
     /// Metrc answered 200.

@@ -42,16 +42,8 @@ pub struct KeyInfoView {
     pub last_checked_at: Option<jiff::Timestamp>,
 }
 
-/// What one area check found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum AreaOutcome {
-    Allowed,
-    NotAllowed,
-    NotApplicable,
-    NotVerifiable,
-    CouldNotCheck,
-}
+/// One area's result in a key check (the core's own type).
+pub use crate::validation::AreaOutcome;
 
 /// One cell of the validation matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -27,46 +27,14 @@ pub enum Environment {
     Production,
 }
 
-/// An app user's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Sells and manages their own key.
-    Budtender,
-    /// Everything.
-    Manager,
-}
+/// An app user's role (the core's own type).
+pub use crate::users::Role;
 
-/// Something only some roles may do (the UI hides what the session may not do).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    Sell,
-    SetOwnKey,
-    Adjust,
-    MergeOrSplit,
-    VoidOrCorrectSale,
-    ResolveRejected,
-    SetOtherKeys,
-    ValidateAnyKey,
-    ChooseKeyMode,
-    SendUnderFacilityKey,
-    ManageUsers,
-    ChangeSettings,
-    ViewReports,
-    ReconcileWithMetrc,
-    RestoreBackup,
-}
+/// Something only some roles may do (the core's own type; the UI hides what the session may not do).
+pub use crate::users::Permission;
 
-/// Individual keys required, or one facility key for everyone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyMode {
-    /// Each record goes under its maker's own key.
-    Individual,
-    /// Every record goes under the facility (master) key.
-    Facility,
-}
+/// Individual keys required, or one facility key (the core's own type).
+pub use crate::keys::KeyMode;
 
 /// The logged-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

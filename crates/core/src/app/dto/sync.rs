@@ -5,40 +5,14 @@ use ts_rs::TS;
 
 use super::sell::CartLine;
 
-/// Where a record is in its delivery to Metrc.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryState {
-    Pending,
-    Sending,
-    Confirmed,
-    Ambiguous,
-    Rejected,
-    WaitingForKey,
-    Voided,
-}
+/// Where a record is in its delivery to Metrc (the core's own type).
+pub use crate::outbox::EntryState;
 
-/// What a record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    Sale,
-    Adjustment,
-    NewPackage,
-    SaleCorrection,
-    SaleVoid,
-}
+/// What a record is (the core's own type).
+pub use crate::outbox::EntryKind;
 
-/// Why the register is, or is not, in step with Metrc (the status chip).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Health {
-    InStep,
-    RateLimited,
-    MetrcUnavailable,
-    Offline,
-    KeyProblem,
-}
+/// Why the register is or is not in step with Metrc (the core's own type).
+pub use crate::delivery::Health;
 
 /// Records not yet in Metrc, by state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
