@@ -29,50 +29,13 @@ use crate::audit::AuditVerification;
 use crate::backup::{self, BackupFile, BackupSettings};
 use crate::compliance::outage::render::{to_csv, to_html};
 use crate::compliance::{
-    self, Difference, DifferenceKind, FixCode, OutageQuery, OutageReport, ReconciliationRun,
-    RunReport, StateDeadline, Trigger,
+    self, Difference, FixCode, OutageQuery, OutageReport, ReconciliationRun, RunReport,
+    StateDeadline, Trigger,
 };
 use crate::users::Permission;
 
 /// How many recent runs the overview lists.
 const RECENT_RUNS: u32 = 20;
-
-impl From<DifferenceKind> for dto::DifferenceKind {
-    fn from(kind: DifferenceKind) -> Self {
-        match kind {
-            DifferenceKind::MissingInMetrc => Self::MissingInMetrc,
-            DifferenceKind::UnknownExternalNumber => Self::UnknownExternalNumber,
-            DifferenceKind::DuplicateExternalNumber => Self::DuplicateExternalNumber,
-            DifferenceKind::QuantityDiffers => Self::QuantityDiffers,
-            DifferenceKind::AmountDiffers => Self::AmountDiffers,
-            DifferenceKind::VoidMissingInMetrc => Self::VoidMissingInMetrc,
-            DifferenceKind::VoidedOnlyInMetrc => Self::VoidedOnlyInMetrc,
-            DifferenceKind::WithdrawnButInMetrc => Self::WithdrawnButInMetrc,
-        }
-    }
-}
-
-impl From<FixCode> for dto::FixCode {
-    fn from(fix: FixCode) -> Self {
-        match fix {
-            FixCode::ResendSale => Self::ResendSale,
-            FixCode::VoidInMetrc => Self::VoidInMetrc,
-            FixCode::ResendCorrection => Self::ResendCorrection,
-            FixCode::Acknowledge => Self::Acknowledge,
-        }
-    }
-}
-
-impl From<dto::FixCode> for FixCode {
-    fn from(fix: dto::FixCode) -> Self {
-        match fix {
-            dto::FixCode::ResendSale => Self::ResendSale,
-            dto::FixCode::VoidInMetrc => Self::VoidInMetrc,
-            dto::FixCode::ResendCorrection => Self::ResendCorrection,
-            dto::FixCode::Acknowledge => Self::Acknowledge,
-        }
-    }
-}
 
 pub(crate) fn run_view(run: ReconciliationRun) -> ReconciliationRunView {
     ReconciliationRunView {
@@ -93,17 +56,17 @@ fn difference_view(d: Difference) -> DifferenceView {
     DifferenceView {
         id: d.id,
         run_id: d.run_id,
-        kind: d.kind.into(),
+        kind: d.kind,
         sale_id: d.sale_id,
         client_id: d.client_id,
         metrc_receipt_id: d.metrc_receipt_id,
         label: d.label,
         local_value: d.local_value,
         metrc_value: d.metrc_value,
-        suggested_fix: d.fix.into(),
+        suggested_fix: d.fix,
         fix_text: d.fix_text,
-        fixes: d.kind.fixes().into_iter().map(Into::into).collect(),
-        resolution: d.resolution.map(Into::into),
+        fixes: d.kind.fixes().into_iter().collect(),
+        resolution: d.resolution,
         resolved_by: d.resolved_by,
         resolved_at: d.resolved_at,
         resolution_note: d.resolution_note,
@@ -381,7 +344,7 @@ impl App {
         let actor = self.require(Permission::ReconcileWithMetrc)?;
         let key = self.reading_key(&actor)?;
         let link = self.link()?;
-        let fix = FixCode::from(req.fix);
+        let fix = req.fix;
         let resolved = compliance::resolve_difference(
             &self.inner.db,
             &link.client,

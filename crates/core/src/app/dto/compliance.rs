@@ -57,39 +57,11 @@ pub struct OutagePageView {
     pub rows: u32,
 }
 
-/// What a reconciliation difference is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum DifferenceKind {
-    /// Confirmed here, but Metrc has no receipt with its number.
-    MissingInMetrc,
-    /// An active receipt whose external number is not a sale of this register.
-    UnknownExternalNumber,
-    /// More than one active receipt carries one of our numbers.
-    DuplicateExternalNumber,
-    QuantityDiffers,
-    AmountDiffers,
-    /// Voided here, still active in Metrc.
-    VoidMissingInMetrc,
-    /// Voided in Metrc, not here.
-    VoidedOnlyInMetrc,
-    /// Withdrawn here before it was confirmed, yet active in Metrc.
-    WithdrawnButInMetrc,
-}
+/// What a reconciliation difference is (the core's own type).
+pub use crate::compliance::DifferenceKind;
 
-/// A manager's fix for a difference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum FixCode {
-    /// Queue the sale again under a new receipt number.
-    ResendSale,
-    /// Void the receipt in Metrc.
-    VoidInMetrc,
-    /// Queue the sale's lines again as a correction.
-    ResendCorrection,
-    /// Accept the difference as explained; nothing changes.
-    Acknowledge,
-}
+/// A manager's fix for a difference (the core's own type).
+pub use crate::compliance::FixCode;
 
 /// One stored reconciliation run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -33,7 +33,9 @@ pub use fetch::reconcile_day;
 pub const MAX_LOOKAHEAD_DAYS: i64 = 31;
 
 /// What a difference is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
     /// Confirmed here, but Metrc has no receipt with its external number.
@@ -87,7 +89,9 @@ impl DifferenceKind {
 }
 
 /// What a manager may do about a difference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FixCode {
     /// Queue the sale again, as a copy under a new external number.
