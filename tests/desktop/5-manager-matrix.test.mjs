@@ -35,8 +35,11 @@ async function readMatrix(scope) {
 test("a manager validates keys and reads the matrix", () => withFailureShot(app, "5-manager-matrix", async () => {
     const s = app.session;
     await open(app, "keys");
-    const status = await s.byId("my-key-status");
-    assert.equal(await s.attribute(status, "data-last-four"), "2222", "the demo manager key is saved (only its last four shown)");
+    const lastFour = await waitFor("the key list to load", async () => {
+      const status = await s.byId("my-key-status");
+      return (await s.attribute(status, "data-state")) === "loaded" ? s.attribute(status, "data-last-four") : undefined;
+    });
+    assert.equal(lastFour, "2222", "the demo manager key is saved (only its last four shown)");
     await app.screenshot("keys");
 
     await s.clickId("key-validate");

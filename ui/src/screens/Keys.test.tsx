@@ -30,6 +30,19 @@ describe("Keys", () => {
     expect(fake.calls.find((c) => c.command === "set_key")?.req).toEqual({ owner: { kind: "user", user: "Bea" }, key: SECRET });
   });
 
+  it("claims nothing about a saved key until the key list has loaded", async () => {
+    const fake = new FakeBackend();
+    let arrive: () => void = () => {};
+    const loaded = fake.keyOverview;
+    fake.keyOverview = () => new Promise((resolve) => (arrive = () => resolve(loaded()))) as ReturnType<typeof loaded>;
+    renderAs("Mia", <Keys onState={vi.fn()} />, fake);
+    const status = await screen.findByTestId("my-key-status");
+    expect(status.getAttribute("data-state")).toBe("loading");
+    expect(status.textContent).not.toContain("no key");
+    await act(async () => arrive());
+    await waitFor(() => expect(screen.getByTestId("my-key-status").getAttribute("data-state")).toBe("loaded"));
+  });
+
   it("tests and clears my key", async () => {
     const { fake } = renderAs("Mia", <Keys onState={vi.fn()} />);
     const mine = await screen.findByTestId("my-key");

@@ -25,17 +25,25 @@ export function Keys({ onState }: { onState: (state: AppState) => void }) {
   return (
     <div className="stack">
       <ErrorNote error={keys.error} />
-      <MyKey keys={keys.data ?? []} reload={keys.reload} />
+      <MyKey keys={keys.data} reload={keys.reload} />
       {can("choose_key_mode") && <KeyModeSection onState={onState} />}
       {(can("set_other_keys") || can("validate_any_key")) && <OtherKeys keys={keys.data ?? []} reload={keys.reload} />}
     </div>
   );
 }
 
-function KeyStatusLine({ info, testId }: { info: KeyInfoView | undefined; testId: string }) {
+/** One key's saved state. `loaded` false: the key list has not arrived yet, so nothing is claimed. */
+function KeyStatusLine({ info, loaded, testId }: { info: KeyInfoView | undefined; loaded: boolean; testId: string }) {
   const facilityTime = useFacilityTime();
+  if (!loaded) {
+    return (
+      <p data-testid={testId} data-state="loading">
+        Saved key: checking…
+      </p>
+    );
+  }
   return (
-    <p data-testid={testId} data-last-four={info?.last_four ?? ""}>
+    <p data-testid={testId} data-state="loaded" data-last-four={info?.last_four ?? ""}>
       Saved key: <strong>{maskedKey(info?.last_four)}</strong>
       {info?.last_verdict != null && (
         <>
@@ -47,17 +55,17 @@ function KeyStatusLine({ info, testId }: { info: KeyInfoView | undefined; testId
   );
 }
 
-function MyKey({ keys, reload }: { keys: KeyInfoView[]; reload: () => void }) {
+function MyKey({ keys, reload }: { keys: KeyInfoView[] | null; reload: () => void }) {
   const session = useSession();
   const backend = useBackend();
   const owner: KeyOwnerRef = { kind: "user", user: session.user };
-  const mine = keys.find((k) => k.owner.kind === "user" && k.owner.user === session.user);
+  const mine = keys?.find((k) => k.owner.kind === "user" && k.owner.user === session.user);
   const clear = useAction();
   const [confirming, setConfirming] = useState(false);
   return (
     <section className="panel stack" data-testid="my-key">
       <h2>My Metrc key</h2>
-      <KeyStatusLine info={mine} testId="my-key-status" />
+      <KeyStatusLine info={mine} loaded={keys !== null} testId="my-key-status" />
       <KeyEntry owner={owner} label="Paste a new key" onSaved={reload} testIdPrefix="key" />
       <ErrorNote error={clear.error} />
       {mine?.last_four != null && (
