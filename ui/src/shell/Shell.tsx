@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 import type { AppState, Permission, SessionView } from "../api";
-import { useAppState, useBackend, useNow, useSession, useStatus } from "../context";
+import { useAppState, useBackend, useSession, useStatus } from "../context";
 import { Audit } from "../screens/Audit";
 import { Demo } from "../screens/Demo";
 import { Inventory } from "../screens/Inventory";
@@ -18,7 +18,7 @@ import { Sync } from "../screens/Sync";
 import { Users } from "../screens/Users";
 import { Button } from "../ui/Button";
 import { KeyProblemBanner } from "./KeyProblemBanner";
-import { StatusChip } from "./StatusChip";
+import { LiveStatusChip } from "./StatusChip";
 
 export type ScreenId = "sell" | "inventory" | "sync" | "keys" | "users" | "settings" | "audit" | "demo";
 
@@ -52,7 +52,6 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
   const app = useAppState();
   const session = useSession();
   const status = useStatus();
-  const now = useNow(15_000);
   const screens = useMemo(() => visibleScreens(session, app.demo), [session, app.demo]);
   const [current, setCurrent] = useState<ScreenId>("sell");
   const shown = screens.find((s) => s.id === current) ?? screens[0]!;
@@ -77,7 +76,7 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
         <h1 id="app-title" data-testid="app-title">
           Stateline
         </h1>
-        <StatusChip status={status} now={now} />
+        <LiveStatusChip status={status} />
         <span className="spacer" />
         <span data-testid="session-user" data-role={session.role}>
           {session.user} ({session.role})

@@ -1,9 +1,9 @@
 /** The status chip: a label and colour per health code, whose key, counts, and the backend's deadline warning. */
-import { render, screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { act, render, screen } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Health, SyncStatus } from "../api";
 import { emptyCounts, inStepStatus } from "../testing/fakeBackend";
-import { StatusChip } from "./StatusChip";
+import { LiveStatusChip, StatusChip } from "./StatusChip";
 
 const NOW = Date.parse("2026-11-23T14:00:00Z");
 const HOUR = 3_600_000;
@@ -85,8 +85,38 @@ describe("StatusChip", () => {
     expect(screen.getByTestId("status-deadline").textContent).toContain("deadline passed 6 h ago");
   });
 
+  it("counts records Metrc refused apart from those waiting to be sent, and warns about them", () => {
+    const licence = { licence: "L1", counts: { ...emptyCounts(), pending: 2, rejected: 1, waiting: 3 }, oldest_waiting_at: null, deadline_at: null, deadline_warning: "ok", health: "in_step" as Health, reason: null, blocked_until: null, last_success_at: null };
+    render(<StatusChip status={status("in_step", { waiting: 3, licences: [licence], oldest_waiting_at: new Date(NOW - 90_000).toISOString() })} now={NOW} />);
+    expect(chip().getAttribute("data-waiting")).toBe("2");
+    expect(chip().getAttribute("data-rejected")).toBe("1");
+    expect(screen.getByTestId("status-waiting").textContent).toContain("2 waiting");
+    expect(screen.getByTestId("status-rejected").textContent).toContain("1 refused by Metrc");
+    expect(chip().className).toContain("chip-warn");
+  });
+
+  it("says only 'refused' when nothing else waits, and keeps the oldest age", () => {
+    const licence = { licence: "L1", counts: { ...emptyCounts(), rejected: 1, waiting: 1 }, oldest_waiting_at: null, deadline_at: null, deadline_warning: "ok", health: "in_step" as Health, reason: null, blocked_until: null, last_success_at: null };
+    render(<StatusChip status={status("in_step", { waiting: 1, licences: [licence], oldest_waiting_at: new Date(NOW - 90_000).toISOString() })} now={NOW} />);
+    expect(screen.queryByTestId("status-waiting")).toBeNull();
+    expect(screen.getByTestId("status-oldest").textContent).toContain("1 min");
+  });
+
   it("shows a neutral chip before the first status arrives", () => {
     render(<StatusChip status={null} now={NOW} />);
     expect(chip().getAttribute("data-state")).toBe("unknown");
+  });
+});
+
+describe("LiveStatusChip", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("ages the oldest record every second while records wait", () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(NOW);
+    render(<LiveStatusChip status={status("offline", { waiting: 1, oldest_waiting_at: new Date(NOW - 5_000).toISOString() })} />);
+    expect(screen.getByTestId("status-oldest").textContent).toContain("5 s");
+    act(() => vi.advanceTimersByTime(3_000));
+    expect(screen.getByTestId("status-oldest").textContent).toContain("8 s");
   });
 });

@@ -1,11 +1,15 @@
 /**
  * The always-visible status chip: whether the register is in step with Metrc and, if not, why
- * (offline, Metrc unavailable, slowed by Metrc, a key problem and whose), how many records wait,
- * the oldest one's age and the time left before the state's reporting deadline. Its colour warns
- * when the backend says the deadline is near (`deadline_warning` "soon") or passed ("overdue").
- * `data-state` carries the health code and `data-deadline` the warning, for tests.
+ * (offline, Metrc unavailable, slowed by Metrc, a key problem and whose), how many records wait to
+ * be sent, how many Metrc refused (they wait for a person, not for the network), the oldest one's
+ * age and the time left before the state's reporting deadline. Its colour warns when the backend
+ * says the deadline is near (`deadline_warning` "soon") or passed ("overdue"). `data-state`
+ * carries the health code, `data-waiting` / `data-rejected` the counts and `data-deadline` the
+ * warning, for tests. [`LiveStatusChip`] keeps the ages current with its own clock: every second
+ * while something is not yet in Metrc, once a minute otherwise; only the chip re-renders.
  */
 import type { Health, SyncStatus } from "../api";
+import { useNow } from "../context";
 import { ageMs, formatDuration } from "../format";
 
 const LABELS: Record<Health, string> = {
@@ -21,6 +25,22 @@ export function keyProblemUsers(status: SyncStatus): string[] {
   return [...new Set(status.users.filter((u) => u.key_problem !== null).map((u) => u.user))];
 }
 
+/** How often the chip's clock ticks for `status`: ages shown in seconds need a tick a second. */
+export function chipTickMs(status: SyncStatus | null): number {
+  return status !== null && Number(status.waiting) > 0 ? 1_000 : 60_000;
+}
+
+/** Records Metrc refused (state `rejected`), over every licence. */
+export function rejectedCount(status: SyncStatus): number {
+  return status.licences.reduce((sum, l) => sum + Number(l.counts.rejected), 0);
+}
+
+/** The chip with its own clock, so a ticking age does not re-render the screen around it. */
+export function LiveStatusChip({ status }: { status: SyncStatus | null }) {
+  const now = useNow(chipTickMs(status));
+  return <StatusChip status={status} now={now} />;
+}
+
 export function StatusChip({ status, now }: { status: SyncStatus | null; now: number }) {
   if (status === null) {
     return (
@@ -30,12 +50,14 @@ export function StatusChip({ status, now }: { status: SyncStatus | null; now: nu
       </span>
     );
   }
-  const waiting = Number(status.waiting);
-  const level = waiting > 0 && status.deadline_at !== null ? status.deadline_warning : "none";
+  const notInMetrc = Number(status.waiting);
+  const rejected = Math.min(rejectedCount(status), notInMetrc);
+  const waiting = notInMetrc - rejected;
+  const level = notInMetrc > 0 && status.deadline_at !== null ? status.deadline_warning : "none";
   const tone =
     level === "overdue" || (status.health !== "in_step" && level === "soon")
       ? "bad"
-      : status.health !== "in_step" || level === "soon"
+      : status.health !== "in_step" || level === "soon" || rejected > 0
         ? "warn"
         : "ok";
   const whose = status.health === "key_problem" ? keyProblemUsers(status) : [];
@@ -49,6 +71,7 @@ export function StatusChip({ status, now }: { status: SyncStatus | null; now: nu
       data-state={status.health}
       data-deadline={level}
       data-waiting={waiting}
+      data-rejected={rejected}
       role="status"
       aria-live="polite"
     >
@@ -59,12 +82,17 @@ export function StatusChip({ status, now }: { status: SyncStatus | null; now: nu
           · {waiting} waiting
         </span>
       )}
-      {waiting > 0 && age !== null && (
+      {rejected > 0 && (
+        <span className="detail" data-testid="status-rejected">
+          · {rejected} refused by Metrc
+        </span>
+      )}
+      {notInMetrc > 0 && age !== null && (
         <span className="detail" data-testid="status-oldest">
           · oldest {formatDuration(age)}
         </span>
       )}
-      {waiting > 0 && left !== null && (
+      {notInMetrc > 0 && left !== null && (
         <span className="detail" data-testid="status-deadline">
           · {level === "overdue" ? `deadline passed ${formatDuration(left)} ago` : `${formatDuration(-left)} left to report`}
         </span>
