@@ -9,6 +9,7 @@ mod commands;
 mod events;
 mod instance;
 pub mod shell;
+pub mod webview_footprint;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -167,6 +167,9 @@ pub fn configure<R: Runtime>(builder: Builder<R>, app: App, with_tray: bool) -> 
         .manage(Tray(AtomicBool::new(false)))
         .setup(move |tauri_app| {
             let handle = tauri_app.handle().clone();
+            if let Some(window) = handle.get_webview_window(MAIN_WINDOW) {
+                crate::webview_footprint::apply(&window);
+            }
             crate::events::forward(tauri_app.state::<App>().inner(), handle.clone());
             if with_tray {
                 match add_tray(&handle) {
