@@ -6,7 +6,9 @@
 //! Guarantees: keys come from stdin as `user=key` lines (like `sync`), are held only in the
 //! client's redacting type and are never printed; a comparison only reads from Metrc; a fix is
 //! made only by a manager who logs in with `--as NAME` (their PIN is the first stdin line) and is
-//! audited by the core; runs and differences are stored for the screens and `--json`.
+//! audited by the core; only `--fix void_in_metrc` talks to Metrc, so only a void reads a key
+//! (and needs `--metrc-url`), and a void with no key on stdin is refused with `no_key`; runs and
+//! differences are stored for the screens and `--json`.
 
 use clap::{Args, Subcommand, ValueEnum};
 use stateline_core::compliance::{
@@ -23,7 +25,9 @@ use crate::{keys, output};
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_help = "Keys: the vendor key comes from STATELINE_VENDOR_KEY; the user key (a manager's \
-                  or the facility key, with View Sales) is read from stdin as a `user=key` line."
+                  or the facility key, with View Sales) is read from stdin as a `user=key` line. \
+                  `reconcile fix` reads only the manager's PIN, plus a key with Manage Sales \
+                  for `--fix void_in_metrc`, the one fix that talks to Metrc."
 )]
 pub struct ReconcileArgs {
     #[command(subcommand)]
@@ -50,8 +54,9 @@ pub struct MetrcArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ReconcileAction {
-    /// Apply a manager's fix to one difference. stdin: the manager's PIN, then `user=key` lines
-    /// (the key voids receipts in Metrc, so it needs Manage Sales).
+    /// Apply a manager's fix to one difference. stdin: the manager's PIN; for `--fix
+    /// void_in_metrc` (the only fix that talks to Metrc) then `user=key` lines, whose key needs
+    /// Manage Sales, and `--metrc-url`.
     Fix(FixArgs),
     /// Compare yesterday for every licence that has not had its daily run (keys from stdin).
     Due(MetrcArgs),
@@ -94,32 +99,46 @@ pub struct FixArgs {
     /// The manager doing this (their PIN is the first stdin line).
     #[arg(long = "as", value_name = "MANAGER")]
     pub acting: String,
-    #[command(flatten)]
-    pub metrc: MetrcArgs,
+    /// Metrc base URL; needed only for `--fix void_in_metrc`.
+    #[arg(long)]
+    pub metrc_url: Option<String>,
+    /// Whose key on stdin voids the receipt (default: the first `user=key` line); only for
+    /// `--fix void_in_metrc`.
+    #[arg(long = "user", value_name = "USER")]
+    pub user: Option<String>,
+}
+
+fn metrc_client(url: Option<&str>) -> Result<metrc::MetrcClient, CliError> {
+    let url = url.ok_or_else(|| {
+        CliError::Config("--metrc-url is missing; give Metrc's (or the emulator's) URL".into())
+    })?;
+    keys::client(url)
+}
+
+/// The key of `user` (default: the first line) among the `user=key` lines on stdin, if any.
+fn key_from_stdin(user: Option<&str>) -> Result<Option<metrc::UserKey>, CliError> {
+    let mut lines = keys::user_keys_from_stdin()?;
+    let index = match user {
+        Some(user) => lines.iter().position(|(u, _)| u == user),
+        None => (!lines.is_empty()).then_some(0),
+    };
+    Ok(index.map(|i| lines.swap_remove(i).1))
 }
 
 /// The client for `--metrc-url` and the chosen key from the `user=key` lines on stdin.
 fn client_and_key(args: &MetrcArgs) -> Result<(metrc::MetrcClient, metrc::UserKey), CliError> {
-    let url = args.metrc_url.as_deref().ok_or_else(|| {
-        CliError::Config("--metrc-url is missing; give Metrc's (or the emulator's) URL".into())
-    })?;
-    let client = keys::client(url)?;
-    let mut lines = keys::user_keys_from_stdin()?;
-    let index = match &args.user {
-        Some(user) => lines.iter().position(|(u, _)| u == user).ok_or_else(|| {
-            CliError::Config(format!(
-                "no key for user {user} on stdin; give it as a `{user}=KEY` line"
-            ))
-        })?,
-        None if lines.is_empty() => {
-            return Err(CliError::Config(
+    let client = metrc_client(args.metrc_url.as_deref())?;
+    let key = key_from_stdin(args.user.as_deref())?.ok_or_else(|| {
+        CliError::Config(match &args.user {
+            Some(user) => {
+                format!("no key for user {user} on stdin; give it as a `{user}=KEY` line")
+            }
+            None => {
                 "no key on stdin; pipe a `user=KEY` line (a key with View Sales at the licence)"
-                    .into(),
-            ));
-        }
-        None => 0,
-    };
-    let (_, key) = lines.swap_remove(index);
+                    .into()
+            }
+        })
+    })?;
     Ok((client, key))
 }
 
@@ -155,14 +174,22 @@ fn run_fix(ctx: &Context, args: FixArgs) -> Result<(), CliError> {
     let db = ctx.open_database()?;
     let pin = pin_from_stdin("the acting manager's")?;
     let session = db.verify_pin(&args.acting, &pin)?;
-    let (client, key) = client_and_key(&args.metrc)?;
+    let fix = FixCode::from(args.fix);
+    // Only a void talks to Metrc: the other fixes read no key (and need no URL).
+    let (client, key) = if fix == FixCode::VoidInMetrc {
+        (
+            Some(metrc_client(args.metrc_url.as_deref())?),
+            key_from_stdin(args.user.as_deref())?,
+        )
+    } else {
+        (None, None)
+    };
     let fixed = runtime()?.block_on(resolve_difference(
         &db,
-        &client,
-        &key,
+        client.as_ref().zip(key.as_ref()),
         &session.actor,
         args.difference,
-        args.fix.into(),
+        fix,
         args.note.as_deref(),
     ))?;
     if ctx.json {

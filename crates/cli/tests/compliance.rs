@@ -319,11 +319,12 @@ fn compliance_commands_end_to_end() {
     );
     assert!(texts(&bad_day).1.contains("YYYY-MM-DD"));
 
-    // A fix is a manager's: a budtender is refused, a manager's is audited.
+    // A fix is a manager's: a budtender is refused, a manager's is audited. Only a void talks
+    // to Metrc, so only a void reads a key: without one it is refused with `no_key` and changes
+    // nothing; an acknowledgement needs neither a key nor `--metrc-url`.
     let difference = differences[0]["id"].as_i64().unwrap().to_string();
-    let fix = |who: &str, pin: &str| {
-        stateline(
-            dir,
+    let fix = |who: &str, pin: &str, fix: &str, extra: &[&str], stdin: &str| {
+        let args = [
             &[
                 "--json",
                 "reconcile",
@@ -331,38 +332,67 @@ fn compliance_commands_end_to_end() {
                 "--difference",
                 &difference,
                 "--fix",
-                "acknowledge",
+                fix,
                 "--note",
                 "made by the delivery service",
                 "--as",
                 who,
-                "--metrc-url",
-                &url,
-            ],
-            &format!("{pin}\nmax={DEMO_MANAGER_KEY}\n"),
-        )
+            ][..],
+            extra,
+        ]
+        .concat();
+        stateline(dir, &args, &format!("{pin}\n{stdin}"))
     };
-    let refused = fix("bea", BUDTENDER_PIN);
+    let fix_audits = || {
+        json(&ok(
+            dir,
+            &[
+                "--json",
+                "audit",
+                "list",
+                "--action",
+                "reconciliation_action",
+            ],
+            "",
+        ))
+        .as_array()
+        .unwrap()
+        .len()
+    };
+    let refused = fix("bea", BUDTENDER_PIN, "acknowledge", &[], "");
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(json(&texts(&refused).0)["code"], "not_allowed");
+    control.clear_request_log();
+    let keyless_void = fix(
+        "max",
+        MANAGER_PIN,
+        "void_in_metrc",
+        &["--metrc-url", &url],
+        "",
+    );
+    assert_eq!(keyless_void.status.code(), Some(1));
+    assert_eq!(
+        json(&texts(&keyless_void).0)["code"],
+        "no_key",
+        "{keyless_void:?}"
+    );
+    assert_eq!(fix_audits(), 0, "a refused void is not audited");
+    assert!(control.request_log().is_empty(), "nothing reached Metrc");
+    assert!(
+        control
+            .receipts(DEMO_LICENSE)
+            .iter()
+            .any(|r| r.id == foreign && !r.voided)
+    );
     let fixed = json(&support::succeeded(
-        &fix("max", MANAGER_PIN),
+        &fix("max", MANAGER_PIN, "acknowledge", &[], ""),
         &["reconcile", "fix"],
     ));
     assert_eq!(fixed["resolution"], "acknowledge");
     assert_eq!(fixed["resolved_by"], "max");
-    let fix_audits = json(&ok(
-        dir,
-        &[
-            "--json",
-            "audit",
-            "list",
-            "--action",
-            "reconciliation_action",
-        ],
-        "",
-    ));
-    assert_eq!(fix_audits.as_array().unwrap().len(), 1, "{fix_audits}");
+    assert_eq!(fix_audits(), 1);
+    let help = ok(dir, &["reconcile", "fix", "--help"], "");
+    assert!(help.contains("only for `--fix void_in_metrc`"), "{help}");
 
     // The daily run: yesterday once per licence.
     let due = json(&ok(

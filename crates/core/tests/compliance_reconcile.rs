@@ -1,6 +1,6 @@
 //! Reconciliation against the Metrc emulator: a receipt Metrc lost, a foreign duplicate, a
 //! changed quantity and an unknown receipt are each found; a run only reads; the daily run runs
-//! once; a manager's fix is audited and a budtender's is refused.
+//! once; a manager's fix is audited and a budtender's is refused; only a void needs a key.
 
 mod support;
 
@@ -251,8 +251,7 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
 
     let refused = resolve_difference(
         &h.db,
-        &h.client,
-        &key,
+        Some((&h.client, &key)),
         &budtender,
         duplicate.id,
         FixCode::VoidInMetrc,
@@ -272,8 +271,7 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
 
     let wrong_fix = resolve_difference(
         &h.db,
-        &h.client,
-        &key,
+        Some((&h.client, &key)),
         &manager,
         duplicate.id,
         FixCode::ResendSale,
@@ -285,8 +283,7 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
 
     let voided = resolve_difference(
         &h.db,
-        &h.client,
-        &key,
+        Some((&h.client, &key)),
         &manager,
         duplicate.id,
         FixCode::VoidInMetrc,
@@ -304,8 +301,7 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
     );
     let again = resolve_difference(
         &h.db,
-        &h.client,
-        &key,
+        Some((&h.client, &key)),
         &manager,
         duplicate.id,
         FixCode::Acknowledge,
@@ -315,23 +311,15 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
     .unwrap_err();
     assert_eq!(again.code(), "invalid_input");
 
+    // Only a void talks to Metrc: the other fixes are made with no key at all.
     let missing = find(&report, DifferenceKind::MissingInMetrc).clone();
-    resolve_difference(
-        &h.db,
-        &h.client,
-        &key,
-        &manager,
-        missing.id,
-        FixCode::ResendSale,
-        None,
-    )
-    .await
-    .unwrap();
+    resolve_difference(&h.db, None, &manager, missing.id, FixCode::ResendSale, None)
+        .await
+        .unwrap();
     let changed = find(&report, DifferenceKind::QuantityDiffers).clone();
     resolve_difference(
         &h.db,
-        &h.client,
-        &key,
+        None,
         &manager,
         changed.id,
         FixCode::ResendCorrection,
@@ -342,8 +330,7 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
     let unknown = find(&report, DifferenceKind::UnknownExternalNumber).clone();
     resolve_difference(
         &h.db,
-        &h.client,
-        &key,
+        None,
         &manager,
         unknown.id,
         FixCode::Acknowledge,
@@ -380,6 +367,77 @@ async fn a_managers_fixes_are_audited_and_a_budtender_is_refused() {
         "{:#?}",
         after.differences
     );
+}
+
+#[tokio::test]
+async fn only_a_void_needs_a_key_and_a_keyless_void_changes_nothing() {
+    let h = harness().await;
+    let (manager, _) = staff(&h);
+    let p = prepare(&h).await;
+    let report = run(&h, local_day(p.made_at)).await;
+    let duplicate = find(&report, DifferenceKind::DuplicateExternalNumber).clone();
+    h.control.clear_request_log();
+
+    let refused = resolve_difference(
+        &h.db,
+        None,
+        &manager,
+        duplicate.id,
+        FixCode::VoidInMetrc,
+        Some("no key on this register"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), "no_key", "{refused}");
+    let unresolved = h.db.reconciliation_difference(duplicate.id).unwrap();
+    assert_eq!(
+        unresolved, duplicate,
+        "a refused void leaves the difference as it was"
+    );
+    assert_eq!(reconciliation_audits(&h), 0);
+    assert!(h.control.request_log().is_empty(), "nothing reached Metrc");
+    assert!(
+        h.control
+            .receipts(DEMO_LICENSE)
+            .iter()
+            .any(|r| r.id as i64 == p.duplicate_id && !r.voided)
+    );
+
+    // A fix that does not fit is still refused as such, key or not.
+    let missing = find(&report, DifferenceKind::MissingInMetrc).clone();
+    let wrong = resolve_difference(
+        &h.db,
+        None,
+        &manager,
+        missing.id,
+        FixCode::VoidInMetrc,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(wrong.code(), "invalid_input");
+
+    let acknowledged = resolve_difference(
+        &h.db,
+        None,
+        &manager,
+        duplicate.id,
+        FixCode::Acknowledge,
+        Some("the old POS posted it twice; voided by hand"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(acknowledged.resolution, Some(FixCode::Acknowledge));
+    let resent = resolve_difference(&h.db, None, &manager, missing.id, FixCode::ResendSale, None)
+        .await
+        .unwrap();
+    assert_eq!(resent.resolution, Some(FixCode::ResendSale));
+    assert_eq!(reconciliation_audits(&h), 2);
+    assert!(
+        h.control.request_log().is_empty(),
+        "neither fix talked to Metrc"
+    );
+    assert!(h.db.verify_audit().unwrap().is_intact());
 }
 
 #[tokio::test]

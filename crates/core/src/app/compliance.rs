@@ -8,8 +8,9 @@
 //! `change_settings`); the core writes the audit entry of every change in that change's own
 //! transaction, and the facade then emits `audit_appended` (and `records_changed` when a fix
 //! queued a record); Metrc is read with the caller's own key (or the facility key in facility
-//! mode), never another user's; an outage CSV is written under a temporary name, flushed and
-//! renamed, so a listed export is complete; restores stay a CLI action (the overview says how).
+//! mode), never another user's, and a fix asks for a key only when it voids a receipt in Metrc;
+//! an outage CSV is written under a temporary name, flushed and renamed, so a listed export is
+//! complete; restores stay a CLI action (the overview says how).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -336,19 +337,24 @@ impl App {
     }
 
     /// `resolve_difference`: a manager's explicit fix (a void in Metrc, a re-send, a correction
-    /// or an acknowledgement), audited by the core in the same transaction.
+    /// or an acknowledgement), audited by the core in the same transaction. Only a void talks to
+    /// Metrc, so only a void looks for the caller's key (`no_key` when none is saved); the other
+    /// fixes work with no key and no Metrc connection.
     pub async fn resolve_difference(
         &self,
         req: ResolveDifferenceRequest,
     ) -> Result<DifferenceView, CoreError> {
         let actor = self.require(Permission::ReconcileWithMetrc)?;
-        let key = self.reading_key(&actor)?;
-        let link = self.link()?;
         let fix = req.fix;
+        let void_with = if fix == FixCode::VoidInMetrc {
+            let link = self.link()?;
+            self.reading_key(&actor).ok().map(|key| (link.client, key))
+        } else {
+            None
+        };
         let resolved = compliance::resolve_difference(
             &self.inner.db,
-            &link.client,
-            &key,
+            void_with.as_ref().map(|(client, key)| (client, key)),
             &actor,
             req.id,
             fix,

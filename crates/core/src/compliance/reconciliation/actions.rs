@@ -9,6 +9,8 @@
 //! - the resolution and its audit entry commit in one transaction; a re-sent sale (a copy under a
 //!   new external number, with no stock effect: the goods left with the original) and its outbox
 //!   entry commit in that same transaction;
+//! - only a void reaches Metrc, so only a void needs a Metrc key; a void without one is refused
+//!   with `no_key` and records nothing, while the other fixes never ask for a key;
 //! - the receipt our confirmed sale points to is never voided as a "duplicate"; a void is sent
 //!   to Metrc before the resolution is written, so a failed void records nothing (run the
 //!   reconciliation again to see where it stands).
@@ -154,12 +156,15 @@ fn queue_copy(
     Ok(sale.client_id)
 }
 
-/// Applies a manager's `fix` to difference `difference_id`. `client` and `key` are used only for
-/// [`FixCode::VoidInMetrc`] (the key needs Metrc's Manage Sales permission).
+/// Applies a manager's `fix` to difference `difference_id`.
+///
+/// Only [`FixCode::VoidInMetrc`] talks to Metrc, so only a void uses `metrc` (the client and a
+/// key with Metrc's Manage Sales permission at the licence); the other fixes work without a key.
+/// A void with `metrc` `None` is refused with `no_key` after the fix is checked, and nothing is
+/// written.
 pub async fn resolve_difference(
     db: &Database,
-    client: &MetrcClient,
-    key: &UserKey,
+    metrc: Option<(&MetrcClient, &UserKey)>,
     actor: &Actor,
     difference_id: i64,
     fix: FixCode,
@@ -211,6 +216,9 @@ pub async fn resolve_difference(
                     "receipt {receipt} is the one this register's sale was confirmed as; void the other copy"
                 )));
             }
+            let (client, key) = metrc.ok_or_else(|| CoreError::NoKey {
+                holder: actor.name().to_owned(),
+            })?;
             client.void_receipt(key, &licence, receipt).await?;
             format!(
                 "voided Metrc receipt {receipt} at {licence} ({})",
