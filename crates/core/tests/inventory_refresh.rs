@@ -8,6 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use metrc_emulator::{
     DEMO_LICENSE, DEMO_MANAGER_KEY, Delivery, Faults, Transfer, TransferPackage, Trigger,
 };
+use stateline_core::delivery::{ReadLimiter, ReadLimits};
 use stateline_core::inventory::{Dataset, refresh_manifests};
 use stateline_core::refresh::{RefreshOptions, Refreshed, refresh_licence_with};
 use support::{BUDTENDER, Harness, user_key};
@@ -335,4 +336,78 @@ async fn manifests_are_listed_after_a_refresh_and_read_offline() {
             .unwrap(),
         mark
     );
+}
+
+/// The manifest rows and package rows cached for the demo licence, straight from the file.
+fn cached_rows(h: &Harness) -> (Vec<String>, i64) {
+    let conn = rusqlite::Connection::open(h.dir.path().join("stateline.sqlite")).expect("open");
+    let numbers = conn
+        .prepare("SELECT manifest_number FROM manifests ORDER BY manifest_number")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("numbers");
+    let packages = conn
+        .query_row("SELECT count(*) FROM manifest_packages", [], |r| r.get(0))
+        .expect("count");
+    (numbers, packages)
+}
+
+#[tokio::test]
+async fn manifests_not_listed_for_thirty_days_are_pruned_with_their_packages() {
+    let h = Harness::new().await;
+    let key = user_key(DEMO_MANAGER_KEY);
+    let day = SignedDuration::from_hours(24);
+    // No overlap and a horizon past the 20-day gap: each refresh lists exactly what changed since
+    // the last one; the day windows go through the engine's GET limiter, as the app's do.
+    let options = RefreshOptions {
+        overlap: SignedDuration::ZERO,
+        horizon: day * 25,
+        limiter: Some(ReadLimiter::new(ReadLimits::default())),
+        ..RefreshOptions::default()
+    };
+    h.control.add_transfer(transfer("0000000404", 81));
+    let t1 = now_plus(&h, 1);
+    refresh_manifests(&h.db, &h.client, &key, DEMO_LICENSE, &options)
+        .await
+        .expect("first refresh lists the old manifests");
+    // The demo seed's own manifest is listed too; it ages like the one added here.
+    let (old, old_packages) = cached_rows(&h);
+    assert!(old.contains(&"0000000404".to_owned()), "{old:?}");
+
+    // The emulator stamps changes with the real time: the recent manifest must change after t1.
+    while Timestamp::now() < t1 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    h.control.add_transfer(transfer("0000000505", 82));
+    let t2 = t1 + day * 20;
+    h.clock.set(t2);
+    let r = refresh_manifests(&h.db, &h.client, &key, DEMO_LICENSE, &options)
+        .await
+        .expect("second refresh, 20 days on");
+    assert_eq!((r.manifests, r.pruned), (1, 0), "{r:?}");
+    let (after_20_days, packages) = cached_rows(&h);
+    assert_eq!(
+        (after_20_days.len(), packages),
+        (old.len() + 1, old_packages + 2),
+        "20 days without being listed is not enough to prune: {after_20_days:?}"
+    );
+
+    // 35 days after the old ones and 15 after the recent one were last listed; none is listed.
+    h.clock.set(t1 + day * 35);
+    let r = refresh_manifests(&h.db, &h.client, &key, DEMO_LICENSE, &options)
+        .await
+        .expect("third refresh, 35 days on");
+    assert_eq!((r.manifests, r.pruned), (0, old.len()), "{r:?}");
+    assert_eq!(
+        cached_rows(&h),
+        (vec!["0000000505".to_owned()], 2),
+        "the old manifests and their packages are gone, the recent one stays"
+    );
+    let cached = h.db.incoming_manifests(DEMO_LICENSE).expect("cache");
+    assert_eq!(cached.len(), 1);
+    assert_eq!(cached[0].manifest_number, "0000000505");
+    assert_eq!(cached[0].fetched_at, t2);
+    assert_eq!(cached[0].packages.len(), 2);
 }

@@ -7,6 +7,13 @@
 //! is given; everything is fetched first and written in one transaction with the watermark, so a
 //! failure leaves the cache as it was; [`Database::incoming_manifests`] reads only the cache and
 //! works offline.
+//!
+//! Pruning: in the same transaction as a successful refresh, a licence's manifests (with their
+//! packages) that no refresh has listed for [`PRUNE_AFTER_DAYS`] days by the register's clock
+//! (`fetched_at`) are deleted. Metrc lists a transfer as incoming again whenever it changes
+//! (shipped, received, voided, edited), so this drops manifests received or voided more than 30
+//! days ago and not touched since, and ones Metrc stopped listing; a manifest the refresh just
+//! listed is never pruned, and a failed refresh prunes nothing.
 
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
@@ -16,6 +23,9 @@ use super::watermarks::{self, Dataset};
 use crate::refresh::{RefreshOptions, blocking, permit, quantity_from_metrc};
 use crate::time::{from_ms, to_ms};
 use crate::{CoreError, Database, Quantity, licences};
+
+/// Days without being listed by any refresh after which a cached manifest is pruned.
+pub const PRUNE_AFTER_DAYS: i64 = 30;
 
 /// One incoming manifest as cached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,6 +94,8 @@ pub struct ManifestsRefreshed {
     pub packages: usize,
     /// `lastModified` windows asked.
     pub windows: usize,
+    /// Cached manifests pruned (not listed for [`PRUNE_AFTER_DAYS`] days).
+    pub pruned: usize,
 }
 
 struct FetchedManifest {
@@ -144,24 +156,42 @@ pub async fn refresh_manifests(
             fetched.push(FetchedManifest { transfer, packages });
         }
     }
-    let refreshed = ManifestsRefreshed {
-        manifests: fetched.len(),
-        packages: fetched.iter().map(|f| f.packages.len()).sum(),
-        windows: windows.len(),
-    };
+    let listed = fetched.len();
+    let packages: usize = fetched.iter().map(|f| f.packages.len()).sum();
     let (db, licence) = (db.clone(), licence.to_owned());
-    blocking(move || {
+    let pruned = blocking(move || {
         let now = db.now();
         db.write(|tx| {
             licences::require(tx, &licence)?;
             for f in &fetched {
                 store(tx, &licence, f, to_ms(now))?;
             }
-            watermarks::advance(tx, &licence, Dataset::Manifests, started, false, now)
+            let pruned = prune(tx, &licence, now)?;
+            watermarks::advance(tx, &licence, Dataset::Manifests, started, false, now)?;
+            Ok(pruned)
         })
     })
     .await?;
-    Ok(refreshed)
+    Ok(ManifestsRefreshed {
+        manifests: listed,
+        packages,
+        windows: windows.len(),
+        pruned,
+    })
+}
+
+/// Deletes the manifests of `licence` (and their packages) no refresh has listed for
+/// [`PRUNE_AFTER_DAYS`] days before `now`; returns how many manifests went.
+fn prune(conn: &Connection, licence: &str, now: Timestamp) -> Result<usize, CoreError> {
+    let cutoff = to_ms(now) - PRUNE_AFTER_DAYS * 24 * 3600 * 1000;
+    conn.prepare_cached(
+        "DELETE FROM manifest_packages WHERE licence = ?1 AND transfer_id IN
+             (SELECT transfer_id FROM manifests WHERE licence = ?1 AND fetched_at < ?2)",
+    )?
+    .execute(params![licence, cutoff])?;
+    Ok(conn
+        .prepare_cached("DELETE FROM manifests WHERE licence = ?1 AND fetched_at < ?2")?
+        .execute(params![licence, cutoff])?)
 }
 
 fn store(conn: &Connection, licence: &str, f: &FetchedManifest, now: i64) -> Result<(), CoreError> {
