@@ -377,6 +377,27 @@ impl Control {
         true
     }
 
+    /// Makes a voided receipt active again (as if the void never reached Metrc or was undone
+    /// outside this register), updating its `LastModified`; quantities of packages are not
+    /// touched. Returns whether a voided receipt with that Id was found at the licence.
+    pub fn reactivate_receipt(&self, license: &str, id: u64) -> bool {
+        let mut world = self.shared.lock();
+        let now = world.now();
+        match world
+            .db
+            .receipts
+            .iter_mut()
+            .find(|r| r.id == id && r.license_number == license && r.voided)
+        {
+            Some(r) => {
+                r.voided = false;
+                r.last_modified = now;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Replaces all records with a new seed (options, faults and the log are kept).
     pub fn reset(&self, seed: Seed) {
         let mut world = self.shared.lock();

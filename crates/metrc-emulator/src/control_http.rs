@@ -171,6 +171,31 @@ async fn insert_receipt(State(s): State<Arc<Shared>>, body: Bytes) -> Result<Res
     Ok(ok_json(&json!({"Id": id})))
 }
 
+#[derive(Deserialize)]
+struct ReceiptAt {
+    #[serde(rename = "licenseNumber")]
+    license_number: String,
+}
+
+async fn reactivate_receipt(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Response> {
+    let id: u64 = id
+        .parse()
+        .map_err(|_| bad_request(format!("{id:?} is not a receipt Id")))?;
+    let at: ReceiptAt = parse(&body)?;
+    if control(&s).reactivate_receipt(&at.license_number, id) {
+        Ok(ok_json(&json!({"ok": true})))
+    } else {
+        Err(message(
+            StatusCode::NOT_FOUND,
+            format!("no voided receipt {id} at {}", at.license_number),
+        ))
+    }
+}
+
 /// The control routes.
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -186,4 +211,8 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/__emulator/requests", get(requests).delete(clear_requests))
         .route("/__emulator/packages/{label}/quantity", put(set_quantity))
         .route("/__emulator/receipts", post(insert_receipt))
+        .route(
+            "/__emulator/receipts/{id}/reactivate",
+            post(reactivate_receipt),
+        )
 }
