@@ -11,7 +11,7 @@ use stateline_core::Database;
 use crate::error::CliError;
 use crate::{
     audit, deadlines, doctor, emulator, keychain, licence, queue, reconcile, record, refresh,
-    report, sync, users,
+    report, sync, users, vendor_key,
 };
 
 /// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.
@@ -49,6 +49,9 @@ pub enum Command {
     /// Metrc user keys in the OS keychain: set, validate, clear (keys from stdin only).
     #[command(subcommand)]
     Key(keychain::KeyCommand),
+    /// The vendor (integrator) key in the OS keychain: set, clear, status (a manager; from stdin).
+    #[command(subcommand)]
+    VendorKey(vendor_key::VendorKeyCommand),
     /// Backups of the database: take one now, list them, restore one (a manager).
     #[command(subcommand)]
     Backup(crate::backup::BackupCommand),
@@ -95,7 +98,9 @@ impl Context {
             "create the data folder {}",
             dir.display()
         )))?;
-        Ok(Database::open(dir.join("stateline.sqlite"))?)
+        let db = Database::open(dir.join("stateline.sqlite"))?;
+        vendor_key::note_register(&db);
+        Ok(db)
     }
 }
 
@@ -148,6 +153,7 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode, CliError> {
         Command::Sync(args) => sync::run(&ctx, args),
         Command::User(command) => users::run(&ctx, command),
         Command::Key(command) => return keychain::run(&ctx, command),
+        Command::VendorKey(command) => vendor_key::run(&ctx, command),
         Command::Backup(command) => crate::backup::run(&ctx, command),
         Command::Manifests(args) => crate::manifests::run(&ctx, args),
         Command::Doctor(args) => return doctor::run(&ctx, args),

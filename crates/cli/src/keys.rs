@@ -1,5 +1,6 @@
-//! Reading Metrc keys for one command run: the vendor key from `STATELINE_VENDOR_KEY`, user keys
-//! from stdin (`key set` then saves a user key in the OS keychain, see `keychain`).
+//! Reading Metrc keys for one command run: the vendor key from `STATELINE_VENDOR_KEY` or else the
+//! OS keychain (see `vendor_key`), user keys from stdin (`key set` then saves a user key in the OS
+//! keychain, see `keychain`).
 //!
 //! Guarantees: keys are only ever held in `metrc`'s redacting key types; no error message here
 //! contains a key or a line that might contain one.
@@ -9,34 +10,19 @@ use std::time::Duration;
 
 use crate::error::CliError;
 
-pub const VENDOR_KEY_ENV: &str = "STATELINE_VENDOR_KEY";
-
-pub fn vendor_key() -> Result<metrc::VendorKey, CliError> {
-    let value = std::env::var(VENDOR_KEY_ENV).map_err(|_| {
-        CliError::Config(format!(
-            "the vendor key is missing; set the environment variable {VENDOR_KEY_ENV}"
-        ))
-    })?;
-    metrc::VendorKey::new(value.trim()).map_err(|_| {
-        CliError::Config(format!(
-            "the vendor key in {VENDOR_KEY_ENV} is not a valid Metrc key; check it and retry"
-        ))
-    })
-}
-
-/// A Metrc client for `url` with the vendor key from the environment.
+/// A Metrc client for `url` with this run's vendor key (`STATELINE_VENDOR_KEY`, else the keychain).
 pub fn client(url: &str) -> Result<metrc::MetrcClient, CliError> {
     let base = url.parse().map_err(|e| CliError::BadInput {
         what: "--metrc-url",
         detail: format!("{e}"),
     })?;
-    let mut config = metrc::ClientConfig::new(base, vendor_key()?);
+    let mut config = metrc::ClientConfig::new(base, crate::vendor_key::resolve()?);
     config.connect_timeout = Duration::from_secs(5);
     Ok(metrc::MetrcClient::new(config)?)
 }
 
-/// A client for commands that never contact Metrc (clearing a key, listing): any vendor key
-/// from the environment is not needed, and the address is never used.
+/// A client for commands that never contact Metrc (clearing a key, listing): no vendor key is
+/// needed, and the address is never used.
 pub fn offline_client() -> Result<metrc::MetrcClient, CliError> {
     let base = "http://127.0.0.1:9/"
         .parse()

@@ -22,6 +22,7 @@ mod refresh;
 mod report;
 mod sync;
 mod users;
+mod vendor_key;
 
 use clap::Parser;
 

@@ -15,7 +15,8 @@ use crate::{keys, output};
 #[derive(Debug, Args)]
 #[command(
     after_help = "With --refresh: the vendor key comes from the environment variable \
-                  STATELINE_VENDOR_KEY and the user key as one line on stdin."
+                  STATELINE_VENDOR_KEY when set, else from the OS keychain (saved by a manager with \
+                  `stateline vendor-key set`); the user key is read as one line from stdin."
 )]
 pub struct ManifestsArgs {
     /// Licence number.

@@ -13,9 +13,9 @@ use crate::{keys, output};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Keys: the vendor key comes from the environment variable STATELINE_VENDOR_KEY and the \
-                  user key as one line on stdin, never from an argument. The OS keychain integration \
-                  comes in a later issue."
+    after_help = "Keys: the vendor key comes from the environment variable STATELINE_VENDOR_KEY when \
+                  set, else from the OS keychain (saved by a manager with `stateline vendor-key set`); \
+                  the user key is read as one line from stdin, never from an argument."
 )]
 pub struct RefreshArgs {
     /// Licence number.

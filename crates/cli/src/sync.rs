@@ -24,8 +24,9 @@ const MAX_PASSES: u32 = 10_000;
 #[derive(Debug, Args)]
 #[command(
     group(clap::ArgGroup::new("mode").required(true).args(["once", "watch"])),
-    after_help = "Keys: the vendor key comes from the environment variable STATELINE_VENDOR_KEY; user \
-                  keys come from the OS keychain with --keychain ENV (saved with `stateline key set`), \
+    after_help = "Keys: the vendor key comes from the environment variable STATELINE_VENDOR_KEY when \
+                  set, else from the OS keychain (saved by a manager with `stateline vendor-key set`); \
+                  user keys come from the OS keychain with --keychain ENV (saved with `stateline key set`), \
                   or are read from stdin as `user=key` lines until EOF; never from an argument."
 )]
 pub struct SyncArgs {

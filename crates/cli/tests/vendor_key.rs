@@ -1,0 +1,323 @@
+//! End-to-end tests of `stateline vendor-key set|clear|status` and of commands taking the vendor
+//! key from the OS keychain: the real binary with `STATELINE_VENDOR_KEY` removed from its
+//! environment, the real keychain (gnome-keyring under the D-Bus session CI provides) and the
+//! Metrc emulator on loopback.
+//!
+//! Runs when a Secret Service is reachable. With `CI=true` and none reachable it fails; elsewhere
+//! it is skipped with the reason printed. The register's environment is set to `demo`, so the
+//! only keychain entry touched is `metrc-vendor:demo` (the app never saves one there: demo mode
+//! uses the emulator's own key); the test clears it when done, also when it fails.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use metrc_emulator::{
+    DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Emulator, Options, Seed,
+};
+use serde_json::Value;
+use stateline_core::Database;
+use stateline_core::secrets::{EntryId, KeychainStore, SecretStore};
+use support::{BIN, json, texts};
+
+mod support;
+
+const MANAGER_PIN: &str = "61853920";
+const BUDTENDER_PIN: &str = "29470316";
+const SECRETS: [&str; 4] = [
+    DEMO_VENDOR_KEY,
+    DEMO_MANAGER_KEY,
+    MANAGER_PIN,
+    BUDTENDER_PIN,
+];
+/// A well-formed vendor key the emulator does not know.
+const OTHER_VENDOR_KEY: &str = "UnknownVendorKey-4Rt8Wq2Zp6Ln";
+
+/// Runs `stateline --data-dir DIR ARGS` with `stdin`, `STATELINE_VENDOR_KEY` set to `vendor_env`
+/// or removed; checks that no key or PIN reached its output.
+fn stateline(dir: &Path, args: &[&str], stdin: &str, vendor_env: Option<&str>) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("STATELINE_VENDOR_KEY")
+        .env("RUST_LOG", "debug")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(value) = vendor_env {
+        command.env("STATELINE_VENDOR_KEY", value);
+    }
+    let mut child = command.spawn().expect("stateline starts");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("stateline finishes");
+    let (stdout, stderr) = texts(&output);
+    for secret in SECRETS {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "a secret leaked from `stateline {args:?}`:\n{stdout}\n{stderr}"
+        );
+    }
+    output
+}
+
+/// Runs without `STATELINE_VENDOR_KEY` and expects success; returns stdout.
+fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {
+    support::succeeded(&stateline(dir, args, stdin, None), args)
+}
+
+/// Runs with `--json` and expects exit 1; returns the `{"code","message"}` error.
+fn fails_with(dir: &Path, args: &[&str], stdin: &str, vendor_env: Option<&str>) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let output = stateline(dir, &all, stdin, vendor_env);
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "`stateline {args:?}` should fail:\n{stdout}\n{stderr}"
+    );
+    json(&stdout)
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Whether the real keychain can be used; fails in CI when it cannot, skips elsewhere (saying so).
+fn keychain_usable() -> bool {
+    match KeychainStore::new().probe() {
+        Ok(()) => true,
+        Err(e) => {
+            let reason = format!(
+                "the session has no usable Secret Service: {} ({e})",
+                e.code()
+            );
+            assert!(
+                !in_ci(),
+                "CI=true but the keychain test cannot run: {reason}"
+            );
+            eprintln!(
+                "SKIPPED: {reason} (set up a D-Bus session with gnome-keyring, or run in CI)"
+            );
+            false
+        }
+    }
+}
+
+fn demo_entry() -> EntryId {
+    EntryId::vendor("demo").expect("entry")
+}
+
+/// Clears `metrc-vendor:demo` when dropped, so a failed assertion leaves nothing in the keychain.
+struct ClearOnDrop;
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        let _ = KeychainStore::new().delete(&demo_entry());
+    }
+}
+
+fn refresh_args(url: &str) -> Vec<&str> {
+    vec![
+        "refresh",
+        "--licence",
+        DEMO_LICENSE,
+        "--metrc-url",
+        url,
+        "--user-key-stdin",
+    ]
+}
+
+/// A refresh without a vendor key anywhere fails with a message naming both ways to give one.
+fn assert_no_vendor_key(dir: &Path, url: &str) {
+    let error = fails_with(
+        dir,
+        &refresh_args(url),
+        &format!("{DEMO_MANAGER_KEY}\n"),
+        None,
+    );
+    assert_eq!(error["code"], "invalid_configuration", "{error}");
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.contains("STATELINE_VENDOR_KEY")
+            && message.contains("stateline vendor-key set")
+            && message.contains("demo"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_manager_saves_the_vendor_key_from_stdin_and_commands_use_it() {
+    if !keychain_usable() {
+        return;
+    }
+    let _cleanup = ClearOnDrop;
+    let _ = KeychainStore::new().delete(&demo_entry());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = rt
+        .block_on(Emulator::start(
+            "127.0.0.1:0".parse().expect("addr"),
+            Seed::demo(),
+            Options::default(),
+        ))
+        .expect("emulator starts");
+    let url = emulator.base_url();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+
+    ok(
+        dir,
+        &["user", "add", "--name", "Ana", "--role", "manager"],
+        &format!("{MANAGER_PIN}\n"),
+    );
+    ok(
+        dir,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Bea",
+            "--role",
+            "budtender",
+            "--as",
+            "Ana",
+        ],
+        &format!("{MANAGER_PIN}\n{BUDTENDER_PIN}\n"),
+    );
+    ok(
+        dir,
+        &[
+            "licence",
+            "add",
+            "--number",
+            DEMO_LICENSE,
+            "--name",
+            "Demo",
+            "--time-zone",
+            DEMO_TIME_ZONE,
+            "--state",
+            "CO",
+        ],
+        "",
+    );
+    // The register's environment, as the app's setup stores it.
+    Database::open(dir.join("stateline.sqlite"))
+        .expect("database")
+        .set_setting("app.environment", "demo")
+        .expect("environment");
+
+    // Nothing saved and no environment variable: a clear error, and status says none.
+    assert_no_vendor_key(dir, &url);
+    let status = json(&ok(
+        dir,
+        &["--json", "vendor-key", "status", "--as", "Ana"],
+        &format!("{MANAGER_PIN}\n"),
+    ));
+    assert_eq!(status["environment"], "demo");
+    assert_eq!(status["saved"], false);
+    assert_eq!(status["environment_variable_set"], false);
+
+    // A budtender may not set, see or clear it; a wrong PIN is refused; nothing is saved.
+    for action in ["set", "status", "clear"] {
+        let error = fails_with(
+            dir,
+            &["vendor-key", action, "--as", "Bea"],
+            &format!("{BUDTENDER_PIN}\n{DEMO_VENDOR_KEY}\n"),
+            None,
+        );
+        assert_eq!(error["code"], "not_allowed", "{action}: {error}");
+    }
+    let error = fails_with(
+        dir,
+        &["vendor-key", "set", "--as", "Ana"],
+        &format!("11112222\n{DEMO_VENDOR_KEY}\n"),
+        None,
+    );
+    assert_eq!(error["code"], "wrong_pin", "{error}");
+    let error = fails_with(
+        dir,
+        &["vendor-key", "set", "--as", "Ana"],
+        &format!("{MANAGER_PIN}\nnot a key\n"),
+        None,
+    );
+    assert_eq!(error["code"], "invalid_configuration", "{error}");
+    assert!(
+        KeychainStore::new().get(&demo_entry()).is_err(),
+        "nothing was saved by the refused attempts"
+    );
+
+    // The manager saves it: the key goes to the keychain; output shows only the last four.
+    let last_four = &DEMO_VENDOR_KEY[DEMO_VENDOR_KEY.len() - 4..];
+    let saved = ok(
+        dir,
+        &["vendor-key", "set", "--as", "Ana"],
+        &format!("{MANAGER_PIN}\n{DEMO_VENDOR_KEY}\n"),
+    );
+    assert!(
+        saved.contains("saved the vendor key for demo") && saved.contains(last_four),
+        "{saved}"
+    );
+    {
+        use secrecy::ExposeSecret;
+        let stored = KeychainStore::new().get(&demo_entry()).expect("saved");
+        assert_eq!(stored.expose_secret(), DEMO_VENDOR_KEY);
+    }
+    let status = json(&ok(
+        dir,
+        &["--json", "vendor-key", "status", "--as", "Ana"],
+        &format!("{MANAGER_PIN}\n"),
+    ));
+    assert_eq!(status["saved"], true);
+    assert_eq!(status["last_four"], last_four);
+
+    // Commands now work with STATELINE_VENDOR_KEY unset.
+    let refreshed = json(&ok(
+        dir,
+        &[&["--json"][..], &refresh_args(&url)].concat(),
+        &format!("{DEMO_MANAGER_KEY}\n"),
+    ));
+    assert_eq!(refreshed["packages"], 24);
+    let sale = serde_json::json!({
+        "licence": DEMO_LICENSE, "acting_user": "Bea", "occurred_at": "2026-11-22T18:00:00Z",
+        "customer_type": "Consumer", "patient_number": null, "caregiver_number": null,
+        "lines": [{"label": "1A4FF0100000022000000001", "quantity": "1",
+                   "unit_of_measure": "Grams", "total_amount": "12.50"}]
+    });
+    ok(dir, &["record", "sale", "-"], &sale.to_string());
+    let synced = json(&ok(
+        dir,
+        &["--json", "sync", "--once", "--metrc-url", &url],
+        &format!("Bea={DEMO_MANAGER_KEY}\n"),
+    ));
+    assert_eq!(synced["confirmed"], 1, "{synced}");
+
+    // The environment variable, when set, comes first: an unknown vendor key is refused by Metrc.
+    let error = fails_with(
+        dir,
+        &refresh_args(&url),
+        &format!("{DEMO_MANAGER_KEY}\n"),
+        Some(OTHER_VENDOR_KEY),
+    );
+    assert_eq!(error["code"], "metrc_key_refused", "{error}");
+
+    // Cleared: back to the clear error.
+    let cleared = ok(
+        dir,
+        &["vendor-key", "clear", "--as", "Ana"],
+        &format!("{MANAGER_PIN}\n"),
+    );
+    assert!(
+        cleared.contains("cleared the vendor key for demo"),
+        "{cleared}"
+    );
+    assert!(KeychainStore::new().get(&demo_entry()).is_err());
+    assert_no_vendor_key(dir, &url);
+    rt.block_on(emulator.shutdown());
+}
