@@ -187,6 +187,128 @@ fn a_sale_goes_from_stdin_to_metrc_once() {
 }
 
 #[test]
+fn licence_add_takes_the_deadline_from_the_state_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    let add = |number: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "licence",
+            "add",
+            "--number",
+            number,
+            "--name",
+            "Shop",
+            "--time-zone",
+            DEMO_TIME_ZONE,
+        ];
+        args.extend_from_slice(extra);
+        json(&ok(dir, &args, ""))
+    };
+
+    // The shipped default of the licence's state, flagged as an assumption.
+    let mi = add("MI-1", &["--state", "mi"]);
+    assert_eq!(mi["reporting_deadline_hours"], 24);
+    assert_eq!(mi["deadline_source"]["kind"], "state_default");
+    assert_eq!(mi["deadline_source"]["state"], "MI");
+    assert_eq!(mi["deadline_source"]["assumed"], true);
+    let human = ok(
+        dir,
+        &[
+            "licence",
+            "add",
+            "--number",
+            "MI-1",
+            "--name",
+            "Shop",
+            "--time-zone",
+            DEMO_TIME_ZONE,
+            "--state",
+            "MI",
+        ],
+        "",
+    );
+    assert!(
+        human.contains("24 h: the state default for MI; it is an assumption"),
+        "{human}"
+    );
+
+    // A manager's default is used as set (and no longer an assumption); it comes from the table.
+    ok(
+        dir,
+        &["user", "add", "--name", "Ana", "--role", "manager"],
+        "48213957\n",
+    );
+    ok(
+        dir,
+        &[
+            "deadlines",
+            "set",
+            "--state",
+            "MI",
+            "--hours",
+            "12",
+            "--as",
+            "Ana",
+        ],
+        "48213957\n",
+    );
+    let mi = add("MI-2", &["--state", "MI"]);
+    assert_eq!(mi["reporting_deadline_hours"], 12);
+    assert_eq!(mi["deadline_source"]["assumed"], false);
+
+    // An explicit deadline wins; with no state at all, the strictest state default applies.
+    assert_eq!(
+        add("MI-3", &["--state", "MI", "--deadline-hours", "36"])["reporting_deadline_hours"],
+        36
+    );
+    let unknown = add("X-1", &[]);
+    assert_eq!(unknown["reporting_deadline_hours"], 12);
+    assert_eq!(
+        unknown["deadline_source"]["kind"],
+        "strictest_state_default"
+    );
+
+    // The register's state (chosen in the app's setup) is used when --state is not given.
+    stateline_core::Database::open(dir.join("stateline.sqlite"))
+        .expect("database")
+        .set_setting("app.state_code", "CO")
+        .expect("state");
+    let co = add("CO-1", &[]);
+    assert_eq!(co["reporting_deadline_hours"], 24);
+    assert_eq!(co["deadline_source"]["state"], "CO");
+    assert_eq!(co["deadline_source"]["assumed"], true);
+
+    // A bad state is refused and nothing is saved.
+    let output = stateline(
+        dir,
+        &[
+            "licence",
+            "add",
+            "--number",
+            "ZZ-1",
+            "--name",
+            "Shop",
+            "--time-zone",
+            DEMO_TIME_ZONE,
+            "--state",
+            "Colorado",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let listed = json(&ok(dir, &["--json", "licence", "list"], ""));
+    let numbers: Vec<&str> = listed
+        .as_array()
+        .expect("licences")
+        .iter()
+        .map(|l| l["number"].as_str().expect("number"))
+        .collect();
+    assert_eq!(numbers.len(), 5, "{numbers:?}");
+    assert!(!numbers.contains(&"ZZ-1"), "{numbers:?}");
+}
+
+#[test]
 fn bad_json_exits_1_and_records_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();
