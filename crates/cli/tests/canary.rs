@@ -85,16 +85,23 @@ struct Runs {
     data: PathBuf,
     tmp: PathBuf,
     outputs: Vec<(String, Vec<u8>)>,
+    /// Whether runs get the canary vendor key in `STATELINE_VENDOR_KEY` (else the keychain's).
+    vendor_env: bool,
 }
 
 impl Runs {
     /// Runs `stateline` at trace logging with `stdin`; keeps stdout and stderr for the scan.
     fn run(&mut self, args: &[&str], stdin: &str, expect_success: bool) -> String {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        if self.vendor_env {
+            command.env("STATELINE_VENDOR_KEY", VENDOR);
+        } else {
+            command.env_remove("STATELINE_VENDOR_KEY");
+        }
+        let mut child = command
             .arg("--data-dir")
             .arg(&self.data)
             .args(args)
-            .env("STATELINE_VENDOR_KEY", VENDOR)
             .env("RUST_LOG", "trace")
             .env("TMPDIR", &self.tmp)
             .stdin(Stdio::piped())
@@ -159,6 +166,7 @@ fn no_key_or_pin_reaches_any_output_or_file() {
         data: data.clone(),
         tmp,
         outputs: Vec::new(),
+        vendor_env: true,
     };
     let m = |extra: &str| format!("{MANAGER_PIN}\n{extra}");
     let b = |extra: &str| format!("{BUDTENDER_PIN}\n{extra}");
@@ -316,6 +324,27 @@ fn no_key_or_pin_reaches_any_output_or_file() {
         &m(""),
         true,
     );
+    // The vendor key saved from stdin for the register's environment; the next runs use it.
+    stateline_core::Database::open(data.join("stateline.sqlite"))
+        .expect("database")
+        .set_setting("app.environment", "demo")
+        .expect("register environment");
+    run(
+        &mut runs,
+        with(&["vendor-key", "set", "--as", "Canary Max"], &env),
+        &m(&format!("{VENDOR}\n")),
+        true,
+    );
+    runs.vendor_env = false;
+    run(
+        &mut runs,
+        with(
+            &["--json", "vendor-key", "status", "--as", "Canary Max"],
+            &env,
+        ),
+        &m(""),
+        true,
+    );
     // Inventory with a key on stdin, a sale, delivery with keys from the keychain.
     run(
         &mut runs,
@@ -347,6 +376,7 @@ fn no_key_or_pin_reaches_any_output_or_file() {
         true,
     );
     assert!(synced.contains("\"confirmed\":1"), "{synced}");
+    runs.vendor_env = true;
     run(
         &mut runs,
         with(
@@ -412,6 +442,12 @@ fn no_key_or_pin_reaches_any_output_or_file() {
     run(&mut runs, with(&["backup", "now"], &[]), "", true);
     run(&mut runs, with(&["queue"], &[]), "", true);
     // Clear the keys this run saved (the keychain is shared with the developer's session).
+    run(
+        &mut runs,
+        with(&["vendor-key", "clear", "--as", "Canary Max"], &env),
+        &m(""),
+        true,
+    );
     for who in [
         &["--for", "Canary Bea"][..],
         &["--for", "Canary Max"][..],
