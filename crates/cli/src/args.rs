@@ -1,7 +1,9 @@
 //! The command-line grammar (clap derive) and the dispatch of each command to its module.
 //!
-//! Guarantees: no argument ever carries a key (keys come from the environment or stdin); the
-//! database is opened only by commands that need it, at `<data-dir>/stateline.sqlite`.
+//! Guarantees: no argument ever carries a key (keys come from the environment, stdin or the OS
+//! keychain); the database is opened only by commands that need it, at
+//! `<data-dir>/stateline.sqlite`, and opening it notes the register's environment for the vendor
+//! key (see `vendor_key`).
 
 use std::path::PathBuf;
 
