@@ -101,7 +101,8 @@ fn missing(environment: Environment, why: &str) -> CliError {
     ))
 }
 
-/// The vendor key for this run (see the module docs for the order).
+/// The vendor key for this run (see the module docs for the order). Reads the keychain on a
+/// runtime of its own, so it is called from synchronous code only, as every command does.
 pub fn resolve() -> Result<metrc::VendorKey, CliError> {
     if let Ok(value) = std::env::var(VENDOR_KEY_ENV)
         && !value.is_empty()
