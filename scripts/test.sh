@@ -41,25 +41,9 @@ stage() {
 }
 
 # The Rust tests need the Secret Service (the OS keychain): a private D-Bus session bus with
-# gnome-keyring unlocked, in a keyring folder of its own so a developer's keyrings are untouched.
-# A secret-tool round trip proves the keychain works before any test relies on it.
+# gnome-keyring unlocked in a keyring folder of its own (scripts/unlocked-keyring.sh).
 rust_tests_with_keychain() {
-  local keyrings
-  keyrings=$(mktemp -d)
-  # shellcheck disable=SC2016
-  dbus-run-session -- env KEYRINGS="$keyrings" bash -c '
-    set -euo pipefail
-    printf "stateline-test" | XDG_DATA_HOME="$KEYRINGS" gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    printf "round-trip" | secret-tool store --label="Stateline test check" service stateline-test-check account probe
-    [[ "$(secret-tool lookup service stateline-test-check account probe)" == "round-trip" ]] \
-      || { echo "the keychain did not give back what was stored" >&2; exit 1; }
-    secret-tool clear service stateline-test-check account probe
-    echo "keychain: gnome-keyring unlocked, secret-tool round trip ok"
-    cargo test --workspace --no-fail-fast
-  '
-  local rc=$?
-  rm -rf "$keyrings"
-  return $rc
+  dbus-run-session -- bash scripts/unlocked-keyring.sh stateline-test cargo test --workspace --no-fail-fast
 }
 
 stage system-deps "" bash scripts/install-system-deps.sh

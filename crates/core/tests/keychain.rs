@@ -375,6 +375,22 @@ fn start_gnome_keyring() {
         status.success(),
         "gnome-keyring-daemon exited with {status}"
     );
+    wait_for_secret_service_owner();
+}
+
+/// The daemon returns before it owns `org.freedesktop.secrets`; a Secret Service call in that gap
+/// would make D-Bus start a second, locked daemon. Waits (10 s at most) until the name is owned.
+fn wait_for_secret_service_owner() {
+    let conn = zbus::blocking::Connection::session().unwrap();
+    let bus = zbus::blocking::fdo::DBusProxy::new(&conn).unwrap();
+    let name = zbus::names::BusName::try_from("org.freedesktop.secrets").unwrap();
+    for _ in 0..100 {
+        if bus.name_has_owner(name.clone()).unwrap() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("gnome-keyring did not take the Secret Service name on the bus within 10 s");
 }
 
 /// Locks the default collection through the Secret Service `Lock` method (no prompt needed).
