@@ -1,5 +1,7 @@
-//! `stateline doctor`: checks the installation — the OS keychain, the database, Metrc, and every
-//! saved key's matrix — and says what to do about each problem.
+//! `stateline doctor`: checks the installation — the OS keychain, the database, the vendor key,
+//! Metrc, and every saved key's matrix — and says what to do about each problem. Without a vendor
+//! key (or a keychain) Metrc and the keys cannot be checked: that is reported as a failed check,
+//! not as an error that hides the other checks.
 //!
 //! Guarantees: read-only apart from recording key verdicts (audited as Stateline's own checks);
 //! prints no key (whose key and the last four only); exit 0 only when every check passed.
@@ -74,36 +76,54 @@ fn database_check(db: &Database) -> Check {
     }
 }
 
-pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode, CliError> {
-    let db = ctx.open_database()?;
-    let rt = runtime()?;
-    let service = key_service(&db, args.environment, Some(&args.metrc_url))?;
-    let mut checks = vec![database_check(&db)];
-    checks.push(match rt.block_on(service.probe_keychain()) {
-        Ok(()) => Check::pass("keychain", "the OS keychain can be written and read".into()),
-        Err(e) => Check::fail("keychain", e.code(), e.to_string()),
-    });
-    let client = keys::client(&args.metrc_url)?;
+/// Whether Metrc at `url` answers: a probe key it does not know must get an answer (a refusal).
+fn metrc_check(
+    rt: &tokio::runtime::Runtime,
+    client: &metrc::MetrcClient,
+    url: &str,
+) -> Result<Check, CliError> {
     let probe_key = metrc::UserKey::new("stateline-doctor-reachability-probe")
         .map_err(|e| CliError::Config(format!("internal: {e}")))?;
-    checks.push(match rt.block_on(client.facilities(&probe_key)) {
-        Ok(_) => Check::pass("metrc", format!("{} answers", args.metrc_url)),
+    Ok(match rt.block_on(client.facilities(&probe_key)) {
+        Ok(_) => Check::pass("metrc", format!("{} answers", url)),
         Err(e) => match e.class() {
             metrc::ErrorClass::Unauthorized | metrc::ErrorClass::Forbidden => Check::pass(
                 "metrc",
-                format!(
-                    "{} answers (and refuses an unknown key, as it should)",
-                    args.metrc_url
-                ),
+                format!("{} answers (and refuses an unknown key, as it should)", url),
             ),
             _ => {
                 let e = stateline_core::CoreError::from(e);
                 Check::fail("metrc", e.code(), e.to_string())
             }
         },
+    })
+}
+
+pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode, CliError> {
+    let db = ctx.open_database()?;
+    let rt = runtime()?;
+    let vendor = keys::client(&args.metrc_url);
+    let metrc_url = vendor.is_ok().then_some(args.metrc_url.as_str());
+    let service = key_service(&db, args.environment, metrc_url)?;
+    let mut checks = vec![database_check(&db)];
+    checks.push(match rt.block_on(service.probe_keychain()) {
+        Ok(()) => Check::pass("keychain", "the OS keychain can be written and read".into()),
+        Err(e) => Check::fail("keychain", e.code(), e.to_string()),
     });
-    let keychain_ok = checks.iter().all(|c| c.name != "keychain" || c.ok);
-    if keychain_ok {
+    match vendor {
+        Ok(client) => {
+            checks.push(Check::pass(
+                "vendor key",
+                "configured (environment variable or OS keychain)".into(),
+            ));
+            checks.push(metrc_check(&rt, &client, &args.metrc_url)?);
+        }
+        Err(e) => checks.push(Check::fail("vendor key", e.code(), e.to_string())),
+    }
+    let keys_checkable = checks
+        .iter()
+        .all(|c| (c.name != "keychain" && c.name != "vendor key") || c.ok);
+    if keys_checkable {
         for (holder, result) in rt.block_on(service.check_all_saved())? {
             let name = format!("key of {holder}");
             checks.push(match result {

@@ -24,7 +24,8 @@ use crate::{keys, output};
 #[command(
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    after_help = "Keys: the vendor key comes from STATELINE_VENDOR_KEY; the user key (a manager's \
+    after_help = "Keys: the vendor key comes from STATELINE_VENDOR_KEY when set, else from the OS keychain \
+                  (saved by a manager with `stateline vendor-key set`); the user key (a manager's \
                   or the facility key, with View Sales) is read from stdin as a `user=key` line. \
                   `reconcile fix` reads only the manager's PIN, plus a key with Manage Sales \
                   for `--fix void_in_metrc`, the one fix that talks to Metrc."

@@ -151,6 +151,39 @@ fn assert_no_vendor_key(dir: &Path, url: &str) {
             && message.contains("demo"),
         "{message}"
     );
+    let output = stateline(
+        dir,
+        &[
+            "--json",
+            "doctor",
+            "--metrc-url",
+            url,
+            "--environment",
+            "demo",
+        ],
+        "",
+        None,
+    );
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let report = json(&stdout);
+    let checks = report["checks"].as_array().expect("checks");
+    let vendor = checks
+        .iter()
+        .find(|c| c["name"] == "vendor key")
+        .unwrap_or_else(|| panic!("doctor reports the vendor key: {report}"));
+    assert_eq!(vendor["ok"], false, "{report}");
+    assert_eq!(vendor["code"], "invalid_configuration", "{report}");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["name"] == "database" && c["ok"] == true),
+        "the other checks still ran: {report}"
+    );
+    assert!(
+        !checks.iter().any(|c| c["name"] == "metrc"),
+        "Metrc is not probed without a vendor key: {report}"
+    );
 }
 
 #[test]
