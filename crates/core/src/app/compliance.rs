@@ -348,7 +348,12 @@ impl App {
         let fix = req.fix;
         let void_with = if fix == FixCode::VoidInMetrc {
             let link = self.link()?;
-            self.reading_key(&actor).ok().map(|key| (link.client, key))
+            match self.reading_key(&actor) {
+                Ok(key) => Some((link.client, key)),
+                // The core refuses the keyless void after checking that the fix fits.
+                Err(CoreError::NoKey { .. }) => None,
+                Err(other) => return Err(other),
+            }
         } else {
             None
         };
