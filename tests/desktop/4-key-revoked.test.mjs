@@ -68,8 +68,11 @@ test("a key revoked mid-shift asks that budtender for a new key while the others
 
     // The emulator gives her a new key (switching the fault off); she pastes it and her sale goes out.
     await demoFault(app, `revoke_key-${BUDTENDER.name}`, false);
-    const description = await s.text(await s.byId("demo-revoke_key"));
-    const newKey = /demo-[a-z]+-key-\d+/.exec(description.replace(BUDTENDER.key, ""))?.[0];
+    let description = "";
+    const newKey = await waitFor("the demo panel to show her new key", async () => {
+      description = await s.text(await s.byId("demo-revoke_key"));
+      return /demo-[a-z]+-key-\d+/.exec(description.replace(BUDTENDER.key, ""))?.[0];
+    }, { timeoutMs: 10_000 }).catch(() => undefined);
     assert.ok(newKey, `the demo panel shows the new key: ${description}`);
     await login(app, BUDTENDER);
     if (await s.exists('[data-testid="key-prompt"]')) {
