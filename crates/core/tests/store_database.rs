@@ -52,6 +52,7 @@ fn migrations_apply_from_every_earlier_version() {
         (5, include_str!("fixtures/schema_v5.sql")),
         (6, include_str!("fixtures/schema_v6.sql")),
         (7, include_str!("fixtures/schema_v7.sql")),
+        (8, include_str!("fixtures/schema_v8.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,

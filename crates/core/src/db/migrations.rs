@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_compliance.sql"),
     include_str!("migrations/0006_inventory.sql"),
     include_str!("migrations/0007_app.sql"),
+    include_str!("migrations/0008_outage_index.sql"),
 ];
 
 /// The newest schema version this build knows.
