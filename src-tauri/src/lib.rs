@@ -71,6 +71,7 @@ pub fn run() -> Result<(), StartError> {
         )
         .with_writer(std::io::stderr)
         .try_init();
+    webview_footprint::prepare_process();
     let dir = data_dir();
     let _lock = InstanceLock::acquire(&dir)
         .map_err(StartError::Io)?
