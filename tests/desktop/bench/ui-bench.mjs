@@ -13,6 +13,11 @@
  *    and PSS of the app process and every process under it (WebKit's web and network processes).
  * 4. Idle CPU: utime + stime of the same processes over those IDLE_SECONDS, as % of one core.
  * 5. Binary size: bytes of the release binary.
+ * 6. Idle memory by WebKit setting (BENCH_VARIANTS; `none` skips it): the same idle measurement on
+ *    apps started with WebKit's defaults kept or changed (STATELINE_WEBKIT_FOOTPRINT, see
+ *    src-tauri/src/webview_footprint.rs), each after a first run and VARIANT_SALES sales (their
+ *    sale → receipt painted too), the variants interleaved over VARIANT_ROUNDS rounds so drift on
+ *    the machine hits all of them.
  */
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -23,7 +28,29 @@ import { firstRunDemo, label, open } from "../lib/steps.mjs";
 const SALES = Number(process.env.BENCH_SALES ?? 40);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const VARIANT_ROUNDS = Number(process.env.BENCH_VARIANT_ROUNDS ?? 2);
+const VARIANT_SALES = Number(process.env.BENCH_VARIANT_SALES ?? 10);
 const APP = appPath("release");
+
+/**
+ * The app's environment for each compared WebKit setting (STATELINE_WEBKIT_FOOTPRINT lists the
+ * changes made). `webkit-defaults` is the app before its footprint settings, `default` the app
+ * as shipped (cache + painting); the others each change alone, and all four (`compositing` and
+ * `dmabuf` make WebDriver screenshots hang under Xvfb, so they are not shipped).
+ */
+const VARIANTS = {
+  "webkit-defaults": { STATELINE_WEBKIT_FOOTPRINT: "none" },
+  cache: { STATELINE_WEBKIT_FOOTPRINT: "cache" },
+  painting: { STATELINE_WEBKIT_FOOTPRINT: "painting" },
+  default: {},
+  compositing: { STATELINE_WEBKIT_FOOTPRINT: "compositing" },
+  all: { STATELINE_WEBKIT_FOOTPRINT: "all" },
+};
+const VARIANT_NAMES = (process.env.BENCH_VARIANTS ?? Object.keys(VARIANTS).join(","))
+  .split(",").map((v) => v.trim()).filter((v) => v !== "" && v !== "none");
+for (const name of VARIANT_NAMES) {
+  if (!(name in VARIANTS)) throw new Error(`BENCH_VARIANTS: unknown ${name} (known: ${Object.keys(VARIANTS).join(", ")})`);
+}
 const CLK_TCK = 100;
 
 const median = (xs) => quantile(xs, 0.5);
@@ -156,6 +183,72 @@ async function saleToReceipt(app, n) {
   return results;
 }
 
+/**
+ * Idle: the app's process tree after 5 s to settle and IDLE_SECONDS without input; memory at the
+ * end, CPU over the interval.
+ */
+async function measureIdle(app) {
+  const pid = await waitFor("the app's process", async () => app.pid(), { timeoutMs: 10_000 });
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const tree0 = processTree(pid);
+  const ticks0 = new Map(tree0.map((p) => [p, cpuTicks(p)]));
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1_000));
+  const seconds = (performance.now() - t0) / 1_000;
+  const tree = processTree(pid);
+  const perProcess = tree.map((p) => {
+    const mem = memory(p);
+    return { pid: p, name: processName(p), rssKiB: mem.rss, pssKiB: mem.pss, ussKiB: mem.uss, cpuTicks: cpuTicks(p) - (ticks0.get(p) ?? 0) };
+  });
+  const rssMiB = perProcess.reduce((a, p) => a + p.rssKiB, 0) / 1024;
+  const pssMiB = perProcess.reduce((a, p) => a + p.pssKiB, 0) / 1024;
+  const ussMiB = perProcess.reduce((a, p) => a + p.ussKiB, 0) / 1024;
+  const cpuPercent = (perProcess.reduce((a, p) => a + p.cpuTicks, 0) / CLK_TCK / seconds) * 100;
+  return { seconds, rssMiB, pssMiB, ussMiB, cpuPercent, processes: perProcess };
+}
+
+/** One app per variant and round: first run, VARIANT_SALES sales, then the idle measurement. */
+async function measureVariants() {
+  const runs = [];
+  for (let round = 0; round < VARIANT_ROUNDS; round++) {
+    for (const name of VARIANT_NAMES) {
+      const app = await RunningApp.launch({ app: APP, label: `bench-${name}`, env: VARIANTS[name] });
+      try {
+        await firstRunDemo(app);
+        await open(app, "sell");
+        const sales = await saleToReceipt(app, VARIANT_SALES);
+        await open(app, "sell");
+        const idle = await measureIdle(app);
+        runs.push({ variant: name, round, painted: sales.map((x) => x.painted), ...idle });
+        console.error(`${name} (round ${round + 1}): PSS ${idle.pssMiB.toFixed(1)} MiB`);
+      } finally {
+        await app.close();
+      }
+    }
+  }
+  return runs;
+}
+
+/**
+ * Per variant: the median over rounds of the sums and of each process's PSS, RSS and USS, and
+ * the median sale → receipt painted over all its sales.
+ */
+function variantTable(runs) {
+  const mib = (x) => x.toFixed(1);
+  // The app is the tree's root (its name is the binary's); WebKit's helpers by their 15-letter comm.
+  const names = [null, "WebKitWebProces", "WebKitNetworkPr"];
+  const rows = VARIANT_NAMES.map((name) => {
+    const mine = runs.filter((r) => r.variant === name);
+    const of = (r, proc) => (proc === null ? r.processes.slice(0, 1) : r.processes.filter((p) => p.name === proc));
+    const byProcess = (proc, field) => median(mine.map((r) => of(r, proc).reduce((a, p) => a + p[field], 0) / 1024));
+    const cells = names.map((proc) => `${mib(byProcess(proc, "pssKiB"))} / ${mib(byProcess(proc, "rssKiB"))} / ${mib(byProcess(proc, "ussKiB"))}`);
+    return `| ${name} | ${mine.length} | ${mib(median(mine.map((r) => r.pssMiB)))} (${mine.map((r) => mib(r.pssMiB)).join(", ")}) | ${mib(median(mine.map((r) => r.rssMiB)))} / ${mib(median(mine.map((r) => r.ussMiB)))} | ${cells.join(" | ")} | ${median(mine.map((r) => r.cpuPercent)).toFixed(2)} % | ${ms(median(mine.flatMap((r) => r.painted)))} |`;
+  });
+  return `| WebKit setting | runs | PSS sum, median (each run), MiB | RSS / USS sum, MiB | app process PSS / RSS / USS | WebKitWebProcess PSS / RSS / USS | WebKitNetworkProcess PSS / RSS / USS | idle CPU | sale → receipt painted, median |
+|---|---|---|---|---|---|---|---|---|
+${rows.join("\n")}`;
+}
+
 async function main() {
   const size = statSync(APP).size;
   console.error(`release app: ${APP} (${size} bytes)`);
@@ -176,22 +269,7 @@ async function main() {
 
   // Idle: manager logged in on the register, no input at all.
   await open(app, "sell");
-  const pid = await waitFor("the app's process", async () => app.pid(), { timeoutMs: 10_000 });
-  await new Promise((resolve) => setTimeout(resolve, 5_000));
-  const tree0 = processTree(pid);
-  const ticks0 = new Map(tree0.map((p) => [p, cpuTicks(p)]));
-  const t0 = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1_000));
-  const seconds = (performance.now() - t0) / 1_000;
-  const tree = processTree(pid);
-  const perProcess = tree.map((p) => {
-    const mem = memory(p);
-    return { pid: p, name: processName(p), rssKiB: mem.rss, pssKiB: mem.pss, ussKiB: mem.uss, cpuTicks: cpuTicks(p) - (ticks0.get(p) ?? 0) };
-  });
-  const rssMiB = perProcess.reduce((a, p) => a + p.rssKiB, 0) / 1024;
-  const pssMiB = perProcess.reduce((a, p) => a + p.pssKiB, 0) / 1024;
-  const ussMiB = perProcess.reduce((a, p) => a + p.ussKiB, 0) / 1024;
-  const cpuPercent = (perProcess.reduce((a, p) => a + p.cpuTicks, 0) / CLK_TCK / seconds) * 100;
+  const { seconds, rssMiB, pssMiB, ussMiB, cpuPercent, processes: perProcess } = await measureIdle(app);
 
   // Start-up of a set-up register (login screen), same data folder each time.
   const dataDir = app.dataDir;
@@ -206,6 +284,8 @@ async function main() {
   }
   await app.close();
 
+  const variants = await measureVariants();
+
   const inDom = sales.map((x) => x.inDom);
   const painted = sales.map((x) => x.painted);
   const freshTotals = fresh.map((r) => r.total);
@@ -219,6 +299,7 @@ async function main() {
     },
     idle: { seconds, rssMiB, pssMiB, ussMiB, cpuPercent, processes: perProcess },
     binaryBytes: size,
+    variants,
   };
   console.log(`| figure | measured | target |
 |---|---|---|
@@ -231,6 +312,7 @@ async function main() {
 | idle CPU over ${seconds.toFixed(0)} s (all processes, % of one core) | ${cpuPercent.toFixed(2)} % | < 1 % |
 | release binary | ${size} bytes (${(size / 2 ** 20).toFixed(2)} MiB) | < 20 MB |`);
   for (const p of perProcess) console.log(`  ${p.name} (pid ${p.pid}): RSS ${(p.rssKiB / 1024).toFixed(1)} MiB, PSS ${(p.pssKiB / 1024).toFixed(1)} MiB, USS ${(p.ussKiB / 1024).toFixed(1)} MiB, ${p.cpuTicks} ticks`);
+  if (variants.length > 0) console.log(`\nIdle memory by WebKit setting, after ${IDLE_SECONDS} s idle (median of ${VARIANT_ROUNDS} rounds):\n${variantTable(variants)}`);
   console.log(JSON.stringify(figures));
 }
 
