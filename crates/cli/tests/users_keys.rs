@@ -12,8 +12,7 @@ use std::process::Output;
 use metrc_emulator::{
     DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, DEMO_VENDOR_KEY, Emulator, Options, Seed,
 };
-use stateline_core::secrets::{KeychainStore, SecretStore};
-use support::{json, texts};
+use support::{json, keychain_usable, texts};
 
 mod support;
 
@@ -193,31 +192,6 @@ fn managers_add_users_and_reset_pins() {
     assert_eq!(users.len(), 2);
     assert!(users.iter().all(|u| u["locked"] == false));
     assert!(users.iter().all(|u| u.get("pin_hash").is_none()));
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Whether the real keychain can be used; fails in CI when it cannot, skips elsewhere.
-fn keychain_usable() -> bool {
-    match KeychainStore::new().probe() {
-        Ok(()) => true,
-        Err(e) => {
-            let reason = format!(
-                "the session has no usable Secret Service: {} ({e})",
-                e.code()
-            );
-            assert!(
-                !in_ci(),
-                "CI=true but the keychain test cannot run: {reason}"
-            );
-            eprintln!(
-                "SKIPPED: {reason} (set up a D-Bus session with gnome-keyring, or run in CI)"
-            );
-            false
-        }
-    }
 }
 
 #[test]

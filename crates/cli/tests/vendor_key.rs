@@ -8,9 +8,8 @@
 //! only keychain entry touched is `metrc-vendor:demo` (the app never saves one there: demo mode
 //! uses the emulator's own key); the test clears it when done, also when it fails.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use metrc_emulator::{
     DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Emulator, Options, Seed,
@@ -18,7 +17,7 @@ use metrc_emulator::{
 use serde_json::Value;
 use stateline_core::Database;
 use stateline_core::secrets::{EntryId, KeychainStore, SecretStore};
-use support::{BIN, json, texts};
+use support::{json, keychain_usable, texts};
 
 mod support;
 
@@ -36,35 +35,7 @@ const OTHER_VENDOR_KEY: &str = "UnknownVendorKey-4Rt8Wq2Zp6Ln";
 /// Runs `stateline --data-dir DIR ARGS` with `stdin`, `STATELINE_VENDOR_KEY` set to `vendor_env`
 /// or removed; checks that no key or PIN reached its output.
 fn stateline(dir: &Path, args: &[&str], stdin: &str, vendor_env: Option<&str>) -> Output {
-    let mut command = Command::new(BIN);
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("STATELINE_VENDOR_KEY")
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(value) = vendor_env {
-        command.env("STATELINE_VENDOR_KEY", value);
-    }
-    let mut child = command.spawn().expect("stateline starts");
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("stateline finishes");
-    let (stdout, stderr) = texts(&output);
-    for secret in SECRETS {
-        assert!(
-            !stdout.contains(secret) && !stderr.contains(secret),
-            "a secret leaked from `stateline {args:?}`:\n{stdout}\n{stderr}"
-        );
-    }
-    output
+    support::run_with_vendor_key(dir, args, stdin, &SECRETS, vendor_env)
 }
 
 /// Runs without `STATELINE_VENDOR_KEY` and expects success; returns stdout.
@@ -84,31 +55,6 @@ fn fails_with(dir: &Path, args: &[&str], stdin: &str, vendor_env: Option<&str>) 
         "`stateline {args:?}` should fail:\n{stdout}\n{stderr}"
     );
     json(&stdout)
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Whether the real keychain can be used; fails in CI when it cannot, skips elsewhere (saying so).
-fn keychain_usable() -> bool {
-    match KeychainStore::new().probe() {
-        Ok(()) => true,
-        Err(e) => {
-            let reason = format!(
-                "the session has no usable Secret Service: {} ({e})",
-                e.code()
-            );
-            assert!(
-                !in_ci(),
-                "CI=true but the keychain test cannot run: {reason}"
-            );
-            eprintln!(
-                "SKIPPED: {reason} (set up a D-Bus session with gnome-keyring, or run in CI)"
-            );
-            false
-        }
-    }
 }
 
 fn demo_entry() -> EntryId {

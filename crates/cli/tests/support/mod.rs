@@ -8,23 +8,39 @@ use std::process::{Command, Output, Stdio};
 
 use metrc_emulator::DEMO_VENDOR_KEY;
 use serde_json::Value;
+use stateline_core::secrets::{KeychainStore, SecretStore};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_stateline");
 
-/// Runs `stateline --data-dir DIR ARGS` with `stdin` (debug logging on) and asserts that no
-/// string of `secrets` appears in its stdout or stderr.
+/// Runs `stateline --data-dir DIR ARGS` with `stdin` (debug logging on) and the demo vendor key
+/// in `STATELINE_VENDOR_KEY`, and asserts that no string of `secrets` appears in its stdout or
+/// stderr.
 pub fn run(dir: &Path, args: &[&str], stdin: &str, secrets: &[&str]) -> Output {
-    let mut child = Command::new(BIN)
+    run_with_vendor_key(dir, args, stdin, secrets, Some(DEMO_VENDOR_KEY))
+}
+
+/// [`run`] with `STATELINE_VENDOR_KEY` set to `vendor_key`, or removed when `None`.
+pub fn run_with_vendor_key(
+    dir: &Path,
+    args: &[&str],
+    stdin: &str,
+    secrets: &[&str],
+    vendor_key: Option<&str>,
+) -> Output {
+    let mut command = Command::new(BIN);
+    command
         .arg("--data-dir")
         .arg(dir)
         .args(args)
-        .env("STATELINE_VENDOR_KEY", DEMO_VENDOR_KEY)
+        .env_remove("STATELINE_VENDOR_KEY")
         .env("RUST_LOG", "debug")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("stateline starts");
+        .stderr(Stdio::piped());
+    if let Some(value) = vendor_key {
+        command.env("STATELINE_VENDOR_KEY", value);
+    }
+    let mut child = command.spawn().expect("stateline starts");
     child
         .stdin
         .take()
@@ -62,4 +78,29 @@ pub fn succeeded(output: &Output, args: &[&str]) -> String {
 
 pub fn json(text: &str) -> Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Whether the real keychain can be used; fails in CI when it cannot, skips elsewhere (saying so).
+pub fn keychain_usable() -> bool {
+    match KeychainStore::new().probe() {
+        Ok(()) => true,
+        Err(e) => {
+            let reason = format!(
+                "the session has no usable Secret Service: {} ({e})",
+                e.code()
+            );
+            assert!(
+                !in_ci(),
+                "CI=true but the keychain test cannot run: {reason}"
+            );
+            eprintln!(
+                "SKIPPED: {reason} (set up a D-Bus session with gnome-keyring, or run in CI)"
+            );
+            false
+        }
+    }
 }
