@@ -175,6 +175,50 @@ async fn a_record_left_unsent_is_reported_as_queued() {
     assert!(sent.rows[0].accepted_at.is_some());
 }
 
+/// A short outage: the record made while it lasted is not tried during it (the gate is shut by
+/// the first one's failure) and goes through on its first attempt as soon as it ends, within the
+/// grace period. It was still made while the register was out of step, so it is listed.
+#[tokio::test]
+async fn a_record_made_during_a_short_outage_is_listed_though_its_first_attempt_succeeded() {
+    let h = Harness::new().await;
+    let grams = h.package("Grams", 0).label;
+    let before = h.sell(BUDTENDER, &grams, "1");
+    h.pass().await;
+    h.advance(60);
+
+    h.control.set_faults(Faults {
+        refuse_connections: Some(RefuseConnections::default()),
+        ..Faults::default()
+    });
+    let first = h.sell(BUDTENDER, &grams, "1");
+    h.pass().await;
+    h.advance(1);
+    // Made while the gate is shut after the first one's failure: no pass runs until the end.
+    let second = h.sell(BUDTENDER, &grams, "1");
+    h.control.clear_faults();
+    listening_again(&h).await;
+    h.advance(60);
+    h.drain().await;
+    let attempts = h.db.attempts(second.entry_id).unwrap();
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    h.advance(60);
+    let after = h.sell(BUDTENDER, &grams, "1");
+    h.pass().await;
+    assert_eq!(h.state_of(after.entry_id), EntryState::Confirmed);
+
+    let r = report(&h);
+    let ids: Vec<i64> = r.rows.iter().map(|row| row.entry_id).collect();
+    assert_eq!(ids, vec![first.entry_id, second.entry_id], "{:#?}", r.rows);
+    assert!(!ids.contains(&before.entry_id) && !ids.contains(&after.entry_id));
+    assert_eq!(
+        r.rows[1].reasons,
+        vec![WaitReason::Offline],
+        "{:?}",
+        r.rows[1]
+    );
+    assert_eq!(r.rows[1].attempts, 1);
+}
+
 /// A small RFC 4180 field splitter, to check that quoting round-trips.
 fn parse_csv_line(line: &str) -> Vec<String> {
     let mut fields = vec![String::new()];

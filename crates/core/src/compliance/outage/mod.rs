@@ -9,7 +9,11 @@
 //! landed, key refused, rate limited, refused by Metrc), records whose first attempt came late
 //! because nothing could be sent (the licence's gate was closed, the user's key was missing, the
 //! sync was not running), records still waiting longer than `prompt_within` at the report time,
-//! and records withdrawn before Metrc accepted them.
+//! and records withdrawn before Metrc accepted them. A record delivered promptly on its first
+//! attempt is still in the report when the licence was out of step while it waited: when it was
+//! made, the licence's latest attempt had failed for want of Metrc (offline, Metrc unavailable,
+//! rate limited), or such a failure was logged between its making and its first attempt (a short
+//! outage whose records were sent, all at once, as soon as it ended).
 //!
 //! **Why it waited** is derived from the append-only logs, never guessed: the record's own
 //! attempts (`not_sent` → offline, or Metrc unavailable on a 404; `ambiguous` → Metrc
@@ -214,11 +218,11 @@ fn is_send(outcome: Option<AttemptOutcome>) -> bool {
     )
 }
 
-/// The failures logged for one licence's records since the report's first record was made,
-/// by reason, as sorted times: what kept the gate shut. Read once per licence (one pass over the
-/// attempt log), then each record's wait is checked with a binary search per reason, so the
-/// report stays linear in the log however many records waited.
-/// Each licence's failures since the earliest record of the report was made, loaded on demand.
+/// Each licence's attempts since the earliest record of the report was made, loaded on demand:
+/// the failures by reason (what kept the gate shut) and when Metrc answered or could not be
+/// reached, as sorted times. Read once per licence (one pass over the attempt log), then each
+/// record is checked with binary searches, so the report stays linear in the log however many
+/// records waited.
 struct Failures {
     since: Timestamp,
     by_licence: HashMap<String, LicenceFailures>,
@@ -227,14 +231,34 @@ struct Failures {
 #[derive(Debug, Default)]
 struct LicenceFailures {
     times: BTreeMap<WaitReason, Vec<i64>>,
+    /// Failures for want of Metrc (see [`for_want_of_metrc`]), sorted.
+    metrc_failures: Vec<i64>,
+    /// Attempts Metrc answered (whatever it said), sorted.
+    answered: Vec<i64>,
+    /// Whether the licence's latest attempt before the loaded period was a failure for want of
+    /// Metrc.
+    failing_before: bool,
+}
+
+/// Whether a failure means the register could not work with Metrc at all (rather than Metrc
+/// refusing one record or one key).
+fn for_want_of_metrc(reason: Option<WaitReason>) -> bool {
+    matches!(
+        reason,
+        Some(WaitReason::Offline | WaitReason::MetrcUnavailable | WaitReason::RateLimited)
+    )
+}
+
+/// The last of the sorted `times` at or before `t`.
+fn last_at_or_before(times: &[i64], t: i64) -> Option<i64> {
+    times[..times.partition_point(|&x| x <= t)].last().copied()
 }
 
 impl LicenceFailures {
     fn load(conn: &Connection, licence: &str, since: Timestamp) -> Result<Self, CoreError> {
         let mut stmt = conn.prepare_cached(
             "SELECT a.at, a.outcome, a.http_status FROM attempts a JOIN outbox o ON o.id = a.entry_id
-             WHERE o.licence = ?1 AND a.at >= ?2
-               AND a.outcome NOT IN ('confirmed', 'too_large', 'lookup_found', 'lookup_missed')",
+             WHERE o.licence = ?1 AND a.at >= ?2",
         )?;
         let rows: Vec<(i64, String, Option<u16>)> = stmt
             .query_map(params![licence, to_ms(since)], |r| {
@@ -243,14 +267,71 @@ impl LicenceFailures {
             .collect::<Result<_, _>>()?;
         let mut failures = LicenceFailures::default();
         for (at, outcome, status) in rows {
-            if let Some(reason) = outcome_of(&outcome).and_then(|o| reason_of(o, status)) {
+            let Some(outcome) = outcome_of(&outcome) else {
+                continue;
+            };
+            let reason = reason_of(outcome, status);
+            if for_want_of_metrc(reason) {
+                failures.metrc_failures.push(at);
+            } else {
+                failures.answered.push(at);
+            }
+            if let Some(reason) = reason {
                 failures.times.entry(reason).or_default().push(at);
             }
         }
         for times in failures.times.values_mut() {
             times.sort_unstable();
         }
+        failures.metrc_failures.sort_unstable();
+        failures.answered.sort_unstable();
+        let latest_before: Option<(String, Option<u16>)> = conn
+            .prepare_cached(
+                "SELECT a.outcome, a.http_status FROM attempts a JOIN outbox o ON o.id = a.entry_id
+                 WHERE o.licence = ?1 AND a.at < ?2 ORDER BY a.at DESC, a.id DESC LIMIT 1",
+            )?
+            .query_row(params![licence, to_ms(since)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        failures.failing_before = latest_before.is_some_and(|(outcome, status)| {
+            for_want_of_metrc(outcome_of(&outcome).and_then(|o| reason_of(o, status)))
+        });
         Ok(failures)
+    }
+
+    /// Where the licence's run of failures for want of Metrc that is going on at `t` began
+    /// (`None` when Metrc answered its latest attempt at or before `t`). A run that began before
+    /// the loaded period is dated from the period's first failure, or `t`.
+    fn failing_since(&self, t: Timestamp) -> Option<Timestamp> {
+        let t = to_ms(t);
+        let last_answer = last_at_or_before(&self.answered, t);
+        let last_failure = last_at_or_before(&self.metrc_failures, t);
+        let failing = match (last_failure, last_answer) {
+            (Some(failure), Some(answer)) => failure > answer,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => self.failing_before,
+        };
+        if !failing {
+            return None;
+        }
+        let after_answer =
+            last_answer.map_or(0, |a| self.metrc_failures.partition_point(|&x| x <= a));
+        let start = self
+            .metrc_failures
+            .get(after_answer)
+            .copied()
+            .filter(|&x| x <= t)
+            .unwrap_or(t);
+        Some(from_ms(start))
+    }
+
+    /// Whether a failure for want of Metrc is logged in `[from, until)`.
+    fn metrc_failure_between(&self, from: Timestamp, until: Timestamp) -> bool {
+        let (from, until) = (to_ms(from), to_ms(until));
+        let first = self.metrc_failures.partition_point(|&t| t < from);
+        first < self.metrc_failures.len() && self.metrc_failures[first] < until
     }
 
     /// The reasons with a failure logged in `[from, until)`.
@@ -297,8 +378,25 @@ fn row_for(
         .checked_add(q.prompt_within)
         .unwrap_or(Timestamp::MAX);
     let first = sends.first();
+    if !failures.by_licence.contains_key(&c.licence) {
+        let loaded = LicenceFailures::load(conn, &c.licence, failures.since)?;
+        failures.by_licence.insert(c.licence.clone(), loaded);
+    }
+    let licence_failures = &failures.by_licence[&c.licence];
+    // A prompt first success still waited on the licence's outage if one was going on when the
+    // record was made, or began before its first attempt: the reasons are then counted from the
+    // start of that outage.
+    let mut outage_from = None;
     let in_step = match first {
-        Some(a) => a.outcome == Some(AttemptOutcome::Confirmed) && a.at <= prompt_until,
+        Some(a) if a.outcome == Some(AttemptOutcome::Confirmed) && a.at <= prompt_until => {
+            outage_from = licence_failures.failing_since(c.recorded_at).or_else(|| {
+                licence_failures
+                    .metrc_failure_between(c.recorded_at, a.at)
+                    .then_some(c.recorded_at)
+            });
+            outage_from.is_none()
+        }
+        Some(_) => false,
         None => c.state != EntryState::Voided && now <= prompt_until,
     };
     if in_step {
@@ -313,12 +411,14 @@ fn row_for(
         reasons.insert(WaitReason::KeyProblem);
     }
     let first_at = first.map(|a| a.at).or(accepted_at).unwrap_or(now);
-    if first_at > prompt_until {
-        if !failures.by_licence.contains_key(&c.licence) {
-            let loaded = LicenceFailures::load(conn, &c.licence, failures.since)?;
-            failures.by_licence.insert(c.licence.clone(), loaded);
-        }
-        reasons.extend(failures.by_licence[&c.licence].between(c.recorded_at, first_at));
+    if let Some(from) = outage_from {
+        reasons.extend(
+            licence_failures
+                .between(from, first_at)
+                .filter(|r| for_want_of_metrc(Some(*r))),
+        );
+    } else if first_at > prompt_until {
+        reasons.extend(licence_failures.between(c.recorded_at, first_at));
     }
     if reasons.is_empty() {
         reasons.insert(WaitReason::Queued);
@@ -401,6 +501,45 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_licence_is_failing_from_its_first_failure_after_metrc_last_answered() {
+        let at = |s: i64| Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let f = LicenceFailures {
+            answered: vec![to_ms(at(0)), to_ms(at(50))],
+            metrc_failures: vec![to_ms(at(10)), to_ms(at(20)), to_ms(at(60))],
+            ..LicenceFailures::default()
+        };
+        assert_eq!(f.failing_since(at(5)), None, "Metrc answered last");
+        assert_eq!(
+            f.failing_since(at(10)),
+            Some(at(10)),
+            "a failure at the same time counts"
+        );
+        assert_eq!(
+            f.failing_since(at(30)),
+            Some(at(10)),
+            "from the run's first failure"
+        );
+        assert_eq!(f.failing_since(at(55)), None, "an answer ends the run");
+        assert_eq!(f.failing_since(at(70)), Some(at(60)));
+        assert!(f.metrc_failure_between(at(51), at(61)));
+        assert!(
+            !f.metrc_failure_between(at(21), at(60)),
+            "the end is exclusive"
+        );
+
+        let before = LicenceFailures {
+            failing_before: true,
+            ..LicenceFailures::default()
+        };
+        assert_eq!(
+            before.failing_since(at(5)),
+            Some(at(5)),
+            "a run older than the period"
+        );
+        assert_eq!(LicenceFailures::default().failing_since(at(5)), None);
+    }
 
     #[test]
     fn failures_count_from_the_start_of_a_wait_up_to_its_end() {
