@@ -102,7 +102,7 @@ fn metrc_check(
 pub fn run(ctx: &Context, args: DoctorArgs) -> Result<ExitCode, CliError> {
     let db = ctx.open_database()?;
     let rt = runtime()?;
-    let vendor = keys::client(&args.metrc_url);
+    let vendor = keys::client_in(&args.metrc_url, Some(args.environment));
     let metrc_url = vendor.is_ok().then_some(args.metrc_url.as_str());
     let service = key_service(&db, args.environment, metrc_url)?;
     let mut checks = vec![database_check(&db)];

@@ -181,7 +181,7 @@ pub fn key_service(
     metrc_url: Option<&str>,
 ) -> Result<Keys, CliError> {
     let client = match metrc_url {
-        Some(url) => keys::client(url)?,
+        Some(url) => keys::client_in(url, Some(environment))?,
         None => keys::offline_client()?,
     };
     let secrets = Secrets::new(Arc::new(KeychainStore::new()));

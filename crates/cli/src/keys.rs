@@ -10,13 +10,22 @@ use std::time::Duration;
 
 use crate::error::CliError;
 
-/// A Metrc client for `url` with this run's vendor key (`STATELINE_VENDOR_KEY`, else the keychain).
+/// A Metrc client for `url` with this run's vendor key (`STATELINE_VENDOR_KEY`, else the
+/// keychain entry of the register's environment).
 pub fn client(url: &str) -> Result<metrc::MetrcClient, CliError> {
+    client_in(url, None)
+}
+
+/// [`client`] for a command that works in `environment` (its vendor key entry), when given.
+pub fn client_in(
+    url: &str,
+    environment: Option<crate::keychain::Environment>,
+) -> Result<metrc::MetrcClient, CliError> {
     let base = url.parse().map_err(|e| CliError::BadInput {
         what: "--metrc-url",
         detail: format!("{e}"),
     })?;
-    let mut config = metrc::ClientConfig::new(base, crate::vendor_key::resolve()?);
+    let mut config = metrc::ClientConfig::new(base, crate::vendor_key::resolve(environment)?);
     config.connect_timeout = Duration::from_secs(5);
     Ok(metrc::MetrcClient::new(config)?)
 }

@@ -49,7 +49,7 @@ pub struct SyncArgs {
 
 pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
     let db = ctx.open_database()?;
-    let client = keys::client(&args.metrc_url)?;
+    let client = keys::client_in(&args.metrc_url, args.keychain)?;
     if let Some(environment) = args.keychain {
         let rt = runtime()?;
         let service = crate::keychain::key_service(&db, environment, Some(&args.metrc_url))?;

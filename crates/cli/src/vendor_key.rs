@@ -3,9 +3,9 @@
 //!
 //! Guarantees:
 //! - A run uses [`VENDOR_KEY_ENV`] when it is set (an installer's or a one-off override), else the
-//!   OS keychain entry `metrc-vendor:<environment>` of the register's environment (the one the
-//!   app's setup chose, else `production`, the command line's default), else it fails saying both
-//!   ways to provide one. There is no other source and no file fallback.
+//!   OS keychain entry `metrc-vendor:<environment>` of the environment the command works in (the
+//!   one it was given, else the register's: the one the app's setup chose, else `production`, the
+//!   command line's default), else it fails saying both ways to provide one. There is no other source and no file fallback.
 //! - `set`, `clear` and `status` are a manager's (`change_settings`): `--as NAME`, their PIN on
 //!   the first stdin line; `set` reads the key from the next stdin line, never from an argument.
 //! - The key is held only in `metrc::VendorKey` and the core's `Secrets` (which scrub keychain
@@ -101,9 +101,11 @@ fn missing(environment: Environment, why: &str) -> CliError {
     ))
 }
 
-/// The vendor key for this run (see the module docs for the order). Reads the keychain on a
-/// runtime of its own, so it is called from synchronous code only, as every command does.
-pub fn resolve() -> Result<metrc::VendorKey, CliError> {
+/// The vendor key for this run (see the module docs for the order); `environment` names the
+/// keychain entry's environment when the command works in a given one (`sync --keychain ENV`,
+/// `doctor --environment ENV`), else the register's is used. Reads the keychain on a runtime of
+/// its own, so it is called from synchronous code only, as every command does.
+pub fn resolve(environment: Option<Environment>) -> Result<metrc::VendorKey, CliError> {
     if let Ok(value) = std::env::var(VENDOR_KEY_ENV)
         && !value.is_empty()
     {
@@ -113,10 +115,11 @@ pub fn resolve() -> Result<metrc::VendorKey, CliError> {
             ))
         });
     }
-    let environment = match REGISTER_ENVIRONMENT.get() {
-        Some(Ok(environment)) => *environment,
-        Some(Err(problem)) => return Err(CliError::Config(problem.clone())),
-        None => Environment::Production,
+    let environment = match (environment, REGISTER_ENVIRONMENT.get()) {
+        (Some(given), _) => given,
+        (None, Some(Ok(environment))) => *environment,
+        (None, Some(Err(problem))) => return Err(CliError::Config(problem.clone())),
+        (None, None) => Environment::Production,
     };
     let entry = entry(environment)?;
     let rt = tokio::runtime::Builder::new_current_thread()

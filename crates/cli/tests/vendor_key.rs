@@ -277,6 +277,51 @@ fn a_manager_saves_the_vendor_key_from_stdin_and_commands_use_it() {
     ));
     assert_eq!(synced["confirmed"], 1, "{synced}");
 
+    // A command given an environment uses that environment's entry, not the register's.
+    Database::open(dir.join("stateline.sqlite"))
+        .expect("database")
+        .set_setting("app.environment", "sandbox")
+        .expect("environment");
+    let error = fails_with(
+        dir,
+        &refresh_args(&url),
+        &format!("{DEMO_MANAGER_KEY}\n"),
+        None,
+    );
+    let message = error["message"].as_str().expect("message");
+    assert!(message.contains("sandbox"), "{message}");
+    let output = stateline(
+        dir,
+        &[
+            "--json",
+            "doctor",
+            "--metrc-url",
+            &url,
+            "--environment",
+            "demo",
+        ],
+        "",
+        None,
+    );
+    let report = json(&texts(&output).0);
+    let checks = report["checks"].as_array().expect("checks");
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["name"] == "vendor key" && c["ok"] == true),
+        "doctor --environment demo finds the demo vendor key: {report}"
+    );
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["name"] == "metrc" && c["ok"] == true),
+        "{report}"
+    );
+    Database::open(dir.join("stateline.sqlite"))
+        .expect("database")
+        .set_setting("app.environment", "demo")
+        .expect("environment");
+
     // The environment variable, when set, comes first: an unknown vendor key is refused by Metrc.
     let error = fails_with(
         dir,
