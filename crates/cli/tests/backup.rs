@@ -251,6 +251,7 @@ fn refresh_is_incremental_and_manifests_read_offline() {
         shipper_name: "CLI Grower".into(),
         created: jiff::Timestamp::UNIX_EPOCH,
         last_modified: jiff::Timestamp::UNIX_EPOCH,
+        received: None,
         deliveries: vec![Delivery {
             id: 404,
             estimated_arrival: "2026-11-25T10:00:00.000".into(),

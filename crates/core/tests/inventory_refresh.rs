@@ -259,6 +259,7 @@ fn transfer(manifest: &str, delivery_id: u64) -> Transfer {
         shipper_name: "Test Grower".into(),
         created: Timestamp::UNIX_EPOCH,
         last_modified: Timestamp::UNIX_EPOCH,
+        received: None,
         deliveries: vec![Delivery {
             id: delivery_id,
             estimated_arrival: "2026-11-24T09:00:00.000".into(),
@@ -355,7 +356,7 @@ fn cached_rows(h: &Harness) -> (Vec<String>, i64) {
 }
 
 #[tokio::test]
-async fn manifests_not_listed_for_thirty_days_are_pruned_with_their_packages() {
+async fn settled_manifests_not_listed_for_thirty_days_are_pruned_with_their_packages() {
     let h = Harness::new().await;
     let key = user_key(DEMO_MANAGER_KEY);
     let day = SignedDuration::from_hours(24);
@@ -367,20 +368,28 @@ async fn manifests_not_listed_for_thirty_days_are_pruned_with_their_packages() {
         limiter: Some(ReadLimiter::new(ReadLimits::default())),
         ..RefreshOptions::default()
     };
-    h.control.add_transfer(transfer("0000000404", 81));
+    // Received before the first refresh; the demo seed's own manifest (0000000101) stays on its way.
+    let received = h.control.add_transfer(transfer("0000000404", 81));
+    assert!(h.control.receive_transfer(received));
     let t1 = now_plus(&h, 1);
     refresh_manifests(&h.db, &h.client, &key, DEMO_LICENSE, &options)
         .await
         .expect("first refresh lists the old manifests");
-    // The demo seed's own manifest is listed too; it ages like the one added here.
     let (old, old_packages) = cached_rows(&h);
-    assert!(old.contains(&"0000000404".to_owned()), "{old:?}");
+    assert_eq!(old, vec!["0000000101".to_owned(), "0000000404".to_owned()]);
+    let cached = h.db.incoming_manifests(DEMO_LICENSE).expect("cache");
+    let settled = cached
+        .iter()
+        .find(|m| m.manifest_number == "0000000404")
+        .expect("cached");
+    assert!(settled.received.is_some(), "{settled:?}");
 
     // The emulator stamps changes with the real time: the recent manifest must change after t1.
     while Timestamp::now() < t1 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    h.control.add_transfer(transfer("0000000505", 82));
+    let recent = h.control.add_transfer(transfer("0000000505", 82));
+    assert!(h.control.receive_transfer(recent));
     let t2 = t1 + day * 20;
     h.clock.set(t2);
     let r = refresh_manifests(&h.db, &h.client, &key, DEMO_LICENSE, &options)
@@ -399,15 +408,29 @@ async fn manifests_not_listed_for_thirty_days_are_pruned_with_their_packages() {
     let r = refresh_manifests(&h.db, &h.client, &key, DEMO_LICENSE, &options)
         .await
         .expect("third refresh, 35 days on");
-    assert_eq!((r.manifests, r.pruned), (0, old.len()), "{r:?}");
+    assert_eq!((r.manifests, r.pruned), (0, 1), "{r:?}");
     assert_eq!(
         cached_rows(&h),
-        (vec!["0000000505".to_owned()], 2),
-        "the old manifests and their packages are gone, the recent one stays"
+        (
+            vec!["0000000101".to_owned(), "0000000505".to_owned()],
+            3 + 2
+        ),
+        "the old received manifest and its two packages are gone; the one still on its way (three \
+         packages) and the recent one (two) stay"
     );
     let cached = h.db.incoming_manifests(DEMO_LICENSE).expect("cache");
-    assert_eq!(cached.len(), 1);
-    assert_eq!(cached[0].manifest_number, "0000000505");
-    assert_eq!(cached[0].fetched_at, t2);
-    assert_eq!(cached[0].packages.len(), 2);
+    let recent = cached
+        .iter()
+        .find(|m| m.manifest_number == "0000000505")
+        .expect("kept");
+    assert_eq!(recent.fetched_at, t2);
+    assert_eq!(recent.packages.len(), 2);
+    let pending = cached
+        .iter()
+        .find(|m| m.manifest_number == "0000000101")
+        .expect("kept");
+    assert_eq!(
+        pending.received, None,
+        "still on its way after 35 days unlisted: kept"
+    );
 }

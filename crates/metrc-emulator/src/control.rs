@@ -308,6 +308,19 @@ impl Control {
         }
     }
 
+    /// Marks incoming transfer `id` received now (its `LastModified` moves to now, so an
+    /// incremental manifests refresh lists it again); `false` when there is no such transfer.
+    pub fn receive_transfer(&self, id: u64) -> bool {
+        let mut world = self.shared.lock();
+        let now = world.now();
+        let Some(transfer) = world.db.transfers.iter_mut().find(|t| t.id == id) else {
+            return false;
+        };
+        transfer.received = Some(now);
+        transfer.last_modified = now;
+        true
+    }
+
     /// Adds an incoming transfer (manifest) modified now. An `id` of 0 (or one in use) gets the
     /// next free Id; returns the Id used.
     pub fn add_transfer(&self, mut transfer: Transfer) -> u64 {

@@ -247,6 +247,9 @@ pub struct Transfer {
     /// Last change.
     #[serde(default = "epoch")]
     pub last_modified: Timestamp,
+    /// When the recipient received it (`None`: still on its way).
+    #[serde(default)]
+    pub received: Option<Timestamp>,
     /// Deliveries.
     #[serde(default)]
     pub deliveries: Vec<Delivery>,

@@ -152,6 +152,7 @@ impl Seed {
             shipper_name: "Front Range Cultivation (demo)".into(),
             created,
             last_modified: created,
+            received: None,
             deliveries: vec![Delivery {
                 id: 1,
                 estimated_arrival: "2026-11-21T10:00:00.000".into(),

@@ -8,12 +8,13 @@
 //! failure leaves the cache as it was; [`Database::incoming_manifests`] reads only the cache and
 //! works offline.
 //!
-//! Pruning: in the same transaction as a successful refresh, a licence's manifests (with their
-//! packages) that no refresh has listed for [`PRUNE_AFTER_DAYS`] days by the register's clock
-//! (`fetched_at`) are deleted. Metrc lists a transfer as incoming again whenever it changes
-//! (shipped, received, voided, edited), so this drops manifests received or voided more than 30
-//! days ago and not touched since, and ones Metrc stopped listing; a manifest the refresh just
-//! listed is never pruned, and a failed refresh prunes nothing.
+//! Pruning: in the same transaction as a successful refresh, a licence's settled manifests
+//! (received or voided, with their packages) that no refresh has listed for [`PRUNE_AFTER_DAYS`]
+//! days by the register's clock (`fetched_at`) are deleted. Metrc lists a transfer as incoming
+//! again whenever it changes (shipped, received, voided, edited), so this drops manifests
+//! received or voided more than 30 days ago and not touched since. A manifest still on its way is
+//! never pruned, however long Metrc leaves it unchanged; nor is one the refresh just listed; a
+//! failed refresh prunes nothing.
 
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
@@ -24,7 +25,7 @@ use crate::refresh::{RefreshOptions, blocking, permit, quantity_from_metrc};
 use crate::time::{from_ms, to_ms};
 use crate::{CoreError, Database, Quantity, licences};
 
-/// Days without being listed by any refresh after which a cached manifest is pruned.
+/// Days without being listed by any refresh after which a settled cached manifest is pruned.
 pub const PRUNE_AFTER_DAYS: i64 = 30;
 
 /// One incoming manifest as cached.
@@ -94,7 +95,7 @@ pub struct ManifestsRefreshed {
     pub packages: usize,
     /// `lastModified` windows asked.
     pub windows: usize,
-    /// Cached manifests pruned (not listed for [`PRUNE_AFTER_DAYS`] days).
+    /// Settled cached manifests pruned (not listed for [`PRUNE_AFTER_DAYS`] days).
     pub pruned: usize,
 }
 
@@ -180,17 +181,19 @@ pub async fn refresh_manifests(
     })
 }
 
-/// Deletes the manifests of `licence` (and their packages) no refresh has listed for
-/// [`PRUNE_AFTER_DAYS`] days before `now`; returns how many manifests went.
+/// Deletes the settled (received or voided) manifests of `licence`, with their packages, that no
+/// refresh has listed for [`PRUNE_AFTER_DAYS`] days before `now`; returns how many manifests went.
 fn prune(conn: &Connection, licence: &str, now: Timestamp) -> Result<usize, CoreError> {
+    const SETTLED_AND_STALE: &str =
+        "licence = ?1 AND fetched_at < ?2 AND (received IS NOT NULL OR voided = 1)";
     let cutoff = to_ms(now) - PRUNE_AFTER_DAYS * 24 * 3600 * 1000;
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "DELETE FROM manifest_packages WHERE licence = ?1 AND transfer_id IN
-             (SELECT transfer_id FROM manifests WHERE licence = ?1 AND fetched_at < ?2)",
-    )?
+             (SELECT transfer_id FROM manifests WHERE {SETTLED_AND_STALE})"
+    ))?
     .execute(params![licence, cutoff])?;
     Ok(conn
-        .prepare_cached("DELETE FROM manifests WHERE licence = ?1 AND fetched_at < ?2")?
+        .prepare_cached(&format!("DELETE FROM manifests WHERE {SETTLED_AND_STALE}"))?
         .execute(params![licence, cutoff])?)
 }
 
