@@ -7,7 +7,8 @@
 //!   one it was given, else the register's: the one the app's setup chose, else `production`, the
 //!   command line's default), else it fails saying both ways to provide one. There is no other source and no file fallback.
 //! - `set`, `clear` and `status` are a manager's (`change_settings`): `--as NAME`, their PIN on
-//!   the first stdin line; `set` reads the key from the next stdin line, never from an argument.
+//!   the first stdin line; `set` reads the key from the next stdin line, never from an argument;
+//!   `set` and `clear` are audited (`vendor_key_changed`: the entry and the last four only).
 //! - The key is held only in `metrc::VendorKey` and the core's `Secrets` (which scrub keychain
 //!   errors); output shows only whether one is saved and its last four characters.
 
@@ -15,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
+use stateline_core::audit::{AuditAction, AuditEvent};
 use stateline_core::secrets::{EntryId, KeychainStore, SecretStoreError, Secrets, VENDOR_KEY_ENV};
 use stateline_core::{Database, Permission};
 
@@ -150,6 +152,22 @@ fn login(db: &Database, args: &VendorKeyArgs) -> Result<Environment, CliError> {
     }
 }
 
+/// The audit entry of a change to the vendor key (never the key: the entry and last four only).
+fn audit(
+    db: &Database,
+    args: &VendorKeyArgs,
+    entry: &EntryId,
+    detail: String,
+) -> Result<(), CliError> {
+    db.append_audit(AuditEvent::by(
+        &args.acting,
+        AuditAction::VendorKeyChanged,
+        entry.to_string(),
+        detail,
+    ))?;
+    Ok(())
+}
+
 fn key_from_stdin() -> Result<metrc::VendorKey, CliError> {
     let mut line = String::new();
     std::io::stdin()
@@ -177,7 +195,14 @@ pub fn run(ctx: &Context, command: VendorKeyCommand) -> Result<(), CliError> {
         VendorKeyCommand::Set(args) => {
             let environment = login(&db, &args)?;
             let key = key_from_stdin()?;
-            let saved = rt.block_on(secrets.set_vendor_key(&entry(environment)?, &key))?;
+            let entry = entry(environment)?;
+            let saved = rt.block_on(secrets.set_vendor_key(&entry, &key))?;
+            audit(
+                &db,
+                &args,
+                &entry,
+                format!("saved in the OS keychain (ends in {})", saved.last_four),
+            )?;
             if ctx.json {
                 return output::json_line(&serde_json::json!({
                     "environment": environment.as_str(),
@@ -199,7 +224,9 @@ pub fn run(ctx: &Context, command: VendorKeyCommand) -> Result<(), CliError> {
         }
         VendorKeyCommand::Clear(args) => {
             let environment = login(&db, &args)?;
-            rt.block_on(secrets.clear_vendor_key(&entry(environment)?))?;
+            let entry = entry(environment)?;
+            rt.block_on(secrets.clear_vendor_key(&entry))?;
+            audit(&db, &args, &entry, "cleared from the OS keychain".into())?;
             if ctx.json {
                 return output::json_line(&serde_json::json!({
                     "environment": environment.as_str(),

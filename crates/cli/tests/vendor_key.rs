@@ -248,6 +248,19 @@ fn a_manager_saves_the_vendor_key_from_stdin_and_commands_use_it() {
         let stored = KeychainStore::new().get(&demo_entry()).expect("saved");
         assert_eq!(stored.expose_secret(), DEMO_VENDOR_KEY);
     }
+    let audited = json(&ok(
+        dir,
+        &["--json", "audit", "list", "--action", "vendor_key_changed"],
+        "",
+    ));
+    let audited = audited.as_array().expect("entries");
+    assert_eq!(audited.len(), 1, "only the save is audited: {audited:?}");
+    assert_eq!(audited[0]["actor"], "Ana");
+    assert_eq!(audited[0]["subject"], "metrc-vendor:demo");
+    assert!(
+        audited[0]["detail"].as_str().unwrap().contains(last_four),
+        "{audited:?}"
+    );
     let status = json(&ok(
         dir,
         &["--json", "vendor-key", "status", "--as", "Ana"],
@@ -342,6 +355,16 @@ fn a_manager_saves_the_vendor_key_from_stdin_and_commands_use_it() {
         "{cleared}"
     );
     assert!(KeychainStore::new().get(&demo_entry()).is_err());
+    let audited = json(&ok(
+        dir,
+        &["--json", "audit", "list", "--action", "vendor_key_changed"],
+        "",
+    ));
+    assert_eq!(audited.as_array().expect("entries").len(), 2, "{audited}");
+    assert_eq!(
+        audited[0]["detail"], "cleared from the OS keychain",
+        "newest first"
+    );
     assert_no_vendor_key(dir, &url);
     rt.block_on(emulator.shutdown());
 }

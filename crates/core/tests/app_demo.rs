@@ -14,6 +14,7 @@ use stateline_core::app::dto::{
     SearchRequest, SetKeyRequest, SettingsUpdate, VoidRequest,
 };
 use stateline_core::app::{App, AppConfig, AppEvent};
+use stateline_core::audit::{AuditAction, AuditQuery};
 use stateline_core::secrets::MemoryStore;
 use stateline_core::{CoreError, ManualClock};
 
@@ -407,6 +408,17 @@ async fn leaving_demo_for_the_sandbox_needs_a_state_and_a_vendor_key() {
     assert!(state.setup.vendor_key_set);
     let json = serde_json::to_string(&state).unwrap();
     assert!(!json.contains("sandbox-vendor-key"), "no key in the state");
+    let audited = app
+        .database()
+        .audit_entries(&AuditQuery {
+            action: Some(AuditAction::VendorKeyChanged),
+            ..AuditQuery::default()
+        })
+        .unwrap();
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert_eq!(audited[0].actor.as_deref(), Some("Max"));
+    assert_eq!(audited[0].subject, "metrc-vendor:sandbox");
+    assert!(audited[0].detail.ends_with("(ends in 0000)"), "{audited:?}");
     app.shutdown(Duration::from_secs(5)).await.unwrap();
 }
 

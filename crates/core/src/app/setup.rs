@@ -13,6 +13,7 @@ use super::dto::{
 };
 use super::store::LicenceRules;
 use super::{App, AppEvent, dto};
+use crate::audit::{AuditAction, AuditEvent};
 use crate::keys::KeyHolder;
 use crate::secrets::{EntryId, VendorKeySource};
 use crate::users::{Permission, Pin};
@@ -75,7 +76,7 @@ impl App {
         &self,
         req: VendorKeyRequest,
     ) -> Result<VendorKeyStatus, CoreError> {
-        self.require(Permission::ChangeSettings)?;
+        let actor = self.require(Permission::ChangeSettings)?;
         if self.environment()? == Environment::Demo {
             return Err(CoreError::InvalidInput {
                 field: "vendor key",
@@ -88,10 +89,15 @@ impl App {
             detail: "it is not a valid Metrc key; copy the whole integrator key and paste it again"
                 .into(),
         })?;
-        self.inner
-            .secrets
-            .set_vendor_key(&self.vendor_entry()?, &key)
-            .await?;
+        let entry = self.vendor_entry()?;
+        let saved = self.inner.secrets.set_vendor_key(&entry, &key).await?;
+        self.inner.db.append_audit(AuditEvent::by(
+            actor.name(),
+            AuditAction::VendorKeyChanged,
+            entry.to_string(),
+            format!("saved in the OS keychain (ends in {})", saved.last_four),
+        ))?;
+        self.audited(AuditAction::VendorKeyChanged.as_str());
         self.restart_runtime().await?;
         self.session_changed();
         self.vendor_key_status().await
