@@ -25,8 +25,9 @@ use stateline_core::{Actor, Clock, EntryState, Pin, RecordedSale};
 use support::{BUDTENDER, Harness, MANAGER, test_config, user_key};
 
 const MANAGER_PIN: &str = "48151623";
-/// How long a new receipt stays hidden from Metrc's lookups and lists in the withdrawal story.
-const LOOKUP_LAG_MS: u64 = 4000;
+/// How long a new receipt stays hidden from Metrc's lookups and lists in the withdrawal story:
+/// long enough for three delivery passes on a slow, busy CI machine (the test waits the rest out).
+const LOOKUP_LAG_MS: u64 = 10_000;
 
 /// A harness whose clock starts at the real time (the emulator stamps receipts with it).
 async fn harness() -> Harness {
