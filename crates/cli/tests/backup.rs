@@ -6,7 +6,7 @@ use std::process::Output;
 
 use metrc_emulator::{
     DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Delivery,
-    Emulator, Options, Seed, Transfer, TransferPackage,
+    Transfer, TransferPackage,
 };
 use serde_json::Value;
 use support::{json, texts};
@@ -132,14 +132,7 @@ fn setup(dir: &Path, url: &str) {
 
 #[test]
 fn backup_and_restore_round_trip_keeps_the_queue_deliverable() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let url = emulator.base_url();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
@@ -207,14 +200,7 @@ fn backup_and_restore_round_trip_keeps_the_queue_deliverable() {
 
 #[test]
 fn refresh_is_incremental_and_manifests_read_offline() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let url = emulator.base_url();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();

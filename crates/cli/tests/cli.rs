@@ -6,8 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use metrc_emulator::{
-    DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Emulator,
-    Options, Seed,
+    DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY,
 };
 use serde_json::Value;
 use support::{BIN, json, texts};
@@ -74,14 +73,7 @@ fn count_in(queue: &Value, state: &str) -> u64 {
 
 #[test]
 fn a_sale_goes_from_stdin_to_metrc_once() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let url = emulator.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();
@@ -378,14 +370,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn a_wrong_key_is_refused_without_being_shown() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let dir = tempfile::tempdir().expect("tempdir");
     add_licence(dir.path());
     let wrong = "wrong-user-key-99999999";
@@ -428,14 +413,7 @@ fn the_emulator_command_prints_its_address() {
 
 #[test]
 fn sync_watch_delivers_and_stops_on_ctrl_c() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let url = emulator.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use metrc_emulator::{
-    DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Emulator,
-    Faults, Options, Receipt, RefuseConnections, SaleLine, Seed,
+    DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Faults,
+    Receipt, RefuseConnections, SaleLine,
 };
 use support::{json, texts};
 
@@ -60,14 +60,7 @@ fn today() -> String {
 
 #[test]
 fn compliance_commands_end_to_end() {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let control = emulator.control();
     let url = emulator.base_url();
     let tmp = tempfile::tempdir().expect("tempdir");

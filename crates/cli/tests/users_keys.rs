@@ -9,9 +9,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use metrc_emulator::{
-    DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, DEMO_VENDOR_KEY, Emulator, Options, Seed,
-};
+use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, DEMO_VENDOR_KEY};
 use support::{json, keychain_usable, texts};
 
 mod support;
@@ -199,14 +197,7 @@ fn keys_are_set_validated_and_cleared_in_the_keychain_by_whoever_may() {
     if !keychain_usable() {
         return;
     }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let url = emulator.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();

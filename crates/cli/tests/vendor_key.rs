@@ -11,9 +11,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use metrc_emulator::{
-    DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Emulator, Options, Seed,
-};
+use metrc_emulator::{DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY};
 use serde_json::Value;
 use stateline_core::Database;
 use stateline_core::secrets::{EntryId, KeychainStore, SecretStore};
@@ -139,14 +137,7 @@ fn a_manager_saves_the_vendor_key_from_stdin_and_commands_use_it() {
     }
     let _cleanup = ClearOnDrop;
     let _ = KeychainStore::new().delete(&demo_entry());
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let emulator = rt
-        .block_on(Emulator::start(
-            "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
-            Options::default(),
-        ))
-        .expect("emulator starts");
+    let (rt, emulator) = support::demo_emulator();
     let url = emulator.base_url();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();

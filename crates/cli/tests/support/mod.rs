@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use metrc_emulator::DEMO_VENDOR_KEY;
+use metrc_emulator::{DEMO_VENDOR_KEY, Emulator, Options, Seed};
 use serde_json::Value;
 use stateline_core::secrets::{KeychainStore, SecretStore};
 
@@ -103,4 +103,17 @@ pub fn keychain_usable() -> bool {
             false
         }
     }
+}
+
+/// The demo emulator on a loopback port, with the runtime that serves it (keep both alive).
+pub fn demo_emulator() -> (tokio::runtime::Runtime, Emulator) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let emulator = rt
+        .block_on(Emulator::start(
+            "127.0.0.1:0".parse().expect("addr"),
+            Seed::demo(),
+            Options::default(),
+        ))
+        .expect("emulator starts");
+    (rt, emulator)
 }
