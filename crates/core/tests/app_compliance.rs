@@ -6,90 +6,21 @@
 //! refused, and an audited deadline change.
 #![cfg(feature = "demo")]
 
-use std::sync::Arc;
+mod app_support;
+
 use std::time::Duration;
 
-use jiff::SignedDuration;
 use metrc_emulator::{DEMO_LICENSE, DEMO_TIME_ZONE};
 use stateline_core::EntryState;
 use stateline_core::app::dto::{
-    AuditQueryRequest, AuditVerificationView, BackupSettingsView, CartLine, CreateManagerRequest,
-    DemoFault, DemoFaultRequest, DifferenceKind, FixCode, LicenceRequest, LoginRequest,
-    OutageRequest, Receipt, ReconcileRequest, ResolveDifferenceRequest, SaleRequest, SearchRequest,
-    StateDeadlineRequest,
+    AuditQueryRequest, AuditVerificationView, BackupSettingsView, DemoFault, DemoFaultRequest,
+    DifferenceKind, FixCode, LicenceRequest, OutageRequest, Receipt, ReconcileRequest,
+    ResolveDifferenceRequest, StateDeadlineRequest,
 };
-use stateline_core::app::{App, AppConfig, AppEvent};
+use stateline_core::app::{App, AppEvent};
 use stateline_core::compliance::DueOutcome;
-use stateline_core::delivery::{BackoffPolicy, DeliveryConfig};
-use stateline_core::secrets::MemoryStore;
 
-async fn open(dir: &std::path::Path) -> App {
-    let mut config = AppConfig::new(dir, Arc::new(MemoryStore::new()));
-    config.worker_idle = Duration::from_millis(100);
-    config.request_timeout = Duration::from_millis(1500);
-    config.rng_seed = Some(11);
-    config.delivery = DeliveryConfig {
-        settle: SignedDuration::from_millis(300),
-        backoff: BackoffPolicy {
-            base: Duration::from_millis(50),
-            cap: Duration::from_millis(400),
-        },
-        seed: 4,
-        ..DeliveryConfig::default()
-    };
-    let app = App::open(config).await.expect("the app opens");
-    app.create_first_manager(CreateManagerRequest {
-        name: "Max".into(),
-        pin: "2468".into(),
-    })
-    .await
-    .expect("first manager");
-    app
-}
-
-async fn login(app: &App, name: &str, pin: &str) {
-    app.login(LoginRequest {
-        name: name.into(),
-        pin: pin.into(),
-    })
-    .await
-    .expect("login");
-}
-
-async fn sell(app: &App) -> Receipt {
-    let package = app
-        .search_packages(SearchRequest {
-            query: String::new(),
-            licence: None,
-            limit: Some(1),
-        })
-        .await
-        .unwrap()
-        .remove(0);
-    app.complete_sale(SaleRequest {
-        licence: None,
-        lines: vec![CartLine {
-            label: package.label,
-            quantity: "1".into(),
-            price: "5.00".into(),
-        }],
-        customer_type: "Consumer".into(),
-        patient_number: None,
-        caregiver_number: None,
-    })
-    .await
-    .expect("selling never waits on Metrc")
-}
-
-async fn eventually(mut done: impl AsyncFnMut() -> bool, what: &str) {
-    for _ in 0..300 {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+use app_support::{eventually, login, open, sell_first};
 
 async fn confirmed(app: &App, receipt: &Receipt) {
     let db = app.database().clone();
@@ -164,11 +95,11 @@ async fn the_audit_chain_verifies_intact_then_reports_the_row_edited_behind_the_
 async fn the_outage_report_lists_exactly_the_sales_made_during_a_demo_outage() {
     let dir = tempfile::tempdir().unwrap();
     let app = open(dir.path()).await;
-    let before = sell(&app).await;
+    let before = sell_first(&app).await;
     confirmed(&app, &before).await;
 
     network(&app, true).await;
-    let during = [sell(&app).await, sell(&app).await];
+    let during = [sell_first(&app).await, sell_first(&app).await];
     eventually(
         async || app.sync_status().await.unwrap().waiting == 2,
         "both sales wait while the network is down",
@@ -230,8 +161,8 @@ async fn the_outage_report_lists_exactly_the_sales_made_during_a_demo_outage() {
 async fn reconciliation_finds_a_receipt_metrc_lost_and_the_managers_resend_is_audited() {
     let dir = tempfile::tempdir().unwrap();
     let app = open(dir.path()).await;
-    let kept = sell(&app).await;
-    let lost = sell(&app).await;
+    let kept = sell_first(&app).await;
+    let lost = sell_first(&app).await;
     confirmed(&app, &kept).await;
     confirmed(&app, &lost).await;
     let control = app.demo_control().unwrap();

@@ -4,88 +4,19 @@
 //! a new key; the others keep flowing), and licence discovery and binding in the wizard.
 #![cfg(feature = "demo")]
 
-use std::sync::Arc;
+mod app_support;
+
 use std::time::Duration;
 
-use jiff::SignedDuration;
 use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY};
 use stateline_core::EntryState;
 use stateline_core::app::dto::{
-    BacklogRequest, BindLicencesRequest, CartLine, CreateManagerRequest, DemoFault,
-    DemoFaultRequest, DiscoverRequest, Health, KeyOwnerRef, LicenceBinding, LoginRequest,
-    SaleRequest, SearchRequest, SetKeyRequest,
+    BacklogRequest, BindLicencesRequest, CartLine, DemoFault, DemoFaultRequest, DiscoverRequest,
+    Health, KeyOwnerRef, LicenceBinding, SetKeyRequest,
 };
-use stateline_core::app::{App, AppConfig, AppEvent};
-use stateline_core::delivery::{BackoffPolicy, DeliveryConfig};
-use stateline_core::secrets::MemoryStore;
+use stateline_core::app::{App, AppEvent};
 
-async fn open(dir: &std::path::Path) -> App {
-    let mut config = AppConfig::new(dir, Arc::new(MemoryStore::new()));
-    config.worker_idle = Duration::from_millis(100);
-    config.request_timeout = Duration::from_millis(1500);
-    config.rng_seed = Some(9);
-    config.delivery = DeliveryConfig {
-        settle: SignedDuration::from_millis(300),
-        backoff: BackoffPolicy {
-            base: Duration::from_millis(50),
-            cap: Duration::from_millis(400),
-        },
-        seed: 3,
-        ..DeliveryConfig::default()
-    };
-    let app = App::open(config).await.expect("the app opens");
-    app.create_first_manager(CreateManagerRequest {
-        name: "Max".into(),
-        pin: "2468".into(),
-    })
-    .await
-    .expect("first manager");
-    app
-}
-
-async fn login(app: &App, name: &str, pin: &str) {
-    app.login(LoginRequest {
-        name: name.into(),
-        pin: pin.into(),
-    })
-    .await
-    .expect("login");
-}
-
-async fn sell_first(app: &App) -> stateline_core::app::dto::Receipt {
-    let package = app
-        .search_packages(SearchRequest {
-            query: String::new(),
-            licence: None,
-            limit: Some(1),
-        })
-        .await
-        .unwrap()
-        .remove(0);
-    app.complete_sale(SaleRequest {
-        licence: None,
-        lines: vec![CartLine {
-            label: package.label,
-            quantity: "1".into(),
-            price: "5.00".into(),
-        }],
-        customer_type: "Consumer".into(),
-        patient_number: None,
-        caregiver_number: None,
-    })
-    .await
-    .expect("selling never waits on Metrc")
-}
-
-async fn eventually(mut done: impl AsyncFnMut() -> bool, what: &str) {
-    for _ in 0..300 {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+use app_support::{eventually, login, open, sell_first};
 
 async fn fault(app: &App, fault: DemoFault, on: bool, user: Option<&str>) -> String {
     app.set_demo_fault(DemoFaultRequest {

@@ -4,32 +4,20 @@
 //! acknowledgement goes through.
 #![cfg(feature = "demo")]
 
-use std::sync::Arc;
+mod app_support;
+
 use std::time::Duration;
 
 use metrc_emulator::{DEMO_LICENSE, DEMO_TIME_ZONE, Receipt, SaleLine};
+use stateline_core::app::App;
 use stateline_core::app::dto::{
-    AuditQueryRequest, CreateManagerRequest, DifferenceKind, FixCode, KeyOwnerRef, KeyOwnerRequest,
-    ReconcileRequest, ResolveDifferenceRequest, RunIdRequest,
+    AuditQueryRequest, DifferenceKind, FixCode, KeyOwnerRef, KeyOwnerRequest, ReconcileRequest,
+    ResolveDifferenceRequest, RunIdRequest,
 };
-use stateline_core::app::{App, AppConfig};
-use stateline_core::secrets::MemoryStore;
+
+use app_support::open;
 
 const LABEL: &str = "1A4FF0100000022000000001";
-
-async fn open(dir: &std::path::Path) -> App {
-    let mut config = AppConfig::new(dir, Arc::new(MemoryStore::new()));
-    config.worker_idle = Duration::from_millis(100);
-    config.rng_seed = Some(11);
-    let app = App::open(config).await.expect("the app opens");
-    app.create_first_manager(CreateManagerRequest {
-        name: "Max".into(),
-        pin: "2468".into(),
-    })
-    .await
-    .expect("first manager");
-    app
-}
 
 fn local_now() -> jiff::Zoned {
     jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::get(DEMO_TIME_ZONE).unwrap())
