@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Stateline needs to build, run and test the desktop app:
 # WebKitGTK and friends for Tauri, Xvfb and WebKitWebDriver for the end-to-end suite, and
-# D-Bus + gnome-keyring + secret-tool for the real keychain in tests.
+# D-Bus + gnome-keyring + secret-tool for the real keychain in tests, and libfaketime for the
+# date-travel stage of scripts/test.sh.
 # Idempotent and fast on reruns: it asks dpkg first and only calls apt-get for what is missing.
 # Run as root (no sudo needed); with a non-root user it uses sudo if there is one.
 set -euo pipefail
@@ -11,6 +12,7 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver
   dbus dbus-x11 gnome-keyring libsecret-tools
+  faketime
 )
 
 missing=()

@@ -2,7 +2,9 @@
 # Command 2: everything CI checks, in order, on a fresh Debian 12 as root:
 #   system packages, tauri-driver, npm packages; UI typecheck, unit tests, build;
 #   cargo fmt, clippy; Rust tests inside a D-Bus session with an unlocked gnome-keyring (the real
-#   keychain); the app's debug build; the desktop end-to-end suite under Xvfb over WebDriver.
+#   keychain); the date-sensitive suites again with the clock moved by libfaketime (a year ahead,
+#   a daylight-saving change in Denver, New Year's Eve; scripts/date-travel.sh); the app's debug
+#   build; the desktop end-to-end suite under Xvfb over WebDriver.
 # Every stage runs once. A stage whose prerequisite failed is skipped. Ends with a summary and
 # exits non-zero if anything failed.
 set -euo pipefail
@@ -59,6 +61,8 @@ stage ui-build "npm-ci" npm --prefix ui run --silent build
 stage cargo-fmt "" cargo fmt --all --check
 stage cargo-clippy "ui-build" cargo clippy --workspace --all-targets -- -D warnings
 stage cargo-test "ui-build" rust_tests_with_keychain
+stage date-travel "cargo-test ui-test" \
+  dbus-run-session -- bash scripts/unlocked-keyring.sh stateline-travel bash scripts/date-travel.sh
 stage app-build "ui-build" cargo build -p stateline-app
 stage desktop-e2e "app-build tauri-driver npm-ci" bash tests/desktop/run.sh
 

@@ -7,6 +7,7 @@
  * most every 30 s) so the idle lock counts from the last real use. A command refused with
  * `not_logged_in` re-reads the app state, which shows the login.
  */
+import { now as clockNow } from "./clock";
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { AppState, Backend } from "./api";
 import { AppStateProvider, BackendProvider, useBackend, useLoad, watchForLogout } from "./context";
@@ -50,7 +51,7 @@ function Root({ version, loggedOut }: { version: string | null; loggedOut: numbe
   useEffect(() => backend.on("quit_requested", (q) => setQuitWaiting(q.waiting)), [backend]);
   useEffect(() => {
     const activity = () => {
-      const now = Date.now();
+      const now = clockNow();
       if (now - lastTouch.current < TOUCH_EVERY_MS) return;
       lastTouch.current = now;
       backend.touch().catch(() => undefined);

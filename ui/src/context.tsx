@@ -3,6 +3,7 @@
  * session, and `useLoad`, which fetches once and refetches whenever one of the named backend events
  * arrives (no polling).
  */
+import { now as clockNow } from "./clock";
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { isAppError, toAppError } from "./api";
@@ -163,9 +164,9 @@ export function useAction() {
 
 /** The current time, ticking every `everyMs` (for ages and countdowns on screen, not for data). */
 export function useNow(everyMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => clockNow());
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    const timer = setInterval(() => setNow(clockNow()), everyMs);
     return () => clearInterval(timer);
   }, [everyMs]);
   return now;

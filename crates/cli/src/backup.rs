@@ -131,22 +131,17 @@ fn restore(ctx: &Context, args: RestoreArgs) -> Result<(), CliError> {
 /// On a register with no users yet (a new install), the manager logs in against a scratch copy of
 /// the backup (the backup file itself is never opened for writing); the copy is removed after.
 fn login_in_backup(file: &Path, name: &str, pin: &Pin) -> Result<Actor, CliError> {
-    let scratch = std::env::temp_dir().join(format!(
-        "stateline-restore-login-{}-{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
-    std::fs::create_dir_all(&scratch).map_err(CliError::io(format!(
-        "create the scratch folder {}",
-        scratch.display()
-    )))?;
-    let result = (|| {
-        let copy = scratch.join(backup::DATABASE_FILE);
-        std::fs::copy(file, &copy)
-            .map_err(CliError::io(format!("read the backup {}", file.display())))?;
-        let db = Database::open(&copy)?;
-        Ok(login(&db, name, pin)?.actor)
-    })();
-    let _ = std::fs::remove_dir_all(&scratch);
-    result
+    let scratch = tempfile::Builder::new()
+        .prefix("stateline-restore-login-")
+        .tempdir()
+        .map_err(CliError::io(
+            "create a scratch folder for the restore login",
+        ))?;
+    let copy = scratch.path().join(backup::DATABASE_FILE);
+    std::fs::copy(file, &copy)
+        .map_err(CliError::io(format!("read the backup {}", file.display())))?;
+    let db = Database::open(&copy)?;
+    let actor = login(&db, name, pin)?.actor;
+    drop(db);
+    Ok(actor)
 }

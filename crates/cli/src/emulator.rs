@@ -5,6 +5,6 @@ use crate::error::CliError;
 
 pub fn run(args: metrc_emulator::EmulatorArgs) -> Result<(), CliError> {
     metrc_emulator::init_stderr_tracing();
-    runtime()?.block_on(metrc_emulator::run_cli(args))?;
+    runtime()?.block_on(metrc_emulator::run_cli(args, stateline_clock::system()))?;
     Ok(())
 }

@@ -69,7 +69,7 @@ fn keychain_usable() -> bool {
 
 /// The demo dispensary with canary keys.
 fn canary_seed() -> Seed {
-    let mut seed = Seed::demo();
+    let mut seed = Seed::demo(jiff::Timestamp::now());
     seed.vendor_keys = vec![VENDOR.into()];
     seed.users.clear();
     seed.add_user("manager", MANAGER_KEY, &[(DEMO_LICENSE, Permission::all())]);

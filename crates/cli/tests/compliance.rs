@@ -226,6 +226,7 @@ fn compliance_commands_end_to_end() {
 
     // Reconciliation: a receipt made elsewhere is found; the waiting sale is not compared.
     let foreign = control.insert_receipt(Receipt::new_simple(
+        control.now(),
         DEMO_LICENSE,
         Some("OTHER-POS-9"),
         &Timestamp::now()

@@ -573,7 +573,7 @@ mod drain {
 
     /// The demo seed with `users` budtenders (sales permission only) and packages too big to run out.
     fn seed(users: usize) -> Seed {
-        let mut seed = Seed::demo();
+        let mut seed = Seed::demo(jiff::Timestamp::now());
         for n in 0..users {
             seed.add_user(
                 &format!("bench-bud-{n}"),

@@ -511,3 +511,62 @@ async fn changing_the_object_limit_in_demo_keeps_the_emulator_and_its_receipts()
     assert_eq!(err.code(), "invalid_input");
     app.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+/// The demo is dated relative to the app's clock: on any date (three years from now, the morning
+/// Denver's clocks go back, New Year's Eve late evening in Denver) a manager sees the incoming
+/// manifest that was due yesterday (the licence's yesterday, not UTC's), and a sale made while
+/// Metrc is down waits with a fresh deadline — the licence's 24 hours from the sale, not overdue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_tells_the_same_story_on_any_date() {
+    let three_years_on = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+        .unwrap()
+        + SignedDuration::from_hours(3 * 365 * 24);
+    let instants = [
+        three_years_on,
+        "2031-11-02T07:57:00Z".parse().unwrap(),
+        "2032-01-01T06:30:00Z".parse().unwrap(),
+    ];
+    let denver = jiff::tz::TimeZone::get("America/Denver").unwrap();
+    for now in instants {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(dir.path());
+        cfg.clock = Arc::new(ManualClock::new(now));
+        let app = App::open(cfg).await.unwrap();
+        first_run(&app).await;
+        let manifests = app
+            .incoming_manifests(stateline_core::app::dto::LicenceRequest { licence: None })
+            .await
+            .expect("the demo's incoming manifest");
+        assert_eq!(manifests.len(), 1, "one incoming manifest at {now}");
+        let yesterday = now.to_zoned(denver.clone()).date().yesterday().unwrap();
+        let arrival = manifests[0].estimated_arrival.clone().unwrap_or_default();
+        assert!(
+            arrival.starts_with(&yesterday.to_string()),
+            "at {now} the manifest was due yesterday in Denver ({yesterday}), not {arrival}"
+        );
+        app.set_demo_fault(DemoFaultRequest {
+            fault: DemoFault::Outage,
+            on: true,
+            user: None,
+        })
+        .await
+        .unwrap();
+        let package = first_package(&app).await;
+        app.complete_sale(sale(&package.label)).await.unwrap();
+        let mut status = app.sync_status().await.unwrap();
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(10);
+        while status.waiting == 0 && tokio::time::Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            status = app.sync_status().await.unwrap();
+        }
+        assert_eq!(status.waiting, 1, "the sale waits during the outage");
+        assert_eq!(status.oldest_waiting_at, Some(now));
+        assert_eq!(
+            status.deadline_at,
+            Some(now + SignedDuration::from_hours(24)),
+            "the demo licence's 24 hours from the sale"
+        );
+        assert_eq!(status.deadline_warning, "ok", "a fresh deadline at {now}");
+        app.shutdown(Duration::from_secs(5)).await.unwrap();
+    }
+}

@@ -85,6 +85,7 @@ async fn prepare(h: &Harness) -> Prepared {
         total_amount: 12.5,
     };
     let duplicate_id = h.control.insert_receipt(Receipt::new_simple(
+        h.control.now(),
         DEMO_LICENSE,
         Some(&duplicated.client_id),
         &local_time(made_at),
@@ -95,6 +96,7 @@ async fn prepare(h: &Harness) -> Prepared {
             .set_receipt_line_quantity(DEMO_LICENSE, metrc_id(changed.entry_id), 0, 2.0)
     );
     let foreign_id = h.control.insert_receipt(Receipt::new_simple(
+        h.control.now(),
         DEMO_LICENSE,
         Some("OTHER-POS-77"),
         &local_time(made_at),
@@ -443,7 +445,7 @@ async fn only_a_void_needs_a_key_and_a_keyless_void_changes_nothing() {
 #[tokio::test]
 async fn a_lost_receipt_is_found_when_metrc_answers_401_for_unknown_numbers() {
     let h = Harness::with(
-        metrc_emulator::Seed::demo(),
+        metrc_emulator::Seed::demo(jiff::Timestamp::now()),
         metrc_emulator::Options {
             external_lookup_unknown_status: 401,
             ..metrc_emulator::Options::default()

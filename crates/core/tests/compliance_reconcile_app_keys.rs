@@ -38,6 +38,7 @@ async fn with_no_key_saved_a_void_is_refused_and_an_acknowledgement_is_made() {
     let app = open(dir.path()).await;
     let control = app.demo_control().unwrap();
     let foreign = control.insert_receipt(Receipt::new_simple(
+        control.now(),
         DEMO_LICENSE,
         Some("OTHER-POS-5"),
         &local_now()

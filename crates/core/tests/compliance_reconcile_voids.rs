@@ -270,7 +270,7 @@ async fn a_void_confirmed_here_but_undone_in_metrc_is_void_missing_in_metrc_and_
 #[tokio::test]
 async fn a_sale_withdrawn_after_its_reply_was_lost_is_withdrawn_but_in_metrc_and_voided() {
     let h = Harness::with(
-        Seed::demo(),
+        Seed::demo(jiff::Timestamp::now()),
         Options {
             lookup_lag_ms: LOOKUP_LAG_MS,
             reject_duplicate_external_receipt_number: true,

@@ -222,7 +222,7 @@ async fn rate_limited_harness(retry_after: RetryAfter, seconds: u64) -> Harness 
         retry_after_seconds: seconds,
         ..Options::default()
     };
-    let h = Harness::with(Seed::demo(), options, test_config()).await;
+    let h = Harness::with(Seed::demo(jiff::Timestamp::now()), options, test_config()).await;
     h.control.set_faults(Faults {
         rate_limit_storm: Some(metrc_emulator::RateLimitStorm {
             gets_only: false,
@@ -409,7 +409,7 @@ async fn a_413_halves_the_batch_and_every_record_lands_once() {
         object_limit: 3,
         ..Options::default()
     };
-    let h = Harness::with(Seed::demo(), options, test_config()).await;
+    let h = Harness::with(Seed::demo(jiff::Timestamp::now()), options, test_config()).await;
     let label = h.package("Each", 0).label;
     let sales: Vec<_> = (0..10).map(|_| h.sell(BUDTENDER, &label, "1")).collect();
     h.pass().await;

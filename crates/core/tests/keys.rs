@@ -40,7 +40,7 @@ fn pin() -> Pin {
 
 /// The demo seed plus a second budtender (`cruz`) with sales permissions only.
 fn seed() -> Seed {
-    let mut seed = Seed::demo();
+    let mut seed = Seed::demo(jiff::Timestamp::now());
     seed.add_user(
         "cruz",
         SECOND_BUDTENDER_KEY,
@@ -451,7 +451,12 @@ async fn a_refusal_while_sending_triggers_a_check_that_records_the_verdict() {
 
 #[tokio::test]
 async fn licences_are_discovered_with_a_key_and_bound_with_an_audit_entry() {
-    let h = Harness::with(Seed::demo_two_licences(), Default::default(), test_config()).await;
+    let h = Harness::with(
+        Seed::demo_two_licences(jiff::Timestamp::now()),
+        Default::default(),
+        test_config(),
+    )
+    .await;
     let secrets = Secrets::with_installer_vendor_key(Arc::new(MemoryStore::new()), None);
     let keys = Keys::new(h.db.clone(), secrets, h.client.clone(), "demo");
     let max = h.db.create_first_manager("max", &pin()).unwrap();

@@ -104,7 +104,12 @@ async fn run_seed(seed: u64) -> Result<(), String> {
         seed,
         ..DeliveryConfig::default()
     };
-    let mut h = Harness::with(Seed::demo(), Options::default(), config.clone()).await;
+    let mut h = Harness::with(
+        Seed::demo(jiff::Timestamp::now()),
+        Options::default(),
+        config.clone(),
+    )
+    .await;
     let mut rng = StdRng::seed_from_u64(seed);
     let labels: Vec<String> = (0..4).map(|i| h.package("Each", i).label).collect();
     let mut made = 0;

@@ -53,7 +53,7 @@ fn only(v: &KeyValidation) -> &LicenceMatrix {
 
 #[tokio::test]
 async fn manager_key_is_all_good_and_plants_are_not_applicable() {
-    let emu = emulator(Seed::demo()).await;
+    let emu = emulator(Seed::demo(jiff::Timestamp::now())).await;
     let ctl = emu.control();
     ctl.clear_request_log();
     let v = validate_key(&client(&emu), &key(DEMO_MANAGER_KEY), None).await;
@@ -93,7 +93,7 @@ async fn manager_key_is_all_good_and_plants_are_not_applicable() {
 
 #[tokio::test]
 async fn budtender_key_misses_items_employees_and_transfers() {
-    let emu = emulator(Seed::demo()).await;
+    let emu = emulator(Seed::demo(jiff::Timestamp::now())).await;
     let v = validate_key(&client(&emu), &key(DEMO_BUDTENDER_KEY), None).await;
 
     let l = only(&v);
@@ -127,7 +127,7 @@ async fn budtender_key_misses_items_employees_and_transfers() {
 
 #[tokio::test]
 async fn one_removed_permission_shows_as_exactly_that_area() {
-    let emu = emulator(Seed::demo()).await;
+    let emu = emulator(Seed::demo(jiff::Timestamp::now())).await;
     let ctl = emu.control();
     assert!(ctl.remove_permission(DEMO_MANAGER_KEY, DEMO_LICENSE, Permission::ManageItems));
     let v = validate_key(&client(&emu), &key(DEMO_MANAGER_KEY), None).await;
@@ -171,7 +171,7 @@ async fn one_removed_permission_shows_as_exactly_that_area() {
 
 #[tokio::test]
 async fn revoked_key_is_invalid() {
-    let emu = emulator(Seed::demo()).await;
+    let emu = emulator(Seed::demo(jiff::Timestamp::now())).await;
     assert!(emu.control().revoke_user_key(DEMO_BUDTENDER_KEY));
     let v = validate_key(&client(&emu), &key(DEMO_BUDTENDER_KEY), None).await;
     assert_eq!(
@@ -187,7 +187,7 @@ async fn revoked_key_is_invalid() {
 
 #[tokio::test]
 async fn a_licence_the_key_does_not_reach_is_reported_unreachable() {
-    let emu = emulator(Seed::demo_two_licences()).await;
+    let emu = emulator(Seed::demo_two_licences(jiff::Timestamp::now())).await;
     let c = client(&emu);
     let both = [DEMO_LICENSE.to_owned(), DEMO_LICENSE_2.to_owned()];
     let v = validate_key(&c, &key(DEMO_BUDTENDER_KEY), Some(&both)).await;
@@ -223,7 +223,7 @@ async fn a_licence_the_key_does_not_reach_is_reported_unreachable() {
 
 #[tokio::test]
 async fn metrc_down_is_could_not_check_never_invalid() {
-    let emu = emulator(Seed::demo()).await;
+    let emu = emulator(Seed::demo(jiff::Timestamp::now())).await;
     let ctl = emu.control();
     let c = client(&emu);
 
@@ -268,7 +268,7 @@ async fn metrc_down_is_could_not_check_never_invalid() {
 
 #[tokio::test]
 async fn the_result_never_contains_the_key() {
-    let emu = emulator(Seed::demo_two_licences()).await;
+    let emu = emulator(Seed::demo_two_licences(jiff::Timestamp::now())).await;
     let c = client(&emu);
     let clock = ManualClock::new("2026-11-22T18:00:00Z".parse().expect("time"));
     let both = [DEMO_LICENSE.to_owned(), DEMO_LICENSE_2.to_owned()];
@@ -291,7 +291,7 @@ async fn the_result_never_contains_the_key() {
 
 #[tokio::test]
 async fn serialized_shape_is_a_table_for_the_ui() {
-    let emu = emulator(Seed::demo()).await;
+    let emu = emulator(Seed::demo(jiff::Timestamp::now())).await;
     let v = validate_key(&client(&emu), &key(DEMO_BUDTENDER_KEY), None).await;
     let json = serde_json::to_value(&v).expect("serializes");
     assert_eq!(json["verdict"]["code"], "missing_permissions");
@@ -310,7 +310,7 @@ async fn serialized_shape_is_a_table_for_the_ui() {
 
 #[tokio::test]
 async fn a_cultivation_licence_probes_plants_and_skips_sales() {
-    let mut seed = Seed::demo();
+    let mut seed = Seed::demo(jiff::Timestamp::now());
     seed.add_cultivation("403C-00001", "Demo Grow", "America/Denver");
     seed.add_user(
         "grower",

@@ -9,10 +9,13 @@ use crate::faults::Faults;
 use crate::options::Options;
 use crate::seed::Seed;
 use clap::Parser;
+use jiff::Timestamp;
 use serde::de::DeserializeOwned;
+use stateline_clock::Clock;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// `metrc-emulator --listen 127.0.0.1:PORT [--seed FILE|demo] [--options FILE] [--faults FILE]`
 #[derive(Debug, Clone, Parser)]
@@ -48,10 +51,11 @@ fn read_json<T: DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, 
 }
 
 impl EmulatorArgs {
-    /// Loads the seed, options and faults the arguments name.
-    pub fn load(&self) -> Result<(Seed, Options, Faults), EmulatorError> {
+    /// Loads the seed (the demo one dated relative to `now`), options and faults the arguments
+    /// name.
+    pub fn load(&self, now: Timestamp) -> Result<(Seed, Options, Faults), EmulatorError> {
         let seed = if self.seed == "demo" {
-            Seed::demo()
+            Seed::demo(now)
         } else {
             Seed::from_json_file(&self.seed)?
         };
@@ -77,10 +81,11 @@ pub fn init_stderr_tracing() {
         .try_init();
 }
 
-/// Starts the emulator, prints the listening line, serves until Ctrl-C, then shuts down.
-pub async fn run_cli(args: EmulatorArgs) -> Result<(), EmulatorError> {
-    let (seed, options, faults) = args.load()?;
-    let emulator = Emulator::start(args.listen, seed, options).await?;
+/// Starts the emulator on `clock`, prints the listening line, serves until Ctrl-C, then shuts
+/// down.
+pub async fn run_cli(args: EmulatorArgs, clock: Arc<dyn Clock>) -> Result<(), EmulatorError> {
+    let (seed, options, faults) = args.load(clock.now())?;
+    let emulator = Emulator::start_with_clock(args.listen, seed, options, clock).await?;
     emulator.control().set_faults(faults);
     {
         let mut out = std::io::stdout().lock();

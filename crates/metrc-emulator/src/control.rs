@@ -339,6 +339,12 @@ impl Control {
 
     /// Inserts a receipt directly (e.g. a foreign duplicate), without touching quantities.
     /// An `id` of 0 gets the next Id; returns the Id used.
+    /// The emulator's current time (its injected clock).
+    pub fn now(&self) -> Timestamp {
+        self.shared.lock().now()
+    }
+
+    /// Inserts a receipt as if another system had sent it; returns its id.
     pub fn insert_receipt(&self, mut receipt: Receipt) -> u64 {
         let mut world = self.shared.lock();
         if receipt.id == 0 || world.db.receipts.iter().any(|r| r.id == receipt.id) {
@@ -416,21 +422,22 @@ impl Control {
         let mut world = self.shared.lock();
         let options = world.options.clone();
         let faults = world.faults.faults.clone();
-        let mut fresh = World::new(seed, options, faults);
+        let mut fresh = World::new(seed, options, faults, Arc::clone(&world.clock));
         std::mem::swap(&mut world.log, &mut fresh.log);
         *world = fresh;
     }
 }
 
 impl Receipt {
-    /// A receipt for `insert_receipt`: recorded now, visible now, consumer sale.
+    /// A receipt for `insert_receipt`: recorded at `now` (e.g. [`Control::now`]), visible at
+    /// once, consumer sale.
     pub fn new_simple(
+        now: Timestamp,
         license: &str,
         external_receipt_number: Option<&str>,
         sales_date_time: &str,
         lines: Vec<crate::model::SaleLine>,
     ) -> Receipt {
-        let now = Timestamp::now();
         Receipt {
             id: 0,
             license_number: license.to_owned(),

@@ -71,14 +71,25 @@ pub struct Emulator {
 
 impl Emulator {
     /// Binds `listen` (port 0 picks a free port), serves in the background, returns once
-    /// listening.
+    /// listening. Time comes from the system clock.
     pub async fn start(
         listen: SocketAddr,
         seed: Seed,
         options: Options,
     ) -> Result<Emulator, EmulatorError> {
+        Emulator::start_with_clock(listen, seed, options, stateline_clock::system()).await
+    }
+
+    /// [`Emulator::start`] with time from `clock` (`LastModified`, `RecordedDateTime`, lookup
+    /// lag, back- and future-dating limits, `Retry-After` dates, the request log).
+    pub async fn start_with_clock(
+        listen: SocketAddr,
+        seed: Seed,
+        options: Options,
+        clock: Arc<dyn stateline_clock::Clock>,
+    ) -> Result<Emulator, EmulatorError> {
         seed.validate()?;
-        let shared = Shared::new(World::new(seed, options, Faults::default()));
+        let shared = Shared::new(World::new(seed, options, Faults::default(), clock));
         let listener = server::bind(listen).map_err(|source| EmulatorError::Bind {
             addr: listen,
             source,

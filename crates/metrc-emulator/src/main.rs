@@ -5,7 +5,12 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     metrc_emulator::init_stderr_tracing();
-    match metrc_emulator::run_cli(metrc_emulator::EmulatorArgs::parse()).await {
+    match metrc_emulator::run_cli(
+        metrc_emulator::EmulatorArgs::parse(),
+        stateline_clock::system(),
+    )
+    .await
+    {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("metrc-emulator: {e}");

@@ -77,16 +77,20 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: 
     let body_fields = serde_json::from_slice::<serde_json::Value>(&bytes)
         .map(|v| body_field_names(&v))
         .unwrap_or_default();
-    let seq = shared.lock().log.push(RequestRecord {
-        seq: 0,
-        method: method.to_string(),
-        path: path.clone(),
-        query,
-        body_fields,
-        status: None,
-        user: user.clone(),
-        time: jiff::Timestamp::now(),
-    });
+    let seq = {
+        let mut world = shared.lock();
+        let time = world.now();
+        world.log.push(RequestRecord {
+            seq: 0,
+            method: method.to_string(),
+            path: path.clone(),
+            query,
+            body_fields,
+            status: None,
+            user: user.clone(),
+            time,
+        })
+    };
     let done = |resp: Response| finish(&shared, seq, &method, &path, user.as_deref(), resp);
     if too_large {
         return done(message(
@@ -100,13 +104,13 @@ pub(crate) async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: 
         if world.faults.outage(&path) {
             Err(unavailable())
         } else if world.faults.storm(&path, is_get) {
-            Err(too_many_requests(&world.options))
+            Err(too_many_requests(&world.options, world.now()))
         } else if world.options.rate_limits.enabled && (is_get || world.options.rate_limit_writes) {
             let vendor = creds.as_ref().map(|(v, _)| v.clone()).unwrap_or_default();
             let limits = world.options.rate_limits.clone();
             match world.limiter.admit(license.as_deref(), &vendor, &limits) {
                 Some(slot) => Ok(Some(slot)),
-                None => Err(too_many_requests(&world.options)),
+                None => Err(too_many_requests(&world.options, world.now())),
             }
         } else {
             Ok(None)

@@ -65,12 +65,12 @@ pub(crate) fn empty_ok() -> Response {
     StatusCode::OK.into_response()
 }
 
-pub(crate) fn too_many_requests(options: &Options) -> Response {
+pub(crate) fn too_many_requests(options: &Options, now: jiff::Timestamp) -> Response {
     let mut resp = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
     let value = match options.retry_after {
         RetryAfter::Seconds => Some(options.retry_after_seconds.to_string()),
         RetryAfter::HttpDate => Some(httpdate::fmt_http_date(
-            std::time::SystemTime::now()
+            std::time::SystemTime::from(now)
                 + std::time::Duration::from_secs(options.retry_after_seconds),
         )),
         RetryAfter::Absent => None,

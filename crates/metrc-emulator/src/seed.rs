@@ -1,6 +1,9 @@
-//! The starting state of an emulator: `Seed::demo()`, JSON seed files, and a small builder.
+//! The starting state of an emulator: `Seed::demo(now)`, JSON seed files, and a small builder.
 //!
-//! Guarantees: `Seed::demo()` is deterministic (same keys, labels and quantities every time);
+//! Guarantees: `Seed::demo(now)` is deterministic for a given `now` (same keys, labels and
+//! quantities every time) and dated relative to it — packages stocked 30 days before, the incoming
+//! transfer shipped two days before and due yesterday — so the demo tells the same story on any
+//! date;
 //! `validate` rejects seeds whose records point at unknown facilities, items or users, so a bad
 //! seed fails at start rather than as a confusing 401 or 400 later.
 
@@ -12,7 +15,8 @@ use crate::model::{
     Unit, User, UserLicense,
 };
 use crate::permission::Permission;
-use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -63,8 +67,21 @@ pub struct Seed {
     pub transfers: Vec<Transfer>,
 }
 
-fn ts(s: &str) -> Timestamp {
-    s.parse().unwrap_or(Timestamp::UNIX_EPOCH)
+/// How long before "now" the demo's items and packages were last changed.
+const DEMO_STOCKED_DAYS_AGO: i64 = 30;
+
+fn days_before(now: Timestamp, days: i64) -> Timestamp {
+    now.checked_sub(SignedDuration::from_hours(24 * days))
+        .unwrap_or(now)
+}
+
+/// 10:00 local time on the facility's calendar day before `now`, in Metrc's local form
+/// (`2026-11-21T10:00:00.000`).
+fn yesterday_morning(now: Timestamp, time_zone: &str) -> String {
+    let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+    let today = now.to_zoned(zone).date();
+    let yesterday = today.yesterday().unwrap_or(today);
+    format!("{yesterday}T10:00:00.000")
 }
 
 impl Seed {
@@ -110,9 +127,10 @@ impl Seed {
         }
     }
 
-    /// The demo dispensary: licence `403R-00001` (America/Denver), a budtender with sales
-    /// permissions only, a manager with all, 24 packages, adjust reasons and one incoming transfer.
-    pub fn demo() -> Seed {
+    /// The demo dispensary as of `now`: licence `403R-00001` (America/Denver), a budtender with
+    /// sales permissions only, a manager with all, 24 packages, adjust reasons and one incoming
+    /// transfer that left the shipper two days before `now` and was due yesterday morning.
+    pub fn demo(now: Timestamp) -> Seed {
         let mut seed = Seed::empty();
         seed.vendor_keys.push(DEMO_VENDOR_KEY.into());
         seed.add_dispensary(DEMO_LICENSE, "Stateline Demo Dispensary", DEMO_TIME_ZONE);
@@ -142,8 +160,8 @@ impl Seed {
             is_owner: false,
             user: Some(DEMO_MANAGER.into()),
         });
-        seed.add_demo_inventory(DEMO_LICENSE, "1A4FF01000000220000", 1);
-        let created = ts("2026-11-20T15:00:00Z");
+        seed.add_demo_inventory(DEMO_LICENSE, "1A4FF01000000220000", 1, now);
+        let created = days_before(now, 2);
         seed.transfers.push(Transfer {
             id: 1,
             license_number: DEMO_LICENSE.into(),
@@ -155,7 +173,7 @@ impl Seed {
             received: None,
             deliveries: vec![Delivery {
                 id: 1,
-                estimated_arrival: "2026-11-21T10:00:00.000".into(),
+                estimated_arrival: yesterday_morning(now, DEMO_TIME_ZONE),
                 packages: (1..=3)
                     .map(|n| TransferPackage {
                         package_id: 1000 + n,
@@ -173,8 +191,8 @@ impl Seed {
 
     /// [`Seed::demo`] plus a second dispensary `403R-00002` (with its own packages) that only the
     /// manager reaches: the budtender key reaches one of the two licences.
-    pub fn demo_two_licences() -> Seed {
-        let mut seed = Seed::demo();
+    pub fn demo_two_licences(now: Timestamp) -> Seed {
+        let mut seed = Seed::demo(now);
         seed.add_dispensary(
             DEMO_LICENSE_2,
             "Stateline Demo Dispensary 2",
@@ -186,7 +204,7 @@ impl Seed {
                 permissions: Permission::all().into_iter().collect(),
             });
         }
-        seed.add_demo_inventory(DEMO_LICENSE_2, "1A4FF02000000220000", 101);
+        seed.add_demo_inventory(DEMO_LICENSE_2, "1A4FF02000000220000", 101, now);
         seed
     }
 
@@ -278,8 +296,15 @@ impl Seed {
         self
     }
 
-    /// Adds an item and returns its Id.
-    pub fn add_item(&mut self, license: &str, name: &str, category: &str, unit: &str) -> u64 {
+    /// Adds an item last changed at `last_modified` and returns its Id.
+    pub fn add_item(
+        &mut self,
+        license: &str,
+        name: &str,
+        category: &str,
+        unit: &str,
+        last_modified: Timestamp,
+    ) -> u64 {
         let id = self.items.iter().map(|i| i.id).max().unwrap_or(0) + 1;
         self.items.push(Item {
             id,
@@ -287,13 +312,21 @@ impl Seed {
             name: name.into(),
             category: category.into(),
             unit_of_measure: unit.into(),
-            last_modified: ts("2026-11-01T12:00:00Z"),
+            last_modified,
         });
         id
     }
 
-    /// Adds a package of an item (its unit is the item's unit) and returns its Id.
-    pub fn add_package(&mut self, license: &str, label: &str, item_id: u64, quantity: f64) -> u64 {
+    /// Adds a package of an item (its unit is the item's unit), packaged and last changed at
+    /// `last_modified` (its packaged date is that instant's UTC date), and returns its Id.
+    pub fn add_package(
+        &mut self,
+        license: &str,
+        label: &str,
+        item_id: u64,
+        quantity: f64,
+        last_modified: Timestamp,
+    ) -> u64 {
         let id = self.packages.iter().map(|p| p.id).max().unwrap_or(0) + 1;
         let unit = self
             .items
@@ -308,15 +341,22 @@ impl Seed {
             item_id,
             quantity,
             unit_of_measure: unit,
-            packaged_date: "2026-11-01".into(),
+            packaged_date: last_modified.strftime("%Y-%m-%d").to_string(),
             source_package_labels: Vec::new(),
             finished_date: None,
-            last_modified: ts("2026-11-01T12:00:00Z"),
+            last_modified,
         });
         id
     }
 
-    fn add_demo_inventory(&mut self, license: &str, label_prefix: &str, first: u64) {
+    fn add_demo_inventory(
+        &mut self,
+        license: &str,
+        label_prefix: &str,
+        first: u64,
+        now: Timestamp,
+    ) {
+        let stocked = days_before(now, DEMO_STOCKED_DAYS_AGO);
         let grams = [
             ("Blue Dream Flower", "Buds"),
             ("OG Kush Flower", "Buds"),
@@ -331,16 +371,16 @@ impl Seed {
         ];
         let mut n = first;
         for (name, cat) in grams {
-            let item = self.add_item(license, name, cat, "Grams");
+            let item = self.add_item(license, name, cat, "Grams", stocked);
             for q in [448.0, 112.0, 28.0] {
-                self.add_package(license, &format!("{label_prefix}{n:05}"), item, q);
+                self.add_package(license, &format!("{label_prefix}{n:05}"), item, q, stocked);
                 n += 1;
             }
         }
         for (name, cat) in each {
-            let item = self.add_item(license, name, cat, "Each");
+            let item = self.add_item(license, name, cat, "Each", stocked);
             for q in [100.0, 40.0, 12.0] {
-                self.add_package(license, &format!("{label_prefix}{n:05}"), item, q);
+                self.add_package(license, &format!("{label_prefix}{n:05}"), item, q, stocked);
                 n += 1;
             }
         }

@@ -10,6 +10,7 @@ use crate::rate_limit::RateLimiter;
 use crate::request_log::RequestLog;
 use crate::seed::Seed;
 use jiff::Timestamp;
+use stateline_clock::Clock;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 
@@ -24,10 +25,12 @@ pub(crate) struct World {
     pub faults: FaultState,
     pub log: RequestLog,
     pub limiter: RateLimiter,
+    /// Where "now" comes from (the system clock unless the emulator was started with another).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl World {
-    pub fn new(seed: Seed, options: Options, faults: Faults) -> World {
+    pub fn new(seed: Seed, options: Options, faults: Faults, clock: Arc<dyn Clock>) -> World {
         let next_receipt_id = seed.receipts.iter().map(|r| r.id).max().unwrap_or(0) + 1;
         let next_package_id = seed
             .packages
@@ -51,12 +54,13 @@ impl World {
             faults: FaultState::new(faults),
             log: RequestLog::default(),
             limiter: RateLimiter::default(),
+            clock,
         }
     }
 
     /// The current time (for `LastModified`, `RecordedDateTime` and lag).
     pub fn now(&self) -> Timestamp {
-        Timestamp::now()
+        self.clock.now()
     }
 }
 

@@ -72,7 +72,11 @@ async fn budtender_cannot_adjust_but_can_sell_and_view() {
 
 #[tokio::test]
 async fn key_reaches_only_its_licences() {
-    let emu = start_with(Seed::demo_two_licences(), Options::default()).await;
+    let emu = start_with(
+        Seed::demo_two_licences(jiff::Timestamp::now()),
+        Options::default(),
+    )
+    .await;
     let bud = Api::new(&emu, DEMO_BUDTENDER_KEY);
     let mgr = Api::manager(&emu);
     let path = format!("/packages/v2/active?licenseNumber={DEMO_LICENSE_2}");
@@ -118,7 +122,7 @@ async fn dispensary_cannot_read_plants_or_harvests() {
     let mgr = Api::manager(&emu);
     assert_eq!(mgr.get(&lic("/plants/v2/vegetative")).await.0, 401);
     assert_eq!(mgr.get(&lic("/harvests/v2/active")).await.0, 401);
-    let mut seed = Seed::demo();
+    let mut seed = Seed::demo(jiff::Timestamp::now());
     seed.add_cultivation("403-X0001", "Grow", "America/Denver");
     seed.users[1].licenses.push(UserLicense {
         license_number: "403-X0001".into(),

@@ -343,7 +343,7 @@ async fn published_rate_limits_per_licence_and_concurrency() {
         },
         ..Options::default()
     };
-    let emu = start_with(Seed::demo(), options).await;
+    let emu = start_with(Seed::demo(jiff::Timestamp::now()), options).await;
     let api = Api::manager(&emu);
     let mut statuses = Vec::new();
     for _ in 0..5 {

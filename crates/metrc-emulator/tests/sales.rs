@@ -206,7 +206,7 @@ async fn partial_batch_mode_saves_good_rows() {
         batch_mode: BatchMode::Partial,
         ..Options::default()
     };
-    let emu = start_with(Seed::demo(), options).await;
+    let emu = start_with(Seed::demo(jiff::Timestamp::now()), options).await;
     let api = Api::manager(&emu);
     let (s, body) = api
         .post(
@@ -242,6 +242,7 @@ async fn duplicates_accepted_by_default_rejected_when_configured() {
     assert_eq!(errs[0]["row"], 0);
     // A foreign receipt inserted directly also counts as a duplicate.
     ctl.insert_receipt(Receipt::new_simple(
+        ctl.now(),
         DEMO_LICENSE,
         Some("F-1"),
         "2026-11-22T10:00:00.000",
@@ -268,7 +269,7 @@ async fn lookup_lag_hides_new_receipts_for_a_while() {
         lookup_lag_ms: 300,
         ..Options::default()
     };
-    let emu = start_with(Seed::demo(), options).await;
+    let emu = start_with(Seed::demo(jiff::Timestamp::now()), options).await;
     let api = Api::manager(&emu);
     assert_eq!(
         api.post(
@@ -300,7 +301,7 @@ async fn unknown_external_number_status_is_configurable() {
         external_lookup_unknown_status: 401,
         ..Options::default()
     };
-    let emu = start_with(Seed::demo(), options).await;
+    let emu = start_with(Seed::demo(jiff::Timestamp::now()), options).await;
     assert_eq!(
         Api::manager(&emu)
             .get(&lic("/sales/v2/receipts/external/X"))
@@ -317,7 +318,7 @@ async fn backdating_limits_when_configured() {
         future_limit_minutes: Some(10),
         ..Options::default()
     };
-    let emu = start_with(Seed::demo(), options).await;
+    let emu = start_with(Seed::demo(jiff::Timestamp::now()), options).await;
     let api = Api::manager(&emu);
     let tz = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).unwrap();
     let now = jiff::Timestamp::now().to_zoned(tz);

@@ -3,7 +3,7 @@ use metrc_emulator::*;
 
 #[test]
 fn demo_seed_has_what_the_spec_promises() {
-    let seed = Seed::demo();
+    let seed = Seed::demo(jiff::Timestamp::now());
     assert_eq!(seed.packages.len(), 24);
     assert!(seed.packages.iter().any(|p| p.unit_of_measure == "Grams"));
     assert!(seed.packages.iter().any(|p| p.unit_of_measure == "Each"));
@@ -12,12 +12,14 @@ fn demo_seed_has_what_the_spec_promises() {
     assert_eq!(seed.facilities[0].time_zone, DEMO_TIME_ZONE);
     assert!(seed.packages.iter().all(|p| p.label.len() == 24));
     seed.validate().unwrap();
-    Seed::demo_two_licences().validate().unwrap();
+    Seed::demo_two_licences(jiff::Timestamp::now())
+        .validate()
+        .unwrap();
 }
 
 #[test]
 fn seed_json_round_trip_and_file() {
-    let seed = Seed::demo_two_licences();
+    let seed = Seed::demo_two_licences(jiff::Timestamp::now());
     let text = serde_json::to_string_pretty(&seed).unwrap();
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), &text).unwrap();
@@ -31,13 +33,13 @@ fn seed_json_round_trip_and_file() {
 
 #[test]
 fn invalid_seed_is_rejected() {
-    let mut seed = Seed::demo();
+    let mut seed = Seed::demo(jiff::Timestamp::now());
     seed.packages[0].item_id = 9999;
     assert!(matches!(
         seed.validate(),
         Err(EmulatorError::InvalidSeed(_))
     ));
-    let mut seed = Seed::demo();
+    let mut seed = Seed::demo(jiff::Timestamp::now());
     seed.facilities[0].time_zone = "Mars/Olympus".into();
     assert!(seed.validate().is_err());
 }

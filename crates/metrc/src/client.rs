@@ -9,6 +9,7 @@ mod inactive;
 use std::sync::Arc;
 use std::time::Duration;
 
+use stateline_clock::Clock;
 use url::Url;
 
 use crate::error::MetrcError;
@@ -38,6 +39,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Page size for list calls, 1 to 20.
     pub page_size: u32,
+    /// Where "now" comes from (the probe's one-minute `lastModified` window).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl ClientConfig {
@@ -49,6 +52,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             page_size: crate::http::MAX_PAGE_SIZE,
+            clock: stateline_clock::system(),
         }
     }
 }
@@ -57,6 +61,7 @@ impl ClientConfig {
 #[derive(Debug, Clone)]
 pub struct MetrcClient {
     http: Arc<Http>,
+    clock: Arc<dyn Clock>,
 }
 
 fn license_query(license: &str) -> Result<Query, MetrcError> {
@@ -94,8 +99,10 @@ impl MetrcClient {
     /// Builds the client. Fails (InvalidInput) on a page size outside 1..=20, zero timeouts, a
     /// non-https address (http is allowed on loopback only) or an address carrying credentials.
     pub fn new(config: ClientConfig) -> Result<Self, MetrcError> {
+        let clock = Arc::clone(&config.clock);
         Ok(Self {
             http: Arc::new(Http::new(config)?),
+            clock,
         })
     }
 
@@ -383,7 +390,7 @@ impl MetrcClient {
         if area.takes_window() {
             q = with_window(
                 q,
-                Some(LastModifiedWindow::one_minute_before(jiff::Timestamp::now())),
+                Some(LastModifiedWindow::one_minute_before(self.clock.now())),
             )?;
         }
         q.push(("pageNumber", "1".to_owned()));

@@ -25,9 +25,13 @@ struct Env {
 }
 
 async fn start_with(options: Options) -> Env {
-    let emu = Emulator::start("127.0.0.1:0".parse().unwrap(), Seed::demo(), options)
-        .await
-        .unwrap();
+    let emu = Emulator::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Seed::demo(jiff::Timestamp::now()),
+        options,
+    )
+    .await
+    .unwrap();
     let mut config = ClientConfig::new(
         emu.base_url().parse().unwrap(),
         VendorKey::new(DEMO_VENDOR_KEY).unwrap(),

@@ -286,7 +286,7 @@ async fn every_client_request_fits_a_metrc_endpoint() {
     let all = endpoints();
     let emu = Emulator::start(
         "127.0.0.1:0".parse().unwrap(),
-        Seed::demo(),
+        Seed::demo(jiff::Timestamp::now()),
         Options::default(),
     )
     .await

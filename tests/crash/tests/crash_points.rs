@@ -42,7 +42,7 @@ fn client(url: &str) -> metrc::MetrcClient {
 async fn scene() -> Scene {
     let emulator = Emulator::start(
         "127.0.0.1:0".parse().expect("addr"),
-        Seed::demo(),
+        Seed::demo(jiff::Timestamp::now()),
         Options::default(),
     )
     .await

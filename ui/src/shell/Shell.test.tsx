@@ -1,8 +1,9 @@
 /** The logged-in shell through the whole App on the fake backend: nav by permission, status events, locks, quitting, key problems. */
 import { act, fireEvent, render, screen } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import { FakeBackend } from "../testing/fakeBackend";
+import { testClock } from "../testing/testClock";
 
 async function loginAs(fake: FakeBackend, name: string, pin: string) {
   render(<App backend={fake} />);
@@ -129,10 +130,8 @@ describe("Shell", () => {
     fireEvent.keyDown(window, { key: "a" });
     fireEvent.pointerDown(window);
     expect(touches() - before).toBe(1);
-    const now = Date.now();
-    const spy = vi.spyOn(Date, "now").mockReturnValue(now + 31_000);
+    testClock.advance(31_000);
     fireEvent.pointerDown(window);
-    spy.mockRestore();
     expect(touches() - before).toBe(2);
   });
 

@@ -3,9 +3,10 @@ import { act, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Health, SyncStatus } from "../api";
 import { emptyCounts, inStepStatus } from "../testing/fakeBackend";
+import { T0, testClock } from "../testing/testClock";
 import { LiveStatusChip, StatusChip } from "./StatusChip";
 
-const NOW = Date.parse("2026-11-23T14:00:00Z");
+const NOW = Date.parse(T0);
 const HOUR = 3_600_000;
 
 function status(health: Health, extra: Partial<SyncStatus> = {}): SyncStatus {
@@ -113,10 +114,13 @@ describe("LiveStatusChip", () => {
 
   it("ages the oldest record every second while records wait", () => {
     vi.useFakeTimers();
-    vi.setSystemTime(NOW);
+    testClock.set(NOW);
     render(<LiveStatusChip status={status("offline", { waiting: 1, oldest_waiting_at: new Date(NOW - 5_000).toISOString() })} />);
     expect(screen.getByTestId("status-oldest").textContent).toContain("5 s");
-    act(() => vi.advanceTimersByTime(3_000));
+    act(() => {
+      testClock.advance(3_000);
+      vi.advanceTimersByTime(3_000);
+    });
     expect(screen.getByTestId("status-oldest").textContent).toContain("8 s");
   });
 });

@@ -42,6 +42,9 @@ import type {
   StateDeadlineRequest,
 } from "../api";
 import { FakeCompliance, isDay, manualRun } from "./fakeCompliance";
+import { T0 } from "./testClock";
+
+export { T0 };
 
 const ALL_PERMISSIONS: Permission[] = [
   "sell",
@@ -80,7 +83,6 @@ interface FakeKey {
 }
 
 export const LICENCE = "403R-00001";
-export const T0 = "2026-11-23T14:00:00Z";
 
 function fail(code: string, message: string): never {
   const error: AppError = { code, message };

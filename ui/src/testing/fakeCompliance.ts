@@ -14,7 +14,7 @@ import type {
   StateDeadlineView,
 } from "../api";
 
-const T0 = "2026-11-23T14:00:00Z";
+import { T0 } from "./testClock";
 const LICENCE = "403R-00001";
 
 /** A day looks like `YYYY-MM-DD`. */

@@ -111,7 +111,7 @@ pub fn demo_emulator() -> (tokio::runtime::Runtime, Emulator) {
     let emulator = rt
         .block_on(Emulator::start(
             "127.0.0.1:0".parse().expect("addr"),
-            Seed::demo(),
+            Seed::demo(jiff::Timestamp::now()),
             Options::default(),
         ))
         .expect("emulator starts");

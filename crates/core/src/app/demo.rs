@@ -124,10 +124,13 @@ mod enabled {
                 .unwrap_or_else(PoisonError::into_inner)
         }
 
-        /// Starts the emulator with the demo seed on loopback.
+        /// Starts the emulator on loopback with the demo seed dated relative to the app's clock,
+        /// and on that clock, so the demo tells the same story on any date.
         pub(crate) async fn start_emulator(&self) -> Result<Emulator, CoreError> {
             let addr = "127.0.0.1:0".parse().expect("a loopback address");
-            Emulator::start(addr, Seed::demo(), Options::default())
+            let clock = std::sync::Arc::clone(&self.inner.config.clock);
+            let seed = Seed::demo(clock.now());
+            Emulator::start_with_clock(addr, seed, Options::default(), clock)
                 .await
                 .map_err(|e| CoreError::Internal(format!("the demo emulator did not start: {e}")))
         }

@@ -122,6 +122,7 @@ impl App {
         mut config: metrc::ClientConfig,
     ) -> Result<metrc::MetrcClient, CoreError> {
         config.request_timeout = self.inner.config.request_timeout;
+        config.clock = Arc::clone(&self.inner.config.clock);
         config.connect_timeout = Duration::from_secs(3).min(self.inner.config.request_timeout);
         Ok(metrc::MetrcClient::new(config)?)
     }

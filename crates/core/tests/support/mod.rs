@@ -55,7 +55,12 @@ pub fn test_config() -> DeliveryConfig {
 
 impl Harness {
     pub async fn new() -> Harness {
-        Harness::with(Seed::demo(), Options::default(), test_config()).await
+        Harness::with(
+            Seed::demo(jiff::Timestamp::now()),
+            Options::default(),
+            test_config(),
+        )
+        .await
     }
 
     pub async fn with(seed: Seed, options: Options, config: DeliveryConfig) -> Harness {

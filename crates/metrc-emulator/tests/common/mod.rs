@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::time::Duration;
 
 pub async fn start() -> Emulator {
-    start_with(Seed::demo(), Options::default()).await
+    start_with(Seed::demo(jiff::Timestamp::now()), Options::default()).await
 }
 
 pub async fn start_with(seed: Seed, options: Options) -> Emulator {

@@ -20,7 +20,7 @@ fn main() -> std::process::ExitCode {
     };
     let mut out = std::io::stdout().lock();
     loop {
-        let recorded = match db.record_sale(&stateline_crash_tests::sale(jiff::Timestamp::now())) {
+        let recorded = match db.record_sale(&stateline_crash_tests::sale(db.now())) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("error: {e}");
