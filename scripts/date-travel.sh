@@ -15,20 +15,24 @@
 #   new-years    23:30 on New Year's Eve in Denver (06:30 UTC on 1 January): the local date and
 #                the UTC date differ, and so do the local and UTC years.
 # The suites: the UI unit tests (Vitest), and the Rust test binaries in DATE_TRAVEL_TESTS (built
-# before any trip, without faketime, then run directly with it).
+# before any trip, without faketime, then run directly with it); the first of them,
+# `date_travel`, checks that the clock really reads the moved instant.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 DATE_TRAVEL_TESTS=(
+  "stateline-clock:date_travel"
   "stateline-core:app_journeys"
   "stateline-core:app_demo"
   "stateline-core:app_compliance"
   "stateline-core:compliance_deadlines"
   "stateline-core:compliance_outage"
   "stateline-core:inventory_refresh"
+  "stateline-core:backups"
   "stateline-cli:cli"
   "stateline-cli:compliance"
+  "stateline-cli:backup"
 )
 
 libfaketime=$(dpkg-query -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -n1 || true)
@@ -37,15 +41,16 @@ if [[ -z "$libfaketime" || ! -f "$libfaketime" ]]; then
   exit 1
 fi
 
-# The Rust test binaries, built now (without faketime) and listed from cargo's JSON messages.
-cargo_args=()
-for t in "${DATE_TRAVEL_TESTS[@]}"; do cargo_args+=(-p "${t%%:*}" --test "${t##*:}"); done
-binaries=$(cargo test --no-run --message-format=json "${cargo_args[@]}" \
-  | node -e '
+# The Rust test binaries, listed from cargo's JSON messages. `--workspace`, as the cargo-test
+# stage builds them (the workspace's features, e.g. the core's `demo`), so nothing is rebuilt.
+binaries=$(cargo test --workspace --no-run --message-format=json \
+  | WANTED="${DATE_TRAVEL_TESTS[*]}" node -e '
+    const wanted = new Set(process.env.WANTED.split(" "));
     const lines = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean);
     for (const line of lines) {
       const m = JSON.parse(line);
-      if (m.reason === "compiler-artifact" && m.executable && m.profile.test && m.target.kind.includes("test")) {
+      if (m.reason !== "compiler-artifact" || !m.executable || !m.target.kind.includes("test")) continue;
+      if (wanted.has(`${m.package_id.match(/[#/]([^#/@]+)@/)?.[1] ?? ""}:${m.target.name}`)) {
         console.log(`${require("path").dirname(m.manifest_path)}\t${m.executable}`);
       }
     }')
@@ -77,7 +82,7 @@ for trip in "${trips[@]}"; do
   at=${trip##* }
   offset=$(( at - $(date -u +%s) ))
   travel=(env TZ=America/Denver FAKETIME="+${offset}s" FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1
-    LD_PRELOAD="$libfaketime")
+    STATELINE_TRAVELLED_TO="$at" LD_PRELOAD="$libfaketime")
   echo
   echo "--- date-travel $name: the clock reads $("${travel[@]}" date '+%Y-%m-%d %H:%M:%S %Z')" \
     "($(date -u -d "@$at" '+%Y-%m-%d %H:%M UTC'))"

@@ -518,8 +518,7 @@ async fn changing_the_object_limit_in_demo_keeps_the_emulator_and_its_receipts()
 /// Metrc is down waits with a fresh deadline — the licence's 24 hours from the sale, not overdue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_tells_the_same_story_on_any_date() {
-    let three_years_on = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
-        .unwrap()
+    let three_years_on = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap()
         + SignedDuration::from_hours(3 * 365 * 24);
     let instants = [
         three_years_on,
