@@ -9,8 +9,8 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use stateline_core::Licence;
 use stateline_core::compliance::{NewLicence, StateDeadline};
+use stateline_core::{Licence, LicenceRules};
 
 use crate::args::Context;
 use crate::error::CliError;
@@ -48,6 +48,13 @@ pub struct AddArgs {
     /// Most records per write request (overrides the default).
     #[arg(long)]
     pub object_limit: Option<u32>,
+    /// Every sale at this licence must carry the patient's licence number (medical licences;
+    /// the app reads this from Metrc's facility type).
+    #[arg(long)]
+    pub requires_patient_number: bool,
+    /// Every sale at this licence must carry the caregiver's licence number.
+    #[arg(long)]
+    pub requires_caregiver_number: bool,
 }
 
 /// Where a new licence's deadline came from.
@@ -96,6 +103,8 @@ struct Added {
     #[serde(flatten)]
     licence: Licence,
     deadline_source: DeadlineSource,
+    requires_patient_number: bool,
+    requires_caregiver_number: bool,
 }
 
 fn add(db: &stateline_core::Database, args: AddArgs) -> Result<Added, CliError> {
@@ -132,9 +141,16 @@ fn add(db: &stateline_core::Database, args: AddArgs) -> Result<Added, CliError> 
         reporting_deadline_hours: args.deadline_hours,
         object_limit: args.object_limit,
     })?;
+    let rules = LicenceRules {
+        requires_patient_number: args.requires_patient_number,
+        requires_caregiver_number: args.requires_caregiver_number,
+    };
+    db.set_licence_rules(&licence.number, rules)?;
     Ok(Added {
         licence,
         deadline_source,
+        requires_patient_number: rules.requires_patient_number,
+        requires_caregiver_number: rules.requires_caregiver_number,
     })
 }
 
@@ -160,8 +176,17 @@ pub fn run(ctx: &Context, command: LicenceCommand) -> Result<(), CliError> {
                 output::json_line(&added)
             } else {
                 let l = &added.licence;
+                let numbers = match (
+                    added.requires_patient_number,
+                    added.requires_caregiver_number,
+                ) {
+                    (false, false) => "",
+                    (true, false) => "; sales need a patient number",
+                    (false, true) => "; sales need a caregiver number",
+                    (true, true) => "; sales need patient and caregiver numbers",
+                };
                 output::line(&format!(
-                    "saved licence {} ({}); reporting deadline {} h: {}",
+                    "saved licence {} ({}); reporting deadline {} h: {}{numbers}",
                     l.number,
                     l.name,
                     l.reporting_deadline_hours,

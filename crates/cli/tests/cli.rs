@@ -494,3 +494,74 @@ fn sync_watch_delivers_and_stops_on_ctrl_c() {
     assert_eq!(held, 1);
     rt.block_on(emulator.shutdown());
 }
+
+/// The patient-number rule lives in the store's `record_sale`, so the command line enforces it as
+/// the app does: at a licence bound with `--requires-patient-number`, a sale without one (missing
+/// or blank) is refused with `invalid_input`, says what to enter and records nothing; the same
+/// sale with the number is recorded and keeps it.
+#[test]
+fn record_sale_refuses_a_sale_without_the_patient_number_its_licence_requires() {
+    let (rt, emulator) = support::demo_emulator();
+    let url = emulator.base_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    let added = json(&ok(
+        dir,
+        &[
+            "--json",
+            "licence",
+            "add",
+            "--number",
+            DEMO_LICENSE,
+            "--name",
+            "Demo",
+            "--time-zone",
+            DEMO_TIME_ZONE,
+            "--requires-patient-number",
+        ],
+        "",
+    ));
+    assert_eq!(added["requires_patient_number"], true);
+    assert_eq!(added["requires_caregiver_number"], false);
+    ok(
+        dir,
+        &[
+            "refresh",
+            "--licence",
+            DEMO_LICENSE,
+            "--metrc-url",
+            &url,
+            "--user-key-stdin",
+        ],
+        &format!("{DEMO_MANAGER_KEY}\n"),
+    );
+    let with_patient = |patient: Value| {
+        let mut sale: Value = serde_json::from_str(&sale_json(LABEL, "1")).expect("sale");
+        sale["customer_type"] = "Patient".into();
+        sale["patient_number"] = patient;
+        sale.to_string()
+    };
+    for missing in [Value::Null, Value::from("   ")] {
+        let output = stateline(dir, &["--json", "record", "sale"], &with_patient(missing));
+        assert_eq!(output.status.code(), Some(1));
+        let error = json(&texts(&output).0);
+        assert_eq!(error["code"], "invalid_input", "{error}");
+        let message = error["message"].as_str().expect("message");
+        assert!(message.contains("patient"), "{message}");
+    }
+    let queue = json(&ok(dir, &["--json", "queue"], ""));
+    assert!(
+        queue["counts"].as_array().expect("counts").is_empty(),
+        "a refused sale recorded nothing: {queue}"
+    );
+
+    let recorded = json(&ok(
+        dir,
+        &["--json", "record", "sale"],
+        &with_patient(Value::from("PAT-0042")),
+    ));
+    assert!(recorded["client_id"].is_string(), "{recorded}");
+    let queue = json(&ok(dir, &["--json", "queue"], ""));
+    assert_eq!(count_in(&queue, "pending"), 1, "{queue}");
+    rt.block_on(emulator.shutdown());
+}

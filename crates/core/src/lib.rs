@@ -22,6 +22,7 @@ mod error;
 pub mod gates;
 pub mod inventory;
 pub mod keys;
+pub mod licence_rules;
 pub mod licences;
 pub mod new_packages;
 pub mod outbox;
@@ -44,6 +45,7 @@ pub use corrections::{NewSaleCorrection, SaleCorrection};
 pub use db::{Database, OpenOptions, SCHEMA_VERSION};
 pub use error::CoreError;
 pub use gates::Gate;
+pub use licence_rules::LicenceRules;
 pub use licences::Licence;
 pub use new_packages::{Ingredient, NewPackageOutput, NewPackageRecord, NewPackages};
 pub use outbox::{

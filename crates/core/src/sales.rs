@@ -1,8 +1,8 @@
 //! The `sales` and `sale_lines` tables: sales recorded at the register, and `record_sale`.
 //!
 //! Guarantees: a sale, its lines, its outbox entry, its causal rows and its package effects commit
-//! in ONE transaction or not at all; validation (licence, labels, units, positive quantities,
-//! enough on hand) happens inside that transaction, so a refused sale leaves no row anywhere. The
+//! in ONE transaction or not at all; validation (licence, the licence's patient/caregiver number
+//! rule, labels, units, positive quantities, enough on hand) happens inside that transaction, so a refused sale leaves no row anywhere. The
 //! sale's client id is its `ExternalReceiptNumber`. `occurred_at` is stored in UTC; the engine
 //! converts it to the licence's local wall-clock time when it sends.
 
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outbox::{self, EntryKind, NewEntry, OutboxEntry};
 use crate::time::{from_ms, to_ms};
-use crate::{CoreError, Database, Money, Quantity, effects, licences, packages};
+use crate::{CoreError, Database, Money, Quantity, effects, licence_rules, licences, packages};
 
 /// One line of a sale (also used for corrections and edits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +95,11 @@ const INSERT_LINE: &str =
     "INSERT INTO sale_lines (sale_id, line_no, label, quantity, unit_of_measure, total_cents)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 const SALE_COLUMNS: &str = "id, client_id, licence, acting_user, occurred_at, customer_type, patient_number, caregiver_number";
+
+/// `None` for a missing or blank number (stored as NULL), else the number.
+fn non_blank(number: Option<&str>) -> Option<&str> {
+    number.filter(|n| !n.trim().is_empty())
+}
 
 fn line_from_row(r: &Row<'_>) -> rusqlite::Result<NewSaleLine> {
     Ok(NewSaleLine {
@@ -239,8 +244,11 @@ impl Database {
         packages::non_empty("customer type", &sale.customer_type)?;
         let client_id = self.new_client_id();
         let now = to_ms(self.now());
+        let patient = non_blank(sale.patient_number.as_deref());
+        let caregiver = non_blank(sale.caregiver_number.as_deref());
         self.write(|tx| {
             licences::require(tx, &sale.licence)?;
+            licence_rules::require_numbers(tx, &sale.licence, patient, caregiver)?;
             let deltas = validate_lines(tx, &sale.licence, &sale.lines, &|_| Ok(Quantity::ZERO))?;
             tx.prepare_cached(INSERT_SALE)?.execute(params![
                 client_id,
@@ -248,8 +256,8 @@ impl Database {
                 sale.acting_user,
                 to_ms(sale.occurred_at),
                 sale.customer_type,
-                sale.patient_number,
-                sale.caregiver_number,
+                patient,
+                caregiver,
                 now
             ])?;
             let sale_id = tx.last_insert_rowid();

@@ -149,7 +149,7 @@ async fn a_revoked_key_holds_only_that_budtenders_records_until_she_pastes_a_new
     let saved = app
         .set_key(SetKeyRequest {
             owner: KeyOwnerRef::User { user: "Bea".into() },
-            key: new_key,
+            key: new_key.into(),
         })
         .await
         .expect("Bea pastes her new key");

@@ -25,7 +25,7 @@ impl App {
     /// `add_user`.
     pub async fn add_user(&self, req: AddUserRequest) -> Result<UserView, CoreError> {
         let actor = self.require(Permission::ManageUsers)?;
-        let pin = Pin::new(req.pin);
+        let pin = Pin::new(req.pin.expose());
         let user = self
             .db(move |db| db.add_user(&actor, &req.name, req.role, &pin))
             .await?;
@@ -37,7 +37,7 @@ impl App {
     /// `reset_pin` (also unlocks the user).
     pub async fn reset_pin(&self, req: ResetPinRequest) -> Result<UserView, CoreError> {
         let actor = self.require(Permission::ManageUsers)?;
-        let pin = Pin::new(req.pin);
+        let pin = Pin::new(req.pin.expose());
         let name = req.name.trim().to_owned();
         let user = self
             .db(move |db| {

@@ -143,7 +143,7 @@ impl App {
     /// `set_key`: checks the key with Metrc and saves it unless Metrc refuses it.
     pub async fn set_key(&self, req: SetKeyRequest) -> Result<KeySavedView, CoreError> {
         let actor = self.current_actor()?;
-        let key = UserKey::new(req.key.trim()).map_err(|_| invalid_key())?;
+        let key = UserKey::new(req.key.expose().trim()).map_err(|_| invalid_key())?;
         let saved = self
             .keys()?
             .set_key(&actor, &req.owner.clone().into(), key)

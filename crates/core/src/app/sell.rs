@@ -126,31 +126,14 @@ impl App {
                     Some(l) => l,
                     None => db.package(&first_label)?.licence,
                 };
-                let rules = db.licence_rules(&licence)?;
-                let patient = req.patient_number.filter(|p| !p.trim().is_empty());
-                let caregiver = req.caregiver_number.filter(|c| !c.trim().is_empty());
-                if rules.requires_patient_number && patient.is_none() {
-                    return Err(CoreError::InvalidInput {
-                        field: "patient number",
-                        detail: "this licence requires the patient's licence number; enter it"
-                            .into(),
-                    });
-                }
-                if rules.requires_caregiver_number && caregiver.is_none() {
-                    return Err(CoreError::InvalidInput {
-                        field: "caregiver number",
-                        detail: "this licence requires the caregiver's licence number; enter it"
-                            .into(),
-                    });
-                }
                 let lines = cart_lines(db, &req.lines)?;
                 db.record_sale(&NewSale {
                     licence,
                     acting_user: user,
                     occurred_at,
                     customer_type: req.customer_type.trim().to_owned(),
-                    patient_number: patient,
-                    caregiver_number: caregiver,
+                    patient_number: req.patient_number,
+                    caregiver_number: req.caregiver_number,
                     lines,
                 })
             })

@@ -214,7 +214,7 @@ impl App {
 
     /// `login`.
     pub async fn login(&self, req: LoginRequest) -> Result<AppState, CoreError> {
-        let pin = Pin::new(req.pin);
+        let pin = Pin::new(req.pin.expose());
         let name = req.name;
         let session = self.db(move |db| db.verify_pin(&name, &pin)).await?;
         self.begin_session(session.clone());

@@ -25,7 +25,7 @@ impl App {
         &self,
         req: CreateManagerRequest,
     ) -> Result<AppState, CoreError> {
-        let pin = Pin::new(req.pin);
+        let pin = Pin::new(req.pin.expose());
         let name = req.name;
         let session = self
             .db(move |db| db.create_first_manager(&name, &pin))
@@ -84,10 +84,13 @@ impl App {
                     .into(),
             });
         }
-        let key = metrc::VendorKey::new(req.key.trim()).map_err(|_| CoreError::InvalidInput {
-            field: "vendor key",
-            detail: "it is not a valid Metrc key; copy the whole integrator key and paste it again"
-                .into(),
+        let key = metrc::VendorKey::new(req.key.expose().trim()).map_err(|_| {
+            CoreError::InvalidInput {
+                field: "vendor key",
+                detail:
+                    "it is not a valid Metrc key; copy the whole integrator key and paste it again"
+                        .into(),
+            }
         })?;
         let entry = self.vendor_entry()?;
         let saved = self.inner.secrets.set_vendor_key(&entry, &key).await?;
@@ -142,7 +145,7 @@ impl App {
         let actor = self.require(Permission::ChangeSettings)?;
         let key = match req.key {
             Some(text) => {
-                metrc::UserKey::new(text.trim()).map_err(|_| CoreError::InvalidInput {
+                metrc::UserKey::new(text.expose().trim()).map_err(|_| CoreError::InvalidInput {
                     field: "Metrc key",
                     detail: "it is not a valid Metrc key; paste the whole key".into(),
                 })?

@@ -1,4 +1,4 @@
-//! The app's own tables (migration 7) and settings: licence rules, cached customer types, backlog
+//! The app's own tables (migration 7) and settings: cached customer types, backlog
 //! samples, and the app settings kept in `settings` (environment, state, idle lock, object limit).
 //!
 //! Guarantees: each write is one transaction on the single writer; backlog samples are one per
@@ -6,7 +6,7 @@
 //! value here is a secret.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::dto::{BacklogPoint, Environment};
 use crate::time::{from_ms, to_ms};
@@ -24,12 +24,7 @@ pub const DEFAULT_OBJECT_LIMIT: u32 = 10;
 /// How long backlog samples are kept.
 const SAMPLE_RETENTION_MS: i64 = 3 * 24 * 3600 * 1000;
 
-/// What a sale at a licence must carry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LicenceRules {
-    pub requires_patient_number: bool,
-    pub requires_caregiver_number: bool,
-}
+pub(crate) use crate::licence_rules::LicenceRules;
 
 impl Environment {
     fn as_str(self) -> &'static str {
@@ -139,45 +134,6 @@ impl Database {
             if let Some(n) = object_limit {
                 settings::set(tx, OBJECT_LIMIT, &n.to_string())?;
             }
-            Ok(())
-        })
-    }
-
-    pub(crate) fn licence_rules(&self, licence: &str) -> Result<LicenceRules, CoreError> {
-        self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT requires_patient_number, requires_caregiver_number
-                 FROM app_licence_rules WHERE licence = ?1",
-            )?
-            .query_row(params![licence], |r| {
-                Ok(LicenceRules {
-                    requires_patient_number: r.get(0)?,
-                    requires_caregiver_number: r.get(1)?,
-                })
-            })
-            .optional()?
-            .unwrap_or_default())
-        })
-    }
-
-    pub(crate) fn set_licence_rules(
-        &self,
-        licence: &str,
-        rules: LicenceRules,
-    ) -> Result<(), CoreError> {
-        self.write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO app_licence_rules (licence, requires_patient_number, requires_caregiver_number)
-                 VALUES (?1, ?2, ?3)
-                 ON CONFLICT (licence) DO UPDATE SET
-                    requires_patient_number = excluded.requires_patient_number,
-                    requires_caregiver_number = excluded.requires_caregiver_number",
-            )?
-            .execute(params![
-                licence,
-                rules.requires_patient_number,
-                rules.requires_caregiver_number
-            ])?;
             Ok(())
         })
     }

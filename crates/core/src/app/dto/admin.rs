@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::sensitive::Sensitive;
+
 use super::session::{Environment, KeyMode, LicenceView, Role, VendorKeyStatus};
 
 /// A user as a manager sees them (never a PIN or its hash).
@@ -20,18 +22,20 @@ pub struct UserView {
 }
 
 /// `add_user`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct AddUserRequest {
     pub name: String,
     pub role: Role,
-    pub pin: String,
+    #[ts(type = "string")]
+    pub pin: Sensitive,
 }
 
 /// `reset_pin` (also unlocks).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct ResetPinRequest {
     pub name: String,
-    pub pin: String,
+    #[ts(type = "string")]
+    pub pin: Sensitive,
 }
 
 /// The register's settings.

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::sensitive::Sensitive;
+
 /// Whose key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -21,11 +23,12 @@ pub struct KeyOwnerRequest {
 }
 
 /// `set_key`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct SetKeyRequest {
     pub owner: KeyOwnerRef,
     /// The Metrc user key; saved to the OS keychain only, never echoed.
-    pub key: String,
+    #[ts(type = "string")]
+    pub key: Sensitive,
 }
 
 /// What is known about a saved key (never the key).

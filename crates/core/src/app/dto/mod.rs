@@ -16,6 +16,7 @@ mod events;
 mod inventory;
 mod keys;
 mod sell;
+mod sensitive;
 mod session;
 mod sync;
 
@@ -30,6 +31,7 @@ pub use events::*;
 pub use inventory::*;
 pub use keys::*;
 pub use sell::*;
+pub use sensitive::Sensitive;
 pub use session::*;
 pub use sync::*;
 

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::sensitive::Sensitive;
+
 /// Which screen family the app is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -100,18 +102,20 @@ pub struct LoginUser {
 }
 
 /// `login`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct LoginRequest {
     pub name: String,
     /// 4 to 8 digits. Never stored or echoed.
-    pub pin: String,
+    #[ts(type = "string")]
+    pub pin: Sensitive,
 }
 
 /// `create_first_manager`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct CreateManagerRequest {
     pub name: String,
-    pub pin: String,
+    #[ts(type = "string")]
+    pub pin: Sensitive,
 }
 
 /// `choose_environment`.
@@ -123,10 +127,11 @@ pub struct EnvironmentRequest {
 }
 
 /// `set_vendor_key`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct VendorKeyRequest {
     /// The integrator key. Never stored outside the OS keychain, never echoed.
-    pub key: String,
+    #[ts(type = "string")]
+    pub key: Sensitive,
 }
 
 /// Whether a vendor key is configured (never the key).
@@ -138,10 +143,11 @@ pub struct VendorKeyStatus {
 }
 
 /// `discover_licences`: which key to ask `GET /facilities/v2` with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct DiscoverRequest {
     /// A Metrc user key to ask with (used once, not saved); `null` = the session user's saved key.
-    pub key: Option<String>,
+    #[ts(type = "string | null")]
+    pub key: Option<Sensitive>,
 }
 
 /// A licence the key reaches.
