@@ -111,7 +111,7 @@ fn check_role(db: &Database, request: &Request) -> Result<(), CliError> {
 
 fn record(db: &Database, request: &Request) -> Result<Vec<Recorded>, CliError> {
     Ok(match request {
-        Request::Sale(sale) => vec![db.record_sale(sale)?],
+        Request::Sale(sale) => vec![db.record_sale(sale)?.into()],
         Request::Adjustment(adjustment) => vec![db.record_adjustment(adjustment)?],
         Request::NewPackages(packages) => db.record_new_packages(packages)?,
     })

@@ -4,7 +4,7 @@
 //! Guarantees of this crate as a whole: a record, its outbox entry and its package effects commit
 //! in one durable transaction (WAL, `synchronous=FULL`) or not at all; one writer; quantities are
 //! exact (milli-units); time and randomness are injected; nothing here holds or logs a secret.
-//! The store is synchronous; async callers use `spawn_blocking`.
+//! The store is synchronous; async callers use `Database::call` (one blocking-thread helper).
 
 pub mod adjustments;
 pub mod app;
@@ -54,6 +54,6 @@ pub use outbox::{
 };
 pub use packages::{AdjustmentReason, Item, MetrcPackage, Package};
 pub use quantity::{Money, Quantity};
-pub use sales::{NewSale, NewSaleLine, Recorded, RecordedSale, Sale};
+pub use sales::{NewSale, NewSaleLine, ReceiptRow, Recorded, RecordedSale, Sale};
 pub use users::{Actor, Permission, Pin, Role, Session, User};
 pub use voids::SaleVoid;

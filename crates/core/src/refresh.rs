@@ -252,9 +252,7 @@ fn latest_state_per_label(fetched: &mut Fetched) {
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
 ) -> Result<T, CoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| CoreError::Internal(format!("the refresh did not finish: {e}")))?
+    crate::db::run_blocking(f).await
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use crate::outbox::{self, EntryKind, NewEntry, OutboxEntry};
+use crate::outbox::{self, EntryKind, EntryState, NewEntry, OutboxEntry};
 use crate::time::{from_ms, to_ms};
 use crate::{CoreError, Database, Money, Quantity, effects, licence_rules, licences, packages};
 
@@ -59,8 +59,52 @@ pub struct Recorded {
     pub client_id: String,
 }
 
-/// What `record_sale` returns.
-pub type RecordedSale = Recorded;
+/// What `record_sale` returns: the ids, and the receipt's rows as the transaction wrote them
+/// (each package read once), so a receipt needs no second trip to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedSale {
+    /// Id in `sales`.
+    pub record_id: i64,
+    /// Outbox entry id.
+    pub entry_id: i64,
+    /// Client identifier (ExternalReceiptNumber).
+    pub client_id: String,
+    /// When it happened, as stored (whole milliseconds, UTC).
+    pub occurred_at: Timestamp,
+    /// The outbox entry's state as committed (`pending`).
+    pub state: EntryState,
+    /// Blank patient and caregiver numbers are stored as none; these are what was stored.
+    pub patient_number: Option<String>,
+    /// See `patient_number`.
+    pub caregiver_number: Option<String>,
+    /// The lines, in the order given, with each package's item name.
+    pub lines: Vec<ReceiptRow>,
+}
+
+/// One line of a recorded sale, for its receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptRow {
+    /// Package label.
+    pub label: String,
+    /// The package's item name.
+    pub item_name: String,
+    /// Quantity sold.
+    pub quantity: Quantity,
+    /// Unit of measure.
+    pub unit_of_measure: String,
+    /// Total price of the line.
+    pub total_amount: Money,
+}
+
+impl From<RecordedSale> for Recorded {
+    fn from(sale: RecordedSale) -> Recorded {
+        Recorded {
+            record_id: sale.record_id,
+            entry_id: sale.entry_id,
+            client_id: sale.client_id,
+        }
+    }
+}
 
 /// A recorded sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +162,16 @@ pub(crate) fn validate_lines(
     lines: &[NewSaleLine],
     give_back: &dyn Fn(&str) -> Result<Quantity, CoreError>,
 ) -> Result<effects::Deltas, CoreError> {
+    validate_lines_and_name_items(conn, licence, lines, give_back).map(|(deltas, _)| deltas)
+}
+
+/// [`validate_lines`], also giving each label's item name (each package is read once).
+fn validate_lines_and_name_items(
+    conn: &Connection,
+    licence: &str,
+    lines: &[NewSaleLine],
+    give_back: &dyn Fn(&str) -> Result<Quantity, CoreError>,
+) -> Result<(effects::Deltas, BTreeMap<String, String>), CoreError> {
     if lines.is_empty() {
         return Err(CoreError::InvalidInput {
             field: "sale lines",
@@ -148,11 +202,13 @@ pub(crate) fn validate_lines(
         slot.1 = slot.1 + line.quantity;
     }
     let mut deltas = effects::Deltas::new();
+    let mut item_names = BTreeMap::new();
     for (label, (package, qty)) in taken {
         packages::ensure_on_hand(&package, qty, give_back(label)?)?;
         deltas.insert(label.to_owned(), -qty.milli());
+        item_names.insert(label.to_owned(), package.item_name);
     }
-    Ok(deltas)
+    Ok((deltas, item_names))
 }
 
 pub(crate) fn insert_lines(
@@ -249,7 +305,10 @@ impl Database {
         self.write(|tx| {
             licences::require(tx, &sale.licence)?;
             licence_rules::require_numbers(tx, &sale.licence, patient, caregiver)?;
-            let deltas = validate_lines(tx, &sale.licence, &sale.lines, &|_| Ok(Quantity::ZERO))?;
+            let (deltas, item_names) =
+                validate_lines_and_name_items(tx, &sale.licence, &sale.lines, &|_| {
+                    Ok(Quantity::ZERO)
+                })?;
             tx.prepare_cached(INSERT_SALE)?.execute(params![
                 client_id,
                 sale.licence,
@@ -287,10 +346,26 @@ impl Database {
                     format!("licence {}, {} line(s)", sale.licence, sale.lines.len()),
                 ),
             )?;
-            Ok(Recorded {
+            let lines = sale
+                .lines
+                .iter()
+                .map(|l| ReceiptRow {
+                    label: l.label.clone(),
+                    item_name: item_names.get(&l.label).cloned().unwrap_or_default(),
+                    quantity: l.quantity,
+                    unit_of_measure: l.unit_of_measure.clone(),
+                    total_amount: l.total_amount,
+                })
+                .collect();
+            Ok(RecordedSale {
                 record_id: sale_id,
                 entry_id,
                 client_id: client_id.clone(),
+                occurred_at: from_ms(to_ms(sale.occurred_at)),
+                state: EntryState::Pending,
+                patient_number: patient.map(str::to_owned),
+                caregiver_number: caregiver.map(str::to_owned),
+                lines,
             })
         })
     }

@@ -44,6 +44,31 @@ fn record_sale_commits_sale_lines_and_outbox_together() {
     assert_eq!(entry.occurred_at, t0());
     let stored = s.db.sale_by_client_id(&rec.client_id).unwrap();
     assert_eq!(stored.lines.len(), 2);
+    // The receipt rows come back from the transaction itself, as stored, with item names.
+    assert_eq!(rec.state, EntryState::Pending);
+    assert_eq!(rec.occurred_at, stored.occurred_at);
+    let rows: Vec<(&str, &str, Quantity, &str)> = rec
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.label.as_str(),
+                l.item_name.as_str(),
+                l.quantity,
+                l.unit_of_measure.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (A, "Blue Dream", q("1.5"), "Grams"),
+            (B, "Gummies", q("2"), "Each")
+        ]
+    );
+    for (row, line) in rec.lines.iter().zip(&stored.lines) {
+        assert_eq!(row.total_amount, line.total_amount);
+    }
     assert_eq!(s.db.on_hand(A).unwrap(), q("8.5"));
     assert_eq!(s.db.on_hand(B).unwrap(), q("3"));
 }

@@ -189,10 +189,7 @@ impl App {
         &self,
         f: impl FnOnce(&Database) -> Result<T, CoreError> + Send + 'static,
     ) -> Result<T, CoreError> {
-        let db = self.inner.db.clone();
-        tokio::task::spawn_blocking(move || f(&db))
-            .await
-            .map_err(|e| CoreError::Internal(format!("a store call did not finish: {e}")))?
+        self.inner.db.call(f).await
     }
 
     fn lock_session(&self) -> std::sync::MutexGuard<'_, session::SessionState> {

@@ -319,7 +319,7 @@ impl App {
                 let (at, waiting) = (snapshot.at, snapshot.waiting);
                 let db = app.inner.db.clone();
                 drop(app);
-                let _ = tokio::task::spawn_blocking(move || db.sample_backlog(at, waiting)).await;
+                let _ = db.call(move |db| db.sample_backlog(at, waiting)).await;
                 previous = Some(snapshot);
                 if rx.changed().await.is_err() {
                     return;

@@ -11,7 +11,7 @@ use super::dto::{
 };
 use super::{App, AppEvent, convert};
 use crate::users::Permission;
-use crate::{CoreError, Money, NewSale, NewSaleLine, Package, Quantity};
+use crate::{CoreError, Money, NewSale, NewSaleLine, Package, Quantity, RecordedSale};
 
 /// How well a package matches a query (lower is better), or `None`.
 fn rank(package: &Package, query: &str) -> Option<u8> {
@@ -50,8 +50,37 @@ pub(crate) fn search(mut packages: Vec<Package>, query: &str, limit: usize) -> V
     ranked.into_iter().take(limit).map(|(_, p)| p).collect()
 }
 
-fn money_total(lines: &[NewSaleLine]) -> Money {
-    Money(lines.iter().map(|l| l.total_amount.cents()).sum())
+/// The receipt of a sale, from what `record_sale` committed (no second read of the store).
+fn receipt(
+    licence: String,
+    sold_by: &str,
+    customer_type: String,
+    recorded: RecordedSale,
+) -> Receipt {
+    let total = Money(recorded.lines.iter().map(|l| l.total_amount.cents()).sum());
+    Receipt {
+        total: total.to_string(),
+        client_id: recorded.client_id,
+        entry_id: recorded.entry_id,
+        licence,
+        sold_by: sold_by.to_owned(),
+        occurred_at: recorded.occurred_at,
+        customer_type,
+        patient_number: recorded.patient_number,
+        caregiver_number: recorded.caregiver_number,
+        lines: recorded
+            .lines
+            .into_iter()
+            .map(|l| ReceiptLine {
+                item_name: l.item_name,
+                label: l.label,
+                quantity: l.quantity.to_string(),
+                unit_of_measure: l.unit_of_measure,
+                price: l.total_amount.to_string(),
+            })
+            .collect(),
+        state: recorded.state,
+    }
 }
 
 impl App {
@@ -120,26 +149,28 @@ impl App {
             },
         )?;
         let user = actor.name().to_owned();
-        let recorded = self
+        let customer_type = req.customer_type.trim().to_owned();
+        let (licence, recorded) = self
             .db(move |db| {
                 let licence = match req.licence.filter(|l| !l.trim().is_empty()) {
                     Some(l) => l,
                     None => db.package(&first_label)?.licence,
                 };
                 let lines = cart_lines(db, &req.lines)?;
-                db.record_sale(&NewSale {
-                    licence,
+                let recorded = db.record_sale(&NewSale {
+                    licence: licence.clone(),
                     acting_user: user,
                     occurred_at,
                     customer_type: req.customer_type.trim().to_owned(),
                     patient_number: req.patient_number,
                     caregiver_number: req.caregiver_number,
                     lines,
-                })
+                })?;
+                Ok((licence, recorded))
             })
             .await?;
         self.wake_worker().await;
-        let receipt = self.receipt(recorded.client_id).await?;
+        let receipt = receipt(licence, actor.name(), customer_type, recorded);
         self.emit(AppEvent::RecordsChanged(dto::RecordsChanged {
             licence: Some(receipt.licence.clone()),
         }));
@@ -148,43 +179,6 @@ impl App {
         }));
         self.audited("sale_recorded");
         Ok(receipt)
-    }
-
-    /// The receipt of a recorded sale, read back from the store.
-    async fn receipt(&self, client_id: String) -> Result<Receipt, CoreError> {
-        self.db(move |db| {
-            let sale = db.sale_by_client_id(&client_id)?;
-            let entry = db
-                .entry_by_client_id(&client_id)?
-                .ok_or_else(|| CoreError::UnknownSale(client_id.clone()))?;
-            let lines = sale
-                .lines
-                .iter()
-                .map(|l| {
-                    Ok(ReceiptLine {
-                        item_name: db.package(&l.label)?.item_name,
-                        label: l.label.clone(),
-                        quantity: l.quantity.to_string(),
-                        unit_of_measure: l.unit_of_measure.clone(),
-                        price: l.total_amount.to_string(),
-                    })
-                })
-                .collect::<Result<Vec<_>, CoreError>>()?;
-            Ok(Receipt {
-                total: money_total(&sale.lines).to_string(),
-                client_id: sale.client_id,
-                entry_id: entry.id,
-                licence: sale.licence,
-                sold_by: sale.acting_user,
-                occurred_at: sale.occurred_at,
-                customer_type: sale.customer_type,
-                patient_number: sale.patient_number,
-                caregiver_number: sale.caregiver_number,
-                lines,
-                state: entry.state,
-            })
-        })
-        .await
     }
 
     /// Wakes the delivery worker (after a record was made or a fault cleared).

@@ -116,9 +116,8 @@ impl App {
                     let waiting = app.status_now().waiting;
                     let db = app.inner.db.clone();
                     drop(app);
-                    let sampled =
-                        tokio::task::spawn_blocking(move || db.sample_backlog(now, waiting)).await;
-                    if let Ok(Err(error)) = sampled {
+                    let sampled = db.call(move |db| db.sample_backlog(now, waiting)).await;
+                    if let Err(error) = sampled {
                         tracing::warn!(%error, "could not sample the backlog");
                     }
                 }

@@ -14,6 +14,7 @@
 //!   connection; every write runs in one `BEGIN IMMEDIATE` transaction that commits or rolls back
 //!   as a whole.
 
+mod blocking;
 mod migrations;
 
 use std::fmt;
@@ -29,6 +30,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 use crate::clock::{Clock, SystemClock};
 use crate::{CoreError, settings};
 
+pub(crate) use blocking::run_blocking;
 pub use migrations::SCHEMA_VERSION;
 
 /// How to open a [`Database`].

@@ -192,10 +192,7 @@ impl DeliveryEngine {
         R: Send + 'static,
         F: FnOnce(&Database) -> Result<R, CoreError> + Send + 'static,
     {
-        let db = self.inner.db.clone();
-        tokio::task::spawn_blocking(move || call(&db))
-            .await
-            .map_err(|e| CoreError::Internal(format!("a store call did not finish: {e}")))?
+        self.inner.db.call(call).await
     }
 
     /// Subscribe to status snapshots (the current one is available at once).
