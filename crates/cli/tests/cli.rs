@@ -45,19 +45,39 @@ fn sale_json(label: &str, quantity: &str) -> String {
 }
 
 fn add_licence(dir: &Path) {
+    add_licence_with(dir, &[]);
+}
+
+/// `stateline --json licence add` for the demo licence with `extra` flags; its JSON answer.
+fn add_licence_with(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "--json",
+        "licence",
+        "add",
+        "--number",
+        DEMO_LICENSE,
+        "--name",
+        "Demo",
+        "--time-zone",
+        DEMO_TIME_ZONE,
+    ];
+    args.extend_from_slice(extra);
+    json(&ok(dir, &args, ""))
+}
+
+/// Pulls the demo licence's inventory from the emulator at `url` with the demo manager's key.
+fn refresh_as_manager(dir: &Path, url: &str) {
     ok(
         dir,
         &[
-            "licence",
-            "add",
-            "--number",
+            "refresh",
+            "--licence",
             DEMO_LICENSE,
-            "--name",
-            "Demo",
-            "--time-zone",
-            DEMO_TIME_ZONE,
+            "--metrc-url",
+            url,
+            "--user-key-stdin",
         ],
-        "",
+        &format!("{DEMO_MANAGER_KEY}\n"),
     );
 }
 
@@ -418,18 +438,7 @@ fn sync_watch_delivers_and_stops_on_ctrl_c() {
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();
     add_licence(dir);
-    ok(
-        dir,
-        &[
-            "refresh",
-            "--licence",
-            DEMO_LICENSE,
-            "--metrc-url",
-            &url,
-            "--user-key-stdin",
-        ],
-        &format!("{DEMO_MANAGER_KEY}\n"),
-    );
+    refresh_as_manager(dir, &url);
     let recorded = json(&ok(
         dir,
         &["--json", "record", "sale"],
@@ -505,36 +514,10 @@ fn record_sale_refuses_a_sale_without_the_patient_number_its_licence_requires() 
     let url = emulator.base_url();
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();
-    let added = json(&ok(
-        dir,
-        &[
-            "--json",
-            "licence",
-            "add",
-            "--number",
-            DEMO_LICENSE,
-            "--name",
-            "Demo",
-            "--time-zone",
-            DEMO_TIME_ZONE,
-            "--requires-patient-number",
-        ],
-        "",
-    ));
+    let added = add_licence_with(dir, &["--requires-patient-number"]);
     assert_eq!(added["requires_patient_number"], true);
     assert_eq!(added["requires_caregiver_number"], false);
-    ok(
-        dir,
-        &[
-            "refresh",
-            "--licence",
-            DEMO_LICENSE,
-            "--metrc-url",
-            &url,
-            "--user-key-stdin",
-        ],
-        &format!("{DEMO_MANAGER_KEY}\n"),
-    );
+    refresh_as_manager(dir, &url);
     let with_patient = |patient: Value| {
         let mut sale: Value = serde_json::from_str(&sale_json(LABEL, "1")).expect("sale");
         sale["customer_type"] = "Patient".into();

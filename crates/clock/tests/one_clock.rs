@@ -83,30 +83,23 @@ fn only_system_clock_reads_the_system_clock() {
 
 #[test]
 fn the_scan_finds_a_planted_read() {
-    let root = tempfile_root();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
     std::fs::create_dir_all(root.join("crates/planted/src")).unwrap();
     std::fs::create_dir_all(root.join("crates/clock/src")).unwrap();
-    let filler: String = (0..60)
-        .map(|i| format!("crates/planted/src/m{i}.rs"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    for path in filler.lines() {
-        std::fs::write(root.join(path), "fn f() {}\n").unwrap();
+    for i in 0..60 {
+        std::fs::write(
+            root.join(format!("crates/planted/src/m{i}.rs")),
+            "fn f() {}\n",
+        )
+        .unwrap();
     }
     std::fs::write(
         root.join("crates/planted/src/lib.rs"),
         "// Timestamp::now() in a comment is fine\nfn f() { let _ = jiff::Timestamp::now(); }\n",
     )
     .unwrap();
-    let found = offenders(&root);
+    let found = offenders(root);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("crates/planted/src/lib.rs:2:"));
-    std::fs::remove_dir_all(&root).unwrap();
-}
-
-fn tempfile_root() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stateline-one-clock-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -150,6 +150,7 @@ impl App {
         )?;
         let user = actor.name().to_owned();
         let customer_type = req.customer_type.trim().to_owned();
+        let recorded_type = customer_type.clone();
         let (licence, recorded) = self
             .db(move |db| {
                 let licence = match req.licence.filter(|l| !l.trim().is_empty()) {
@@ -161,7 +162,7 @@ impl App {
                     licence: licence.clone(),
                     acting_user: user,
                     occurred_at,
-                    customer_type: req.customer_type.trim().to_owned(),
+                    customer_type: recorded_type,
                     patient_number: req.patient_number,
                     caregiver_number: req.caregiver_number,
                     lines,
