@@ -224,6 +224,21 @@ impl MetrcError {
         }
     }
 
+    /// The stable code this failure has at the IPC boundary, by class (prefixed `metrc_` so it
+    /// never collides with Stateline's own codes). Every crate that wraps a Metrc error uses it.
+    pub fn code(&self) -> &'static str {
+        match self.class() {
+            ErrorClass::NotSent => "metrc_unreachable",
+            ErrorClass::Ambiguous => "metrc_unavailable",
+            ErrorClass::Unauthorized | ErrorClass::Forbidden => "metrc_key_refused",
+            ErrorClass::Validation => "metrc_rejected",
+            ErrorClass::TooLarge => "metrc_too_large",
+            ErrorClass::RateLimited => "metrc_rate_limited",
+            ErrorClass::NotFound => "metrc_not_found",
+            ErrorClass::InvalidInput => "metrc_invalid_input",
+        }
+    }
+
     /// True when a write with this outcome may have been saved by Metrc.
     pub fn might_have_landed(&self) -> bool {
         self.class() == ErrorClass::Ambiguous

@@ -11,6 +11,7 @@ pub mod host;
 mod http;
 pub mod keys;
 pub mod models;
+pub mod read_limiter;
 
 pub use client::{ClientConfig, MetrcClient};
 pub use error::{ErrorClass, MetrcError, RetryAfter, RowError};
@@ -28,3 +29,4 @@ pub use models::packages::{
 pub use models::sales::{NewReceipt, NewTransaction, Receipt, ReceiptTransaction, ReceiptUpdate};
 pub use models::transfers::{DeliveryPackage, Transfer, TransferDelivery};
 pub use models::{LastModifiedWindow, WriteOutcome};
+pub use read_limiter::{ReadLimiter, ReadLimits, ReadPermit};

@@ -1,0 +1,195 @@
+//! Turns local records into the exact rows Metrc receives.
+//!
+//! Guarantees: times are the ORIGINAL times of the records, converted to the licence's local
+//! wall-clock time (`SalesDateTime`, no offset) or local date (`AdjustmentDate`, `ActualDate`),
+//! however late they are sent; every row carries our identifier (the `ExternalReceiptNumber`, the
+//! note token, or the new tag) so it can be looked up after an ambiguous outcome. Building a
+//! payload only reads the store.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use stateline_store::records::sales::NewSaleLine;
+use crate::DeliveryError;
+use stateline_store::Database;
+use stateline_store::EntryKind;
+use stateline_store::OutboxEntry;
+
+/// The rows of one batch, ready for one Metrc call. All entries of a batch share one kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Receipts(Vec<metrc::NewReceipt>),
+    Adjustments(Vec<metrc::PackageAdjustment>),
+    NewPackages(Vec<metrc::NewPackage>),
+    ReceiptUpdates(Vec<metrc::ReceiptUpdate>),
+    /// Voids go one per request (`DELETE /sales/v2/receipts/{id}`): the receipt ids.
+    Voids(Vec<i64>),
+}
+
+impl Payload {
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Receipts(rows) => rows.len(),
+            Self::Adjustments(rows) => rows.len(),
+            Self::NewPackages(rows) => rows.len(),
+            Self::ReceiptUpdates(rows) => rows.len(),
+            Self::Voids(rows) => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Converts an instant to the facility's local wall-clock time.
+pub fn local_date_time(at: Timestamp, tz: &TimeZone) -> jiff::civil::DateTime {
+    at.to_zoned(tz.clone()).datetime()
+}
+
+fn transactions(lines: &[NewSaleLine]) -> Vec<metrc::NewTransaction> {
+    lines
+        .iter()
+        .map(|line| metrc::NewTransaction {
+            package_label: line.label.clone(),
+            quantity: line.quantity.to_f64(),
+            unit_of_measure: line.unit_of_measure.clone(),
+            total_amount: line.total_amount.to_f64(),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Builds the payload for `entries` (one kind, one licence), in entry order.
+pub fn build(db: &Database, entries: &[OutboxEntry]) -> Result<Payload, DeliveryError> {
+    let Some(first) = entries.first() else {
+        return Ok(Payload::Receipts(Vec::new()));
+    };
+    let tz = db.licence(&first.licence)?.tz()?;
+    match first.kind {
+        EntryKind::Sale => entries
+            .iter()
+            .map(|entry| sale_receipt(db, entry.record_id, &tz).map(|(_, receipt)| receipt))
+            .collect::<Result<_, _>>()
+            .map(Payload::Receipts),
+        EntryKind::Adjustment => entries
+            .iter()
+            .map(|entry| {
+                let adjustment = db.adjustment(entry.record_id)?;
+                Ok(metrc::PackageAdjustment {
+                    label: adjustment.label.clone(),
+                    quantity: adjustment.quantity.to_f64(),
+                    unit_of_measure: adjustment.unit_of_measure.clone(),
+                    adjustment_reason: adjustment.reason.clone(),
+                    adjustment_date: local_date_time(adjustment.occurred_at, &tz).date(),
+                    reason_note: Some(adjustment.metrc_reason_note()),
+                })
+            })
+            .collect::<Result<_, DeliveryError>>()
+            .map(Payload::Adjustments),
+        EntryKind::NewPackage => entries
+            .iter()
+            .map(|entry| {
+                let record = db.new_package(entry.record_id)?;
+                Ok(metrc::NewPackage {
+                    tag: record.tag.clone(),
+                    location: None,
+                    sublocation: None,
+                    item: record.item_name.clone(),
+                    quantity: record.quantity.to_f64(),
+                    unit_of_measure: record.unit_of_measure.clone(),
+                    patient_license_number: None,
+                    note: None,
+                    is_production_batch: false,
+                    production_batch_number: None,
+                    is_donation: false,
+                    is_trade_sample: false,
+                    is_finished_good: false,
+                    product_requires_remediation: false,
+                    use_same_item: record.item_name.is_none(),
+                    actual_date: local_date_time(record.occurred_at, &tz).date(),
+                    expiration_date: None,
+                    sell_by_date: None,
+                    use_by_date: None,
+                    ingredients: record
+                        .ingredients
+                        .iter()
+                        .map(|ingredient| metrc::PackageIngredient {
+                            package: ingredient.label.clone(),
+                            quantity: ingredient.quantity.to_f64(),
+                            unit_of_measure: ingredient.unit_of_measure.clone(),
+                        })
+                        .collect(),
+                })
+            })
+            .collect::<Result<_, DeliveryError>>()
+            .map(Payload::NewPackages),
+        EntryKind::SaleCorrection => entries
+            .iter()
+            .map(|entry| {
+                let correction = db.sale_correction(entry.record_id)?;
+                let receipt_id = depends_on_receipt(entry)?;
+                let (_, mut receipt) = sale_receipt(db, correction.sale_id, &tz)?;
+                receipt.transactions = transactions(&correction.lines);
+                Ok(metrc::ReceiptUpdate {
+                    id: receipt_id,
+                    receipt,
+                })
+            })
+            .collect::<Result<_, DeliveryError>>()
+            .map(Payload::ReceiptUpdates),
+        EntryKind::SaleVoid => entries
+            .iter()
+            .map(depends_on_receipt)
+            .collect::<Result<_, _>>()
+            .map(Payload::Voids),
+    }
+}
+
+/// The receipt of a sale as first reported (original lines and time).
+fn sale_receipt(
+    db: &Database,
+    sale_id: i64,
+    tz: &TimeZone,
+) -> Result<(stateline_store::Sale, metrc::NewReceipt), DeliveryError> {
+    let sale = db.sale(sale_id)?;
+    let receipt = metrc::NewReceipt {
+        sales_date_time: local_date_time(sale.occurred_at, tz),
+        external_receipt_number: sale.client_id.clone(),
+        sales_customer_type: sale.customer_type.clone(),
+        patient_license_number: sale.patient_number.clone(),
+        caregiver_license_number: sale.caregiver_number.clone(),
+        identification_method: None,
+        patient_registration_location_id: None,
+        transactions: transactions(&sale.lines),
+    };
+    Ok((sale, receipt))
+}
+
+/// Corrections and voids need the Metrc id of the sale they change; the outbox only lets them be
+/// claimed once that sale is confirmed, so a missing id is a bug, reported as such.
+fn depends_on_receipt(entry: &OutboxEntry) -> Result<i64, DeliveryError> {
+    entry.depends_on_metrc_id.ok_or_else(|| {
+        DeliveryError::Internal(format!(
+            "entry {} was claimed before its sale had a Metrc receipt id",
+            entry.id
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_time_is_the_facility_wall_clock() {
+        let tz = TimeZone::get("America/Denver").expect("tzdb bundled");
+        let at: Timestamp = "2026-11-22T21:02:11Z".parse().expect("valid");
+        assert_eq!(local_date_time(at, &tz).to_string(), "2026-11-22T14:02:11");
+        let summer: Timestamp = "2026-07-01T18:00:00Z".parse().expect("valid");
+        assert_eq!(
+            local_date_time(summer, &tz).to_string(),
+            "2026-07-01T12:00:00"
+        );
+    }
+}
