@@ -5,29 +5,32 @@
 //! settings are validated before anything is written; a change of the object limit restarts the
 //! worker so it takes effect.
 
+use super::store::AppTables;
 use super::dto::{
     AddUserRequest, AuditEntryView, AuditQueryRequest, ResetPinRequest, SettingsUpdate,
     SettingsView, UserView,
 };
 use super::{App, convert};
-use crate::audit::{AuditAction, AuditQuery};
-use crate::users::{Permission, Pin};
-use crate::{CoreError, Licence};
+use stateline_store::StoreError;
+use stateline_store::people::audit::{AuditAction, AuditQuery};
+use stateline_store::people::users::{Permission, Pin};
+use crate::ApiError;
+use stateline_store::Licence;
 
 impl App {
     /// `list_users`.
-    pub async fn list_users(&self) -> Result<Vec<UserView>, CoreError> {
+    pub async fn list_users(&self) -> Result<Vec<UserView>, ApiError> {
         self.require(Permission::ManageUsers)?;
         let users = self.db(|db| db.list_users()).await?;
         Ok(users.into_iter().map(convert::user).collect())
     }
 
     /// `add_user`.
-    pub async fn add_user(&self, req: AddUserRequest) -> Result<UserView, CoreError> {
+    pub async fn add_user(&self, req: AddUserRequest) -> Result<UserView, ApiError> {
         let actor = self.require(Permission::ManageUsers)?;
         let pin = Pin::new(req.pin.expose());
         let user = self
-            .db(move |db| db.add_user(&actor, &req.name, req.role, &pin))
+            .db(move |db| db.add_user(&actor, &req.name, req.role.into(), &pin))
             .await?;
         self.audited("user_added");
         self.session_changed();
@@ -35,14 +38,14 @@ impl App {
     }
 
     /// `reset_pin` (also unlocks the user).
-    pub async fn reset_pin(&self, req: ResetPinRequest) -> Result<UserView, CoreError> {
+    pub async fn reset_pin(&self, req: ResetPinRequest) -> Result<UserView, ApiError> {
         let actor = self.require(Permission::ManageUsers)?;
         let pin = Pin::new(req.pin.expose());
         let name = req.name.trim().to_owned();
         let user = self
             .db(move |db| {
                 db.reset_pin(&actor, &name, &pin)?;
-                db.user(&name)?.ok_or(CoreError::UnknownUser { name })
+                db.user(&name)?.ok_or(StoreError::UnknownUser { name })
             })
             .await?;
         self.audited("pin_reset");
@@ -50,16 +53,16 @@ impl App {
     }
 
     /// `get_settings`.
-    pub async fn get_settings(&self) -> Result<SettingsView, CoreError> {
+    pub async fn get_settings(&self) -> Result<SettingsView, ApiError> {
         self.current_actor()?;
         self.settings_view().await
     }
 
-    async fn settings_view(&self) -> Result<SettingsView, CoreError> {
+    async fn settings_view(&self) -> Result<SettingsView, ApiError> {
         let vendor_key = self.vendor_key_status().await?;
         let app = self.clone();
         let (environment, state_code, object_limit, idle, licences) = self
-            .db(move |db| {
+            .db(move |db| -> Result<_, ApiError> {
                 Ok((
                     app.environment()?,
                     db.app_state_code()?,
@@ -82,11 +85,11 @@ impl App {
     }
 
     /// `update_settings`.
-    pub async fn update_settings(&self, req: SettingsUpdate) -> Result<SettingsView, CoreError> {
+    pub async fn update_settings(&self, req: SettingsUpdate) -> Result<SettingsView, ApiError> {
         let actor = self.require(Permission::ChangeSettings)?;
         let limit_changed = req.object_limit.is_some();
         let allow = req.allow_facility_override;
-        self.db(move |db| {
+        self.db(move |db| -> Result<_, ApiError> {
             for change in &req.licences {
                 let mut licence = db.licence(&change.licence)?;
                 if let Some(zone) = &change.time_zone {
@@ -125,13 +128,13 @@ impl App {
     pub async fn list_audit(
         &self,
         req: AuditQueryRequest,
-    ) -> Result<Vec<AuditEntryView>, CoreError> {
+    ) -> Result<Vec<AuditEntryView>, ApiError> {
         self.require(Permission::ViewReports)?;
         let action = match req.action.as_deref() {
             None | Some("") => None,
             Some(code) => {
                 Some(
-                    AuditAction::from_code(code).ok_or_else(|| CoreError::InvalidInput {
+                    AuditAction::from_code(code).ok_or_else(|| StoreError::InvalidInput {
                         field: "audit action",
                         detail: format!("{code:?} is not an audit action; pick one from the list"),
                     })?,

@@ -13,6 +13,7 @@
 //! complete; restores stay a CLI action (the overview says how).
 
 use std::io::Write;
+use stateline_store::StoreError;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
@@ -25,15 +26,17 @@ use super::dto::{
     ReconciliationRunView, ReconciliationView, ResolveDifferenceRequest, RunIdRequest,
     StateDeadlineRequest, StateDeadlineView,
 };
-use crate::CoreError;
-use crate::audit::AuditVerification;
-use crate::backup::{self, BackupFile, BackupSettings};
-use crate::compliance::outage::render::{to_csv, to_html};
-use crate::compliance::{
-    self, Difference, FixCode, OutageQuery, OutageReport, ReconciliationRun, RunReport,
-    StateDeadline, Trigger,
+use crate::ApiError;
+use stateline_store::people::audit::AuditVerification;
+use stateline_store::backup::{self, BackupFile, BackupSettings};
+use stateline_compliance::outage::render::{to_csv, to_html};
+use stateline_compliance::{
+    self as compliance, Difference, FixCode, OutageQuery, OutageReport, OutageReports,
+    ReconciliationRun, ReconciliationStore, RunReport, Trigger,
 };
-use crate::users::Permission;
+use stateline_keys::KeysError;
+use stateline_store::StateDeadline;
+use stateline_store::people::users::Permission;
 
 /// How many recent runs the overview lists.
 const RECENT_RUNS: u32 = 20;
@@ -57,17 +60,17 @@ fn difference_view(d: Difference) -> DifferenceView {
     DifferenceView {
         id: d.id,
         run_id: d.run_id,
-        kind: d.kind,
+        kind: d.kind.into(),
         sale_id: d.sale_id,
         client_id: d.client_id,
         metrc_receipt_id: d.metrc_receipt_id,
         label: d.label,
         local_value: d.local_value,
         metrc_value: d.metrc_value,
-        suggested_fix: d.fix,
+        suggested_fix: d.fix.into(),
         fix_text: d.fix_text,
-        fixes: d.kind.fixes().into_iter().collect(),
-        resolution: d.resolution,
+        fixes: d.kind.fixes().into_iter().map(Into::into).collect(),
+        resolution: d.resolution.map(Into::into),
         resolved_by: d.resolved_by,
         resolved_at: d.resolved_at,
         resolution_note: d.resolution_note,
@@ -103,21 +106,23 @@ fn backup_view(b: BackupFile) -> BackupView {
     }
 }
 
-fn parse_day(field: &'static str, text: &str) -> Result<Date, CoreError> {
+fn parse_day(field: &'static str, text: &str) -> Result<Date, ApiError> {
     text.trim()
         .parse::<Date>()
-        .map_err(|_| CoreError::InvalidInput {
-            field,
-            detail: format!("{text:?} is not a date; pick a day like 2026-11-23"),
+        .map_err(|_| {
+            ApiError::from(StoreError::InvalidInput {
+                field,
+                detail: format!("{text:?} is not a date; pick a day like 2026-11-23"),
+            })
         })
 }
 
-fn parse_backup_settings(view: &BackupSettingsView) -> Result<BackupSettings, CoreError> {
+fn parse_backup_settings(view: &BackupSettingsView) -> Result<BackupSettings, ApiError> {
     let daily_at = view
         .daily_at
         .trim()
         .parse::<jiff::civil::Time>()
-        .map_err(|_| CoreError::InvalidInput {
+        .map_err(|_| StoreError::InvalidInput {
             field: "backup time",
             detail: format!(
                 "{:?} is not a time of day; enter it like 03:00",
@@ -145,10 +150,10 @@ fn restore_command(data_dir: &Path) -> String {
 }
 
 /// Writes `text` to a new file `<dir>/<stem>[-n].csv` through a flushed temporary file.
-fn write_export(dir: &Path, stem: &str, text: &str) -> Result<PathBuf, CoreError> {
+fn write_export(dir: &Path, stem: &str, text: &str) -> Result<PathBuf, ApiError> {
     let io = |action: &'static str, path: &Path| {
         let path = path.to_owned();
-        move |source| CoreError::Io {
+        move |source| StoreError::Io {
             action,
             path,
             source,
@@ -180,14 +185,14 @@ fn write_export(dir: &Path, stem: &str, text: &str) -> Result<PathBuf, CoreError
         .and_then(|()| std::fs::rename(&partial, &target));
     if let Err(source) = written {
         let _ = std::fs::remove_file(&partial);
-        return Err(io("write the outage report", &target)(source));
+        return Err(io("write the outage report", &target)(source).into());
     }
     Ok(target)
 }
 
 impl App {
     /// `verify_audit`: walks the audit chain and reports the first broken entry.
-    pub async fn verify_audit(&self) -> Result<AuditVerificationView, CoreError> {
+    pub async fn verify_audit(&self) -> Result<AuditVerificationView, ApiError> {
         self.require(Permission::ViewReports)?;
         Ok(match self.db(|db| db.verify_audit()).await? {
             AuditVerification::Intact { entries, head_hash } => {
@@ -199,18 +204,18 @@ impl App {
         })
     }
 
-    async fn outage(&self, req: OutageRequest) -> Result<OutageReport, CoreError> {
+    async fn outage(&self, req: OutageRequest) -> Result<OutageReport, ApiError> {
         self.require(Permission::ViewReports)?;
         let from = parse_day("from", &req.from)?;
         let to = parse_day("to", &req.to)?;
         if to < from {
-            return Err(CoreError::InvalidInput {
+            return Err(StoreError::InvalidInput {
                 field: "to",
                 detail: format!("{to} is before {from}; pick a last day on or after the first"),
-            });
+            }.into());
         }
         let licence = req.licence.filter(|l| !l.trim().is_empty());
-        self.db(move |db| {
+        self.db(move |db| -> Result<_, ApiError> {
             let zone = match &licence {
                 Some(number) => db.licence(number)?.tz()?,
                 None => match db.licences()?.first() {
@@ -221,21 +226,21 @@ impl App {
             let start = |day: Date| {
                 day.to_zoned(zone.clone())
                     .map(|z| z.timestamp())
-                    .map_err(|e| CoreError::Internal(format!("{day} has no start: {e}")))
+                    .map_err(|e| ApiError::Internal(format!("{day} has no start: {e}")))
             };
-            let after = to.tomorrow().map_err(|_| CoreError::InvalidInput {
+            let after = to.tomorrow().map_err(|_| StoreError::InvalidInput {
                 field: "to",
                 detail: format!("{to} is too far ahead; pick an earlier day"),
             })?;
             let mut query = OutageQuery::new(start(from)?, start(after)?);
             query.licence = licence;
-            db.outage_report(&query)
+            Ok(db.outage_report(&query)?)
         })
         .await
     }
 
     /// `export_outage_csv`: writes the report to `<data folder>/exports/outage-<stamp>.csv`.
-    pub async fn export_outage_csv(&self, req: OutageRequest) -> Result<OutageCsvView, CoreError> {
+    pub async fn export_outage_csv(&self, req: OutageRequest) -> Result<OutageCsvView, ApiError> {
         let report = self.outage(req).await?;
         let rows = report.rows.len() as u32;
         let dir = self.inner.config.data_dir.join("exports");
@@ -244,7 +249,7 @@ impl App {
         let path = tokio::task::spawn_blocking(move || write_export(&dir, &stem, &text))
             .await
             .map_err(|e| {
-                CoreError::Internal(format!("writing the export did not finish: {e}"))
+                ApiError::Internal(format!("writing the export did not finish: {e}"))
             })??;
         Ok(OutageCsvView {
             path: path.display().to_string(),
@@ -256,7 +261,7 @@ impl App {
     pub async fn outage_report_page(
         &self,
         req: OutageRequest,
-    ) -> Result<OutagePageView, CoreError> {
+    ) -> Result<OutagePageView, ApiError> {
         let report = self.outage(req).await?;
         Ok(OutagePageView {
             rows: report.rows.len() as u32,
@@ -269,7 +274,7 @@ impl App {
     pub async fn reconcile_day(
         &self,
         req: ReconcileRequest,
-    ) -> Result<ReconciliationView, CoreError> {
+    ) -> Result<ReconciliationView, ApiError> {
         let actor = self.require(Permission::ReconcileWithMetrc)?;
         let day = parse_day("day", &req.day)?;
         let licence = self.licence_or_first(req.licence).await?;
@@ -292,12 +297,12 @@ impl App {
     pub async fn reconciliation_overview(
         &self,
         req: dto::LicenceRequest,
-    ) -> Result<ReconciliationOverview, CoreError> {
+    ) -> Result<ReconciliationOverview, ApiError> {
         self.require(Permission::ReconcileWithMetrc)?;
         let licence = self.licence_or_first(req.licence).await?;
         let number = licence.clone();
         let (runs, last_daily) = self
-            .db(move |db| {
+            .db(move |db| -> Result<_, ApiError> {
                 let runs = db.reconciliation_runs(Some(&number), RECENT_RUNS)?;
                 let daily = runs
                     .iter()
@@ -330,7 +335,7 @@ impl App {
     pub async fn reconciliation_run(
         &self,
         req: RunIdRequest,
-    ) -> Result<ReconciliationView, CoreError> {
+    ) -> Result<ReconciliationView, ApiError> {
         self.require(Permission::ReconcileWithMetrc)?;
         let report = self.db(move |db| db.reconciliation_run(req.id)).await?;
         Ok(report_view(report))
@@ -343,15 +348,15 @@ impl App {
     pub async fn resolve_difference(
         &self,
         req: ResolveDifferenceRequest,
-    ) -> Result<DifferenceView, CoreError> {
+    ) -> Result<DifferenceView, ApiError> {
         let actor = self.require(Permission::ReconcileWithMetrc)?;
-        let fix = req.fix;
+        let fix: FixCode = req.fix.into();
         let void_with = if fix == FixCode::VoidInMetrc {
             let link = self.link()?;
             match self.reading_key(&actor) {
                 Ok(key) => Some((link.client, key)),
                 // The core refuses the keyless void after checking that the fix fits.
-                Err(CoreError::NoKey { .. }) => None,
+                Err(ApiError::Keys(KeysError::NoKey { .. })) => None,
                 Err(other) => return Err(other),
             }
         } else {
@@ -368,7 +373,7 @@ impl App {
         .await?;
         let run = resolved.run_id;
         let licence = self
-            .db(move |db| Ok(db.reconciliation_run(run)?.run.licence))
+            .db(move |db| -> Result<_, ApiError> { Ok(db.reconciliation_run(run)?.run.licence) })
             .await?;
         if matches!(fix, FixCode::ResendSale | FixCode::ResendCorrection) {
             self.recorded(&licence).await;
@@ -378,7 +383,7 @@ impl App {
     }
 
     /// `state_deadlines`: every state's default reporting deadline.
-    pub async fn state_deadlines(&self) -> Result<Vec<StateDeadlineView>, CoreError> {
+    pub async fn state_deadlines(&self) -> Result<Vec<StateDeadlineView>, ApiError> {
         self.current_actor()?;
         let rows = self.db(|db| db.state_deadlines()).await?;
         Ok(rows.into_iter().map(deadline_view).collect())
@@ -388,7 +393,7 @@ impl App {
     pub async fn set_state_deadline(
         &self,
         req: StateDeadlineRequest,
-    ) -> Result<StateDeadlineView, CoreError> {
+    ) -> Result<StateDeadlineView, ApiError> {
         let actor = self.require(Permission::ChangeSettings)?;
         let row = self
             .db(move |db| db.set_state_deadline(&actor, &req.state, req.hours))
@@ -398,16 +403,16 @@ impl App {
     }
 
     /// `backup_overview`: the backup settings, the backups and how to restore one.
-    pub async fn backup_overview(&self) -> Result<BackupOverview, CoreError> {
+    pub async fn backup_overview(&self) -> Result<BackupOverview, ApiError> {
         self.require(Permission::ChangeSettings)?;
         self.backups_now().await
     }
 
-    async fn backups_now(&self) -> Result<BackupOverview, CoreError> {
+    async fn backups_now(&self) -> Result<BackupOverview, ApiError> {
         let data_dir = self.inner.config.data_dir.clone();
         let now = self.now();
         let last_failure = self.daily_backup_failure();
-        self.db(move |db| {
+        self.db(move |db| -> Result<_, ApiError> {
             let settings = db.backup_settings()?;
             Ok(BackupOverview {
                 settings: BackupSettingsView {
@@ -432,7 +437,7 @@ impl App {
     pub async fn set_backup_settings(
         &self,
         req: BackupSettingsView,
-    ) -> Result<BackupOverview, CoreError> {
+    ) -> Result<BackupOverview, ApiError> {
         let actor = self.require(Permission::ChangeSettings)?;
         let settings = parse_backup_settings(&req)?;
         self.db(move |db| db.set_backup_settings(&actor, &settings))
@@ -442,7 +447,7 @@ impl App {
     }
 
     /// `backup_now`: a consistent backup now (keeps the newest N).
-    pub async fn backup_now(&self) -> Result<BackupView, CoreError> {
+    pub async fn backup_now(&self) -> Result<BackupView, ApiError> {
         self.require(Permission::ChangeSettings)?;
         Ok(backup_view(self.db(|db| db.backup_now()).await?))
     }

@@ -4,8 +4,11 @@
 //! reshaped here.
 
 use super::dto;
-use crate::delivery::status as core_status;
-use crate::{outbox, packages, users, validation};
+use stateline_delivery::status as core_status;
+use stateline_store::outbox;
+use stateline_store::inventory::packages;
+use stateline_store::people::users;
+use stateline_keys::validation;
 
 impl From<&core_status::StateCounts> for dto::StateCounts {
     fn from(c: &core_status::StateCounts) -> Self {
@@ -27,7 +30,7 @@ pub(crate) fn sync_status(
 ) -> dto::SyncStatus {
     dto::SyncStatus {
         at: s.at,
-        health: s.health,
+        health: s.health.into(),
         licences: s
             .licences
             .iter()
@@ -37,7 +40,7 @@ pub(crate) fn sync_status(
                 oldest_waiting_at: l.oldest_waiting_at,
                 deadline_at: l.deadline_at,
                 deadline_warning: l.deadline_warning.code().to_owned(),
-                health: l.health,
+                health: l.health.into(),
                 reason: l.reason.clone(),
                 blocked_until: l.blocked_until,
                 last_success_at: l.last_success_at,
@@ -79,10 +82,10 @@ pub(crate) fn entry(e: outbox::OutboxEntry) -> dto::EntryView {
     dto::EntryView {
         id: e.id,
         client_id: e.client_id,
-        kind: e.kind,
+        kind: e.kind.into(),
         licence: e.licence,
         acting_user: e.acting_user,
-        state: e.state,
+        state: e.state.into(),
         attempts: e.attempts,
         next_attempt_at: e.next_attempt_at,
         last_error: e.last_error,
@@ -99,7 +102,7 @@ pub(crate) fn entry(e: outbox::OutboxEntry) -> dto::EntryView {
 pub(crate) fn user(u: users::User) -> dto::UserView {
     dto::UserView {
         name: u.name,
-        role: u.role,
+        role: u.role.into(),
         failed_attempts: u.failed_attempts,
         locked: u.locked,
         disabled: u.disabled,
@@ -131,7 +134,7 @@ pub(crate) fn validation(v: validation::KeyValidation) -> dto::KeyValidationView
                     .map(|a| dto::AreaView {
                         area: format!("{:?}", a.area),
                         label: validation::area_label(a.area).to_owned(),
-                        outcome: a.outcome,
+                        outcome: a.outcome.into(),
                         detail: a.detail,
                     })
                     .collect(),

@@ -17,11 +17,11 @@ use metrc::UserKey;
 
 use super::dto::{self, DailyReconciliationView};
 use super::{App, AppEvent, Inner};
-use crate::CoreError;
-use crate::backup::{self, BackupFile};
-use crate::compliance::{self, DueOutcome, DueRun};
-use crate::task::OwnedTask;
-use crate::users::Role;
+use crate::ApiError;
+use stateline_store::backup::{self, BackupFile};
+use stateline_compliance::{self as compliance, DueOutcome, DueRun};
+use stateline_tasks::OwnedTask;
+use stateline_store::people::users::Role;
 
 /// How long after the app opens the first check runs (lets start-up and first-run finish).
 const FIRST_CHECK: Duration = Duration::from_secs(120);
@@ -83,8 +83,8 @@ impl DailyJobs {
     /// Stops the checks. A pass in progress is cancelled at its next await (a backup already
     /// copying finishes on its thread; a reconciliation stores nothing until it completes);
     /// waits at most `timeout`.
-    pub async fn stop(self, timeout: Duration) -> Result<(), CoreError> {
-        self.task.stop(timeout).await
+    pub async fn stop(self, timeout: Duration) -> Result<(), ApiError> {
+        Ok(self.task.stop(timeout).await?)
     }
 }
 
@@ -139,14 +139,14 @@ impl App {
     /// The key the daily reconciliation reads with: the facility key, else an enabled manager's.
     async fn daily_reading_key(&self) -> Option<UserKey> {
         let ring = self.keys().ok()?.ring();
-        if let Some(key) = ring.with(|s| s.facility.clone()) {
+        if let Some(key) = ring.facility_key() {
             return Some(key);
         }
         let users = self.db(|db| db.list_users()).await.ok()?;
         users
             .iter()
             .filter(|u| u.role == Role::Manager && !u.disabled)
-            .find_map(|u| ring.with(|s| s.users.get(&u.name.to_lowercase()).cloned()))
+            .find_map(|u| ring.user_key(&u.name))
     }
 
     /// One pass of the daily jobs (the background task calls this; tests and the shell may too):
@@ -212,9 +212,9 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backup::BackupSettings;
-    use crate::secrets::MemoryStore;
-    use crate::users::Pin;
+    use stateline_store::backup::BackupSettings;
+    use stateline_secrets::MemoryStore;
+    use stateline_store::people::users::Pin;
 
     fn backups(dir: &std::path::Path) -> usize {
         backup::list_backups(dir).unwrap().len()

@@ -11,26 +11,26 @@ use super::{
     dto::{DemoFaultRequest, DemoFaultView},
 };
 #[cfg(not(feature = "demo"))]
-use crate::CoreError;
+use crate::ApiError;
 
 #[cfg(not(feature = "demo"))]
 impl App {
     /// `demo_faults` (this build has no demo mode).
-    pub async fn demo_faults(&self) -> Result<Vec<DemoFaultView>, CoreError> {
+    pub async fn demo_faults(&self) -> Result<Vec<DemoFaultView>, ApiError> {
         self.current_actor()?;
-        Err(CoreError::NotDemo)
+        Err(ApiError::NotDemo)
     }
 
     /// `set_demo_fault` (this build has no demo mode).
     pub async fn set_demo_fault(
         &self,
         _req: DemoFaultRequest,
-    ) -> Result<Vec<DemoFaultView>, CoreError> {
+    ) -> Result<Vec<DemoFaultView>, ApiError> {
         self.current_actor()?;
-        Err(CoreError::NotDemo)
+        Err(ApiError::NotDemo)
     }
 
-    pub(crate) async fn after_first_manager(&self, _manager: &str) -> Result<(), CoreError> {
+    pub(crate) async fn after_first_manager(&self, _manager: &str) -> Result<(), ApiError> {
         Ok(())
     }
 }
@@ -45,15 +45,17 @@ mod enabled {
         RefuseConnections, Seed, Trigger, WriteFault, WriteFaultKind,
     };
 
-    use crate::app::dto::{
+    use crate::dto::{
         DemoFault, DemoFaultRequest, DemoFaultView, KeyOwnerRef, LicenceBinding,
     };
-    use crate::app::store::LicenceRules;
-    use crate::app::{App, AppEvent, dto};
-    use crate::delivery::KeySource;
-    use crate::keys::KeyHolder;
-    use crate::users::{Pin, Role};
-    use crate::{CoreError, Licence};
+    use crate::store::{AppTables, LicenceRules};
+    use stateline_store::StoreError;
+    use crate::{App, AppEvent, dto};
+    use stateline_keys::KeySource;
+    use stateline_keys::KeyHolder;
+    use stateline_store::people::users::{Pin, Role};
+    use crate::ApiError;
+    use stateline_store::Licence;
 
     /// The demo budtender the first manager gets (PIN documented in docs/ipc.md).
     pub const DEMO_BUDTENDER_NAME: &str = "Bea";
@@ -110,11 +112,11 @@ mod enabled {
             self.link().ok().and_then(|l| l.demo)
         }
 
-        fn demo_control_or_err(&self) -> Result<metrc_emulator::Control, CoreError> {
+        fn demo_control_or_err(&self) -> Result<metrc_emulator::Control, ApiError> {
             self.link()
                 .ok()
                 .and_then(|l| l.demo)
-                .ok_or(CoreError::NotDemo)
+                .ok_or(ApiError::NotDemo)
         }
 
         fn demo_state(&self) -> std::sync::MutexGuard<'_, DemoState> {
@@ -126,24 +128,24 @@ mod enabled {
 
         /// Starts the emulator on loopback with the demo seed dated relative to the app's clock,
         /// and on that clock, so the demo tells the same story on any date.
-        pub(crate) async fn start_emulator(&self) -> Result<Emulator, CoreError> {
+        pub(crate) async fn start_emulator(&self) -> Result<Emulator, ApiError> {
             let addr = "127.0.0.1:0".parse().expect("a loopback address");
             let clock = std::sync::Arc::clone(&self.inner.config.clock);
             let seed = Seed::demo(clock.now());
             Emulator::start_with_clock(addr, seed, Options::default(), clock)
                 .await
-                .map_err(|e| CoreError::Internal(format!("the demo emulator did not start: {e}")))
+                .map_err(|e| ApiError::Internal(format!("the demo emulator did not start: {e}")))
         }
 
         /// A Metrc client for the running emulator.
         pub(crate) fn emulator_client(
             &self,
             emulator: &Emulator,
-        ) -> Result<metrc::MetrcClient, CoreError> {
+        ) -> Result<metrc::MetrcClient, ApiError> {
             let base = emulator
                 .base_url()
                 .parse()
-                .map_err(|e| CoreError::Internal(format!("emulator address: {e}")))?;
+                .map_err(|e| ApiError::Internal(format!("emulator address: {e}")))?;
             let vendor = metrc::VendorKey::new(DEMO_VENDOR_KEY)?;
             self.client_with(metrc::ClientConfig::new(base, vendor))
         }
@@ -156,7 +158,7 @@ mod enabled {
             }
         }
 
-        async fn prepare_demo_inner(&self) -> Result<(), CoreError> {
+        async fn prepare_demo_inner(&self) -> Result<(), ApiError> {
             let binding = LicenceBinding {
                 number: DEMO_LICENSE.into(),
                 name: "Stateline Demo Dispensary".into(),
@@ -167,7 +169,7 @@ mod enabled {
                 requires_caregiver_number: false,
             };
             let exists = self
-                .db(|db| Ok(db.licences()?.iter().any(|l| l.number == DEMO_LICENSE)))
+                .db(|db| -> Result<_, ApiError> { Ok(db.licences()?.iter().any(|l| l.number == DEMO_LICENSE)) })
                 .await?;
             if !exists {
                 self.db(move |db| {
@@ -184,7 +186,7 @@ mod enabled {
             }
             let key = metrc::UserKey::new(DEMO_MANAGER_KEY)?;
             let link = self.link()?;
-            crate::refresh::refresh_licence(&self.inner.db, &link.client, &key, DEMO_LICENSE)
+            stateline_delivery::refresh::refresh_licence(&self.inner.db, &link.client, &key, DEMO_LICENSE)
                 .await?;
             let types = link.client.customer_types(&key).await?;
             self.db(move |db| db.set_customer_types(&types)).await?;
@@ -202,7 +204,7 @@ mod enabled {
 
         /// Demo mode: the first manager gets the demo manager key, and the demo budtender Bea is
         /// added (she pastes her own key at the key prompt).
-        pub(crate) async fn after_first_manager(&self, manager: &str) -> Result<(), CoreError> {
+        pub(crate) async fn after_first_manager(&self, manager: &str) -> Result<(), ApiError> {
             if !self.demo_running() {
                 return Ok(());
             }
@@ -211,7 +213,7 @@ mod enabled {
                 .session
                 .as_ref()
                 .map(|s| s.actor.clone())
-                .ok_or(CoreError::NotLoggedIn)?;
+                .ok_or(ApiError::NotLoggedIn)?;
             let saved = self
                 .keys()?
                 .set_key(
@@ -223,7 +225,7 @@ mod enabled {
             if saved.saved {
                 self.note_emulator_user(manager, DEMO_MANAGER);
             }
-            self.db(move |db| {
+            self.db(move |db| -> Result<_, ApiError> {
                 if db.user(DEMO_BUDTENDER_NAME)?.is_none() {
                     db.add_user(
                         &actor,
@@ -269,7 +271,7 @@ mod enabled {
         }
 
         /// `demo_faults`.
-        pub async fn demo_faults(&self) -> Result<Vec<DemoFaultView>, CoreError> {
+        pub async fn demo_faults(&self) -> Result<Vec<DemoFaultView>, ApiError> {
             self.current_actor()?;
             let control = self.demo_control_or_err()?;
             Ok(self.fault_views(&control.faults()))
@@ -315,7 +317,7 @@ mod enabled {
         pub async fn set_demo_fault(
             &self,
             req: DemoFaultRequest,
-        ) -> Result<Vec<DemoFaultView>, CoreError> {
+        ) -> Result<Vec<DemoFaultView>, ApiError> {
             self.current_actor()?;
             let control = self.demo_control_or_err()?;
             let mut faults = control.faults();
@@ -367,10 +369,10 @@ mod enabled {
             &self,
             control: &metrc_emulator::Control,
             req: &DemoFaultRequest,
-        ) -> Result<(), CoreError> {
+        ) -> Result<(), ApiError> {
             let mut state = self.demo_state();
             if req.on {
-                let user = req.user.clone().ok_or(CoreError::InvalidInput {
+                let user = req.user.clone().ok_or(StoreError::InvalidInput {
                     field: "user",
                     detail: "pick whose key to revoke".into(),
                 })?;
@@ -378,7 +380,7 @@ mod enabled {
                     .emulator_users
                     .get(&user.to_lowercase())
                     .cloned()
-                    .ok_or_else(|| CoreError::InvalidInput {
+                    .ok_or_else(|| StoreError::InvalidInput {
                         field: "user",
                         detail: format!("{user} has no demo key saved; pick a user who has one"),
                     })?;

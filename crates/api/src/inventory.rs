@@ -11,19 +11,27 @@ use super::dto::{
     NewPackagesRequest, PackageView, RecordedView, RefreshSummary,
 };
 use super::{App, AppEvent, convert};
-use crate::users::Permission;
-use crate::{CoreError, Ingredient, NewAdjustment, NewPackageOutput, NewPackages, Quantity};
+use stateline_store::StoreError;
+use stateline_store::people::users::Permission;
+use crate::ApiError;
+use stateline_store::Ingredient;
+use stateline_store::NewAdjustment;
+use stateline_store::NewPackageOutput;
+use stateline_store::NewPackages;
+use stateline_store::Quantity;
 
-fn quantity(what: &str, text: &str) -> Result<Quantity, CoreError> {
-    Quantity::parse(text).map_err(|_| CoreError::InvalidQuantity {
-        what: what.to_owned(),
-        detail: format!("{text:?} is not a quantity; enter a number like 3.5"),
+fn quantity(what: &str, text: &str) -> Result<Quantity, ApiError> {
+    Quantity::parse(text).map_err(|_| {
+        ApiError::from(StoreError::InvalidQuantity {
+            what: what.to_owned(),
+            detail: format!("{text:?} is not a quantity; enter a number like 3.5"),
+        })
     })
 }
 
 impl App {
     /// `list_packages`.
-    pub async fn list_packages(&self, req: LicenceRequest) -> Result<Vec<PackageView>, CoreError> {
+    pub async fn list_packages(&self, req: LicenceRequest) -> Result<Vec<PackageView>, ApiError> {
         self.current_actor()?;
         let licence = self.licence_or_first(req.licence).await?;
         let packages = self.db(move |db| db.packages(&licence)).await?;
@@ -34,13 +42,13 @@ impl App {
     pub async fn refresh_inventory(
         &self,
         req: LicenceRequest,
-    ) -> Result<RefreshSummary, CoreError> {
+    ) -> Result<RefreshSummary, ApiError> {
         let actor = self.current_actor()?;
         let licence = self.licence_or_first(req.licence).await?;
         let key = self.reading_key(&actor)?;
         let link = self.link()?;
         let refreshed =
-            crate::refresh::refresh_licence(&self.inner.db, &link.client, &key, &licence).await?;
+            stateline_delivery::refresh::refresh_licence(&self.inner.db, &link.client, &key, &licence).await?;
         self.emit(AppEvent::InventoryChanged(dto::InventoryChanged {
             licence: Some(licence.clone()),
         }));
@@ -56,7 +64,7 @@ impl App {
     pub async fn adjust_reasons(
         &self,
         req: LicenceRequest,
-    ) -> Result<Vec<AdjustReasonView>, CoreError> {
+    ) -> Result<Vec<AdjustReasonView>, ApiError> {
         self.current_actor()?;
         let licence = self.licence_or_first(req.licence).await?;
         let reasons = self.db(move |db| db.adjustment_reasons(&licence)).await?;
@@ -70,12 +78,12 @@ impl App {
     }
 
     /// `adjust_package`.
-    pub async fn adjust_package(&self, req: AdjustRequest) -> Result<RecordedView, CoreError> {
+    pub async fn adjust_package(&self, req: AdjustRequest) -> Result<RecordedView, ApiError> {
         let actor = self.require(Permission::Adjust)?;
         let occurred_at = self.now();
         let user = actor.name().to_owned();
         let (recorded, licence) = self
-            .db(move |db| {
+            .db(move |db| -> Result<_, ApiError> {
                 let label = req.label.trim();
                 let package = db.package(label)?;
                 let recorded = db.record_adjustment(&NewAdjustment {
@@ -102,17 +110,17 @@ impl App {
     pub async fn new_packages(
         &self,
         req: NewPackagesRequest,
-    ) -> Result<Vec<RecordedView>, CoreError> {
+    ) -> Result<Vec<RecordedView>, ApiError> {
         let actor = self.require(Permission::MergeOrSplit)?;
         let occurred_at = self.now();
         let user = actor.name().to_owned();
         let (recorded, licence) = self
-            .db(move |db| {
+            .db(move |db| -> Result<_, ApiError> {
                 let first = req
                     .outputs
                     .first()
                     .and_then(|o| o.ingredients.first())
-                    .ok_or(CoreError::InvalidInput {
+                    .ok_or(StoreError::InvalidInput {
                         field: "new packages",
                         detail: "give at least one new tag with at least one ingredient".into(),
                     })?;
@@ -132,7 +140,7 @@ impl App {
                     let unit = ingredients
                         .first()
                         .map(|i| i.unit_of_measure.clone())
-                        .ok_or_else(|| CoreError::InvalidInput {
+                        .ok_or_else(|| StoreError::InvalidInput {
                             field: "ingredients",
                             detail: format!("new tag {} has no ingredient; add one", o.tag),
                         })?;
@@ -178,17 +186,17 @@ impl App {
     pub async fn incoming_manifests(
         &self,
         req: LicenceRequest,
-    ) -> Result<Vec<ManifestView>, CoreError> {
+    ) -> Result<Vec<ManifestView>, ApiError> {
         let actor = self.current_actor()?;
         let licence = self.licence_or_first(req.licence).await?;
         let key = self.reading_key(&actor)?;
         let link = self.link()?;
-        crate::inventory::manifests::refresh_manifests(
+        stateline_delivery::refresh::manifests::refresh_manifests(
             &self.inner.db,
             &link.client,
             &key,
             &licence,
-            &crate::refresh::RefreshOptions::default(),
+            &stateline_delivery::refresh::RefreshOptions::default(),
         )
         .await?;
         let manifests = self.db(move |db| db.incoming_manifests(&licence)).await?;

@@ -1,13 +1,13 @@
 //! The error shape at the IPC boundary: `{code, message}`.
 //!
-//! Guarantees: `code` is [`CoreError::code`] (stable snake_case; the UI branches on it, never on
+//! Guarantees: `code` is [`ApiError::code`] (stable snake_case; the UI branches on it, never on
 //! the text) and `message` is the error's own message, which says what to do next and never holds
-//! a key or a PIN (see `CoreError`).
+//! a key or a PIN (see `ApiError`).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::CoreError;
+use crate::ApiError;
 
 /// An error as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -16,8 +16,8 @@ pub struct IpcError {
     pub message: String,
 }
 
-impl From<CoreError> for IpcError {
-    fn from(error: CoreError) -> Self {
+impl From<ApiError> for IpcError {
+    fn from(error: ApiError) -> Self {
         IpcError {
             code: error.code().to_owned(),
             message: error.to_string(),
@@ -36,10 +36,11 @@ impl std::error::Error for IpcError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stateline_store::StoreError;
 
     #[test]
     fn carries_the_stable_code_and_the_message() {
-        let error = IpcError::from(CoreError::UnknownEntry(7));
+        let error = IpcError::from(ApiError::from(StoreError::UnknownEntry(7)));
         assert_eq!(error.code, "unknown_entry");
         assert!(error.message.contains("#7"), "{}", error.message);
         let json = serde_json::to_value(&error).unwrap();

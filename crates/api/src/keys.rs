@@ -1,4 +1,4 @@
-//! Key commands of the facade over the key service (`crate::keys::Keys`): set, validate and clear
+//! Key commands of the facade over the key service (`stateline_keys::Keys`): set, validate and clear
 //! a user's or the facility key, the overview (last four characters only), the key mode and
 //! facility-key overrides, and whether the session user must be asked for a key.
 //!
@@ -7,16 +7,19 @@
 //! check runs in the background, so logging in never waits on Metrc.
 
 use metrc::UserKey;
+use stateline_store::StoreError;
 
 use super::dto::{
     self, FacilityOverrideRequest, KeyInfoView, KeyMode, KeyModeRequest, KeyOwnerRef,
     KeyOwnerRequest, KeySavedView, KeyValidationView, SetKeyRequest,
 };
 use super::{App, AppEvent, convert};
-use crate::delivery::KeySource;
-use crate::keys::{KeyHolder, KeyInfo, KeyPolicy, Keys};
-use crate::users::Permission;
-use crate::{Actor, CoreError};
+use stateline_keys::KeySource;
+use stateline_keys::{KeyHolder, KeyInfo, KeyPolicy, Keys};
+use stateline_store::people::users::Permission;
+use stateline_store::Actor;
+use crate::ApiError;
+use stateline_keys::KeysError;
 
 impl From<KeyOwnerRef> for KeyHolder {
     fn from(owner: KeyOwnerRef) -> Self {
@@ -46,39 +49,43 @@ fn info_view(owner: KeyOwnerRef, info: Option<&KeyInfo>) -> KeyInfoView {
     }
 }
 
-fn invalid_key() -> CoreError {
-    CoreError::InvalidInput {
+fn invalid_key() -> ApiError {
+    StoreError::InvalidInput {
         field: "Metrc key",
         detail: "it is not a valid Metrc key; copy the whole key from Metrc and paste it again"
             .into(),
     }
+    .into()
 }
 
 impl App {
     /// The key service of the current link.
-    pub(crate) fn keys(&self) -> Result<Keys, CoreError> {
+    pub(crate) fn keys(&self) -> Result<Keys, ApiError> {
         Ok(self.link()?.keys)
     }
 
     /// The key the session user reads Metrc with (their own, or the facility key in facility mode).
-    pub(crate) fn reading_key(&self, actor: &Actor) -> Result<UserKey, CoreError> {
+    pub(crate) fn reading_key(&self, actor: &Actor) -> Result<UserKey, ApiError> {
         self.keys()?
             .ring()
             .key_for(actor.name())
             .map(|k| k.key)
-            .ok_or_else(|| CoreError::NoKey {
-                holder: actor.name().to_owned(),
+            .ok_or_else(|| {
+                KeysError::NoKey {
+                    holder: actor.name().to_owned(),
+                }
+                .into()
             })
     }
 
     pub(crate) fn policy(&self) -> KeyPolicy {
         self.keys()
-            .map(|k| k.ring().with(|s| s.policy))
+            .map(|k| k.ring().policy())
             .unwrap_or_default()
     }
 
-    pub(crate) fn key_mode(&self) -> Result<KeyMode, CoreError> {
-        Ok(self.policy().mode)
+    pub(crate) fn key_mode(&self) -> Result<KeyMode, ApiError> {
+        Ok(self.policy().mode.into())
     }
 
     /// Recomputes whether the session user must be asked for a key (from saved metadata only).
@@ -94,7 +101,7 @@ impl App {
         let needs = match self.keys() {
             Err(_) => false,
             Ok(keys) => {
-                let facility = self.policy().mode == crate::keys::KeyMode::Facility;
+                let facility = self.policy().mode == stateline_keys::KeyMode::Facility;
                 let info = keys
                     .info(&actor, &KeyHolder::User(actor.name().to_owned()))
                     .await
@@ -113,7 +120,7 @@ impl App {
     }
 
     /// After a login: the key check against Metrc runs in the background and updates the session.
-    pub(crate) fn check_key_in_background(&self, session: crate::Session) {
+    pub(crate) fn check_key_in_background(&self, session: stateline_store::Session) {
         let Ok(keys) = self.keys() else { return };
         let app = self.clone();
         tokio::spawn(async move {
@@ -141,7 +148,7 @@ impl App {
     }
 
     /// `set_key`: checks the key with Metrc and saves it unless Metrc refuses it.
-    pub async fn set_key(&self, req: SetKeyRequest) -> Result<KeySavedView, CoreError> {
+    pub async fn set_key(&self, req: SetKeyRequest) -> Result<KeySavedView, ApiError> {
         let actor = self.current_actor()?;
         let key = UserKey::new(req.key.expose().trim()).map_err(|_| invalid_key())?;
         let saved = self
@@ -149,7 +156,7 @@ impl App {
             .set_key(&actor, &req.owner.clone().into(), key)
             .await?;
         if !saved.saved {
-            return Err(CoreError::KeyRefused);
+            return Err(KeysError::KeyRefused.into());
         }
         #[cfg(feature = "demo")]
         self.demo_key_saved(&req.owner);
@@ -162,7 +169,7 @@ impl App {
     }
 
     /// `validate_key`.
-    pub async fn validate_key(&self, req: KeyOwnerRequest) -> Result<KeyValidationView, CoreError> {
+    pub async fn validate_key(&self, req: KeyOwnerRequest) -> Result<KeyValidationView, ApiError> {
         let actor = self.current_actor()?;
         let validation = self
             .keys()?
@@ -173,7 +180,7 @@ impl App {
     }
 
     /// `clear_key`.
-    pub async fn clear_key(&self, req: KeyOwnerRequest) -> Result<(), CoreError> {
+    pub async fn clear_key(&self, req: KeyOwnerRequest) -> Result<(), ApiError> {
         let actor = self.current_actor()?;
         self.keys()?
             .clear(&actor, &req.owner.clone().into())
@@ -193,7 +200,7 @@ impl App {
     }
 
     /// `key_overview`: every user's key and the facility key (a budtender sees only their own).
-    pub async fn key_overview(&self) -> Result<Vec<KeyInfoView>, CoreError> {
+    pub async fn key_overview(&self) -> Result<Vec<KeyInfoView>, ApiError> {
         let actor = self.current_actor()?;
         let overview = self.keys()?.overview(&actor).await?;
         let manager = actor.role().may(Permission::SetOtherKeys);
@@ -219,10 +226,10 @@ impl App {
     }
 
     /// `set_key_mode`.
-    pub async fn set_key_mode(&self, req: KeyModeRequest) -> Result<dto::AppState, CoreError> {
+    pub async fn set_key_mode(&self, req: KeyModeRequest) -> Result<dto::AppState, ApiError> {
         let actor = self.require(Permission::ChooseKeyMode)?;
         let mut policy = self.policy();
-        policy.mode = req.mode;
+        policy.mode = req.mode.into();
         self.keys()?.set_policy(&actor, policy).await?;
         self.keys_changed(None).await;
         self.audited("key_mode_changed");
@@ -234,7 +241,7 @@ impl App {
         &self,
         actor: &Actor,
         allowed: bool,
-    ) -> Result<(), CoreError> {
+    ) -> Result<(), ApiError> {
         let mut policy = self.policy();
         if policy.facility_overrides_allowed == allowed {
             return Ok(());
@@ -249,7 +256,7 @@ impl App {
     pub async fn send_under_facility_key(
         &self,
         req: FacilityOverrideRequest,
-    ) -> Result<u64, CoreError> {
+    ) -> Result<u64, ApiError> {
         let actor = self.require(Permission::SendUnderFacilityKey)?;
         let released = self
             .keys()?

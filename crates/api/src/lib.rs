@@ -3,7 +3,7 @@
 //! async method per IPC command (see `docs/ipc.md`). It knows nothing of Tauri; `src-tauri`
 //! adapts each method in one line.
 //!
-//! Guarantees: every method checks the session's permission first and fails with a `CoreError`
+//! Guarantees: every method checks the session's permission first and fails with a `ApiError`
 //! (stable code + message saying what to do); nothing returned or emitted carries a key or a PIN;
 //! no lock is held across an `.await` (session state sits behind a `std::sync::Mutex` taken only
 //! in short synchronous sections); store calls run on blocking threads; background work (the
@@ -12,9 +12,11 @@
 
 mod admin;
 mod compliance;
+mod compose;
 mod convert;
 mod daily;
 mod demo;
+mod error;
 pub mod dto;
 mod events;
 mod inventory;
@@ -28,16 +30,22 @@ mod store;
 mod sync;
 
 use std::path::PathBuf;
+use stateline_tasks::StoreCall;
+use stateline_store::StoreError;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use crate::delivery::DeliveryConfig;
-use crate::secrets::{SecretStore, Secrets};
-use crate::{Clock, CoreError, Database, OpenOptions, SystemClock};
+use stateline_delivery::DeliveryConfig;
+use stateline_secrets::{SecretStore, Secrets};
+use stateline_store::Clock;
+use stateline_store::Database;
+use stateline_store::OpenOptions;
+use stateline_store::SystemClock;
 
 pub use daily::DailyPass;
+pub use error::ApiError;
 pub use events::AppEvent;
 pub use ipc_error::IpcError;
 
@@ -121,8 +129,8 @@ impl std::fmt::Debug for App {
 impl App {
     /// Opens the store in `config.data_dir`, starts the delivery worker and, in demo mode (the
     /// default when no environment was chosen), the embedded emulator with the demo licence.
-    pub async fn open(config: AppConfig) -> Result<App, CoreError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| CoreError::Io {
+    pub async fn open(config: AppConfig) -> Result<App, ApiError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StoreError::Io {
             action: "create the data folder",
             path: config.data_dir.clone(),
             source,
@@ -135,7 +143,7 @@ impl App {
         };
         let db = tokio::task::spawn_blocking(move || Database::open_with(path, options))
             .await
-            .map_err(|e| CoreError::Internal(format!("opening the store failed: {e}")))??;
+            .map_err(|e| ApiError::Internal(format!("opening the store failed: {e}")))??;
         let secrets = Secrets::new(Arc::clone(&config.secret_store));
         let (events, _) = broadcast::channel(256);
         let now = config.clock.now();
@@ -162,7 +170,7 @@ impl App {
 
     /// Stops the worker (waiting up to `timeout` for the batch in flight), the background tasks
     /// and the demo emulator.
-    pub async fn shutdown(&self, timeout: Duration) -> Result<(), CoreError> {
+    pub async fn shutdown(&self, timeout: Duration) -> Result<(), ApiError> {
         self.stop_runtime(timeout).await
     }
 
@@ -184,12 +192,18 @@ impl App {
         self.inner.config.clock.now()
     }
 
-    /// Runs a store call on a blocking thread.
-    async fn db<T: Send + 'static>(
+    /// Runs a store call on a blocking thread (the call may fail with any error that a store
+    /// error converts into and that converts into an [`ApiError`]).
+    async fn db<T, E>(
         &self,
-        f: impl FnOnce(&Database) -> Result<T, CoreError> + Send + 'static,
-    ) -> Result<T, CoreError> {
-        self.inner.db.call(f).await
+        f: impl FnOnce(&Database) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        ApiError: From<E>,
+    {
+        Ok(self.inner.db.call(f).await?)
     }
 
     fn lock_session(&self) -> std::sync::MutexGuard<'_, session::SessionState> {

@@ -6,17 +6,20 @@
 //! before the new one starts; the forwarder publishes every snapshot change and samples the backlog
 //! at most once a minute; drain progress is tracked from consecutive snapshots.
 
+use super::store::AppTables;
 use std::sync::{Arc, PoisonError};
+use stateline_tasks::StoreCall;
+use stateline_store::StoreError;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use super::dto::{self, Environment};
-use super::{App, AppEvent, convert};
-use crate::CoreError;
-use crate::delivery::{DeliveryConfig, DeliveryEngine, DeliveryWorker, StatusSnapshot};
-use crate::keys::{CheckSchedule, KeyChecks, Keys};
-use crate::secrets::EntryId;
+use super::{App, AppEvent, compose, convert};
+use crate::ApiError;
+use stateline_delivery::{DeliveryConfig, DeliveryEngine, DeliveryWorker, StatusSnapshot};
+use stateline_keys::{CheckSchedule, KeyChecks, Keys};
+use stateline_secrets::EntryId;
 
 /// The cheap handles a command needs to talk to Metrc.
 #[derive(Clone)]
@@ -52,7 +55,7 @@ impl DrainTracker {
     /// `total` is the most that waited since this drain began, `remaining` what waits now.
     pub fn update(&mut self, snapshot: &StatusSnapshot) -> Option<dto::DrainProgress> {
         let waiting = snapshot.waiting;
-        let in_step = snapshot.health == crate::delivery::Health::InStep;
+        let in_step = snapshot.health == stateline_delivery::Health::InStep;
         self.total = match (waiting, in_step, self.total) {
             (0, _, _) | (_, false, _) => None,
             (w, true, None) => Some(w.max(self.previous_waiting)),
@@ -68,22 +71,22 @@ impl DrainTracker {
 
 impl App {
     /// The current link to Metrc, or a clear error when none is configured.
-    pub(crate) fn link(&self) -> Result<Link, CoreError> {
+    pub(crate) fn link(&self) -> Result<Link, ApiError> {
         self.inner
             .link
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-            .ok_or_else(|| CoreError::InvalidInput {
+            .ok_or_else(|| ApiError::from(StoreError::InvalidInput {
                 field: "Metrc connection",
                 detail:
                     "Metrc is not set up yet; finish the setup (environment, state, vendor key)"
                         .into(),
-            })
+            }))
     }
 
     /// The environment in force (demo when none was chosen and demo is built in).
-    pub(crate) fn environment(&self) -> Result<Environment, CoreError> {
+    pub(crate) fn environment(&self) -> Result<Environment, ApiError> {
         if self.inner.config.force_demo {
             return Ok(Environment::Demo);
         }
@@ -110,7 +113,7 @@ impl App {
         }
     }
 
-    fn delivery_config(&self) -> Result<DeliveryConfig, CoreError> {
+    fn delivery_config(&self) -> Result<DeliveryConfig, ApiError> {
         let mut config = self.inner.config.delivery.clone();
         config.object_limit = self.inner.db.object_limit()? as usize;
         Ok(config)
@@ -120,7 +123,7 @@ impl App {
     pub(crate) fn client_with(
         &self,
         mut config: metrc::ClientConfig,
-    ) -> Result<metrc::MetrcClient, CoreError> {
+    ) -> Result<metrc::MetrcClient, ApiError> {
         config.request_timeout = self.inner.config.request_timeout;
         config.clock = Arc::clone(&self.inner.config.clock);
         config.connect_timeout = Duration::from_secs(3).min(self.inner.config.request_timeout);
@@ -128,7 +131,7 @@ impl App {
     }
 
     /// Starts the link for the environment in force (nothing when Metrc is not set up yet).
-    pub(crate) async fn start_runtime(&self) -> Result<(), CoreError> {
+    pub(crate) async fn start_runtime(&self) -> Result<(), ApiError> {
         let environment = self.environment()?;
         let mut owned = self.inner.owned.lock().await;
         #[cfg(feature = "demo")]
@@ -175,20 +178,14 @@ impl App {
                 self.client_with(metrc::ClientConfig::new(base, vendor))?
             }
         };
-        let keys = Keys::new(
-            self.inner.db.clone(),
-            self.inner.secrets.clone(),
-            client.clone(),
+        let (keys, engine) = compose::keys_and_engine(
+            &self.inner.db,
+            &self.inner.secrets,
+            &client,
             environment.keychain_scope(),
-        );
-        keys.load().await?;
-        let engine = DeliveryEngine::new(
-            self.inner.db.clone(),
-            client.clone(),
-            keys.ring(),
             self.delivery_config()?,
         );
-        keys.attach_engine(engine.clone());
+        keys.load().await?;
         owned.checks = Some(KeyChecks::start(keys.clone(), CheckSchedule::default())?);
         let worker = DeliveryWorker::start(engine.clone(), self.inner.config.worker_idle).await?;
         owned.forwarder = Some(self.spawn_forwarder(worker.subscribe()));
@@ -213,7 +210,7 @@ impl App {
     }
 
     /// Stops the worker, the forwarder, background tasks and the emulator.
-    pub(crate) async fn stop_runtime(&self, timeout: Duration) -> Result<(), CoreError> {
+    pub(crate) async fn stop_runtime(&self, timeout: Duration) -> Result<(), ApiError> {
         *self
             .inner
             .link
@@ -240,12 +237,12 @@ impl App {
         if let Some(emulator) = owned.emulator.take() {
             emulator.shutdown().await;
         }
-        stopped
+        Ok(stopped?)
     }
 
     /// Restarts the link (after an environment, vendor key or object limit change); a demo
     /// emulator keeps running (and keeps its state) while the environment stays demo.
-    pub(crate) async fn restart_runtime(&self) -> Result<(), CoreError> {
+    pub(crate) async fn restart_runtime(&self) -> Result<(), ApiError> {
         {
             *self
                 .inner
@@ -332,7 +329,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::Health;
+    use stateline_delivery::Health;
 
     fn snapshot(waiting: u64, health: Health) -> StatusSnapshot {
         StatusSnapshot {

@@ -5,13 +5,21 @@
 //! from the request; nothing here waits on Metrc (the worker is only woken); a refused sale (bad
 //! quantity, too little on hand, missing patient number) leaves no row anywhere.
 
+use super::store::AppTables;
 use super::dto::{
     self, CartLine, CustomerTypesView, LicenceRequest, PackageView, Receipt, ReceiptLine,
     SaleRequest, SearchRequest,
 };
 use super::{App, AppEvent, convert};
-use crate::users::Permission;
-use crate::{CoreError, Money, NewSale, NewSaleLine, Package, Quantity, RecordedSale};
+use stateline_store::StoreError;
+use stateline_store::people::users::Permission;
+use crate::ApiError;
+use stateline_store::Money;
+use stateline_store::NewSale;
+use stateline_store::NewSaleLine;
+use stateline_store::Package;
+use stateline_store::Quantity;
+use stateline_store::RecordedSale;
 
 /// How well a package matches a query (lower is better), or `None`.
 fn rank(package: &Package, query: &str) -> Option<u8> {
@@ -79,13 +87,13 @@ fn receipt(
                 price: l.total_amount.to_string(),
             })
             .collect(),
-        state: recorded.state,
+        state: recorded.state.into(),
     }
 }
 
 impl App {
     /// `search_packages`.
-    pub async fn search_packages(&self, req: SearchRequest) -> Result<Vec<PackageView>, CoreError> {
+    pub async fn search_packages(&self, req: SearchRequest) -> Result<Vec<PackageView>, ApiError> {
         self.require(Permission::Sell)?;
         let licences: Vec<String> = match req.licence {
             Some(l) => vec![l],
@@ -97,7 +105,7 @@ impl App {
                 .collect(),
         };
         let packages = self
-            .db(move |db| {
+            .db(move |db| -> Result<_, ApiError> {
                 let mut all = Vec::new();
                 for l in &licences {
                     all.extend(db.packages(l)?);
@@ -116,12 +124,12 @@ impl App {
     pub async fn customer_types(
         &self,
         req: LicenceRequest,
-    ) -> Result<CustomerTypesView, CoreError> {
+    ) -> Result<CustomerTypesView, ApiError> {
         self.require(Permission::Sell)?;
         let licence = self.licence_or_first(req.licence).await?;
         let l2 = licence.clone();
         let (mut types, rules) = self
-            .db(move |db| Ok((db.customer_types()?, db.licence_rules(&l2)?)))
+            .db(move |db| -> Result<_, ApiError> { Ok((db.customer_types()?, db.licence_rules(&l2)?)) })
             .await?;
         if types.is_empty() {
             types.push("Consumer".into());
@@ -139,11 +147,11 @@ impl App {
     }
 
     /// `complete_sale`: records the sale (one transaction) and returns its receipt.
-    pub async fn complete_sale(&self, req: SaleRequest) -> Result<Receipt, CoreError> {
+    pub async fn complete_sale(&self, req: SaleRequest) -> Result<Receipt, ApiError> {
         let actor = self.require(Permission::Sell)?;
         let occurred_at = self.now();
         let first_label = req.lines.first().map(|l| l.label.trim().to_owned()).ok_or(
-            CoreError::InvalidInput {
+            StoreError::InvalidInput {
                 field: "sale lines",
                 detail: "the cart is empty; scan a package".into(),
             },
@@ -152,7 +160,7 @@ impl App {
         let customer_type = req.customer_type.trim().to_owned();
         let recorded_type = customer_type.clone();
         let (licence, recorded) = self
-            .db(move |db| {
+            .db(move |db| -> Result<_, ApiError> {
                 let licence = match req.licence.filter(|l| !l.trim().is_empty()) {
                     Some(l) => l,
                     None => db.package(&first_label)?.licence,
@@ -192,9 +200,9 @@ impl App {
 
 /// Cart lines → sale lines in each package's own unit (quantities and prices parsed exactly).
 pub(crate) fn cart_lines(
-    db: &crate::Database,
+    db: &stateline_store::Database,
     lines: &[CartLine],
-) -> Result<Vec<NewSaleLine>, CoreError> {
+) -> Result<Vec<NewSaleLine>, ApiError> {
     lines
         .iter()
         .map(|l| {
@@ -202,7 +210,7 @@ pub(crate) fn cart_lines(
             let package = db.package(label)?;
             Ok(NewSaleLine {
                 label: label.to_owned(),
-                quantity: Quantity::parse(&l.quantity).map_err(|_| CoreError::InvalidQuantity {
+                quantity: Quantity::parse(&l.quantity).map_err(|_| StoreError::InvalidQuantity {
                     what: label.to_owned(),
                     detail: format!(
                         "{:?} is not a quantity; enter a number like 3.5",
@@ -210,7 +218,7 @@ pub(crate) fn cart_lines(
                     ),
                 })?,
                 unit_of_measure: package.unit_of_measure,
-                total_amount: Money::parse(&l.price).map_err(|_| CoreError::InvalidInput {
+                total_amount: Money::parse(&l.price).map_err(|_| StoreError::InvalidInput {
                     field: "price",
                     detail: format!("{:?} is not an amount; enter a price like 12.50", l.price),
                 })?,

@@ -6,12 +6,14 @@
 //! before the command runs (the command fails with `not_logged_in`); the session lock is never held
 //! across an `.await`; PINs are checked on a blocking thread and never kept.
 
+use super::store::AppTables;
 use jiff::{SignedDuration, Timestamp};
 
 use super::dto::{self, AppState, LoginRequest, LoginUser, Phase, SessionView, SetupProgress};
 use super::{App, AppEvent};
-use crate::CoreError;
-use crate::users::{self, Actor, Permission, Pin, Session};
+use crate::ApiError;
+use stateline_tasks::StoreCall;
+use stateline_store::people::users::{self, Actor, Permission, Pin, Session};
 
 /// The session state behind the facade's mutex.
 #[derive(Debug)]
@@ -36,7 +38,7 @@ impl SessionState {
 
 impl App {
     /// The logged-in actor, if any, after applying the idle lock (no permission check).
-    pub(crate) fn current_actor(&self) -> Result<Actor, CoreError> {
+    pub(crate) fn current_actor(&self) -> Result<Actor, ApiError> {
         let minutes = self.inner.db.idle_lock_minutes().unwrap_or(0);
         let now = self.now();
         let (actor, locked) = {
@@ -55,11 +57,11 @@ impl App {
         if locked {
             self.session_changed();
         }
-        actor.ok_or(CoreError::NotLoggedIn)
+        actor.ok_or(ApiError::NotLoggedIn)
     }
 
     /// The logged-in actor if they may do `permission`.
-    pub(crate) fn require(&self, permission: Permission) -> Result<Actor, CoreError> {
+    pub(crate) fn require(&self, permission: Permission) -> Result<Actor, ApiError> {
         let actor = self.current_actor()?;
         users::require(&actor, permission)?;
         Ok(actor)
@@ -135,16 +137,16 @@ impl App {
     }
 
     /// `app_state`.
-    pub async fn app_state(&self) -> Result<AppState, CoreError> {
+    pub async fn app_state(&self) -> Result<AppState, ApiError> {
         self.current_actor_without_touch();
         let app = self.clone();
         tokio::task::spawn_blocking(move || app.state_now())
             .await
-            .map_err(|e| CoreError::Internal(format!("reading the app state failed: {e}")))?
+            .map_err(|e| ApiError::Internal(format!("reading the app state failed: {e}")))?
     }
 
     /// The app state from the store and the session (synchronous).
-    pub(crate) fn state_now(&self) -> Result<AppState, CoreError> {
+    pub(crate) fn state_now(&self) -> Result<AppState, ApiError> {
         let db = &self.inner.db;
         let has_users = !db.needs_first_manager()?;
         let stored_env = db.app_environment()?;
@@ -187,24 +189,25 @@ impl App {
         let role = session.actor.role();
         SessionView {
             user: session.actor.name().to_owned(),
-            role,
+            role: role.into(),
             started_at: session.started_at,
             permissions: Permission::ALL
                 .into_iter()
                 .filter(|p| role.may(*p))
+                .map(Into::into)
                 .collect(),
             needs_key,
         }
     }
 
     /// `list_login_users`.
-    pub async fn list_login_users(&self) -> Result<Vec<LoginUser>, CoreError> {
+    pub async fn list_login_users(&self) -> Result<Vec<LoginUser>, ApiError> {
         let users = self.db(|db| db.list_users()).await?;
         Ok(users
             .into_iter()
             .map(|u| LoginUser {
                 name: u.name,
-                role: u.role,
+                role: u.role.into(),
                 locked: u.locked,
                 disabled: u.disabled,
             })
@@ -212,7 +215,7 @@ impl App {
     }
 
     /// `login`.
-    pub async fn login(&self, req: LoginRequest) -> Result<AppState, CoreError> {
+    pub async fn login(&self, req: LoginRequest) -> Result<AppState, ApiError> {
         let pin = Pin::new(req.pin.expose());
         let name = req.name;
         let session = self.db(move |db| db.verify_pin(&name, &pin)).await?;
@@ -232,7 +235,7 @@ impl App {
     }
 
     /// `logout`: ends the session and forgets who it was.
-    pub async fn logout(&self) -> Result<AppState, CoreError> {
+    pub async fn logout(&self) -> Result<AppState, ApiError> {
         {
             let mut s = self.lock_session();
             s.session = None;
@@ -242,7 +245,7 @@ impl App {
     }
 
     /// `lock`: ends the session but remembers who it was (preselected on the login screen).
-    pub async fn lock(&self) -> Result<AppState, CoreError> {
+    pub async fn lock(&self) -> Result<AppState, ApiError> {
         {
             let mut s = self.lock_session();
             if let Some(gone) = s.session.take() {
@@ -253,7 +256,7 @@ impl App {
     }
 
     /// `touch`: the person is active (keyboard or pointer), so the idle lock waits.
-    pub async fn touch(&self) -> Result<(), CoreError> {
+    pub async fn touch(&self) -> Result<(), ApiError> {
         let now = self.now();
         let mut s = self.lock_session();
         if s.session.is_some() {
@@ -263,7 +266,7 @@ impl App {
     }
 
     /// Reads the state, emits `session_changed` and returns it.
-    pub(crate) async fn state_after_change(&self) -> Result<AppState, CoreError> {
+    pub(crate) async fn state_after_change(&self) -> Result<AppState, ApiError> {
         let state = self.app_state().await?;
         self.emit(AppEvent::SessionChanged(Box::new(state.clone())));
         Ok(state)

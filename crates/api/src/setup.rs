@@ -7,24 +7,27 @@
 //! half-bound for that licence); the vendor key and any key used for discovery go only to the
 //! keychain or Metrc, never back out.
 
+use super::store::AppTables;
 use super::dto::{
     AppState, BindLicencesRequest, CreateManagerRequest, DiscoverRequest, DiscoveredLicence,
     Environment, EnvironmentRequest, LicenceView, VendorKeyRequest, VendorKeyStatus,
 };
 use super::store::LicenceRules;
+use stateline_store::StoreError;
 use super::{App, AppEvent, dto};
-use crate::audit::{AuditAction, AuditEvent};
-use crate::keys::KeyHolder;
-use crate::secrets::{EntryId, VendorKeySource};
-use crate::users::{Permission, Pin};
-use crate::{CoreError, Licence};
+use stateline_store::people::audit::{AuditAction, AuditEvent};
+use stateline_keys::KeyHolder;
+use stateline_secrets::{EntryId, VendorKeySource};
+use stateline_store::people::users::{Permission, Pin};
+use crate::ApiError;
+use stateline_store::Licence;
 
 impl App {
     /// `create_first_manager`: first run only; logs the manager in.
     pub async fn create_first_manager(
         &self,
         req: CreateManagerRequest,
-    ) -> Result<AppState, CoreError> {
+    ) -> Result<AppState, ApiError> {
         let pin = Pin::new(req.pin.expose());
         let name = req.name;
         let session = self
@@ -38,7 +41,7 @@ impl App {
     }
 
     /// `choose_environment`: demo, or sandbox/production of a state; reconnects to Metrc.
-    pub async fn choose_environment(&self, req: EnvironmentRequest) -> Result<AppState, CoreError> {
+    pub async fn choose_environment(&self, req: EnvironmentRequest) -> Result<AppState, ApiError> {
         self.require(Permission::ChangeSettings)?;
         let state_code = match (req.environment, req.state_code.as_deref().map(str::trim)) {
             (Environment::Demo, code) => code.filter(|c| !c.is_empty()).map(str::to_owned),
@@ -47,12 +50,12 @@ impl App {
                 Some(code.to_ascii_uppercase())
             }
             (_, None) => {
-                return Err(CoreError::InvalidInput {
+                return Err(StoreError::InvalidInput {
                     field: "state",
                     detail:
                         "choose the Metrc state (two letters, e.g. CO) for sandbox or production"
                             .into(),
-                });
+                }.into());
             }
         };
         let environment = req.environment;
@@ -62,7 +65,7 @@ impl App {
         self.state_after_change().await
     }
 
-    fn vendor_entry(&self) -> Result<EntryId, CoreError> {
+    fn vendor_entry(&self) -> Result<EntryId, ApiError> {
         Ok(EntryId::vendor(self.environment()?.keychain_scope())?)
     }
 
@@ -75,17 +78,17 @@ impl App {
     pub async fn set_vendor_key(
         &self,
         req: VendorKeyRequest,
-    ) -> Result<VendorKeyStatus, CoreError> {
+    ) -> Result<VendorKeyStatus, ApiError> {
         let actor = self.require(Permission::ChangeSettings)?;
         if self.environment()? == Environment::Demo {
-            return Err(CoreError::InvalidInput {
+            return Err(StoreError::InvalidInput {
                 field: "vendor key",
                 detail: "demo mode uses the emulator's own vendor key; choose sandbox or production first"
                     .into(),
-            });
+            }.into());
         }
         let key = metrc::VendorKey::new(req.key.expose().trim()).map_err(|_| {
-            CoreError::InvalidInput {
+            StoreError::InvalidInput {
                 field: "vendor key",
                 detail:
                     "it is not a valid Metrc key; copy the whole integrator key and paste it again"
@@ -107,7 +110,7 @@ impl App {
     }
 
     /// `vendor_key_status`.
-    pub async fn vendor_key_status(&self) -> Result<VendorKeyStatus, CoreError> {
+    pub async fn vendor_key_status(&self) -> Result<VendorKeyStatus, ApiError> {
         if self.environment()? == Environment::Demo {
             return Ok(VendorKeyStatus {
                 set: true,
@@ -141,11 +144,11 @@ impl App {
     pub async fn discover_licences(
         &self,
         req: DiscoverRequest,
-    ) -> Result<Vec<DiscoveredLicence>, CoreError> {
+    ) -> Result<Vec<DiscoveredLicence>, ApiError> {
         let actor = self.require(Permission::ChangeSettings)?;
         let key = match req.key {
             Some(text) => {
-                metrc::UserKey::new(text.expose().trim()).map_err(|_| CoreError::InvalidInput {
+                metrc::UserKey::new(text.expose().trim()).map_err(|_| StoreError::InvalidInput {
                     field: "Metrc key",
                     detail: "it is not a valid Metrc key; paste the whole key".into(),
                 })?
@@ -198,13 +201,13 @@ impl App {
     }
 
     /// `bind_licences`: stores the licences with their time zones, deadlines and sale rules.
-    pub async fn bind_licences(&self, req: BindLicencesRequest) -> Result<AppState, CoreError> {
+    pub async fn bind_licences(&self, req: BindLicencesRequest) -> Result<AppState, ApiError> {
         let actor = self.require(Permission::ChangeSettings)?;
         if req.licences.is_empty() {
-            return Err(CoreError::InvalidInput {
+            return Err(StoreError::InvalidInput {
                 field: "licences",
                 detail: "pick at least one licence".into(),
-            });
+            }.into());
         }
         let licences: Vec<(Licence, LicenceRules)> = req
             .licences
@@ -219,10 +222,10 @@ impl App {
                 };
                 licence.tz()?;
                 if licence.reporting_deadline_hours == 0 {
-                    return Err(CoreError::InvalidInput {
+                    return Err(StoreError::InvalidInput {
                         field: "reporting deadline",
                         detail: format!("licence {}: it must be at least 1 hour", licence.number),
-                    });
+                    }.into());
                 }
                 let rules = LicenceRules {
                     requires_patient_number: l.requires_patient_number,
@@ -230,7 +233,7 @@ impl App {
                 };
                 Ok((licence, rules))
             })
-            .collect::<Result<_, CoreError>>()?;
+            .collect::<Result<_, ApiError>>()?;
         let numbers: Vec<String> = licences.iter().map(|(l, _)| l.number.clone()).collect();
         let keys = self.keys()?;
         for (licence, rules) in licences {
@@ -245,7 +248,7 @@ impl App {
     }
 
     /// Caches Metrc's customer types with the actor's key (best effort).
-    async fn refresh_customer_types(&self, actor: &crate::Actor) {
+    async fn refresh_customer_types(&self, actor: &stateline_store::Actor) {
         let (Ok(key), Ok(link)) = (self.reading_key(actor), self.link()) else {
             return;
         };
@@ -258,7 +261,7 @@ impl App {
     }
 
     /// Every bound licence with its sale rules (synchronous).
-    pub(crate) fn licence_views(&self) -> Result<Vec<LicenceView>, CoreError> {
+    pub(crate) fn licence_views(&self) -> Result<Vec<LicenceView>, ApiError> {
         let db = &self.inner.db;
         db.licences()?
             .into_iter()
@@ -281,7 +284,7 @@ impl App {
     pub(crate) async fn licence_or_first(
         &self,
         licence: Option<String>,
-    ) -> Result<String, CoreError> {
+    ) -> Result<String, ApiError> {
         match licence.filter(|l| !l.trim().is_empty()) {
             Some(l) => {
                 let l2 = l.clone();
@@ -294,10 +297,10 @@ impl App {
                 .into_iter()
                 .next()
                 .map(|l| l.number)
-                .ok_or_else(|| CoreError::InvalidInput {
+                .ok_or_else(|| ApiError::from(StoreError::InvalidInput {
                     field: "licence",
                     detail: "no licence is bound to this register yet; finish the setup".into(),
-                }),
+                })),
         }
     }
 

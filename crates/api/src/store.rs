@@ -6,11 +6,14 @@
 //! value here is a secret.
 
 use jiff::Timestamp;
+use stateline_store::StoreError;
 use rusqlite::params;
 
 use super::dto::{BacklogPoint, Environment};
-use crate::time::{from_ms, to_ms};
-use crate::{CoreError, Database, settings};
+use stateline_store::time::{from_ms, to_ms};
+use crate::ApiError;
+use stateline_store::Database;
+use stateline_store::settings;
 
 const ENVIRONMENT: &str = "app.environment";
 const STATE_CODE: &str = "app.state_code";
@@ -24,7 +27,7 @@ pub const DEFAULT_OBJECT_LIMIT: u32 = 10;
 /// How long backlog samples are kept.
 const SAMPLE_RETENTION_MS: i64 = 3 * 24 * 3600 * 1000;
 
-pub(crate) use crate::licence_rules::LicenceRules;
+pub(crate) use stateline_store::inventory::licence_rules::LicenceRules;
 
 impl Environment {
     fn as_str(self) -> &'static str {
@@ -51,32 +54,68 @@ impl Environment {
     }
 }
 
-fn parse_u32(key: &str, value: Option<String>, default: u32) -> Result<u32, CoreError> {
+fn parse_u32(key: &str, value: Option<String>, default: u32) -> Result<u32, ApiError> {
     match value {
         None => Ok(default),
         Some(text) => text
             .parse()
-            .map_err(|_| CoreError::Internal(format!("the stored setting {key} is {text:?}"))),
+            .map_err(|_| ApiError::Internal(format!("the stored setting {key} is {text:?}"))),
     }
 }
 
-impl Database {
+/// The app's own tables and settings (migration 7), on the store's one writer.
+pub(crate) trait AppTables {
     /// The chosen environment, if one was chosen.
-    pub(crate) fn app_environment(&self) -> Result<Option<Environment>, CoreError> {
+    fn app_environment(&self) -> Result<Option<Environment>, ApiError>;
+
+    /// The chosen environment and state code, written together.
+    fn set_app_environment(
+        &self,
+        environment: Environment,
+        state_code: Option<&str>,
+    ) -> Result<(), ApiError>;
+
+    fn app_state_code(&self) -> Result<Option<String>, ApiError>;
+
+    fn idle_lock_minutes(&self) -> Result<u32, ApiError>;
+
+    fn object_limit(&self) -> Result<u32, ApiError>;
+
+    /// Writes the numeric app settings given (absent ones stay).
+    fn set_app_numbers(
+        &self,
+        idle_lock_minutes: Option<u32>,
+        object_limit: Option<u32>,
+    ) -> Result<(), ApiError>;
+
+    fn customer_types(&self) -> Result<Vec<String>, ApiError>;
+
+    /// Replaces the cached customer types (an empty list leaves the cache as it was).
+    fn set_customer_types(&self, types: &[String]) -> Result<(), ApiError>;
+
+    /// Records how many records wait now (one sample per minute keeps the minute's peak) and
+    /// prunes old samples.
+    fn sample_backlog(&self, at: Timestamp, waiting: u64) -> Result<(), ApiError>;
+
+    /// Backlog samples at or after `since`, oldest first.
+    fn backlog_since(&self, since: Timestamp) -> Result<Vec<BacklogPoint>, ApiError>;
+}
+
+impl AppTables for Database {
+    fn app_environment(&self) -> Result<Option<Environment>, ApiError> {
         match self.setting(ENVIRONMENT)? {
             None => Ok(None),
             Some(text) => Environment::parse(&text).map(Some).ok_or_else(|| {
-                CoreError::Internal(format!("the stored environment {text:?} is not known"))
+                ApiError::Internal(format!("the stored environment {text:?} is not known"))
             }),
         }
     }
 
-    /// The chosen environment and state code, written together.
-    pub(crate) fn set_app_environment(
+    fn set_app_environment(
         &self,
         environment: Environment,
         state_code: Option<&str>,
-    ) -> Result<(), CoreError> {
+    ) -> Result<(), ApiError> {
         self.write(|tx| {
             settings::set(tx, ENVIRONMENT, environment.as_str())?;
             match state_code {
@@ -89,11 +128,11 @@ impl Database {
         })
     }
 
-    pub(crate) fn app_state_code(&self) -> Result<Option<String>, CoreError> {
-        self.setting(STATE_CODE)
+    fn app_state_code(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.setting(STATE_CODE)?)
     }
 
-    pub(crate) fn idle_lock_minutes(&self) -> Result<u32, CoreError> {
+    fn idle_lock_minutes(&self) -> Result<u32, ApiError> {
         parse_u32(
             IDLE_LOCK_MINUTES,
             self.setting(IDLE_LOCK_MINUTES)?,
@@ -101,7 +140,7 @@ impl Database {
         )
     }
 
-    pub(crate) fn object_limit(&self) -> Result<u32, CoreError> {
+    fn object_limit(&self) -> Result<u32, ApiError> {
         parse_u32(
             OBJECT_LIMIT,
             self.setting(OBJECT_LIMIT)?,
@@ -109,23 +148,22 @@ impl Database {
         )
     }
 
-    /// Writes the numeric app settings given (absent ones stay).
-    pub(crate) fn set_app_numbers(
+    fn set_app_numbers(
         &self,
         idle_lock_minutes: Option<u32>,
         object_limit: Option<u32>,
-    ) -> Result<(), CoreError> {
+    ) -> Result<(), ApiError> {
         if idle_lock_minutes.is_some_and(|m| m > 24 * 60) {
-            return Err(CoreError::InvalidInput {
+            return Err(StoreError::InvalidInput {
                 field: "idle lock minutes",
                 detail: "it is more than a day; enter 0 (never) to 1440".into(),
-            });
+            }.into());
         }
         if object_limit.is_some_and(|n| !(1..=1000).contains(&n)) {
-            return Err(CoreError::InvalidInput {
+            return Err(StoreError::InvalidInput {
                 field: "object limit",
                 detail: "it must be between 1 and 1000 (Metrc's default is 10)".into(),
-            });
+            }.into());
         }
         self.write(|tx| {
             if let Some(m) = idle_lock_minutes {
@@ -138,7 +176,7 @@ impl Database {
         })
     }
 
-    pub(crate) fn customer_types(&self) -> Result<Vec<String>, CoreError> {
+    fn customer_types(&self) -> Result<Vec<String>, ApiError> {
         self.read(|c| {
             let mut stmt =
                 c.prepare_cached("SELECT name FROM app_customer_types ORDER BY position")?;
@@ -149,8 +187,7 @@ impl Database {
         })
     }
 
-    /// Replaces the cached customer types (an empty list leaves the cache as it was).
-    pub(crate) fn set_customer_types(&self, types: &[String]) -> Result<(), CoreError> {
+    fn set_customer_types(&self, types: &[String]) -> Result<(), ApiError> {
         if types.is_empty() {
             return Ok(());
         }
@@ -166,9 +203,7 @@ impl Database {
         })
     }
 
-    /// Records how many records wait now (one sample per minute keeps the minute's peak) and
-    /// prunes old samples.
-    pub(crate) fn sample_backlog(&self, at: Timestamp, waiting: u64) -> Result<(), CoreError> {
+    fn sample_backlog(&self, at: Timestamp, waiting: u64) -> Result<(), ApiError> {
         let minute = to_ms(at).div_euclid(60_000) * 60_000;
         let waiting = i64::try_from(waiting).unwrap_or(i64::MAX);
         self.write(|tx| {
@@ -183,8 +218,7 @@ impl Database {
         })
     }
 
-    /// Backlog samples at or after `since`, oldest first.
-    pub(crate) fn backlog_since(&self, since: Timestamp) -> Result<Vec<BacklogPoint>, CoreError> {
+    fn backlog_since(&self, since: Timestamp) -> Result<Vec<BacklogPoint>, ApiError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT at, waiting FROM app_backlog_samples WHERE at >= ?1 ORDER BY at",

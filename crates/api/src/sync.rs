@@ -5,7 +5,9 @@
 //! with `illegal_transition` and changes nothing); resolving rejected records and voiding need
 //! `resolve_rejected` (managers); the core writes the audit row in the same transaction.
 
+use super::store::AppTables;
 use jiff::SignedDuration;
+use stateline_store::StoreError;
 
 use super::dto::{
     self, AttemptView, BacklogPoint, BacklogRequest, EditRejectedRequest, EntryHistoryView,
@@ -13,24 +15,29 @@ use super::dto::{
     TransitionView, VoidRequest,
 };
 use super::{App, convert};
-use crate::users::Permission;
-use crate::{CoreError, EntryFilter, EntryKind, EntryState, Quantity, RejectedEdit};
+use stateline_store::people::users::Permission;
+use crate::ApiError;
+use stateline_store::EntryFilter;
+use stateline_store::EntryKind;
+use stateline_store::EntryState;
+use stateline_store::Quantity;
+use stateline_store::RejectedEdit;
 
 impl App {
     /// `sync_status`.
-    pub async fn sync_status(&self) -> Result<SyncStatus, CoreError> {
+    pub async fn sync_status(&self) -> Result<SyncStatus, ApiError> {
         self.current_actor()?;
         Ok(self.status_now())
     }
 
     /// `list_entries`.
-    pub async fn list_entries(&self, req: EntryQuery) -> Result<Vec<EntryView>, CoreError> {
+    pub async fn list_entries(&self, req: EntryQuery) -> Result<Vec<EntryView>, ApiError> {
         self.current_actor()?;
         let filter = EntryFilter {
             licence: req.licence,
             acting_user: req.user,
-            states: req.states.into_iter().collect(),
-            kind: req.kind,
+            states: req.states.into_iter().map(Into::into).collect(),
+            kind: req.kind.map(Into::into),
             before_id: req.before_id,
             limit: Some(req.limit.unwrap_or(100).clamp(1, 1000)),
         };
@@ -39,9 +46,9 @@ impl App {
     }
 
     /// `entry_history`.
-    pub async fn entry_history(&self, req: EntryIdRequest) -> Result<EntryHistoryView, CoreError> {
+    pub async fn entry_history(&self, req: EntryIdRequest) -> Result<EntryHistoryView, ApiError> {
         self.current_actor()?;
-        self.db(move |db| {
+        self.db(move |db| -> Result<_, ApiError> {
             let history = db.entry_history(req.id)?;
             let entry = &history.entry;
             let content = match entry.kind {
@@ -80,8 +87,8 @@ impl App {
                     .into_iter()
                     .map(|t| TransitionView {
                         at: t.at,
-                        from: t.from,
-                        to: t.to,
+                        from: t.from.into(),
+                        to: t.to.into(),
                         detail: t.detail,
                     })
                     .collect(),
@@ -102,7 +109,7 @@ impl App {
     }
 
     /// `sync_now`.
-    pub async fn sync_now(&self) -> Result<(), CoreError> {
+    pub async fn sync_now(&self) -> Result<(), ApiError> {
         self.current_actor()?;
         self.wake_worker().await;
         Ok(())
@@ -110,7 +117,7 @@ impl App {
 
     /// `retry_entry`: a rejected record is resent unchanged (managers); a record waiting for its
     /// maker's key releases that user's records to try the key again.
-    pub async fn retry_entry(&self, req: EntryIdRequest) -> Result<EntryView, CoreError> {
+    pub async fn retry_entry(&self, req: EntryIdRequest) -> Result<EntryView, ApiError> {
         let actor = self.current_actor()?;
         let id = req.id;
         let entry = self.db(move |db| db.entry(id)).await?;
@@ -131,11 +138,11 @@ impl App {
                 link.engine.release_user(&entry.acting_user).await?;
             }
             from => {
-                return Err(CoreError::IllegalTransition {
+                return Err(StoreError::IllegalTransition {
                     id,
                     from,
                     action: "retry",
-                });
+                }.into());
             }
         }
         self.after_entry_change(&entry.licence).await;
@@ -143,12 +150,12 @@ impl App {
     }
 
     /// `edit_and_resend` (managers).
-    pub async fn edit_and_resend(&self, req: EditRejectedRequest) -> Result<EntryView, CoreError> {
+    pub async fn edit_and_resend(&self, req: EditRejectedRequest) -> Result<EntryView, ApiError> {
         let actor = self.require(Permission::ResolveRejected)?;
         let now = self.now();
         let by = actor.name().to_owned();
         let entry = self
-            .db(move |db| {
+            .db(move |db| -> Result<_, ApiError> {
                 let edit = match req.edit {
                     RejectedEditView::Unchanged => RejectedEdit::Unchanged,
                     RejectedEditView::SaleLines { lines } => {
@@ -164,7 +171,7 @@ impl App {
                         note: note.filter(|n| !n.trim().is_empty()),
                     },
                 };
-                db.edit_rejected_and_resend(req.id, &edit, &by, now)
+                Ok(db.edit_rejected_and_resend(req.id, &edit, &by, now)?)
             })
             .await?;
         self.after_entry_change(&entry.licence).await;
@@ -173,7 +180,7 @@ impl App {
     }
 
     /// `void_entry` (managers): withdraws a record that is certainly not in Metrc.
-    pub async fn void_entry(&self, req: VoidRequest) -> Result<EntryView, CoreError> {
+    pub async fn void_entry(&self, req: VoidRequest) -> Result<EntryView, ApiError> {
         let actor = self.require(Permission::ResolveRejected)?;
         let by = actor.name().to_owned();
         let entry = self
@@ -198,7 +205,7 @@ impl App {
     pub async fn backlog_series(
         &self,
         req: BacklogRequest,
-    ) -> Result<Vec<BacklogPoint>, CoreError> {
+    ) -> Result<Vec<BacklogPoint>, ApiError> {
         self.current_actor()?;
         let hours = req.hours.unwrap_or(6).clamp(1, 72);
         let now = self.now();
@@ -219,7 +226,7 @@ impl App {
 
 impl App {
     /// Records not yet in Metrc (for the shell's quit check; no session needed).
-    pub async fn waiting_records(&self) -> Result<u64, CoreError> {
+    pub async fn waiting_records(&self) -> Result<u64, ApiError> {
         let counts = self.db(|db| db.counts(None)).await?;
         Ok(counts
             .iter()

@@ -50,6 +50,21 @@ impl KeyRing {
         )
     }
 
+    /// The facility key, when one is loaded.
+    pub fn facility_key(&self) -> Option<UserKey> {
+        self.with(|s| s.facility.clone())
+    }
+
+    /// `user`'s own key (names ignore case), when one is loaded.
+    pub fn user_key(&self, user: &str) -> Option<UserKey> {
+        self.with(|s| s.users.get(&user.to_lowercase()).cloned())
+    }
+
+    /// The key mode and whether facility-key overrides are allowed.
+    pub fn policy(&self) -> KeyPolicy {
+        self.with(|s| s.policy)
+    }
+
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut RingState) -> R) -> R {
         f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
     }

@@ -57,11 +57,9 @@ pub struct OutagePageView {
     pub rows: u32,
 }
 
-/// What a reconciliation difference is (the core's own type).
-pub use crate::compliance::DifferenceKind;
+pub use super::wire::DifferenceKind;
 
-/// A manager's fix for a difference (the core's own type).
-pub use crate::compliance::FixCode;
+pub use super::wire::FixCode;
 
 /// One stored reconciliation run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -45,8 +45,7 @@ pub struct KeyInfoView {
     pub last_checked_at: Option<jiff::Timestamp>,
 }
 
-/// One area's result in a key check (the core's own type).
-pub use crate::validation::AreaOutcome;
+pub use super::wire::AreaOutcome;
 
 /// One cell of the validation matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -19,6 +19,7 @@ mod sell;
 mod sensitive;
 mod session;
 mod sync;
+mod wire;
 
 use std::path::Path;
 

@@ -29,14 +29,11 @@ pub enum Environment {
     Production,
 }
 
-/// An app user's role (the core's own type).
-pub use crate::users::Role;
+pub use super::wire::Role;
 
-/// Something only some roles may do (the core's own type; the UI hides what the session may not do).
-pub use crate::users::Permission;
+pub use super::wire::Permission;
 
-/// Individual keys required, or one facility key (the core's own type).
-pub use crate::keys::KeyMode;
+pub use super::wire::KeyMode;
 
 /// The logged-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

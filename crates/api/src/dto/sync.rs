@@ -5,14 +5,11 @@ use ts_rs::TS;
 
 use super::sell::CartLine;
 
-/// Where a record is in its delivery to Metrc (the core's own type).
-pub use crate::outbox::EntryState;
+pub use super::wire::EntryState;
 
-/// What a record is (the core's own type).
-pub use crate::outbox::EntryKind;
+pub use super::wire::EntryKind;
 
-/// Why the register is or is not in step with Metrc (the core's own type).
-pub use crate::delivery::Health;
+pub use super::wire::Health;
 
 /// Records not yet in Metrc, by state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
