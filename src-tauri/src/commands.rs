@@ -1,9 +1,9 @@
-//! The IPC commands: one-line adapters from Tauri into `stateline_core::app::App` (see
+//! The IPC commands: one-line adapters from Tauri into `stateline_api::App` (see
 //! `docs/ipc.md`). Each takes no argument or one `req`, and fails with `IpcError {code, message}`.
 
-use stateline_core::app::App;
-use stateline_core::app::IpcError;
-use stateline_core::app::dto::*;
+use stateline_api::App;
+use stateline_api::IpcError;
+use stateline_api::dto::*;
 use tauri::State;
 
 /// Generates `#[tauri::command]` adapters that call the `App` method of the same name.

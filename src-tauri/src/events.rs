@@ -5,7 +5,7 @@
 //! window cannot keep up with loses the oldest events, never blocks the core (the next
 //! `status_changed` carries the whole state again).
 
-use stateline_core::app::App;
+use stateline_api::App;
 use tauri::{AppHandle, Emitter, Runtime};
 use tokio::sync::broadcast::error::RecvError;
 

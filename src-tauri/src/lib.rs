@@ -14,8 +14,8 @@ pub mod webview_footprint;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use stateline_core::app::{App, AppConfig};
-use stateline_core::secrets::KeychainStore;
+use stateline_api::{App, AppConfig};
+use stateline_api::KeychainStore;
 
 pub use instance::{AlreadyRunning, InstanceLock};
 
@@ -39,7 +39,7 @@ pub fn data_dir() -> PathBuf {
 pub enum StartError {
     AlreadyRunning(AlreadyRunning),
     Io(std::io::Error),
-    Core(stateline_core::CoreError),
+    Api(stateline_api::ApiError),
     Tauri(tauri::Error),
 }
 
@@ -48,7 +48,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::AlreadyRunning(e) => e.fmt(f),
             StartError::Io(e) => write!(f, "could not lock the data folder: {e}"),
-            StartError::Core(e) => e.fmt(f),
+            StartError::Api(e) => e.fmt(f),
             StartError::Tauri(e) => write!(f, "the window system failed: {e}"),
         }
     }
@@ -77,7 +77,7 @@ pub fn run() -> Result<(), StartError> {
         .map_err(StartError::Io)?
         .map_err(StartError::AlreadyRunning)?;
     let app =
-        tauri::async_runtime::block_on(App::open(app_config(dir))).map_err(StartError::Core)?;
+        tauri::async_runtime::block_on(App::open(app_config(dir))).map_err(StartError::Api)?;
     let core = app.clone();
     shell::configure(tauri::Builder::default(), app, true)
         .build(tauri::generate_context!())

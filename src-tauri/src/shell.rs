@@ -10,8 +10,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use stateline_core::app::dto::{QUIT_REQUESTED, QuitRequested};
-use stateline_core::app::{App, IpcError};
+use stateline_api::dto::{QUIT_REQUESTED, QuitRequested};
+use stateline_api::{App, IpcError};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Builder, Emitter, Manager, Runtime, State, WindowEvent};

@@ -38,7 +38,8 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 use stateline_delivery::DeliveryConfig;
-use stateline_secrets::{SecretStore, Secrets};
+pub use stateline_secrets::SecretStore;
+use stateline_secrets::Secrets;
 use stateline_store::Clock;
 use stateline_store::Database;
 use stateline_store::OpenOptions;
@@ -46,6 +47,7 @@ use stateline_store::SystemClock;
 
 pub use daily::DailyPass;
 pub use error::ApiError;
+pub use stateline_secrets::{KeychainStore, MemoryStore};
 pub use events::AppEvent;
 pub use ipc_error::IpcError;
 

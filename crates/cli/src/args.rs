@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use stateline_core::Database;
+use stateline_store::Database;
 
 use crate::error::CliError;
 use crate::{

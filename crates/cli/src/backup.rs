@@ -3,13 +3,13 @@
 //!
 //! Guarantees: a restore needs a manager (`--as NAME`, PIN as the first stdin line, never an
 //! argument; on a register with no users yet, a manager of the backup), refuses to replace records not yet in Metrc unless `--yes-discard-unsent` is given,
-//! and keeps the replaced database aside (see `stateline_core::backup::restore`); the database is
+//! and keeps the replaced database aside (see `stateline_store::backup::restore`); the database is
 //! closed before it is replaced.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use stateline_core::{Actor, Database, Pin, backup};
+use stateline_store::{Actor, Database, Pin, backup};
 
 use crate::args::Context;
 use crate::error::CliError;

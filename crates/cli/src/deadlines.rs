@@ -7,7 +7,7 @@
 use std::io::BufRead;
 
 use clap::{Args, Subcommand};
-use stateline_core::Pin;
+use stateline_store::Pin;
 
 use crate::args::Context;
 use crate::error::CliError;

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
-use stateline_core::Database;
-use stateline_core::validation::Verdict;
+use stateline_store::Database;
+use stateline_keys::validation::Verdict;
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;
@@ -92,7 +92,6 @@ fn metrc_check(
                 format!("{} answers (and refuses an unknown key, as it should)", url),
             ),
             _ => {
-                let e = stateline_core::CoreError::from(e);
                 Check::fail("metrc", e.code(), e.to_string())
             }
         },

@@ -1,15 +1,29 @@
 //! The one error type of the command line.
 //!
-//! Guarantees: every variant has a stable [`CliError::code`] (core errors keep the core's code);
-//! messages say what to do next and never contain a key.
+//! Guarantees: every variant has a stable [`CliError::code`] (the crates' errors keep their own
+//! codes); messages say what to do next and never contain a key.
 
-use stateline_core::CoreError;
-use stateline_core::secrets::SecretStoreError;
+use stateline_compliance::ComplianceError;
+use stateline_delivery::DeliveryError;
+use stateline_keys::KeysError;
+use stateline_secrets::SecretStoreError;
+use stateline_store::StoreError;
+use stateline_tasks::TaskError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
-    Core(#[from] CoreError),
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Keys(#[from] KeysError),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error(transparent)]
+    Compliance(#[from] ComplianceError),
+    #[error(transparent)]
+    Metrc(#[from] metrc::MetrcError),
+    #[error(transparent)]
+    Task(#[from] TaskError),
     #[error(transparent)]
     Secret(#[from] SecretStoreError),
     #[error(transparent)]
@@ -28,7 +42,12 @@ pub enum CliError {
 impl CliError {
     pub fn code(&self) -> &'static str {
         match self {
-            CliError::Core(e) => e.code(),
+            CliError::Store(e) => e.code(),
+            CliError::Keys(e) => e.code(),
+            CliError::Delivery(e) => e.code(),
+            CliError::Compliance(e) => e.code(),
+            CliError::Metrc(e) => e.code(),
+            CliError::Task(e) => e.code(),
             CliError::Secret(e) => e.code(),
             CliError::Emulator(_) => "emulator_failed",
             CliError::BadInput { .. } => "invalid_input",
@@ -43,8 +62,8 @@ impl CliError {
     }
 }
 
-impl From<metrc::MetrcError> for CliError {
-    fn from(e: metrc::MetrcError) -> Self {
-        CliError::Core(CoreError::from(e))
+impl From<rusqlite::Error> for CliError {
+    fn from(e: rusqlite::Error) -> Self {
+        CliError::Store(e.into())
     }
 }

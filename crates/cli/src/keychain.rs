@@ -12,10 +12,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand, ValueEnum};
-use stateline_core::keys::{KeyHolder, KeyMode, KeyPolicy, Keys};
-use stateline_core::secrets::{KeychainStore, Secrets};
-use stateline_core::validation::{Verdict, render_table};
-use stateline_core::{Database, Pin, Session};
+use stateline_keys::{KeyHolder, KeyMode, KeyPolicy, Keys};
+use stateline_secrets::{KeychainStore, Secrets};
+use stateline_keys::validation::{Verdict, render_table};
+use stateline_store::{Database, Pin, Session};
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;

@@ -9,8 +9,8 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use stateline_core::compliance::{NewLicence, StateDeadline};
-use stateline_core::{Licence, LicenceRules};
+use stateline_store::{NewLicence, StateDeadline};
+use stateline_store::{Licence, LicenceRules};
 
 use crate::args::Context;
 use crate::error::CliError;
@@ -107,7 +107,7 @@ struct Added {
     requires_caregiver_number: bool,
 }
 
-fn add(db: &stateline_core::Database, args: AddArgs) -> Result<Added, CliError> {
+fn add(db: &stateline_store::Database, args: AddArgs) -> Result<Added, CliError> {
     let state = match args.state {
         Some(state) => Some(state),
         None => db

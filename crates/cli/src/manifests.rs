@@ -5,8 +5,8 @@
 //! user key is read from stdin, never from an argument.
 
 use clap::Args;
-use stateline_core::inventory::refresh_manifests;
-use stateline_core::refresh::RefreshOptions;
+use stateline_delivery::refresh::manifests::refresh_manifests;
+use stateline_delivery::refresh::RefreshOptions;
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;

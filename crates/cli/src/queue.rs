@@ -5,7 +5,7 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use stateline_core::{EntryFilter, EntryState, OutboxEntry, StateCount};
+use stateline_store::{EntryFilter, EntryState, OutboxEntry, StateCount};
 
 use crate::args::Context;
 use crate::error::CliError;
@@ -39,7 +39,7 @@ pub enum QueueCommand {
 
 fn parse_state(s: &str) -> Result<EntryState, String> {
     s.parse()
-        .map_err(|e: stateline_core::CoreError| e.to_string())
+        .map_err(|e: stateline_store::StoreError| e.to_string())
 }
 
 #[derive(Debug, Serialize)]

@@ -11,7 +11,7 @@
 //! differences are stored for the screens and `--json`.
 
 use clap::{Args, Subcommand, ValueEnum};
-use stateline_core::compliance::{
+use stateline_compliance::{
     DueOutcome, FixCode, RunReport, Trigger, reconcile_day, reconcile_due, resolve_difference,
 };
 

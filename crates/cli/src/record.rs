@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde::de::DeserializeOwned;
-use stateline_core::{Database, NewAdjustment, NewPackages, NewSale, Permission, Recorded};
+use stateline_store::{Database, NewAdjustment, NewPackages, NewSale, Permission, Recorded};
 
 use crate::args::Context;
 use crate::error::CliError;
@@ -20,17 +20,17 @@ use crate::output;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum RecordKind {
-    /// A sale (stateline_core::NewSale).
+    /// A sale (stateline_store::NewSale).
     Sale,
-    /// A package adjustment (stateline_core::NewAdjustment).
+    /// A package adjustment (stateline_store::NewAdjustment).
     Adjustment,
-    /// A merge or split into new packages (stateline_core::NewPackages).
+    /// A merge or split into new packages (stateline_store::NewPackages).
     NewPackages,
 }
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The JSON has the fields of stateline_core::NewSale, NewAdjustment or NewPackages; \
+    after_help = "The JSON has the fields of stateline_store::NewSale, NewAdjustment or NewPackages; \
                   quantities and money are decimal strings (\"3.5\"), times RFC 3339 \
                   (\"2026-11-22T18:00:00Z\"). Prints the record, entry and client ids only after \
                   the record was committed."

@@ -2,10 +2,10 @@
 //! incremental (only what changed since the last refresh) unless `--full`.
 //!
 //! Guarantees: the user key is read from stdin, never from an argument; only cached Metrc data is
-//! replaced (see `stateline_core::refresh`).
+//! replaced (see `stateline_store::refresh`).
 
 use clap::Args;
-use stateline_core::refresh::{RefreshOptions, refresh_licence_with};
+use stateline_delivery::refresh::{RefreshOptions, refresh_licence_with};
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;

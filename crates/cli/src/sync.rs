@@ -10,9 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use stateline_core::delivery::{
-    DeliveryConfig, DeliveryEngine, DeliveryWorker, PassReport, StaticKeys, StatusSnapshot,
-};
+use stateline_delivery::{DeliveryConfig, DeliveryEngine, DeliveryWorker, PassReport, StatusSnapshot};
+use stateline_keys::StaticKeys;
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;
@@ -61,7 +60,6 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
             )));
         }
         let engine = DeliveryEngine::new(db, client, service.ring(), DeliveryConfig::default());
-        service.attach_engine(engine.clone());
         return if args.once {
             rt.block_on(once(ctx, engine))
         } else {

@@ -7,7 +7,7 @@
 use std::io::BufRead;
 
 use clap::{Args, Subcommand, ValueEnum};
-use stateline_core::{Database, Pin, Role, Session};
+use stateline_store::{Database, Pin, Role, Session};
 
 use crate::args::Context;
 use crate::error::CliError;

@@ -16,9 +16,9 @@ use std::sync::{Arc, OnceLock};
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use stateline_core::audit::{AuditAction, AuditEvent};
-use stateline_core::secrets::{EntryId, KeychainStore, SecretStoreError, Secrets, VENDOR_KEY_ENV};
-use stateline_core::{Database, Permission};
+use stateline_store::people::audit::{AuditAction, AuditEvent};
+use stateline_secrets::{EntryId, KeychainStore, SecretStoreError, Secrets, VENDOR_KEY_ENV};
+use stateline_store::{Database, Permission};
 
 use crate::args::{Context, runtime};
 use crate::deadlines::pin_from_stdin;

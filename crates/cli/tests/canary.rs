@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use base64::Engine;
 use metrc_emulator::{DEMO_LICENSE, Emulator, Options, Permission, Seed};
-use stateline_core::secrets::{KeychainStore, SecretStore};
+use stateline_secrets::{KeychainStore, SecretStore};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stateline");
 const VENDOR: &str = "CanaryVendorKey-q7Zx4Lm9Tw2Rb8Kd";
@@ -325,7 +325,7 @@ fn no_key_or_pin_reaches_any_output_or_file() {
         true,
     );
     // The vendor key saved from stdin for the register's environment; the next runs use it.
-    stateline_core::Database::open(data.join("stateline.sqlite"))
+    stateline_store::Database::open(data.join("stateline.sqlite"))
         .expect("database")
         .set_setting("app.environment", "demo")
         .expect("register environment");

@@ -282,7 +282,7 @@ fn licence_add_takes_the_deadline_from_the_state_defaults() {
     );
 
     // The register's state (chosen in the app's setup) is used when --state is not given.
-    stateline_core::Database::open(dir.join("stateline.sqlite"))
+    stateline_store::Database::open(dir.join("stateline.sqlite"))
         .expect("database")
         .set_setting("app.state_code", "CO")
         .expect("state");

@@ -3,7 +3,7 @@
 //!
 //! Shared here: the fixed licence, package and sale the recorder and the checks agree on.
 
-use stateline_core::{Money, NewSale, NewSaleLine, Quantity};
+use stateline_store::{Money, NewSale, NewSaleLine, Quantity};
 
 /// The licence the crash loop records under.
 pub const LICENCE: &str = "403R-CRASH";

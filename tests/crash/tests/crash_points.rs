@@ -13,10 +13,10 @@ use metrc_emulator::{
     Control, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY,
     Emulator, Faults, Options, Seed, Trigger, WriteFault, WriteFaultKind,
 };
-use stateline_core::delivery::{DeliveryConfig, DeliveryEngine, StaticKeys};
-use stateline_core::{
+use stateline_delivery::{DeliveryConfig, DeliveryEngine, crash};
+use stateline_keys::StaticKeys;
+use stateline_store::{
     Database, EntryState, Licence, ManualClock, Money, NewSale, NewSaleLine, OpenOptions, Quantity,
-    crash,
 };
 
 const USER: &str = "bea";
@@ -60,7 +60,7 @@ async fn scene() -> Scene {
     .expect("licence");
     let client = client(&emulator.base_url());
     let manager = metrc::UserKey::new(DEMO_MANAGER_KEY).expect("key");
-    stateline_core::refresh::refresh_licence(&db, &client, &manager, DEMO_LICENSE)
+    stateline_delivery::refresh::refresh_licence(&db, &client, &manager, DEMO_LICENSE)
         .await
         .expect("refresh");
     let label = db.packages(DEMO_LICENSE).expect("packages")[0]

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use stateline_core::Database;
+use stateline_store::Database;
 
 fn main() -> std::process::ExitCode {
     let Some(path) = std::env::args_os().nth(1) else {

@@ -7,8 +7,9 @@ use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
-use stateline_core::Database;
-use stateline_core::delivery::{DeliveryConfig, DeliveryEngine, StaticKeys};
+use stateline_store::Database;
+use stateline_delivery::{DeliveryConfig, DeliveryEngine};
+use stateline_keys::StaticKeys;
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,7 +34,7 @@ fn main() -> std::process::ExitCode {
         let db = Database::open(path)?;
         let mut config = metrc::ClientConfig::new(
             url.parse()
-                .map_err(|e| stateline_core::CoreError::Internal(format!("bad URL: {e}")))?,
+                .map_err(|e| stateline_delivery::DeliveryError::Internal(format!("bad URL: {e}")))?,
             metrc::VendorKey::new(metrc_emulator::DEMO_VENDOR_KEY)?,
         );
         config.request_timeout = Duration::from_secs(2);
@@ -49,7 +50,7 @@ fn main() -> std::process::ExitCode {
         );
         engine.recover().await?;
         while engine.run_once().await?.made_progress() {}
-        Ok::<_, stateline_core::CoreError>(())
+        Ok::<_, stateline_delivery::DeliveryError>(())
     });
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
