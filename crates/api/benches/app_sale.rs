@@ -8,9 +8,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use stateline_core::app::dto::{CartLine, CreateManagerRequest, SaleRequest, SearchRequest};
-use stateline_core::app::{App, AppConfig};
-use stateline_core::secrets::MemoryStore;
+use stateline_api::dto::CartLine;
+use stateline_api::dto::CreateManagerRequest;
+use stateline_api::dto::SaleRequest;
+use stateline_api::dto::SearchRequest;
+use stateline_api::App;
+use stateline_api::AppConfig;
+use stateline_secrets::MemoryStore;
 
 const SALES: usize = 300;
 

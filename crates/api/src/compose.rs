@@ -16,7 +16,7 @@ use stateline_store::{Database, StoreError};
 
 /// The key service's releases, carried out by the delivery engine.
 #[derive(Debug, Clone)]
-pub(crate) struct EngineReleases(pub DeliveryEngine);
+pub struct EngineReleases(pub DeliveryEngine);
 
 /// The engine's release calls only touch the store; anything else is a broken invariant.
 fn as_store_error(error: DeliveryError) -> StoreError {
@@ -37,7 +37,7 @@ impl Releases for EngineReleases {
 }
 
 /// The key service and the delivery engine of one Metrc link, sharing one key ring.
-pub(crate) fn keys_and_engine(
+pub fn keys_and_engine(
     db: &Database,
     secrets: &Secrets,
     client: &MetrcClient,

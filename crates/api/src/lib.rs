@@ -12,7 +12,7 @@
 
 mod admin;
 mod compliance;
-mod compose;
+pub mod compose;
 mod convert;
 mod daily;
 mod demo;

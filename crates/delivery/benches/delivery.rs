@@ -30,10 +30,19 @@ use metrc_emulator::{
     Latency, Options, Permission, Seed,
 };
 use rusqlite::params;
-use stateline_core::delivery::{DeliveryConfig, DeliveryEngine, StaticKeys, payload};
-use stateline_core::{
-    Database, EntryKind, EntryState, Licence, MetrcPackage, Money, NewSale, NewSaleLine, Quantity,
-};
+use stateline_delivery::DeliveryConfig;
+use stateline_delivery::DeliveryEngine;
+use stateline_keys::StaticKeys;
+use stateline_delivery::payload;
+use stateline_store::Database;
+use stateline_store::EntryKind;
+use stateline_store::EntryState;
+use stateline_store::Licence;
+use stateline_store::MetrcPackage;
+use stateline_store::Money;
+use stateline_store::NewSale;
+use stateline_store::NewSaleLine;
+use stateline_store::Quantity;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -595,7 +604,7 @@ mod drain {
     async fn store(path: &Path, client: &metrc::MetrcClient) -> Res<(Database, Vec<Stock>)> {
         let db = Database::open(path)?;
         db.upsert_licence(&licence())?;
-        stateline_core::refresh::refresh_licence(
+        stateline_delivery::refresh::refresh_licence(
             &db,
             client,
             &metrc::UserKey::new(DEMO_MANAGER_KEY)?,

@@ -189,7 +189,7 @@ mod tests {
         let (ring, mut rx) = KeyRing::new();
         ring.key_refused(&KeyOwner::User("ana".into()));
         ring.key_refused(&KeyOwner::Facility);
-        assert_eq!(rx.try_recv().unwrap(), KeyHolder::User("ana".into()));
-        assert_eq!(rx.try_recv().unwrap(), KeyHolder::Facility);
+        assert_eq!(rx.0.try_recv().unwrap(), KeyHolder::User("ana".into()));
+        assert_eq!(rx.0.try_recv().unwrap(), KeyHolder::Facility);
     }
 }

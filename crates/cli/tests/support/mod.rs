@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use metrc_emulator::{DEMO_VENDOR_KEY, Emulator, Options, Seed};
 use serde_json::Value;
-use stateline_core::secrets::{KeychainStore, SecretStore};
+use stateline_secrets::{KeychainStore, SecretStore};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_stateline");
 

@@ -1,0 +1,9 @@
+//! The facade's tests: the app in demo mode, driven as the desktop shell drives it.
+//!
+//! One test binary per crate; the shared harness is `stateline-testkit`.
+
+mod bindings;
+mod compliance;
+mod demo;
+mod journeys;
+mod reconcile_keys;

@@ -1,0 +1,194 @@
+//! Opening the store: pragmas, damage handling, migrations, version refusal.
+
+use stateline_testkit::store as common;
+
+use common::*;
+use stateline_store::Database;
+use stateline_store::ManualClock;
+use stateline_store::Pin;
+use stateline_store::Role;
+use stateline_store::SCHEMA_VERSION;
+
+#[test]
+fn pragmas_are_applied_and_read_back() {
+    let s = store();
+    let conn = rusqlite::Connection::open(db_path(&s.dir)).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(s.db.schema_version().unwrap(), SCHEMA_VERSION);
+    s.db.integrity_check().unwrap();
+}
+
+#[test]
+fn a_database_that_cannot_use_wal_is_refused() {
+    // An in-memory database reports journal_mode "memory": WAL cannot be set, so opening fails.
+    let err = Database::open(":memory:").unwrap_err();
+    assert_eq!(err.code(), "pragma_mismatch");
+    assert!(err.to_string().contains("journal_mode"), "{err}");
+}
+
+#[test]
+fn migrations_apply_from_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(t0());
+    let db = open_at(&db_path(&dir), &clock).unwrap();
+    assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
+    drop(db);
+    // Reopening an up-to-date database changes nothing and keeps the install id.
+    let first = open_at(&db_path(&dir), &clock).unwrap();
+    let id = first.install_id().to_owned();
+    drop(first);
+    let again = open_at(&db_path(&dir), &clock).unwrap();
+    assert_eq!(again.install_id(), id);
+}
+
+/// Fixtures: `tests/fixtures/schema_v<N>.sql` is a database as version N left it (with data).
+/// Each must open and migrate to the current version with its data intact.
+#[test]
+fn migrations_apply_from_every_earlier_version() {
+    let fixtures = [
+        (1, include_str!("fixtures/schema_v1.sql")),
+        (2, include_str!("fixtures/schema_v2.sql")),
+        (3, include_str!("fixtures/schema_v3.sql")),
+        (4, include_str!("fixtures/schema_v4.sql")),
+        (5, include_str!("fixtures/schema_v5.sql")),
+        (6, include_str!("fixtures/schema_v6.sql")),
+        (7, include_str!("fixtures/schema_v7.sql")),
+        (8, include_str!("fixtures/schema_v8.sql")),
+    ];
+    assert_eq!(
+        fixtures.len() as i64,
+        SCHEMA_VERSION,
+        "add a fixture for each version"
+    );
+    for (version, sql) in fixtures {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", version).unwrap();
+        }
+        let db = open_at(&path, &ManualClock::new(t0())).unwrap();
+        assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(db.licence(LIC).unwrap().time_zone, "America/Denver");
+        // Users arrived in version 2: before it there are none (first run), from it they are kept.
+        assert_eq!(db.needs_first_manager().unwrap(), version < 2);
+        if version >= 2 {
+            let session = db.verify_pin("morgan", &Pin::new("73195284")).unwrap();
+            assert_eq!(session.actor.role(), Role::Manager);
+        }
+        // Audit entries arrived in version 4; a migrated register's chain starts intact.
+        assert!(db.verify_audit().unwrap().is_intact());
+        db.integrity_check().unwrap();
+    }
+}
+
+#[test]
+fn a_newer_database_is_refused_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+            .unwrap();
+    }
+    let err = open_at(&path, &ManualClock::new(t0())).unwrap_err();
+    assert_eq!(err.code(), "database_too_new");
+    let msg = err.to_string();
+    assert!(msg.contains("newer Stateline"), "{msg}");
+    assert!(
+        msg.contains(&(SCHEMA_VERSION + 5).to_string())
+            && msg.contains(&SCHEMA_VERSION.to_string())
+    );
+    // Nothing was changed.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION + 5);
+}
+
+fn corrupt(path: &std::path::Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 3 * page);
+    for b in &mut bytes[page..3 * page] {
+        *b = 0xA5;
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_corrupted_file_is_kept_aside_and_reported() {
+    let s = store();
+    s.db.record_sale(&sale(vec![line(A, "1")])).unwrap();
+    let path = db_path(&s.dir);
+    let clock = s.clock.clone();
+    drop(s.db);
+    corrupt(&path);
+    let err = open_at(&path, &clock).unwrap_err();
+    assert_eq!(err.code(), "database_damaged");
+    let kept = s.dir.path().join("stateline.db.damaged-20261122T210211Z");
+    assert!(kept.exists(), "kept at {}", kept.display());
+    assert!(
+        err.to_string().contains(&kept.display().to_string()),
+        "{err}"
+    );
+    assert!(!path.exists(), "the damaged file must not stay in place");
+    assert!(!s.dir.path().join("stateline.db-wal").exists());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_kept_aside_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+    let err = open_at(&path, &ManualClock::new(t0())).unwrap_err();
+    assert_eq!(err.code(), "database_damaged");
+    assert!(
+        dir.path()
+            .join("stateline.db.damaged-20261122T210211Z")
+            .exists()
+    );
+    // A second damaged file in the same second never overwrites the first kept copy.
+    std::fs::write(&path, vec![0x43u8; 8192]).unwrap();
+    let again = open_at(&path, &ManualClock::new(t0())).unwrap_err();
+    assert_eq!(again.code(), "database_damaged");
+    let second = dir.path().join("stateline.db.damaged-20261122T210211Z-2");
+    assert_eq!(std::fs::read(second).unwrap()[0], 0x43);
+}
+
+#[test]
+fn client_ids_are_short_unique_and_carry_the_install_id() {
+    let s = store();
+    let a = s.db.new_client_id();
+    let b = s.db.new_client_id();
+    assert_ne!(a, b);
+    assert!(a.len() <= 40);
+    assert!(a.starts_with(&format!("SL-{}-", s.db.install_id())));
+}
+
+#[test]
+fn the_handle_is_a_cheap_clone_shared_across_threads() {
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    send_sync_clone::<Database>();
+    let s = store();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let db = s.db.clone();
+            std::thread::spawn(move || {
+                for _ in 0..5 {
+                    db.record_sale(&sale(vec![line(C, "1")])).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(s.db.on_hand(C).unwrap(), q("0"));
+    assert_eq!(count(&s, "outbox"), 20);
+}

@@ -1,0 +1,10 @@
+//! The store's tests: real SQLite files in temporary folders, a manual clock.
+//!
+//! One test binary per crate; the shared harness is `stateline-testkit`.
+
+mod backups;
+mod database;
+mod deadlines;
+mod outbox;
+mod recording;
+mod users;

@@ -1,0 +1,366 @@
+//! Recording sales, adjustments, new packages, corrections and voids: atomicity, validation and
+//! on-hand math.
+
+use stateline_testkit::store as common;
+
+use common::*;
+use stateline_store::Confirmation;
+use stateline_store::EntryKind;
+use stateline_store::EntryState;
+use stateline_store::Ingredient;
+use stateline_store::NewPackageOutput;
+use stateline_store::NewPackages;
+use stateline_store::NewSaleCorrection;
+use stateline_store::Quantity;
+
+fn all_rows(s: &Store) -> i64 {
+    [
+        "sales",
+        "sale_lines",
+        "adjustments",
+        "new_packages",
+        "new_package_ingredients",
+        "sale_corrections",
+        "sale_voids",
+        "outbox",
+        "outbox_packages",
+        "package_effects",
+    ]
+    .iter()
+    .map(|t| count(s, t))
+    .sum()
+}
+
+#[test]
+fn record_sale_commits_sale_lines_and_outbox_together() {
+    let s = store();
+    let rec =
+        s.db.record_sale(&sale(vec![line(A, "1.5"), line(B, "2")]))
+            .unwrap();
+    assert_eq!(count(&s, "sales"), 1);
+    assert_eq!(count(&s, "sale_lines"), 2);
+    assert_eq!(count(&s, "outbox"), 1);
+    assert_eq!(count(&s, "package_effects"), 2);
+    let entry = s.db.entry(rec.entry_id).unwrap();
+    assert_eq!(entry.state, EntryState::Pending);
+    assert_eq!(entry.kind, EntryKind::Sale);
+    assert_eq!(entry.client_id, rec.client_id);
+    assert_eq!(entry.occurred_at, t0());
+    let stored = s.db.sale_by_client_id(&rec.client_id).unwrap();
+    assert_eq!(stored.lines.len(), 2);
+    // The receipt rows come back from the transaction itself, as stored, with item names.
+    assert_eq!(rec.state, EntryState::Pending);
+    assert_eq!(rec.occurred_at, stored.occurred_at);
+    let rows: Vec<(&str, &str, Quantity, &str)> = rec
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.label.as_str(),
+                l.item_name.as_str(),
+                l.quantity,
+                l.unit_of_measure.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (A, "Blue Dream", q("1.5"), "Grams"),
+            (B, "Gummies", q("2"), "Each")
+        ]
+    );
+    for (row, line) in rec.lines.iter().zip(&stored.lines) {
+        assert_eq!(row.total_amount, line.total_amount);
+    }
+    assert_eq!(s.db.on_hand(A).unwrap(), q("8.5"));
+    assert_eq!(s.db.on_hand(B).unwrap(), q("3"));
+}
+
+#[test]
+fn a_failing_validation_leaves_zero_rows_anywhere() {
+    let s = store();
+    let before = all_rows(&s);
+    let cases = [
+        (
+            sale(vec![line(A, "1"), line("1A4UNKNOWN", "1")]),
+            "unknown_package",
+        ),
+        (sale(vec![line(A, "0")]), "invalid_quantity"),
+        (sale(vec![line(A, "-1")]), "invalid_quantity"),
+        (
+            sale(vec![line(B, "1"), line(A, "10.001")]),
+            "insufficient_quantity",
+        ),
+        (sale(vec![]), "invalid_input"),
+    ];
+    for (bad, code) in cases {
+        assert_eq!(s.db.record_sale(&bad).unwrap_err().code(), code);
+    }
+    let mut wrong_unit = sale(vec![line(A, "1")]);
+    wrong_unit.lines[0].unit_of_measure = "Ounces".into();
+    assert_eq!(
+        s.db.record_sale(&wrong_unit).unwrap_err().code(),
+        "unit_mismatch"
+    );
+    let mut unknown_licence = sale(vec![line(A, "1")]);
+    unknown_licence.licence = "NOPE".into();
+    assert_eq!(
+        s.db.record_sale(&unknown_licence).unwrap_err().code(),
+        "unknown_licence"
+    );
+    assert_eq!(all_rows(&s), before);
+    assert_eq!(s.db.on_hand(A).unwrap(), q("10"));
+}
+
+#[test]
+fn overselling_is_refused_with_what_is_on_hand() {
+    let s = store();
+    s.db.record_sale(&sale(vec![line(A, "6.5")])).unwrap();
+    let err =
+        s.db.record_sale(&sale(vec![line(A, "2"), line(A, "2")]))
+            .unwrap_err();
+    assert_eq!(err.code(), "insufficient_quantity");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("only 3.5 Grams of {A} on hand")),
+        "{err}"
+    );
+    s.db.record_sale(&sale(vec![line(A, "3.5")])).unwrap();
+    assert_eq!(s.db.on_hand(A).unwrap(), Quantity::ZERO);
+}
+
+#[test]
+fn on_hand_counts_rejected_releases_voided_and_folds_confirmed() {
+    let s = store();
+    let now = t0();
+    let confirmed = s.db.record_sale(&sale(vec![line(A, "1")])).unwrap();
+    let rejected = s.db.record_sale(&sale(vec![line(A, "2")])).unwrap();
+    let voided = s.db.record_sale(&sale(vec![line(A, "3")])).unwrap();
+    assert_eq!(s.db.on_hand(A).unwrap(), q("4"));
+    let batch =
+        s.db.claim_batch(LIC, EntryKind::Sale, None, 10, now)
+            .unwrap();
+    assert_eq!(batch.len(), 3);
+    s.db.mark_confirmed(
+        &[Confirmation {
+            entry_id: confirmed.entry_id,
+            metrc_id: Some(9001),
+        }],
+        now,
+    )
+    .unwrap();
+    s.db.mark_rejected(rejected.entry_id, "row 0: bad").unwrap();
+    s.db.release_not_sent(&[voided.entry_id], now, "connection refused")
+        .unwrap();
+    s.db.void_entry(voided.entry_id, "rung up twice", "manager")
+        .unwrap();
+    let p = s.db.package(A).unwrap();
+    assert_eq!(
+        p.metrc_quantity,
+        q("9"),
+        "confirmed sale folded into Metrc's quantity"
+    );
+    assert_eq!(p.on_hand, q("7"), "rejected still counts, voided does not");
+    // A refresh from Metrc sets Metrc's value; local effects still apply on top.
+    s.db.upsert_packages_from_metrc(LIC, &[pkg(A, "Blue Dream", "Grams", "9")])
+        .unwrap();
+    assert_eq!(s.db.on_hand(A).unwrap(), q("7"));
+}
+
+#[test]
+fn adjustments_are_signed_need_known_reasons_and_notes() {
+    let s = store();
+    let before = all_rows(&s);
+    assert_eq!(
+        s.db.record_adjustment(&adjustment(A, "0"))
+            .unwrap_err()
+            .code(),
+        "invalid_quantity"
+    );
+    assert_eq!(
+        s.db.record_adjustment(&adjustment(A, "-10.5"))
+            .unwrap_err()
+            .code(),
+        "insufficient_quantity"
+    );
+    let mut needs_note = adjustment(A, "-1");
+    needs_note.reason = "Entry Error".into();
+    assert_eq!(
+        s.db.record_adjustment(&needs_note).unwrap_err().code(),
+        "note_required"
+    );
+    let mut unknown = adjustment(A, "-1");
+    unknown.reason = "Eaten".into();
+    assert_eq!(
+        s.db.record_adjustment(&unknown).unwrap_err().code(),
+        "unknown_adjustment_reason"
+    );
+    assert_eq!(all_rows(&s), before);
+
+    needs_note.note = Some("typo at intake".into());
+    let rec = s.db.record_adjustment(&needs_note).unwrap();
+    s.db.record_adjustment(&adjustment(A, "0.25")).unwrap();
+    assert_eq!(s.db.on_hand(A).unwrap(), q("9.25"));
+    let adj = s.db.adjustment(rec.record_id).unwrap();
+    assert_eq!(
+        adj.metrc_reason_note(),
+        format!("typo at intake [{}]", rec.client_id)
+    );
+}
+
+fn split(tags: &[(&str, &str)]) -> NewPackages {
+    NewPackages {
+        licence: LIC.into(),
+        acting_user: "manager".into(),
+        occurred_at: t0(),
+        outputs: tags
+            .iter()
+            .map(|(tag, qty)| NewPackageOutput {
+                tag: (*tag).into(),
+                item_name: None,
+                quantity: q(qty),
+                unit_of_measure: "Grams".into(),
+                ingredients: vec![Ingredient {
+                    label: A.into(),
+                    quantity: q(qty),
+                    unit_of_measure: "Grams".into(),
+                }],
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_split_creates_local_packages_and_refuses_duplicate_tags() {
+    let s = store();
+    let recs =
+        s.db.record_new_packages(&split(&[("1A4NEW1", "3.5"), ("1A4NEW2", "3.5")]))
+            .unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(s.db.on_hand(A).unwrap(), q("3"));
+    let new1 = s.db.package("1A4NEW1").unwrap();
+    assert!(new1.local_only);
+    assert_eq!(new1.on_hand, q("3.5"));
+    assert_eq!(new1.item_name, "Blue Dream");
+    let rec = s.db.new_package(recs[0].record_id).unwrap();
+    assert_eq!(rec.ingredients.len(), 1);
+
+    let before = all_rows(&s);
+    for (bad, code) in [
+        (split(&[("1A4NEW1", "1")]), "duplicate_tag"),
+        (split(&[(A, "1")]), "duplicate_tag"),
+        (
+            split(&[("1A4NEW3", "1"), ("1A4NEW3", "1")]),
+            "duplicate_tag",
+        ),
+        (
+            split(&[("1A4NEW4", "2"), ("1A4NEW5", "2")]),
+            "insufficient_quantity",
+        ),
+        (split(&[("1A4NEW6", "0")]), "invalid_quantity"),
+    ] {
+        assert_eq!(s.db.record_new_packages(&bad).unwrap_err().code(), code);
+    }
+    assert_eq!(all_rows(&s), before);
+
+    // Confirming the split makes the new package a Metrc package with its quantity.
+    let batch =
+        s.db.claim_batch(LIC, EntryKind::NewPackage, None, 10, t0())
+            .unwrap();
+    assert_eq!(batch.len(), 2);
+    let conf: Vec<_> = batch
+        .iter()
+        .map(|e| Confirmation {
+            entry_id: e.id,
+            metrc_id: None,
+        })
+        .collect();
+    s.db.mark_confirmed(&conf, t0()).unwrap();
+    let new1 = s.db.package("1A4NEW1").unwrap();
+    assert!(!new1.local_only);
+    assert_eq!(new1.metrc_quantity, q("3.5"));
+    assert_eq!(s.db.package(A).unwrap().metrc_quantity, q("3"));
+    assert_eq!(count(&s, "package_effects"), 0);
+    assert_eq!(count(&s, "outbox_packages"), 0);
+    assert_pending_in_step(&s);
+}
+
+#[test]
+fn voids_and_corrections_reference_their_sale_and_give_stock_back() {
+    let s = store();
+    let sold = s.db.record_sale(&sale(vec![line(A, "4")])).unwrap();
+    let corr =
+        s.db.record_sale_correction(&NewSaleCorrection {
+            sale_client_id: sold.client_id.clone(),
+            acting_user: "manager".into(),
+            lines: vec![line(A, "3")],
+        })
+        .unwrap();
+    assert_eq!(s.db.on_hand(A).unwrap(), q("7"));
+    assert_eq!(
+        s.db.sale_by_client_id(&sold.client_id)
+            .unwrap()
+            .current_lines[0]
+            .quantity,
+        q("3")
+    );
+    let void =
+        s.db.record_sale_void(&sold.client_id, "customer returned it", "manager")
+            .unwrap();
+    assert_eq!(s.db.on_hand(A).unwrap(), q("10"));
+    let entry = s.db.entry(void.entry_id).unwrap();
+    assert_eq!(entry.depends_on, Some(sold.entry_id));
+    assert_eq!(
+        s.db.entry(corr.entry_id).unwrap().depends_on,
+        Some(sold.entry_id)
+    );
+    // One live void per sale; no correction after a void.
+    assert_eq!(
+        s.db.record_sale_void(&sold.client_id, "again", "manager")
+            .unwrap_err()
+            .code(),
+        "sale_not_changeable"
+    );
+    assert_eq!(
+        s.db.record_sale_correction(&NewSaleCorrection {
+            sale_client_id: sold.client_id.clone(),
+            acting_user: "manager".into(),
+            lines: vec![line(A, "1")],
+        })
+        .unwrap_err()
+        .code(),
+        "sale_not_changeable"
+    );
+    assert_eq!(
+        s.db.record_sale_void("SL-NOPE", "x", "manager")
+            .unwrap_err()
+            .code(),
+        "unknown_sale"
+    );
+    assert_eq!(
+        s.db.record_sale_void(&sold.client_id, " ", "manager")
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+}
+
+#[test]
+fn a_correction_cannot_take_more_than_on_hand_plus_what_the_sale_had() {
+    let s = store();
+    let sold = s.db.record_sale(&sale(vec![line(A, "4")])).unwrap();
+    s.db.record_sale(&sale(vec![line(A, "5")])).unwrap();
+    let fix = |qty: &str| NewSaleCorrection {
+        sale_client_id: sold.client_id.clone(),
+        acting_user: "manager".into(),
+        lines: vec![line(A, qty)],
+    };
+    assert_eq!(
+        s.db.record_sale_correction(&fix("5.5")).unwrap_err().code(),
+        "insufficient_quantity"
+    );
+    s.db.record_sale_correction(&fix("5")).unwrap();
+    assert_eq!(s.db.on_hand(A).unwrap(), Quantity::ZERO);
+    assert_pending_in_step(&s);
+}
