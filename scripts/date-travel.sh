@@ -15,21 +15,19 @@
 #   new-years    23:30 on New Year's Eve in Denver (06:30 UTC on 1 January): the local date and
 #                the UTC date differ, and so do the local and UTC years.
 # The suites: the UI unit tests (Vitest), and the Rust test binaries in DATE_TRAVEL_TESTS (built
-# before any trip, without faketime, then run directly with it); the first of them,
-# `date_travel`, checks that the clock really reads the moved instant.
+# before any trip, without faketime, then run directly with it), each as `package:binary` and
+# optionally `:module,module` to run only those test modules of a crate's one test binary; the
+# first of them, `date_travel`, checks that the clock really reads the moved instant.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 DATE_TRAVEL_TESTS=(
   "stateline-clock:date_travel"
-  "stateline-core:app_journeys"
-  "stateline-core:app_demo"
-  "stateline-core:app_compliance"
-  "stateline-core:compliance_deadlines"
-  "stateline-core:compliance_outage"
-  "stateline-core:inventory_refresh"
-  "stateline-core:backups"
+  "stateline-api:api:journeys,demo,compliance"
+  "stateline-store:store:deadlines,backups"
+  "stateline-compliance:compliance:outage"
+  "stateline-delivery:delivery:inventory_refresh"
   "stateline-cli:cli"
   "stateline-cli:compliance"
   "stateline-cli:backup"
@@ -45,13 +43,17 @@ fi
 # stage builds them (the workspace's features, e.g. the core's `demo`), so nothing is rebuilt.
 binaries=$(cargo test --workspace --no-run --message-format=json \
   | WANTED="${DATE_TRAVEL_TESTS[*]}" node -e '
-    const wanted = new Set(process.env.WANTED.split(" "));
+    const wanted = new Map(process.env.WANTED.split(" ").map((w) => {
+      const [pkg, bin, modules = ""] = w.split(":");
+      return [`${pkg}:${bin}`, modules.split(",").filter(Boolean).map((m) => `${m}::`).join(" ")];
+    }));
     const lines = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean);
     for (const line of lines) {
       const m = JSON.parse(line);
       if (m.reason !== "compiler-artifact" || !m.executable || !m.target.kind.includes("test")) continue;
-      if (wanted.has(`${m.package_id.match(/[#/]([^#/@]+)@/)?.[1] ?? ""}:${m.target.name}`)) {
-        console.log(`${require("path").dirname(m.manifest_path)}\t${m.executable}`);
+      const key = `${m.package_id.match(/[#/]([^#/@]+)@/)?.[1] ?? ""}:${m.target.name}`;
+      if (wanted.has(key)) {
+        console.log(`${require("path").dirname(m.manifest_path)}\t${m.executable}\t${wanted.get(key)}`);
       }
     }')
 count=$(grep -c . <<<"$binaries" || true)
@@ -87,9 +89,12 @@ for trip in "${trips[@]}"; do
   echo "--- date-travel $name: the clock reads $("${travel[@]}" date '+%Y-%m-%d %H:%M:%S %Z')" \
     "($(date -u -d "@$at" '+%Y-%m-%d %H:%M UTC'))"
   if ! "${travel[@]}" npm --prefix ui run --silent test; then failed+=("$name: ui tests"); fi
-  while IFS=$'\t' read -r dir binary; do
-    echo "--- date-travel $name: $(basename "$binary")"
-    if ! (cd "$dir" && "${travel[@]}" "$binary"); then failed+=("$name: $(basename "$binary")"); fi
+  while IFS=$'\t' read -r dir binary filters; do
+    read -r -a filter_args <<<"$filters"
+    echo "--- date-travel $name: $(basename "$binary") ${filters:-(all)}"
+    if ! (cd "$dir" && "${travel[@]}" "$binary" "${filter_args[@]}"); then
+      failed+=("$name: $(basename "$binary") $filters")
+    fi
   done <<<"$binaries"
 done
 

@@ -8,12 +8,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use stateline_api::App;
+use stateline_api::AppConfig;
 use stateline_api::dto::CartLine;
 use stateline_api::dto::CreateManagerRequest;
 use stateline_api::dto::SaleRequest;
 use stateline_api::dto::SearchRequest;
-use stateline_api::App;
-use stateline_api::AppConfig;
 use stateline_secrets::MemoryStore;
 
 const SALES: usize = 300;

@@ -5,17 +5,17 @@
 //! settings are validated before anything is written; a change of the object limit restarts the
 //! worker so it takes effect.
 
-use super::store::AppTables;
 use super::dto::{
     AddUserRequest, AuditEntryView, AuditQueryRequest, ResetPinRequest, SettingsUpdate,
     SettingsView, UserView,
 };
+use super::store::AppTables;
 use super::{App, convert};
+use crate::ApiError;
+use stateline_store::Licence;
 use stateline_store::StoreError;
 use stateline_store::people::audit::{AuditAction, AuditQuery};
 use stateline_store::people::users::{Permission, Pin};
-use crate::ApiError;
-use stateline_store::Licence;
 
 impl App {
     /// `list_users`.

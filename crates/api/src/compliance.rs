@@ -12,8 +12,8 @@
 //! an outage CSV is written under a temporary name, flushed and renamed, so a listed export is
 //! complete; restores stay a CLI action (the overview says how).
 
-use std::io::Write;
 use stateline_store::StoreError;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
@@ -27,8 +27,6 @@ use super::dto::{
     StateDeadlineRequest, StateDeadlineView,
 };
 use crate::ApiError;
-use stateline_store::people::audit::AuditVerification;
-use stateline_store::backup::{self, BackupFile, BackupSettings};
 use stateline_compliance::outage::render::{to_csv, to_html};
 use stateline_compliance::{
     self as compliance, Difference, FixCode, OutageQuery, OutageReport, OutageReports,
@@ -36,6 +34,8 @@ use stateline_compliance::{
 };
 use stateline_keys::KeysError;
 use stateline_store::StateDeadline;
+use stateline_store::backup::{self, BackupFile, BackupSettings};
+use stateline_store::people::audit::AuditVerification;
 use stateline_store::people::users::Permission;
 
 /// How many recent runs the overview lists.
@@ -107,14 +107,12 @@ fn backup_view(b: BackupFile) -> BackupView {
 }
 
 fn parse_day(field: &'static str, text: &str) -> Result<Date, ApiError> {
-    text.trim()
-        .parse::<Date>()
-        .map_err(|_| {
-            ApiError::from(StoreError::InvalidInput {
-                field,
-                detail: format!("{text:?} is not a date; pick a day like 2026-11-23"),
-            })
+    text.trim().parse::<Date>().map_err(|_| {
+        ApiError::from(StoreError::InvalidInput {
+            field,
+            detail: format!("{text:?} is not a date; pick a day like 2026-11-23"),
         })
+    })
 }
 
 fn parse_backup_settings(view: &BackupSettingsView) -> Result<BackupSettings, ApiError> {
@@ -212,7 +210,8 @@ impl App {
             return Err(StoreError::InvalidInput {
                 field: "to",
                 detail: format!("{to} is before {from}; pick a last day on or after the first"),
-            }.into());
+            }
+            .into());
         }
         let licence = req.licence.filter(|l| !l.trim().is_empty());
         self.db(move |db| -> Result<_, ApiError> {
@@ -248,9 +247,7 @@ impl App {
         let text = to_csv(&report);
         let path = tokio::task::spawn_blocking(move || write_export(&dir, &stem, &text))
             .await
-            .map_err(|e| {
-                ApiError::Internal(format!("writing the export did not finish: {e}"))
-            })??;
+            .map_err(|e| ApiError::Internal(format!("writing the export did not finish: {e}")))??;
         Ok(OutageCsvView {
             path: path.display().to_string(),
             rows,
@@ -258,10 +255,7 @@ impl App {
     }
 
     /// `outage_report_page`: the report as a standalone printable page.
-    pub async fn outage_report_page(
-        &self,
-        req: OutageRequest,
-    ) -> Result<OutagePageView, ApiError> {
+    pub async fn outage_report_page(&self, req: OutageRequest) -> Result<OutagePageView, ApiError> {
         let report = self.outage(req).await?;
         Ok(OutagePageView {
             rows: report.rows.len() as u32,

@@ -5,10 +5,10 @@
 
 use super::dto;
 use stateline_delivery::status as core_status;
-use stateline_store::outbox;
-use stateline_store::inventory::packages;
-use stateline_store::people::users;
 use stateline_keys::validation;
+use stateline_store::inventory::packages;
+use stateline_store::outbox;
+use stateline_store::people::users;
 
 impl From<&core_status::StateCounts> for dto::StateCounts {
     fn from(c: &core_status::StateCounts) -> Self {

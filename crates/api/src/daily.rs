@@ -18,10 +18,10 @@ use metrc::UserKey;
 use super::dto::{self, DailyReconciliationView};
 use super::{App, AppEvent, Inner};
 use crate::ApiError;
-use stateline_store::backup::{self, BackupFile};
 use stateline_compliance::{self as compliance, DueOutcome, DueRun};
-use stateline_tasks::OwnedTask;
+use stateline_store::backup::{self, BackupFile};
 use stateline_store::people::users::Role;
+use stateline_tasks::OwnedTask;
 
 /// How long after the app opens the first check runs (lets start-up and first-run finish).
 const FIRST_CHECK: Duration = Duration::from_secs(120);
@@ -212,8 +212,8 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stateline_store::backup::BackupSettings;
     use stateline_secrets::MemoryStore;
+    use stateline_store::backup::BackupSettings;
     use stateline_store::people::users::Pin;
 
     fn backups(dir: &std::path::Path) -> usize {

@@ -45,17 +45,15 @@ mod enabled {
         RefuseConnections, Seed, Trigger, WriteFault, WriteFaultKind,
     };
 
-    use crate::dto::{
-        DemoFault, DemoFaultRequest, DemoFaultView, KeyOwnerRef, LicenceBinding,
-    };
-    use crate::store::{AppTables, LicenceRules};
-    use stateline_store::StoreError;
-    use crate::{App, AppEvent, dto};
-    use stateline_keys::KeySource;
-    use stateline_keys::KeyHolder;
-    use stateline_store::people::users::{Pin, Role};
     use crate::ApiError;
+    use crate::dto::{DemoFault, DemoFaultRequest, DemoFaultView, KeyOwnerRef, LicenceBinding};
+    use crate::store::{AppTables, LicenceRules};
+    use crate::{App, AppEvent, dto};
+    use stateline_keys::KeyHolder;
+    use stateline_keys::KeySource;
     use stateline_store::Licence;
+    use stateline_store::StoreError;
+    use stateline_store::people::users::{Pin, Role};
 
     /// The demo budtender the first manager gets (PIN documented in docs/ipc.md).
     pub const DEMO_BUDTENDER_NAME: &str = "Bea";
@@ -169,7 +167,9 @@ mod enabled {
                 requires_caregiver_number: false,
             };
             let exists = self
-                .db(|db| -> Result<_, ApiError> { Ok(db.licences()?.iter().any(|l| l.number == DEMO_LICENSE)) })
+                .db(|db| -> Result<_, ApiError> {
+                    Ok(db.licences()?.iter().any(|l| l.number == DEMO_LICENSE))
+                })
                 .await?;
             if !exists {
                 self.db(move |db| {
@@ -186,8 +186,13 @@ mod enabled {
             }
             let key = metrc::UserKey::new(DEMO_MANAGER_KEY)?;
             let link = self.link()?;
-            stateline_delivery::refresh::refresh_licence(&self.inner.db, &link.client, &key, DEMO_LICENSE)
-                .await?;
+            stateline_delivery::refresh::refresh_licence(
+                &self.inner.db,
+                &link.client,
+                &key,
+                DEMO_LICENSE,
+            )
+            .await?;
             let types = link.client.customer_types(&key).await?;
             self.db(move |db| db.set_customer_types(&types)).await?;
             self.emit(AppEvent::InventoryChanged(dto::InventoryChanged {

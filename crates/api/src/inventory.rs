@@ -11,14 +11,14 @@ use super::dto::{
     NewPackagesRequest, PackageView, RecordedView, RefreshSummary,
 };
 use super::{App, AppEvent, convert};
-use stateline_store::StoreError;
-use stateline_store::people::users::Permission;
 use crate::ApiError;
 use stateline_store::Ingredient;
 use stateline_store::NewAdjustment;
 use stateline_store::NewPackageOutput;
 use stateline_store::NewPackages;
 use stateline_store::Quantity;
+use stateline_store::StoreError;
+use stateline_store::people::users::Permission;
 
 fn quantity(what: &str, text: &str) -> Result<Quantity, ApiError> {
     Quantity::parse(text).map_err(|_| {
@@ -39,16 +39,18 @@ impl App {
     }
 
     /// `refresh_inventory`: packages, items and reasons from Metrc (needs Metrc).
-    pub async fn refresh_inventory(
-        &self,
-        req: LicenceRequest,
-    ) -> Result<RefreshSummary, ApiError> {
+    pub async fn refresh_inventory(&self, req: LicenceRequest) -> Result<RefreshSummary, ApiError> {
         let actor = self.current_actor()?;
         let licence = self.licence_or_first(req.licence).await?;
         let key = self.reading_key(&actor)?;
         let link = self.link()?;
-        let refreshed =
-            stateline_delivery::refresh::refresh_licence(&self.inner.db, &link.client, &key, &licence).await?;
+        let refreshed = stateline_delivery::refresh::refresh_licence(
+            &self.inner.db,
+            &link.client,
+            &key,
+            &licence,
+        )
+        .await?;
         self.emit(AppEvent::InventoryChanged(dto::InventoryChanged {
             licence: Some(licence.clone()),
         }));

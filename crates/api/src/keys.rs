@@ -14,12 +14,12 @@ use super::dto::{
     KeyOwnerRequest, KeySavedView, KeyValidationView, SetKeyRequest,
 };
 use super::{App, AppEvent, convert};
-use stateline_keys::KeySource;
-use stateline_keys::{KeyHolder, KeyInfo, KeyPolicy, Keys};
-use stateline_store::people::users::Permission;
-use stateline_store::Actor;
 use crate::ApiError;
+use stateline_keys::KeySource;
 use stateline_keys::KeysError;
+use stateline_keys::{KeyHolder, KeyInfo, KeyPolicy, Keys};
+use stateline_store::Actor;
+use stateline_store::people::users::Permission;
 
 impl From<KeyOwnerRef> for KeyHolder {
     fn from(owner: KeyOwnerRef) -> Self {
@@ -79,9 +79,7 @@ impl App {
     }
 
     pub(crate) fn policy(&self) -> KeyPolicy {
-        self.keys()
-            .map(|k| k.ring().policy())
-            .unwrap_or_default()
+        self.keys().map(|k| k.ring().policy()).unwrap_or_default()
     }
 
     pub(crate) fn key_mode(&self) -> Result<KeyMode, ApiError> {

@@ -16,8 +16,8 @@ pub mod compose;
 mod convert;
 mod daily;
 mod demo;
-mod error;
 pub mod dto;
+mod error;
 mod events;
 mod inventory;
 mod ipc_error;
@@ -29,9 +29,9 @@ mod setup;
 mod store;
 mod sync;
 
-use std::path::PathBuf;
-use stateline_tasks::StoreCall;
 use stateline_store::StoreError;
+use stateline_tasks::StoreCall;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -47,9 +47,9 @@ use stateline_store::SystemClock;
 
 pub use daily::DailyPass;
 pub use error::ApiError;
-pub use stateline_secrets::{KeychainStore, MemoryStore};
 pub use events::AppEvent;
 pub use ipc_error::IpcError;
+pub use stateline_secrets::{KeychainStore, MemoryStore};
 
 /// How to open the app.
 #[derive(Clone)]

@@ -7,9 +7,9 @@
 //! at most once a minute; drain progress is tracked from consecutive snapshots.
 
 use super::store::AppTables;
-use std::sync::{Arc, PoisonError};
-use stateline_tasks::StoreCall;
 use stateline_store::StoreError;
+use stateline_tasks::StoreCall;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
@@ -77,12 +77,14 @@ impl App {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-            .ok_or_else(|| ApiError::from(StoreError::InvalidInput {
-                field: "Metrc connection",
-                detail:
-                    "Metrc is not set up yet; finish the setup (environment, state, vendor key)"
-                        .into(),
-            }))
+            .ok_or_else(|| {
+                ApiError::from(StoreError::InvalidInput {
+                    field: "Metrc connection",
+                    detail:
+                        "Metrc is not set up yet; finish the setup (environment, state, vendor key)"
+                            .into(),
+                })
+            })
     }
 
     /// The environment in force (demo when none was chosen and demo is built in).

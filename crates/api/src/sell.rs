@@ -5,14 +5,12 @@
 //! from the request; nothing here waits on Metrc (the worker is only woken); a refused sale (bad
 //! quantity, too little on hand, missing patient number) leaves no row anywhere.
 
-use super::store::AppTables;
 use super::dto::{
     self, CartLine, CustomerTypesView, LicenceRequest, PackageView, Receipt, ReceiptLine,
     SaleRequest, SearchRequest,
 };
+use super::store::AppTables;
 use super::{App, AppEvent, convert};
-use stateline_store::StoreError;
-use stateline_store::people::users::Permission;
 use crate::ApiError;
 use stateline_store::Money;
 use stateline_store::NewSale;
@@ -20,6 +18,8 @@ use stateline_store::NewSaleLine;
 use stateline_store::Package;
 use stateline_store::Quantity;
 use stateline_store::RecordedSale;
+use stateline_store::StoreError;
+use stateline_store::people::users::Permission;
 
 /// How well a package matches a query (lower is better), or `None`.
 fn rank(package: &Package, query: &str) -> Option<u8> {
@@ -121,15 +121,14 @@ impl App {
     }
 
     /// `customer_types`.
-    pub async fn customer_types(
-        &self,
-        req: LicenceRequest,
-    ) -> Result<CustomerTypesView, ApiError> {
+    pub async fn customer_types(&self, req: LicenceRequest) -> Result<CustomerTypesView, ApiError> {
         self.require(Permission::Sell)?;
         let licence = self.licence_or_first(req.licence).await?;
         let l2 = licence.clone();
         let (mut types, rules) = self
-            .db(move |db| -> Result<_, ApiError> { Ok((db.customer_types()?, db.licence_rules(&l2)?)) })
+            .db(move |db| -> Result<_, ApiError> {
+                Ok((db.customer_types()?, db.licence_rules(&l2)?))
+            })
             .await?;
         if types.is_empty() {
             types.push("Consumer".into());
@@ -210,12 +209,14 @@ pub(crate) fn cart_lines(
             let package = db.package(label)?;
             Ok(NewSaleLine {
                 label: label.to_owned(),
-                quantity: Quantity::parse(&l.quantity).map_err(|_| StoreError::InvalidQuantity {
-                    what: label.to_owned(),
-                    detail: format!(
-                        "{:?} is not a quantity; enter a number like 3.5",
-                        l.quantity
-                    ),
+                quantity: Quantity::parse(&l.quantity).map_err(|_| {
+                    StoreError::InvalidQuantity {
+                        what: label.to_owned(),
+                        detail: format!(
+                            "{:?} is not a quantity; enter a number like 3.5",
+                            l.quantity
+                        ),
+                    }
                 })?,
                 unit_of_measure: package.unit_of_measure,
                 total_amount: Money::parse(&l.price).map_err(|_| StoreError::InvalidInput {

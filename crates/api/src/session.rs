@@ -12,8 +12,8 @@ use jiff::{SignedDuration, Timestamp};
 use super::dto::{self, AppState, LoginRequest, LoginUser, Phase, SessionView, SetupProgress};
 use super::{App, AppEvent};
 use crate::ApiError;
-use stateline_tasks::StoreCall;
 use stateline_store::people::users::{self, Actor, Permission, Pin, Session};
+use stateline_tasks::StoreCall;
 
 /// The session state behind the facade's mutex.
 #[derive(Debug)]

@@ -7,20 +7,20 @@
 //! half-bound for that licence); the vendor key and any key used for discovery go only to the
 //! keychain or Metrc, never back out.
 
-use super::store::AppTables;
 use super::dto::{
     AppState, BindLicencesRequest, CreateManagerRequest, DiscoverRequest, DiscoveredLicence,
     Environment, EnvironmentRequest, LicenceView, VendorKeyRequest, VendorKeyStatus,
 };
+use super::store::AppTables;
 use super::store::LicenceRules;
-use stateline_store::StoreError;
 use super::{App, AppEvent, dto};
-use stateline_store::people::audit::{AuditAction, AuditEvent};
+use crate::ApiError;
 use stateline_keys::KeyHolder;
 use stateline_secrets::{EntryId, VendorKeySource};
-use stateline_store::people::users::{Permission, Pin};
-use crate::ApiError;
 use stateline_store::Licence;
+use stateline_store::StoreError;
+use stateline_store::people::audit::{AuditAction, AuditEvent};
+use stateline_store::people::users::{Permission, Pin};
 
 impl App {
     /// `create_first_manager`: first run only; logs the manager in.
@@ -55,7 +55,8 @@ impl App {
                     detail:
                         "choose the Metrc state (two letters, e.g. CO) for sandbox or production"
                             .into(),
-                }.into());
+                }
+                .into());
             }
         };
         let environment = req.environment;
@@ -75,10 +76,7 @@ impl App {
     }
 
     /// `set_vendor_key`: saves the integrator key in the keychain and reconnects.
-    pub async fn set_vendor_key(
-        &self,
-        req: VendorKeyRequest,
-    ) -> Result<VendorKeyStatus, ApiError> {
+    pub async fn set_vendor_key(&self, req: VendorKeyRequest) -> Result<VendorKeyStatus, ApiError> {
         let actor = self.require(Permission::ChangeSettings)?;
         if self.environment()? == Environment::Demo {
             return Err(StoreError::InvalidInput {
@@ -207,7 +205,8 @@ impl App {
             return Err(StoreError::InvalidInput {
                 field: "licences",
                 detail: "pick at least one licence".into(),
-            }.into());
+            }
+            .into());
         }
         let licences: Vec<(Licence, LicenceRules)> = req
             .licences
@@ -225,7 +224,8 @@ impl App {
                     return Err(StoreError::InvalidInput {
                         field: "reporting deadline",
                         detail: format!("licence {}: it must be at least 1 hour", licence.number),
-                    }.into());
+                    }
+                    .into());
                 }
                 let rules = LicenceRules {
                     requires_patient_number: l.requires_patient_number,
@@ -297,10 +297,12 @@ impl App {
                 .into_iter()
                 .next()
                 .map(|l| l.number)
-                .ok_or_else(|| ApiError::from(StoreError::InvalidInput {
-                    field: "licence",
-                    detail: "no licence is bound to this register yet; finish the setup".into(),
-                })),
+                .ok_or_else(|| {
+                    ApiError::from(StoreError::InvalidInput {
+                        field: "licence",
+                        detail: "no licence is bound to this register yet; finish the setup".into(),
+                    })
+                }),
         }
     }
 

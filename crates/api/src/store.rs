@@ -6,14 +6,14 @@
 //! value here is a secret.
 
 use jiff::Timestamp;
-use stateline_store::StoreError;
 use rusqlite::params;
+use stateline_store::StoreError;
 
 use super::dto::{BacklogPoint, Environment};
-use stateline_store::time::{from_ms, to_ms};
 use crate::ApiError;
 use stateline_store::Database;
 use stateline_store::settings;
+use stateline_store::time::{from_ms, to_ms};
 
 const ENVIRONMENT: &str = "app.environment";
 const STATE_CODE: &str = "app.state_code";
@@ -157,13 +157,15 @@ impl AppTables for Database {
             return Err(StoreError::InvalidInput {
                 field: "idle lock minutes",
                 detail: "it is more than a day; enter 0 (never) to 1440".into(),
-            }.into());
+            }
+            .into());
         }
         if object_limit.is_some_and(|n| !(1..=1000).contains(&n)) {
             return Err(StoreError::InvalidInput {
                 field: "object limit",
                 detail: "it must be between 1 and 1000 (Metrc's default is 10)".into(),
-            }.into());
+            }
+            .into());
         }
         self.write(|tx| {
             if let Some(m) = idle_lock_minutes {

@@ -15,13 +15,13 @@ use super::dto::{
     TransitionView, VoidRequest,
 };
 use super::{App, convert};
-use stateline_store::people::users::Permission;
 use crate::ApiError;
 use stateline_store::EntryFilter;
 use stateline_store::EntryKind;
 use stateline_store::EntryState;
 use stateline_store::Quantity;
 use stateline_store::RejectedEdit;
+use stateline_store::people::users::Permission;
 
 impl App {
     /// `sync_status`.
@@ -142,7 +142,8 @@ impl App {
                     id,
                     from,
                     action: "retry",
-                }.into());
+                }
+                .into());
             }
         }
         self.after_entry_change(&entry.licence).await;
@@ -202,10 +203,7 @@ impl App {
     }
 
     /// `backlog_series`: samples of the backlog over the last hours, ending with the current count.
-    pub async fn backlog_series(
-        &self,
-        req: BacklogRequest,
-    ) -> Result<Vec<BacklogPoint>, ApiError> {
+    pub async fn backlog_series(&self, req: BacklogRequest) -> Result<Vec<BacklogPoint>, ApiError> {
         self.current_actor()?;
         let hours = req.hours.unwrap_or(6).clamp(1, 72);
         let now = self.now();

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use stateline_store::people::audit::{AuditAction, AuditEntry, AuditQuery, AuditVerification};
 use stateline_compliance::outage::render::csv_field;
+use stateline_store::people::audit::{AuditAction, AuditEntry, AuditQuery, AuditVerification};
 
 use crate::args::Context;
 use crate::error::CliError;

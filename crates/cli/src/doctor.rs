@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
-use stateline_store::Database;
 use stateline_keys::validation::Verdict;
+use stateline_store::Database;
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;
@@ -91,9 +91,7 @@ fn metrc_check(
                 "metrc",
                 format!("{} answers (and refuses an unknown key, as it should)", url),
             ),
-            _ => {
-                Check::fail("metrc", e.code(), e.to_string())
-            }
+            _ => Check::fail("metrc", e.code(), e.to_string()),
         },
     })
 }

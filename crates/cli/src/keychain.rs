@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand, ValueEnum};
+use stateline_keys::validation::{Verdict, render_table};
 use stateline_keys::{KeyHolder, KeyMode, KeyPolicy, Keys};
 use stateline_secrets::{KeychainStore, Secrets};
-use stateline_keys::validation::{Verdict, render_table};
 use stateline_store::{Database, Pin, Session};
 
 use crate::args::{Context, runtime};

@@ -9,8 +9,8 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use stateline_store::{NewLicence, StateDeadline};
 use stateline_store::{Licence, LicenceRules};
+use stateline_store::{NewLicence, StateDeadline};
 
 use crate::args::Context;
 use crate::error::CliError;

@@ -5,8 +5,8 @@
 //! user key is read from stdin, never from an argument.
 
 use clap::Args;
-use stateline_delivery::refresh::manifests::refresh_manifests;
 use stateline_delivery::refresh::RefreshOptions;
+use stateline_delivery::refresh::manifests::refresh_manifests;
 
 use crate::args::{Context, runtime};
 use crate::error::CliError;

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::Timestamp;
-use stateline_compliance::{OutageQuery, OutageReports};
 use stateline_compliance::outage::render::{to_csv, to_html};
+use stateline_compliance::{OutageQuery, OutageReports};
 
 use crate::args::Context;
 use crate::error::CliError;

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use stateline_delivery::{DeliveryConfig, DeliveryEngine, DeliveryWorker, PassReport, StatusSnapshot};
+use stateline_delivery::{
+    DeliveryConfig, DeliveryEngine, DeliveryWorker, PassReport, StatusSnapshot,
+};
 use stateline_keys::StaticKeys;
 
 use crate::args::{Context, runtime};

@@ -16,8 +16,8 @@ use std::sync::{Arc, OnceLock};
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use stateline_store::people::audit::{AuditAction, AuditEvent};
 use stateline_secrets::{EntryId, KeychainStore, SecretStoreError, Secrets, VENDOR_KEY_ENV};
+use stateline_store::people::audit::{AuditAction, AuditEvent};
 use stateline_store::{Database, Permission};
 
 use crate::args::{Context, runtime};

@@ -13,8 +13,8 @@ use std::process::Output;
 
 use metrc_emulator::{DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY};
 use serde_json::Value;
-use stateline_store::Database;
 use stateline_secrets::{EntryId, KeychainStore, SecretStore};
+use stateline_store::Database;
 use support::{json, keychain_usable, texts};
 
 mod support;

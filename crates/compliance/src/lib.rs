@@ -22,7 +22,6 @@ pub mod reconciliation;
 pub use error::ComplianceError;
 pub use outage::{OutageQuery, OutageReport, OutageReports, OutageRow, WaitReason};
 pub use reconciliation::{
-    Difference, DifferenceKind, DueOutcome, DueRun, FixCode, ReconciliationRun, ReconciliationStore,
-    RunReport, Trigger,
-    reconcile_day, reconcile_due, resolve_difference,
+    Difference, DifferenceKind, DueOutcome, DueRun, FixCode, ReconciliationRun,
+    ReconciliationStore, RunReport, Trigger, reconcile_day, reconcile_due, resolve_difference,
 };

@@ -32,8 +32,8 @@ use metrc_emulator::{
 use rusqlite::params;
 use stateline_delivery::DeliveryConfig;
 use stateline_delivery::DeliveryEngine;
-use stateline_keys::StaticKeys;
 use stateline_delivery::payload;
+use stateline_keys::StaticKeys;
 use stateline_store::Database;
 use stateline_store::EntryKind;
 use stateline_store::EntryState;

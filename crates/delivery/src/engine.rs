@@ -16,15 +16,15 @@ use rand::rngs::StdRng;
 use tokio::sync::watch;
 
 use super::backoff::BackoffPolicy;
-use stateline_keys::{KeyOwner, KeySource, SendingKey};
-use metrc::{ReadLimiter, ReadLimits};
 use super::status::{Health, LicenceStatus, StateCounts, StatusSnapshot, user_statuses};
 use crate::DeliveryError;
-use stateline_tasks::StoreCall;
-use stateline_store::StoreError;
+use metrc::{ReadLimiter, ReadLimits};
+use stateline_keys::{KeyOwner, KeySource, SendingKey};
 use stateline_store::Database;
 use stateline_store::EntryKind;
 use stateline_store::Licence;
+use stateline_store::StoreError;
+use stateline_tasks::StoreCall;
 
 /// Tuning of the delivery engine.
 #[derive(Debug, Clone)]
@@ -296,7 +296,11 @@ impl DeliveryEngine {
 
     /// One of `concurrency` cooperating loops: take a group, claim a batch, put the group back,
     /// send the batch; stop when nothing is left or the gate closes.
-    async fn drain(&self, licence: &Licence, queue: &WorkQueue) -> Result<PassReport, DeliveryError> {
+    async fn drain(
+        &self,
+        licence: &Licence,
+        queue: &WorkQueue,
+    ) -> Result<PassReport, DeliveryError> {
         let mut report = PassReport::default();
         while let Some(group) = queue.take().await {
             let now = self.now();

@@ -9,11 +9,11 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use stateline_store::records::sales::NewSaleLine;
 use crate::DeliveryError;
 use stateline_store::Database;
 use stateline_store::EntryKind;
 use stateline_store::OutboxEntry;
+use stateline_store::records::sales::NewSaleLine;
 
 /// The rows of one batch, ready for one Metrc call. All entries of a batch share one kind.
 #[derive(Debug, Clone, PartialEq)]

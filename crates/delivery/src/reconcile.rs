@@ -10,16 +10,16 @@ use metrc::{ErrorClass, MetrcError};
 
 use super::DeliveryEngine;
 use super::engine::PassReport;
-use stateline_keys::SendingKey;
 use super::send::status_of;
 use super::status::Health;
-use stateline_store::Quantity;
+use crate::DeliveryError;
+use stateline_keys::SendingKey;
 use stateline_store::AttemptOutcome;
 use stateline_store::Confirmation;
-use crate::DeliveryError;
 use stateline_store::EntryKind;
 use stateline_store::Licence;
 use stateline_store::OutboxEntry;
+use stateline_store::Quantity;
 
 /// Misses, spaced by the settle window, after which a record is considered not in Metrc.
 pub const MISSES_BEFORE_RESEND: u32 = 2;

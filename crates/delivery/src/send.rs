@@ -16,12 +16,12 @@ use metrc::{ErrorClass, MetrcError};
 
 use super::DeliveryEngine;
 use super::engine::PassReport;
-use stateline_keys::{KeyOwner, SendingKey};
 use super::payload::{self, Payload};
 use super::status::Health;
+use crate::DeliveryError;
+use stateline_keys::{KeyOwner, SendingKey};
 use stateline_store::AttemptOutcome;
 use stateline_store::Confirmation;
-use crate::DeliveryError;
 use stateline_store::Licence;
 use stateline_store::NewAttempt;
 use stateline_store::OutboxEntry;

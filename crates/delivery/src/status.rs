@@ -12,9 +12,7 @@ use stateline_store::EntryState;
 use stateline_store::StateCount;
 
 /// Why the register is, or is not, in step with Metrc.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// Nothing waits, or what waits is being sent normally.

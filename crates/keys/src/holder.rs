@@ -7,8 +7,8 @@
 //! from free text, so renaming, odd characters in a name, or a second data folder on the same
 //! computer cannot make two holders share an entry.
 
-use std::fmt;
 use stateline_store::StoreError;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 

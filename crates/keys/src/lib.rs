@@ -30,7 +30,7 @@ pub use metadata::{FacilityOverride, KeyInfo};
 pub use mode::{KeyMode, KeyPolicy};
 pub use ring::{KeyRefusals, KeyRing};
 pub use service::{
-    DiscoveredLicence, KeySaved, KeychainProblem, Keys, KeysOverview, KeysParts, LoginKeyCheck, Releases,
-    StoreReleases, waiting_for_key_by_user,
+    DiscoveredLicence, KeySaved, KeychainProblem, Keys, KeysOverview, KeysParts, LoginKeyCheck,
+    Releases, StoreReleases, waiting_for_key_by_user,
 };
 pub use source::{KeyOwner, KeySource, SendingKey, StaticKeys};

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::KeyHolder;
 use crate::KeysError;
-use stateline_store::time::{from_ms, to_ms};
 use crate::validation::Verdict;
+use stateline_store::time::{from_ms, to_ms};
 
 /// What the register knows about one saved key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

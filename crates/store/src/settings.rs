@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// The random per-install identifier used in client identifiers.
 pub const INSTALL_ID: &str = "install_id";

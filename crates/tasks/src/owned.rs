@@ -14,10 +14,7 @@ use tokio::task::JoinHandle;
 use crate::TaskError;
 
 /// Waits for `task` to end for at most `timeout`; aborts it (and waits for the abort) otherwise.
-pub async fn join_or_abort(
-    task: &mut JoinHandle<()>,
-    timeout: Duration,
-) -> Result<(), TaskError> {
+pub async fn join_or_abort(task: &mut JoinHandle<()>, timeout: Duration) -> Result<(), TaskError> {
     if tokio::time::timeout(timeout, &mut *task).await.is_ok() {
         return Ok(());
     }

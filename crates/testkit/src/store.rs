@@ -1,7 +1,6 @@
 //! Shared set-up for the store tests: a real database file in a temp dir, a manual clock, one
 //! licence with packages and adjustment reasons.
 
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

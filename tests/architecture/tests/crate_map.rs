@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use stateline_architecture_tests::{parse_rules, violations};
+use stateline_architecture_tests::{Rules, parse_rules, violations};
 
-fn rules() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+fn rules() -> Rules {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("crate-rules.txt");
     parse_rules(&std::fs::read_to_string(path).expect("crate-rules.txt")).expect("valid rules")
 }
@@ -44,13 +44,19 @@ fn every_crate_depends_only_on_what_the_crate_map_allows() {
 fn a_forbidden_dependency_and_an_unmapped_crate_are_caught() {
     let metadata = serde_json::json!({ "packages": [
         { "name": "metrc", "dependencies": [
-            { "name": "stateline-core", "kind": null },
+            { "name": "stateline-store", "kind": null },
             { "name": "stateline-clock", "kind": null },
             { "name": "reqwest", "kind": null }
         ]},
-        { "name": "stateline-core", "dependencies": [
-            { "name": "stateline-cli", "kind": "dev" }
+        { "name": "stateline-store", "dependencies": [
+            { "name": "stateline-cli", "kind": "dev" },
+            { "name": "tokio", "kind": null },
+            { "name": "rusqlite", "kind": null }
         ]},
+        { "name": "stateline-delivery", "dependencies": [
+            { "name": "stateline-api", "kind": null }
+        ]},
+        { "name": "stateline-api", "dependencies": [] },
         { "name": "stateline-clock", "dependencies": [] },
         { "name": "stateline-cli", "dependencies": [] },
         { "name": "stateline-newcomer", "dependencies": [] }
@@ -59,8 +65,82 @@ fn a_forbidden_dependency_and_an_unmapped_crate_are_caught() {
     assert_eq!(
         found,
         vec![
-            "metrc may not depend on stateline-core".to_owned(),
+            "metrc may not depend on stateline-store".to_owned(),
+            "stateline-store may not depend on tokio".to_owned(),
+            "stateline-delivery may not depend on stateline-api".to_owned(),
             "stateline-newcomer is not on the crate map (crate-rules.txt)".to_owned(),
         ]
     );
+}
+
+/// The names of `stateline_keys` items that `source` uses (`stateline_keys::X` and
+/// `stateline_keys::{X, Y}`), with their module path (`validation::Verdict`).
+fn keys_items_used(source: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    for (i, _) in source.match_indices("stateline_keys::") {
+        let rest = &source[i + "stateline_keys::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            items.extend(
+                group[..end]
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+        } else {
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
+            items.push(rest[..end].trim_end_matches(':').to_owned());
+        }
+    }
+    items
+}
+
+/// What the delivery engine may name of the keys crate: the port, nothing else.
+const KEY_PORT: [&str; 3] = ["KeySource", "KeyOwner", "SendingKey"];
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable source folder") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_delivery_engine_names_only_the_key_port() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/delivery/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() >= 5, "found the delivery sources in {src:?}");
+    let mut found = Vec::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).expect("readable");
+        for item in keys_items_used(&source) {
+            if !KEY_PORT.contains(&item.as_str()) {
+                found.push(format!("{}: stateline_keys::{item}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "beyond the key port:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn a_use_of_the_key_service_beyond_the_port_is_caught() {
+    let planted =
+        "use stateline_keys::{KeySource, Keys};\nfn f(k: stateline_keys::validation::Verdict) {}";
+    let beyond: Vec<String> = keys_items_used(planted)
+        .into_iter()
+        .filter(|i| !KEY_PORT.contains(&i.as_str()))
+        .collect();
+    assert_eq!(beyond, ["Keys", "validation::Verdict"]);
 }

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use stateline_store::{Database, EntryFilter, EntryKind, Licence, MetrcPackage, Quantity};
 use stateline_crash_tests::{LABEL, LICENCE, UNIT};
+use stateline_store::{Database, EntryFilter, EntryKind, Licence, MetrcPackage, Quantity};
 
 const RECORDER: &str = env!("CARGO_BIN_EXE_stateline-crash-recorder");
 

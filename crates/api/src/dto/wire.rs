@@ -49,7 +49,7 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(
-    "Where an entry is in its delivery.",
+    " Where an entry is in its delivery.",
     EntryState = DomainEntryState {
         Pending,
         Sending,
@@ -62,7 +62,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    "What a record is.",
+    " What a record is.",
     EntryKind = DomainEntryKind {
         Sale,
         Adjustment,
@@ -73,15 +73,12 @@ wire_enum!(
 );
 
 wire_enum!(
-    "What a user is on this register.",
-    Role = DomainRole {
-        Budtender,
-        Manager,
-    }
+    " What a user is on this register.",
+    Role = DomainRole { Budtender, Manager }
 );
 
 wire_enum!(
-    "Something only some roles may do.",
+    " Something only some roles may do.",
     Permission = DomainPermission {
         Sell,
         SetOwnKey,
@@ -102,7 +99,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    "Which key records go under.",
+    " Which key records go under.",
     KeyMode = DomainKeyMode {
         Individual,
         Facility,
@@ -110,7 +107,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    "What one area check found.",
+    " What one area check found.",
     AreaOutcome = DomainAreaOutcome {
         Allowed,
         NotAllowed,
@@ -121,7 +118,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    "Why the register is, or is not, in step with Metrc.",
+    " Why the register is, or is not, in step with Metrc.",
     Health = DomainHealth {
         InStep,
         RateLimited,
@@ -132,7 +129,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    "What a difference is.",
+    " What a difference is.",
     DifferenceKind = DomainDifferenceKind {
         MissingInMetrc,
         UnknownExternalNumber,
@@ -146,7 +143,7 @@ wire_enum!(
 );
 
 wire_enum!(
-    "What a manager may do about a difference.",
+    " What a manager may do about a difference.",
     FixCode = DomainFixCode {
         ResendSale,
         VoidInMetrc,

@@ -1,12 +1,12 @@
 //! The TypeScript bindings in `ui/src/bindings/` must be exactly what the IPC types generate.
 //!
-//! `cargo test -p stateline-core --test app_bindings` fails when they are stale;
-//! `STATELINE_WRITE_BINDINGS=1 cargo test -p stateline-core --test app_bindings` rewrites them.
+//! `cargo test -p stateline-api --test api bindings` fails when they are stale;
+//! `STATELINE_WRITE_BINDINGS=1 cargo test -p stateline-api --test api bindings` rewrites them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const REGENERATE: &str = "run `STATELINE_WRITE_BINDINGS=1 cargo test -p stateline-core --test app_bindings` and commit ui/src/bindings";
+const REGENERATE: &str = "run `STATELINE_WRITE_BINDINGS=1 cargo test -p stateline-api --test api bindings` and commit ui/src/bindings";
 
 fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings")

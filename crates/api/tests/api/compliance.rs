@@ -11,7 +11,8 @@ use stateline_testkit::app as app_support;
 use std::time::Duration;
 
 use metrc_emulator::{DEMO_LICENSE, DEMO_TIME_ZONE};
-use stateline_store::EntryState;
+use stateline_api::App;
+use stateline_api::AppEvent;
 use stateline_api::dto::AuditQueryRequest;
 use stateline_api::dto::AuditVerificationView;
 use stateline_api::dto::BackupSettingsView;
@@ -25,9 +26,8 @@ use stateline_api::dto::Receipt;
 use stateline_api::dto::ReconcileRequest;
 use stateline_api::dto::ResolveDifferenceRequest;
 use stateline_api::dto::StateDeadlineRequest;
-use stateline_api::App;
-use stateline_api::AppEvent;
 use stateline_compliance::DueOutcome;
+use stateline_store::EntryState;
 
 use app_support::{eventually, login, open, sell_first};
 

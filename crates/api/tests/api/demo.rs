@@ -8,6 +8,10 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_LICENSE};
+use stateline_api::ApiError;
+use stateline_api::App;
+use stateline_api::AppConfig;
+use stateline_api::AppEvent;
 use stateline_api::dto::AddUserRequest;
 use stateline_api::dto::CartLine;
 use stateline_api::dto::CreateManagerRequest;
@@ -25,14 +29,10 @@ use stateline_api::dto::SearchRequest;
 use stateline_api::dto::SetKeyRequest;
 use stateline_api::dto::SettingsUpdate;
 use stateline_api::dto::VoidRequest;
-use stateline_api::App;
-use stateline_api::AppConfig;
-use stateline_api::AppEvent;
+use stateline_secrets::MemoryStore;
+use stateline_store::ManualClock;
 use stateline_store::people::audit::AuditAction;
 use stateline_store::people::audit::AuditQuery;
-use stateline_secrets::MemoryStore;
-use stateline_api::ApiError;
-use stateline_store::ManualClock;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -64,11 +64,7 @@ async fn first_run(app: &App) {
     .expect("first manager");
 }
 
-async fn login(
-    app: &App,
-    name: &str,
-    pin: &str,
-) -> Result<stateline_api::dto::AppState, ApiError> {
+async fn login(app: &App, name: &str, pin: &str) -> Result<stateline_api::dto::AppState, ApiError> {
     app.login(LoginRequest {
         name: name.into(),
         pin: pin.into(),

@@ -9,7 +9,8 @@ use stateline_testkit::app as app_support;
 use std::time::Duration;
 
 use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY};
-use stateline_store::EntryState;
+use stateline_api::App;
+use stateline_api::AppEvent;
 use stateline_api::dto::BacklogRequest;
 use stateline_api::dto::BindLicencesRequest;
 use stateline_api::dto::CartLine;
@@ -20,8 +21,7 @@ use stateline_api::dto::Health;
 use stateline_api::dto::KeyOwnerRef;
 use stateline_api::dto::LicenceBinding;
 use stateline_api::dto::SetKeyRequest;
-use stateline_api::App;
-use stateline_api::AppEvent;
+use stateline_store::EntryState;
 
 use app_support::{eventually, login, open, sell_first};
 

@@ -31,18 +31,18 @@
 
 pub mod render;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use stateline_store::StoreError;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use crate::ComplianceError;
+use stateline_store::Database;
 use stateline_store::outbox::attempts::{self, AttemptOutcome};
 use stateline_store::outbox::{EntryKind, EntryState};
 use stateline_store::time::{from_ms, to_ms};
-use crate::ComplianceError;
-use stateline_store::Database;
 
 /// Why a record waited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -471,7 +471,8 @@ impl OutageReports for Database {
                     "it ends ({}) before it starts ({}); swap --from and --to",
                     query.to, query.from
                 ),
-            }.into());
+            }
+            .into());
         }
         if let Some(licence) = &query.licence {
             self.licence(licence)?;

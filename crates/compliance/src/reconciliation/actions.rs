@@ -22,14 +22,14 @@ use rusqlite::{Connection, params};
 
 use super::store::{self, ReconciliationStore, difference};
 use super::{Difference, DifferenceKind, FixCode};
-use crate::audit_log;
-use stateline_store::records::corrections::NewSaleCorrection;
-use stateline_store::time::to_ms;
-use stateline_store::people::users::Permission;
-use stateline_store::Actor;
 use crate::ComplianceError;
+use crate::audit_log;
+use stateline_store::Actor;
 use stateline_store::Database;
+use stateline_store::people::users::Permission;
+use stateline_store::records::corrections::NewSaleCorrection;
 use stateline_store::records::sales;
+use stateline_store::time::to_ms;
 
 fn refuse(detail: String) -> ComplianceError {
     StoreError::InvalidInput {

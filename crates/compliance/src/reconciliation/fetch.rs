@@ -4,9 +4,9 @@
 //! at most 24 hours, from the start of the day (facility time) to now, oldest first, with every
 //! page; nothing is stored unless every request succeeded.
 
-use std::collections::{BTreeMap, HashSet};
 use stateline_store::Quantity;
 use stateline_store::StoreError;
+use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -15,10 +15,10 @@ use metrc::{ErrorClass, LastModifiedWindow, MetrcClient, Receipt, UserKey};
 use super::compare::{LocalSale, MetrcReceipt, compare};
 use super::store::{self, RunFacts};
 use super::{MAX_LOOKAHEAD_DAYS, RunReport, Trigger};
-use metrc::{ReadLimiter, ReadLimits};
-use stateline_store::outbox::EntryState;
 use crate::ComplianceError;
+use metrc::{ReadLimiter, ReadLimits};
 use stateline_store::Database;
+use stateline_store::outbox::EntryState;
 
 /// The start and end (exclusive) of a local day in a time zone.
 pub(crate) fn day_bounds(
@@ -154,7 +154,8 @@ pub async fn reconcile_day(
         return Err(StoreError::InvalidInput {
             field: "day",
             detail: format!("{day} has not started yet at {licence}; pick an earlier day"),
-        }.into());
+        }
+        .into());
     }
     let reach = end
         .checked_add(SignedDuration::from_hours(24 * MAX_LOOKAHEAD_DAYS))

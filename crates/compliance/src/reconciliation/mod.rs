@@ -34,9 +34,7 @@ pub use store::ReconciliationStore;
 pub const MAX_LOOKAHEAD_DAYS: i64 = 31;
 
 /// What a difference is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
     /// Confirmed here, but Metrc has no receipt with its external number.
@@ -90,9 +88,7 @@ impl DifferenceKind {
 }
 
 /// What a manager may do about a difference.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FixCode {
     /// Queue the sale again, as a copy under a new external number.

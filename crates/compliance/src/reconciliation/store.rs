@@ -6,19 +6,19 @@
 //! `invalid_input` and stores nothing (a unique index backs the check).
 
 use jiff::Timestamp;
-use stateline_store::StoreError;
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use stateline_store::StoreError;
 
 use super::compare::LocalSale;
 use super::{
     Difference, DifferenceKind, FixCode, NewDifference, ReconciliationRun, RunReport, Trigger,
 };
-use stateline_store::outbox::EntryState;
-use stateline_store::time::{from_ms, to_ms};
 use crate::ComplianceError;
 use stateline_store::Database;
+use stateline_store::outbox::EntryState;
 use stateline_store::records::corrections;
 use stateline_store::records::sales;
+use stateline_store::time::{from_ms, to_ms};
 
 /// Counts and times of a finished comparison.
 #[derive(Debug, Clone)]
@@ -88,7 +88,10 @@ pub(crate) fn difference_from_row(r: &Row<'_>) -> rusqlite::Result<Difference> {
     })
 }
 
-pub(crate) fn difference(conn: &Connection, id: i64) -> Result<Option<Difference>, ComplianceError> {
+pub(crate) fn difference(
+    conn: &Connection,
+    id: i64,
+) -> Result<Option<Difference>, ComplianceError> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {DIFF_COLUMNS} FROM reconciliation_differences WHERE id = ?1"
@@ -271,11 +274,13 @@ pub trait ReconciliationStore {
 impl ReconciliationStore for Database {
     fn reconciliation_run(&self, id: i64) -> Result<RunReport, ComplianceError> {
         self.read(|c| {
-            run(c, id)?.ok_or_else(|| StoreError::InvalidInput {
-                field: "reconciliation run",
-                detail: format!("there is no reconciliation run #{id}; list them first"),
-            }
-            .into())
+            run(c, id)?.ok_or_else(|| {
+                StoreError::InvalidInput {
+                    field: "reconciliation run",
+                    detail: format!("there is no reconciliation run #{id}; list them first"),
+                }
+                .into()
+            })
         })
     }
 
@@ -298,13 +303,15 @@ impl ReconciliationStore for Database {
 
     fn reconciliation_difference(&self, id: i64) -> Result<Difference, ComplianceError> {
         self.read(|c| {
-            difference(c, id)?.ok_or_else(|| StoreError::InvalidInput {
-                field: "difference",
-                detail: format!(
-                    "there is no reconciliation difference #{id}; run the reconciliation again"
-                ),
-            }
-            .into())
+            difference(c, id)?.ok_or_else(|| {
+                StoreError::InvalidInput {
+                    field: "difference",
+                    detail: format!(
+                        "there is no reconciliation difference #{id}; run the reconciliation again"
+                    ),
+                }
+                .into()
+            })
         })
     }
 }

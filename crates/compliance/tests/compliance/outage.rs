@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 use metrc_emulator::{DEMO_MANAGER_KEY, Faults, RefuseConnections, Trigger};
-use stateline_compliance::OutageReports;
-use stateline_compliance::outage::render::to_csv;
-use stateline_compliance::outage::render::to_html;
 use stateline_compliance::OutageQuery;
 use stateline_compliance::OutageReport;
+use stateline_compliance::OutageReports;
 use stateline_compliance::WaitReason;
+use stateline_compliance::outage::render::to_csv;
+use stateline_compliance::outage::render::to_html;
 use stateline_store::Clock;
 use stateline_store::EntryState;
 use support::{BUDTENDER, Harness, user_key};

@@ -6,12 +6,10 @@ use stateline_testkit::delivery as support;
 
 use jiff::{SignedDuration, Timestamp};
 use metrc_emulator::{DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, Receipt, SaleLine};
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
-use stateline_compliance::ReconciliationStore;
 use stateline_compliance::DifferenceKind;
 use stateline_compliance::DueOutcome;
 use stateline_compliance::FixCode;
+use stateline_compliance::ReconciliationStore;
 use stateline_compliance::RunReport;
 use stateline_compliance::Trigger;
 use stateline_compliance::reconcile_day;
@@ -22,6 +20,8 @@ use stateline_store::Clock;
 use stateline_store::EntryState;
 use stateline_store::Pin;
 use stateline_store::Role;
+use stateline_store::people::audit::AuditAction;
+use stateline_store::people::audit::AuditQuery;
 use support::{BUDTENDER, Harness, MANAGER, user_key};
 
 const MANAGER_PIN: &str = "48151623";

@@ -16,12 +16,10 @@ use metrc_emulator::{
     DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, Faults, Options, Seed, Trigger, WriteFault,
     WriteFaultKind,
 };
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
-use stateline_compliance::ReconciliationStore;
 use stateline_compliance::Difference;
 use stateline_compliance::DifferenceKind;
 use stateline_compliance::FixCode;
+use stateline_compliance::ReconciliationStore;
 use stateline_compliance::RunReport;
 use stateline_compliance::Trigger as RunTrigger;
 use stateline_compliance::reconcile_day;
@@ -31,6 +29,8 @@ use stateline_store::Clock;
 use stateline_store::EntryState;
 use stateline_store::Pin;
 use stateline_store::RecordedSale;
+use stateline_store::people::audit::AuditAction;
+use stateline_store::people::audit::AuditQuery;
 use support::{BUDTENDER, Harness, MANAGER, test_config, user_key};
 
 const MANAGER_PIN: &str = "48151623";

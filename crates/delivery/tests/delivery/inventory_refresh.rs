@@ -5,16 +5,16 @@
 use stateline_testkit::delivery as support;
 
 use jiff::{SignedDuration, Timestamp};
+use metrc::ReadLimiter;
+use metrc::ReadLimits;
 use metrc_emulator::{
     DEMO_LICENSE, DEMO_MANAGER_KEY, Delivery, Faults, Transfer, TransferPackage, Trigger,
 };
-use metrc::ReadLimiter;
-use metrc::ReadLimits;
-use stateline_store::inventory::Dataset;
-use stateline_delivery::refresh::manifests::refresh_manifests;
 use stateline_delivery::refresh::RefreshOptions;
 use stateline_delivery::refresh::Refreshed;
+use stateline_delivery::refresh::manifests::refresh_manifests;
 use stateline_delivery::refresh::refresh_licence_with;
+use stateline_store::inventory::Dataset;
 use support::{BUDTENDER, Harness, user_key};
 
 fn options() -> RefreshOptions {

@@ -6,9 +6,9 @@ use stateline_testkit::delivery as support;
 use std::time::Duration;
 
 use metrc_emulator::{Faults, Trigger, WriteFault, WriteFaultKind};
-use stateline_store::EntryState;
 use stateline_delivery::DeliveryWorker;
 use stateline_delivery::StatusSnapshot;
+use stateline_store::EntryState;
 use support::{BUDTENDER, Harness};
 use tokio::sync::watch;
 

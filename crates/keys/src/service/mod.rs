@@ -15,8 +15,8 @@
 //!   mode change and override (never the key: whose, and its last four);
 //! - no method returns a key.
 
-use std::sync::{Arc, Mutex, PoisonError};
 use stateline_store::StoreError;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::Timestamp;
 use metrc::{MetrcClient, UserKey};
@@ -26,14 +26,14 @@ use tokio::sync::mpsc;
 
 use super::ring::{KeyRefusals, KeyRing};
 use super::{FacilityOverride, KeyHolder, KeyInfo, KeyPolicy, holder, metadata, mode};
-use stateline_store::people::audit::{self, AuditAction, AuditEvent};
+use crate::KeysError;
+use crate::validation::{KeyValidation, Verdict, validate_key_at};
 use stateline_clock::Clock;
 use stateline_secrets::{SecretStoreError, Secrets};
-use stateline_store::people::users::{Actor, Permission, Session, require};
-use crate::validation::{KeyValidation, Verdict, validate_key_at};
-use crate::KeysError;
 use stateline_store::Database;
 use stateline_store::Licence;
+use stateline_store::people::audit::{self, AuditAction, AuditEvent};
+use stateline_store::people::users::{Actor, Permission, Session, require};
 use stateline_tasks::StoreCall;
 
 mod licences;

@@ -56,7 +56,8 @@ impl Keys {
             return Err(StoreError::InvalidInput {
                 field: "reason",
                 detail: "it is empty; say why this user's records go under the facility key".into(),
-            }.into());
+            }
+            .into());
         }
         let policy = self.inner.ring.with(|s| s.policy);
         if !policy.facility_overrides_allowed && policy.mode != crate::KeyMode::Facility {

@@ -12,8 +12,6 @@ use metrc_emulator::{
     DEMO_BUDTENDER, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, Faults, Permission,
     RefuseConnections, Seed, Trigger,
 };
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
 use stateline_api::compose;
 use stateline_delivery::DeliveryEngine;
 use stateline_keys::CheckSchedule;
@@ -30,6 +28,8 @@ use stateline_store::EntryState;
 use stateline_store::Pin;
 use stateline_store::Role;
 use stateline_store::Session;
+use stateline_store::people::audit::AuditAction;
+use stateline_store::people::audit::AuditQuery;
 use support::{Harness, NowTs, test_config, user_key};
 
 const SECOND_BUDTENDER_KEY: &str = "demo-second-budtender-key-3333";

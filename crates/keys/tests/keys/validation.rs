@@ -8,6 +8,7 @@ use metrc_emulator::{
     DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_LICENSE_2, DEMO_MANAGER_KEY, DEMO_VENDOR_KEY, Emulator,
     Faults, Options, Permission, RefuseConnections, Seed, Trigger,
 };
+use stateline_keys::validation;
 use stateline_keys::validation::AreaOutcome;
 use stateline_keys::validation::KEY_REFUSED;
 use stateline_keys::validation::KeyValidation;
@@ -18,7 +19,6 @@ use stateline_keys::validation::render_table;
 use stateline_keys::validation::validate_key;
 use stateline_keys::validation::validate_key_at;
 use stateline_store::ManualClock;
-use stateline_keys::validation;
 
 async fn emulator(seed: Seed) -> Emulator {
     Emulator::start(

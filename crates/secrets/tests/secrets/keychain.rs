@@ -160,7 +160,7 @@ fn locked_keychain_is_reported_and_nothing_is_written() {
         Ok(_) => {}
         Err(_) => run_child(
             "locked",
-            "locked_keychain_is_reported_and_nothing_is_written",
+            &test_path("locked_keychain_is_reported_and_nothing_is_written"),
             true,
         ),
     }
@@ -173,7 +173,7 @@ fn missing_secret_service_is_reported_as_unavailable() {
         Ok(_) => {}
         Err(_) => run_child(
             "unavailable",
-            "missing_secret_service_is_reported_as_unavailable",
+            &test_path("missing_secret_service_is_reported_as_unavailable"),
             false,
         ),
     }
@@ -190,6 +190,14 @@ fn have(program: &str) -> bool {
 
 /// Runs this test binary again with `CASE_VAR=case`, in a private home, optionally inside a new
 /// D-Bus session, and asserts the child passed.
+/// The full name libtest gives test `name` of this module (without the binary's crate name).
+fn test_path(name: &str) -> String {
+    match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::{name}"),
+        None => name.to_owned(),
+    }
+}
+
 fn run_child(case: &str, test_name: &str, own_session: bool) {
     if own_session {
         for program in ["dbus-run-session", "gnome-keyring-daemon"] {

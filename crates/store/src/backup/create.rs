@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{copy_database, fsync_dir, io, open_read_only, remove_own};
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// One backup file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -25,7 +25,7 @@ use super::{
 };
 use crate::people::audit::{AuditAction, AuditEvent};
 use crate::people::users::{Actor, Permission};
-use crate::{StoreError, Database, OpenOptions, SCHEMA_VERSION};
+use crate::{Database, OpenOptions, SCHEMA_VERSION, StoreError};
 
 /// What a restore did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

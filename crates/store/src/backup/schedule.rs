@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::people::audit::{self, AuditAction, AuditEvent};
 use crate::people::users::{Actor, Permission};
-use crate::{StoreError, Database, settings};
+use crate::{Database, StoreError, settings};
 
 const DAILY_AT: &str = "backup.daily_at";
 const KEEP: &str = "backup.keep";

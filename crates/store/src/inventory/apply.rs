@@ -13,7 +13,7 @@ use rusqlite::{Connection, params};
 
 use super::watermarks::{self, Dataset};
 use crate::time::to_ms;
-use crate::{AdjustmentReason, StoreError, Database, Item, MetrcPackage, inventory::licences};
+use crate::{AdjustmentReason, Database, Item, MetrcPackage, StoreError, inventory::licences};
 
 /// A whole refresh, fetched and ready to apply.
 #[derive(Debug, Clone, Default)]

@@ -18,9 +18,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::people::audit::{self, AuditAction, AuditEvent};
-use crate::time::{from_ms, to_ms};
 use crate::people::users::Permission;
-use crate::{Actor, StoreError, Database, Licence};
+use crate::time::{from_ms, to_ms};
+use crate::{Actor, Database, Licence, StoreError};
 
 /// The default deadline of one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// What a sale at a licence must carry.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// A licence (facility) this register works for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

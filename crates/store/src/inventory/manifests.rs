@@ -18,9 +18,9 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use super::packages::non_empty;
 use super::watermarks::{self, Dataset};
 use crate::time::{from_ms, to_ms};
-use super::packages::non_empty;
 use crate::{Database, Quantity, StoreError, inventory::licences};
 
 /// Days without being listed by any refresh after which a settled cached manifest is pruned.

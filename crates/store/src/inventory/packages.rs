@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database, Quantity, inventory::licences};
+use crate::{Database, Quantity, StoreError, inventory::licences};
 
 /// A Metrc item (product) as cached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

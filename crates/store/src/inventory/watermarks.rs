@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// One `lastModified` window a refresh asks Metrc for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,11 +84,7 @@ pub fn plan(
 }
 
 /// Contiguous windows of at most `window` (capped at [`MAX_WINDOW`]) covering `start..=end`.
-pub fn windows(
-    start: Timestamp,
-    end: Timestamp,
-    window: SignedDuration,
-) -> Vec<Window> {
+pub fn windows(start: Timestamp, end: Timestamp, window: SignedDuration) -> Vec<Window> {
     let step = if window.is_positive() && window < MAX_WINDOW {
         window
     } else {

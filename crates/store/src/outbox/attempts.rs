@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// What came of an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use rusqlite::{Connection, params};
 
 use crate::outbox::{ENTRY_COLUMNS, EntryKind, OutboxEntry, causal, entry_from_row};
 use crate::time::to_ms;
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// The candidate query; `?1` licence, `?2` kind, `?3` now, `?4` limit, `?5` acting user.
 pub(crate) fn candidates_sql(kind: EntryKind, by_user: bool) -> String {

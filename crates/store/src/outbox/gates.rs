@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database, inventory::licences};
+use crate::{Database, StoreError, inventory::licences};
 
 /// The delivery gate of one licence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

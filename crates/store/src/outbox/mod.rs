@@ -43,9 +43,7 @@ pub(crate) use transitions::replace_effects as transitions_replace_effects;
 pub use transitions::{Confirmation, RejectedEdit};
 
 /// What a record is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A sale receipt.
@@ -83,9 +81,7 @@ impl EntryKind {
 }
 
 /// Where an entry is in its delivery.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryState {
     /// Waiting to be sent.

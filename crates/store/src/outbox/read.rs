@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::outbox::attempts::{self, Attempt};
 use crate::outbox::{ENTRY_COLUMNS, EntryKind, EntryState, OutboxEntry, entry_from_row, find};
 use crate::time::from_ms;
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// How many entries of one licence and user are in one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,10 @@ use crate::outbox::{
 };
 use crate::records::sales::NewSaleLine;
 use crate::time::to_ms;
-use crate::{StoreError, Database, Quantity, records::adjustments, records::effects, inventory::packages, records::sales};
+use crate::{
+    Database, Quantity, StoreError, inventory::packages, records::adjustments, records::effects,
+    records::sales,
+};
 
 /// A confirmed entry and the id Metrc gave it (`None` when Metrc returns none, e.g. a void).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

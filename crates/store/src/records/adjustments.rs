@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::outbox::{self, EntryKind, NewEntry, OutboxEntry};
 use crate::records::sales::Recorded;
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database, Quantity, records::effects, inventory::licences, inventory::packages};
+use crate::{
+    Database, Quantity, StoreError, inventory::licences, inventory::packages, records::effects,
+};
 
 /// An adjustment to record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

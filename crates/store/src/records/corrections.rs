@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::outbox::{self, EntryKind, EntryState, NewEntry, OutboxEntry};
 use crate::records::sales::{self, NewSaleLine, Recorded, Sale};
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database, Quantity, inventory::packages};
+use crate::{Database, Quantity, StoreError, inventory::packages};
 
 /// A correction to record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -63,7 +63,11 @@ pub(crate) fn discard(conn: &Connection, entry_id: i64) -> Result<(), StoreError
 }
 
 /// The entry's current delta on a label (0 when none).
-pub(crate) fn entry_delta(conn: &Connection, entry_id: i64, label: &str) -> Result<i64, StoreError> {
+pub(crate) fn entry_delta(
+    conn: &Connection,
+    entry_id: i64,
+    label: &str,
+) -> Result<i64, StoreError> {
     Ok(conn
         .prepare_cached("SELECT COALESCE(SUM(delta), 0) FROM package_effects WHERE entry_id = ?1 AND label = ?2")?
         .query_row(params![entry_id, label], |r| r.get(0))?)

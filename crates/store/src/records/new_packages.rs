@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::outbox::{self, EntryKind, NewEntry};
 use crate::records::sales::Recorded;
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database, Quantity, records::effects, inventory::licences, inventory::packages};
+use crate::{
+    Database, Quantity, StoreError, inventory::licences, inventory::packages, records::effects,
+};
 
 /// One ingredient of a new package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::outbox::{self, EntryKind, EntryState, NewEntry, OutboxEntry};
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database, Money, Quantity, records::effects, inventory::licence_rules, inventory::licences, inventory::packages};
+use crate::{
+    Database, Money, Quantity, StoreError, inventory::licence_rules, inventory::licences,
+    inventory::packages, records::effects,
+};
 
 /// One line of a sale (also used for corrections and edits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,11 +10,11 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::records::corrections::changeable_sale;
 use crate::outbox::{self, EntryKind, NewEntry};
+use crate::records::corrections::changeable_sale;
 use crate::records::sales::Recorded;
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database, records::effects, inventory::packages};
+use crate::{Database, StoreError, inventory::packages, records::effects};
 
 /// A recorded void.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

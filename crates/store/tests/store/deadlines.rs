@@ -5,14 +5,14 @@
 use stateline_testkit::delivery as support;
 
 use jiff::{SignedDuration, Timestamp};
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
-use stateline_store::DeadlineWarning;
-use stateline_store::NewLicence;
 use stateline_store::Actor;
 use stateline_store::Clock;
+use stateline_store::DeadlineWarning;
+use stateline_store::NewLicence;
 use stateline_store::Pin;
 use stateline_store::Role;
+use stateline_store::people::audit::AuditAction;
+use stateline_store::people::audit::AuditQuery;
 use support::{BUDTENDER, Harness, MANAGER};
 
 fn t(s: &str) -> Timestamp {

@@ -4,15 +4,15 @@
 use stateline_testkit::store as common;
 
 use common::*;
-use stateline_store::people::users::MAX_FAILED_ATTEMPTS;
-use stateline_store::people::users::require;
-use stateline_store::StoreError;
 use stateline_store::Database;
 use stateline_store::ManualClock;
 use stateline_store::Permission;
 use stateline_store::Pin;
 use stateline_store::Role;
 use stateline_store::Session;
+use stateline_store::StoreError;
+use stateline_store::people::users::MAX_FAILED_ATTEMPTS;
+use stateline_store::people::users::require;
 
 // PINs of 6 to 8 digits, so a byte scan of the files cannot match them by chance.
 const MANAGER_PIN: &str = "73195284";
@@ -317,7 +317,10 @@ fn a_version_1_database_with_data_migrates_to_the_current_version() {
         conn.pragma_update(None, "user_version", 1).unwrap();
     }
     let db: Database = open_at(&path, &ManualClock::new(t0())).unwrap();
-    assert_eq!(db.schema_version().unwrap(), stateline_store::SCHEMA_VERSION);
+    assert_eq!(
+        db.schema_version().unwrap(),
+        stateline_store::SCHEMA_VERSION
+    );
     assert_eq!(db.install_id(), "FIXTURE1");
     assert_eq!(db.licence(LIC).unwrap().name, "Green Door");
     let conn = rusqlite::Connection::open(&path).unwrap();

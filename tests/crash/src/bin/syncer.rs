@@ -7,9 +7,9 @@ use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
-use stateline_store::Database;
 use stateline_delivery::{DeliveryConfig, DeliveryEngine};
 use stateline_keys::StaticKeys;
+use stateline_store::Database;
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,8 +33,9 @@ fn main() -> std::process::ExitCode {
     let outcome = runtime.block_on(async {
         let db = Database::open(path)?;
         let mut config = metrc::ClientConfig::new(
-            url.parse()
-                .map_err(|e| stateline_delivery::DeliveryError::Internal(format!("bad URL: {e}")))?,
+            url.parse().map_err(|e| {
+                stateline_delivery::DeliveryError::Internal(format!("bad URL: {e}"))
+            })?,
             metrc::VendorKey::new(metrc_emulator::DEMO_VENDOR_KEY)?,
         );
         config.request_timeout = Duration::from_secs(2);

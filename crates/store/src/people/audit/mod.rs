@@ -22,7 +22,7 @@ pub use action::AuditAction;
 pub use chain::AuditVerification;
 
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 /// Longest subject or detail text kept; longer text is refused, not cut.
 const MAX_TEXT_CHARS: usize = 2000;

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::people::audit::{AuditAction, AuditEvent};
 use crate::time::{from_ms, to_ms};
-use crate::{StoreError, Database};
+use crate::{Database, StoreError};
 
 pub use pin::{MAX_PIN_DIGITS, MIN_PIN_DIGITS, Pin};
 pub use roles::{Actor, Permission, Role, require};
@@ -295,11 +295,11 @@ impl Database {
         let name = name.trim();
         // Re-read only if a manager changed the row while the PIN was being checked.
         for _ in 0..3 {
-            let row = self
-                .read(|c| login_row(c, name))?
-                .ok_or_else(|| StoreError::UnknownUser {
-                    name: name.to_owned(),
-                })?;
+            let row =
+                self.read(|c| login_row(c, name))?
+                    .ok_or_else(|| StoreError::UnknownUser {
+                        name: name.to_owned(),
+                    })?;
             if row.disabled {
                 return Err(StoreError::UserDisabled { name: row.name });
             }
