@@ -1,9 +1,8 @@
 //! The IPC commands: one-line adapters from Tauri into `stateline_api::App` (see
 //! `docs/ipc.md`). Each takes no argument or one `req`, and fails with `IpcError {code, message}`.
 
-use stateline_api::App;
-use stateline_api::IpcError;
 use stateline_api::dto::*;
+use stateline_api::{App, IpcError};
 use tauri::State;
 
 /// Generates `#[tauri::command]` adapters that call the `App` method of the same name.

@@ -14,8 +14,7 @@ pub mod webview_footprint;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use stateline_api::KeychainStore;
-use stateline_api::{App, AppConfig};
+use stateline_api::{App, AppConfig, KeychainStore};
 
 pub use instance::{AlreadyRunning, InstanceLock};
 

@@ -3,17 +3,13 @@
 //! `synchronous=FULL`, the receipt read back), with the delivery worker and the embedded emulator
 //! running; and how long `App::open` takes in demo mode (part of the start-up target). Prints
 //! the median, p95 and max of N sales; not a test (run with
-//! `cargo bench -p stateline-core --features demo --bench app_sale`).
+//! `cargo bench -p stateline-api --features demo --bench app_sale`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use stateline_api::App;
-use stateline_api::AppConfig;
-use stateline_api::dto::CartLine;
-use stateline_api::dto::CreateManagerRequest;
-use stateline_api::dto::SaleRequest;
-use stateline_api::dto::SearchRequest;
+use stateline_api::dto::{CartLine, CreateManagerRequest, SaleRequest, SearchRequest};
+use stateline_api::{App, AppConfig};
 use stateline_secrets::MemoryStore;
 
 const SALES: usize = 300;

@@ -5,6 +5,10 @@
 //! settings are validated before anything is written; a change of the object limit restarts the
 //! worker so it takes effect.
 
+use stateline_store::people::audit::{AuditAction, AuditQuery};
+use stateline_store::people::users::{Permission, Pin};
+use stateline_store::{Licence, StoreError};
+
 use super::dto::{
     AddUserRequest, AuditEntryView, AuditQueryRequest, ResetPinRequest, SettingsUpdate,
     SettingsView, UserView,
@@ -12,10 +16,6 @@ use super::dto::{
 use super::store::AppTables;
 use super::{App, convert};
 use crate::ApiError;
-use stateline_store::Licence;
-use stateline_store::StoreError;
-use stateline_store::people::audit::{AuditAction, AuditQuery};
-use stateline_store::people::users::{Permission, Pin};
 
 impl App {
     /// `list_users`.

@@ -12,12 +12,21 @@
 //! an outage CSV is written under a temporary name, flushed and renamed, so a listed export is
 //! complete; restores stay a CLI action (the overview says how).
 
-use stateline_store::StoreError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use stateline_compliance::outage::render::{to_csv, to_html};
+use stateline_compliance::{
+    self as compliance, Difference, FixCode, OutageQuery, OutageReport, OutageReports,
+    ReconciliationRun, ReconciliationStore, RunReport, Trigger,
+};
+use stateline_keys::KeysError;
+use stateline_store::backup::{self, BackupFile, BackupSettings};
+use stateline_store::people::audit::AuditVerification;
+use stateline_store::people::users::Permission;
+use stateline_store::{StateDeadline, StoreError};
 
 use super::App;
 use super::dto::{
@@ -27,16 +36,6 @@ use super::dto::{
     StateDeadlineRequest, StateDeadlineView,
 };
 use crate::ApiError;
-use stateline_compliance::outage::render::{to_csv, to_html};
-use stateline_compliance::{
-    self as compliance, Difference, FixCode, OutageQuery, OutageReport, OutageReports,
-    ReconciliationRun, ReconciliationStore, RunReport, Trigger,
-};
-use stateline_keys::KeysError;
-use stateline_store::StateDeadline;
-use stateline_store::backup::{self, BackupFile, BackupSettings};
-use stateline_store::people::audit::AuditVerification;
-use stateline_store::people::users::Permission;
 
 /// How many recent runs the overview lists.
 const RECENT_RUNS: u32 = 20;

@@ -3,12 +3,13 @@
 //! they are — they derive `TS` — so they cannot drift from the contract; only structs are
 //! reshaped here.
 
-use super::dto;
 use stateline_delivery::status as core_status;
 use stateline_keys::validation;
 use stateline_store::inventory::packages;
 use stateline_store::outbox;
 use stateline_store::people::users;
+
+use super::dto;
 
 impl From<&core_status::StateCounts> for dto::StateCounts {
     fn from(c: &core_status::StateCounts) -> Self {

@@ -14,14 +14,14 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use metrc::UserKey;
-
-use super::dto::{self, DailyReconciliationView};
-use super::{App, AppEvent, Inner};
-use crate::ApiError;
 use stateline_compliance::{self as compliance, DueOutcome, DueRun};
 use stateline_store::backup::{self, BackupFile};
 use stateline_store::people::users::Role;
 use stateline_tasks::OwnedTask;
+
+use super::dto::{self, DailyReconciliationView};
+use super::{App, AppEvent, Inner};
+use crate::ApiError;
 
 /// How long after the app opens the first check runs (lets start-up and first-run finish).
 const FIRST_CHECK: Duration = Duration::from_secs(120);

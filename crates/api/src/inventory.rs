@@ -6,19 +6,17 @@
 //! replaces cached Metrc data and uses the caller's own key (or the facility key when that is the
 //! mode), never someone else's.
 
+use stateline_store::people::users::Permission;
+use stateline_store::{
+    Ingredient, NewAdjustment, NewPackageOutput, NewPackages, Quantity, StoreError,
+};
+
 use super::dto::{
     self, AdjustReasonView, AdjustRequest, LicenceRequest, ManifestPackage, ManifestView,
     NewPackagesRequest, PackageView, RecordedView, RefreshSummary,
 };
 use super::{App, AppEvent, convert};
 use crate::ApiError;
-use stateline_store::Ingredient;
-use stateline_store::NewAdjustment;
-use stateline_store::NewPackageOutput;
-use stateline_store::NewPackages;
-use stateline_store::Quantity;
-use stateline_store::StoreError;
-use stateline_store::people::users::Permission;
 
 fn quantity(what: &str, text: &str) -> Result<Quantity, ApiError> {
     Quantity::parse(text).map_err(|_| {

@@ -7,7 +7,9 @@
 //! check runs in the background, so logging in never waits on Metrc.
 
 use metrc::UserKey;
-use stateline_store::StoreError;
+use stateline_keys::{KeyHolder, KeyInfo, KeyPolicy, KeySource, Keys, KeysError};
+use stateline_store::people::users::Permission;
+use stateline_store::{Actor, StoreError};
 
 use super::dto::{
     self, FacilityOverrideRequest, KeyInfoView, KeyMode, KeyModeRequest, KeyOwnerRef,
@@ -15,11 +17,6 @@ use super::dto::{
 };
 use super::{App, AppEvent, convert};
 use crate::ApiError;
-use stateline_keys::KeySource;
-use stateline_keys::KeysError;
-use stateline_keys::{KeyHolder, KeyInfo, KeyPolicy, Keys};
-use stateline_store::Actor;
-use stateline_store::people::users::Permission;
 
 impl From<KeyOwnerRef> for KeyHolder {
     fn from(owner: KeyOwnerRef) -> Self {

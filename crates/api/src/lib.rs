@@ -29,21 +29,17 @@ mod setup;
 mod store;
 mod sync;
 
-use stateline_store::StoreError;
-use stateline_tasks::StoreCall;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use tokio::sync::broadcast;
-
 use stateline_delivery::DeliveryConfig;
 pub use stateline_secrets::SecretStore;
 use stateline_secrets::Secrets;
-use stateline_store::Clock;
-use stateline_store::Database;
-use stateline_store::OpenOptions;
-use stateline_store::SystemClock;
+use stateline_store::StoreError;
+use stateline_store::{Clock, Database, OpenOptions, SystemClock};
+use stateline_tasks::StoreCall;
+use tokio::sync::broadcast;
 
 pub use daily::DailyPass;
 pub use error::ApiError;

@@ -6,20 +6,20 @@
 //! before the new one starts; the forwarder publishes every snapshot change and samples the backlog
 //! at most once a minute; drain progress is tracked from consecutive snapshots.
 
-use super::store::AppTables;
-use stateline_store::StoreError;
-use stateline_tasks::StoreCall;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
-
-use super::dto::{self, Environment};
-use super::{App, AppEvent, compose, convert};
-use crate::ApiError;
 use stateline_delivery::{DeliveryConfig, DeliveryEngine, DeliveryWorker, StatusSnapshot};
 use stateline_keys::{CheckSchedule, KeyChecks, Keys};
 use stateline_secrets::EntryId;
+use stateline_store::StoreError;
+use stateline_tasks::StoreCall;
+use tokio::task::JoinHandle;
+
+use super::dto::{self, Environment};
+use super::store::AppTables;
+use super::{App, AppEvent, compose, convert};
+use crate::ApiError;
 
 /// The cheap handles a command needs to talk to Metrc.
 #[derive(Clone)]

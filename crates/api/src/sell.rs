@@ -5,6 +5,9 @@
 //! from the request; nothing here waits on Metrc (the worker is only woken); a refused sale (bad
 //! quantity, too little on hand, missing patient number) leaves no row anywhere.
 
+use stateline_store::people::users::Permission;
+use stateline_store::{Money, NewSale, NewSaleLine, Package, Quantity, RecordedSale, StoreError};
+
 use super::dto::{
     self, CartLine, CustomerTypesView, LicenceRequest, PackageView, Receipt, ReceiptLine,
     SaleRequest, SearchRequest,
@@ -12,14 +15,6 @@ use super::dto::{
 use super::store::AppTables;
 use super::{App, AppEvent, convert};
 use crate::ApiError;
-use stateline_store::Money;
-use stateline_store::NewSale;
-use stateline_store::NewSaleLine;
-use stateline_store::Package;
-use stateline_store::Quantity;
-use stateline_store::RecordedSale;
-use stateline_store::StoreError;
-use stateline_store::people::users::Permission;
 
 /// How well a package matches a query (lower is better), or `None`.
 fn rank(package: &Package, query: &str) -> Option<u8> {

@@ -6,14 +6,14 @@
 //! before the command runs (the command fails with `not_logged_in`); the session lock is never held
 //! across an `.await`; PINs are checked on a blocking thread and never kept.
 
-use super::store::AppTables;
 use jiff::{SignedDuration, Timestamp};
-
-use super::dto::{self, AppState, LoginRequest, LoginUser, Phase, SessionView, SetupProgress};
-use super::{App, AppEvent};
-use crate::ApiError;
 use stateline_store::people::users::{self, Actor, Permission, Pin, Session};
 use stateline_tasks::StoreCall;
+
+use super::dto::{self, AppState, LoginRequest, LoginUser, Phase, SessionView, SetupProgress};
+use super::store::AppTables;
+use super::{App, AppEvent};
+use crate::ApiError;
 
 /// The session state behind the facade's mutex.
 #[derive(Debug)]

@@ -7,20 +7,19 @@
 //! half-bound for that licence); the vendor key and any key used for discovery go only to the
 //! keychain or Metrc, never back out.
 
+use stateline_keys::KeyHolder;
+use stateline_secrets::{EntryId, VendorKeySource};
+use stateline_store::people::audit::{AuditAction, AuditEvent};
+use stateline_store::people::users::{Permission, Pin};
+use stateline_store::{Licence, StoreError};
+
 use super::dto::{
     AppState, BindLicencesRequest, CreateManagerRequest, DiscoverRequest, DiscoveredLicence,
     Environment, EnvironmentRequest, LicenceView, VendorKeyRequest, VendorKeyStatus,
 };
-use super::store::AppTables;
-use super::store::LicenceRules;
+use super::store::{AppTables, LicenceRules};
 use super::{App, AppEvent, dto};
 use crate::ApiError;
-use stateline_keys::KeyHolder;
-use stateline_secrets::{EntryId, VendorKeySource};
-use stateline_store::Licence;
-use stateline_store::StoreError;
-use stateline_store::people::audit::{AuditAction, AuditEvent};
-use stateline_store::people::users::{Permission, Pin};
 
 impl App {
     /// `create_first_manager`: first run only; logs the manager in.

@@ -7,13 +7,11 @@
 
 use jiff::Timestamp;
 use rusqlite::params;
-use stateline_store::StoreError;
+use stateline_store::time::{from_ms, to_ms};
+use stateline_store::{Database, StoreError, settings};
 
 use super::dto::{BacklogPoint, Environment};
 use crate::ApiError;
-use stateline_store::Database;
-use stateline_store::settings;
-use stateline_store::time::{from_ms, to_ms};
 
 const ENVIRONMENT: &str = "app.environment";
 const STATE_CODE: &str = "app.state_code";

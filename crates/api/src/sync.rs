@@ -5,23 +5,18 @@
 //! with `illegal_transition` and changes nothing); resolving rejected records and voiding need
 //! `resolve_rejected` (managers); the core writes the audit row in the same transaction.
 
-use super::store::AppTables;
 use jiff::SignedDuration;
-use stateline_store::StoreError;
+use stateline_store::people::users::Permission;
+use stateline_store::{EntryFilter, EntryKind, EntryState, Quantity, RejectedEdit, StoreError};
 
 use super::dto::{
     self, AttemptView, BacklogPoint, BacklogRequest, EditRejectedRequest, EntryHistoryView,
     EntryIdRequest, EntryQuery, EntryView, RecordContent, RejectedEditView, SyncStatus,
     TransitionView, VoidRequest,
 };
+use super::store::AppTables;
 use super::{App, convert};
 use crate::ApiError;
-use stateline_store::EntryFilter;
-use stateline_store::EntryKind;
-use stateline_store::EntryState;
-use stateline_store::Quantity;
-use stateline_store::RejectedEdit;
-use stateline_store::people::users::Permission;
 
 impl App {
     /// `sync_status`.

@@ -9,8 +9,7 @@
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use stateline_store::{Licence, LicenceRules};
-use stateline_store::{NewLicence, StateDeadline};
+use stateline_store::{Licence, LicenceRules, NewLicence, StateDeadline};
 
 use crate::args::Context;
 use crate::error::CliError;

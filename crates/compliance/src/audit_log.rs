@@ -5,7 +5,6 @@
 
 use jiff::Timestamp;
 use rusqlite::Connection;
-
 use stateline_store::Actor;
 use stateline_store::people::audit::{self, AuditAction, AuditEvent};
 

@@ -11,7 +11,7 @@
 //!    150 ms latency, against the ceiling `object limit × concurrency ÷ round trip` (target ≥ 80%)
 //!    and against a naive sequential one-receipt-per-request sender (target ≥ 8×).
 //!
-//! Run `cargo bench -p stateline-core --bench delivery`; add `-- --quick` (or set
+//! Run `cargo bench -p stateline-delivery --bench delivery`; add `-- --quick` (or set
 //! `STATELINE_BENCH_QUICK=1`) for a smoke run. Files go under `STATELINE_BENCH_DIR` or Cargo's
 //! target tmp dir (on the repository's disk, never tmpfs). Nothing here asserts a timing: the
 //! program prints a table and BENCHMARKS.md records it.
@@ -30,19 +30,11 @@ use metrc_emulator::{
     Latency, Options, Permission, Seed,
 };
 use rusqlite::params;
-use stateline_delivery::DeliveryConfig;
-use stateline_delivery::DeliveryEngine;
-use stateline_delivery::payload;
+use stateline_delivery::{DeliveryConfig, DeliveryEngine, payload};
 use stateline_keys::StaticKeys;
-use stateline_store::Database;
-use stateline_store::EntryKind;
-use stateline_store::EntryState;
-use stateline_store::Licence;
-use stateline_store::MetrcPackage;
-use stateline_store::Money;
-use stateline_store::NewSale;
-use stateline_store::NewSaleLine;
-use stateline_store::Quantity;
+use stateline_store::{
+    Database, EntryKind, EntryState, Licence, MetrcPackage, Money, NewSale, NewSaleLine, Quantity,
+};
 
 type Res<T> = Result<T, Box<dyn Error>>;
 

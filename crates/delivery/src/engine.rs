@@ -11,20 +11,17 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
+use metrc::{ReadLimiter, ReadLimits};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use stateline_keys::{KeyOwner, KeySource, SendingKey};
+use stateline_store::{Database, EntryKind, Licence, StoreError};
+use stateline_tasks::StoreCall;
 use tokio::sync::watch;
 
 use super::backoff::BackoffPolicy;
 use super::status::{Health, LicenceStatus, StateCounts, StatusSnapshot, user_statuses};
 use crate::DeliveryError;
-use metrc::{ReadLimiter, ReadLimits};
-use stateline_keys::{KeyOwner, KeySource, SendingKey};
-use stateline_store::Database;
-use stateline_store::EntryKind;
-use stateline_store::Licence;
-use stateline_store::StoreError;
-use stateline_tasks::StoreCall;
 
 /// Tuning of the delivery engine.
 #[derive(Debug, Clone)]

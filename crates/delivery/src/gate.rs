@@ -6,11 +6,11 @@
 //! (the backoff grows per outage, not per in-flight batch); a success reopens it.
 
 use jiff::{SignedDuration, Timestamp};
+use stateline_store::Gate;
 
 use super::DeliveryEngine;
 use super::status::Health;
 use crate::DeliveryError;
-use stateline_store::Gate;
 
 impl DeliveryEngine {
     /// `Some(until)` while the licence's gate is closed at `now`.

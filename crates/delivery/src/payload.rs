@@ -8,12 +8,10 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use stateline_store::records::sales::NewSaleLine;
+use stateline_store::{Database, EntryKind, OutboxEntry};
 
 use crate::DeliveryError;
-use stateline_store::Database;
-use stateline_store::EntryKind;
-use stateline_store::OutboxEntry;
-use stateline_store::records::sales::NewSaleLine;
 
 /// The rows of one batch, ready for one Metrc call. All entries of a batch share one kind.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,19 +7,14 @@
 //! every lookup goes through the GET rate limiter and is logged in the attempt log.
 
 use metrc::{ErrorClass, MetrcError};
+use stateline_keys::SendingKey;
+use stateline_store::{AttemptOutcome, Confirmation, EntryKind, Licence, OutboxEntry, Quantity};
 
 use super::DeliveryEngine;
 use super::engine::PassReport;
 use super::send::status_of;
 use super::status::Health;
 use crate::DeliveryError;
-use stateline_keys::SendingKey;
-use stateline_store::AttemptOutcome;
-use stateline_store::Confirmation;
-use stateline_store::EntryKind;
-use stateline_store::Licence;
-use stateline_store::OutboxEntry;
-use stateline_store::Quantity;
 
 /// Misses, spaced by the settle window, after which a record is considered not in Metrc.
 pub const MISSES_BEFORE_RESEND: u32 = 2;

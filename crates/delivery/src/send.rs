@@ -13,18 +13,14 @@ use std::future::Future;
 use std::pin::Pin;
 
 use metrc::{ErrorClass, MetrcError};
+use stateline_keys::{KeyOwner, SendingKey};
+use stateline_store::{AttemptOutcome, Confirmation, Licence, NewAttempt, OutboxEntry};
 
 use super::DeliveryEngine;
 use super::engine::PassReport;
 use super::payload::{self, Payload};
 use super::status::Health;
 use crate::DeliveryError;
-use stateline_keys::{KeyOwner, SendingKey};
-use stateline_store::AttemptOutcome;
-use stateline_store::Confirmation;
-use stateline_store::Licence;
-use stateline_store::NewAttempt;
-use stateline_store::OutboxEntry;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

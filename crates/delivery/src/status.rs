@@ -6,10 +6,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-
-use stateline_store::DeadlineWarning;
-use stateline_store::EntryState;
-use stateline_store::StateCount;
+use stateline_store::{DeadlineWarning, EntryState, StateCount};
 
 /// Why the register is, or is not, in step with Metrc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

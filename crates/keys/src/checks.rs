@@ -11,9 +11,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use stateline_tasks::OwnedTask;
+
 use super::{KeyHolder, Keys};
 use crate::KeysError;
-use stateline_tasks::OwnedTask;
 
 /// How often the daily pass runs and how long a refusal check is remembered.
 #[derive(Debug, Clone, Copy)]

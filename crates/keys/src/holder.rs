@@ -7,13 +7,13 @@
 //! from free text, so renaming, odd characters in a name, or a second data folder on the same
 //! computer cannot make two holders share an entry.
 
-use stateline_store::StoreError;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use stateline_secrets::EntryId;
+use stateline_store::StoreError;
 
 use crate::KeysError;
-use stateline_secrets::EntryId;
 
 /// Whose Metrc key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

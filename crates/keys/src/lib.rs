@@ -31,6 +31,6 @@ pub use mode::{KeyMode, KeyPolicy};
 pub use ring::{KeyRefusals, KeyRing};
 pub use service::{
     DiscoveredLicence, KeySaved, KeychainProblem, Keys, KeysOverview, KeysParts, LoginKeyCheck,
-    Releases, StoreReleases, waiting_for_key_by_user,
+    Releases, StoreReleases,
 };
 pub use source::{KeyOwner, KeySource, SendingKey, StaticKeys};

@@ -8,11 +8,11 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use stateline_store::time::{from_ms, to_ms};
 
 use super::KeyHolder;
 use crate::KeysError;
 use crate::validation::Verdict;
-use stateline_store::time::{from_ms, to_ms};
 
 /// What the register knows about one saved key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,9 +6,9 @@
 //! stored value is reported rather than guessed.
 
 use serde::{Deserialize, Serialize};
+use stateline_store::settings;
 
 use crate::KeysError;
-use stateline_store::settings;
 
 /// Setting: `individual` or `facility`.
 pub(crate) const KEY_MODE: &str = "key_mode";

@@ -6,17 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use stateline_api::App;
-use stateline_api::AppConfig;
-use stateline_api::MemoryStore;
-use stateline_api::dto::CartLine;
-use stateline_api::dto::CreateManagerRequest;
-use stateline_api::dto::LoginRequest;
-use stateline_api::dto::Receipt;
-use stateline_api::dto::SaleRequest;
-use stateline_api::dto::SearchRequest;
-use stateline_delivery::BackoffPolicy;
-use stateline_delivery::DeliveryConfig;
+use stateline_api::dto::{
+    CartLine, CreateManagerRequest, LoginRequest, Receipt, SaleRequest, SearchRequest,
+};
+use stateline_api::{App, AppConfig, MemoryStore};
+use stateline_delivery::{BackoffPolicy, DeliveryConfig};
 
 /// Opens the app in `dir` (demo mode) with quick retries and seeded randomness.
 pub async fn open(dir: &std::path::Path) -> App {

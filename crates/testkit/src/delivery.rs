@@ -9,20 +9,12 @@ use metrc_emulator::{
     Control, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY,
     Emulator, Options, Seed,
 };
-use stateline_delivery::DeliveryConfig;
-use stateline_delivery::DeliveryEngine;
-use stateline_delivery::PassReport;
+use stateline_delivery::{DeliveryConfig, DeliveryEngine, PassReport};
 use stateline_keys::StaticKeys;
-use stateline_store::Database;
-use stateline_store::EntryState;
-use stateline_store::Licence;
-use stateline_store::ManualClock;
-use stateline_store::Money;
-use stateline_store::NewSale;
-use stateline_store::NewSaleLine;
-use stateline_store::OpenOptions;
-use stateline_store::Package;
-use stateline_store::Quantity;
+use stateline_store::{
+    Database, EntryState, Licence, ManualClock, Money, NewSale, NewSaleLine, OpenOptions, Package,
+    Quantity,
+};
 
 pub const BUDTENDER: &str = "bea";
 pub const MANAGER: &str = "max";

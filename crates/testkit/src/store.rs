@@ -5,17 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use stateline_store::AdjustmentReason;
-use stateline_store::Database;
-use stateline_store::Licence;
-use stateline_store::ManualClock;
-use stateline_store::MetrcPackage;
-use stateline_store::Money;
-use stateline_store::NewAdjustment;
-use stateline_store::NewSale;
-use stateline_store::NewSaleLine;
-use stateline_store::OpenOptions;
-use stateline_store::Quantity;
+use stateline_store::{
+    AdjustmentReason, Database, Licence, ManualClock, MetrcPackage, Money, NewAdjustment, NewSale,
+    NewSaleLine, OpenOptions, Quantity,
+};
 
 pub const LIC: &str = "402R-00001";
 

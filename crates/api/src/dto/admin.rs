@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::sensitive::Sensitive;
-
 use super::session::{Environment, KeyMode, LicenceView, Role, VendorKeyStatus};
 
 /// A user as a manager sees them (never a PIN or its hash).

@@ -6,30 +6,19 @@
 //! refused, and an audited deadline change.
 #![cfg(feature = "demo")]
 
-use stateline_testkit::app as app_support;
-
 use std::time::Duration;
 
+use app_support::{eventually, login, open, sell_first};
 use metrc_emulator::{DEMO_LICENSE, DEMO_TIME_ZONE};
-use stateline_api::App;
-use stateline_api::AppEvent;
-use stateline_api::dto::AuditQueryRequest;
-use stateline_api::dto::AuditVerificationView;
-use stateline_api::dto::BackupSettingsView;
-use stateline_api::dto::DemoFault;
-use stateline_api::dto::DemoFaultRequest;
-use stateline_api::dto::DifferenceKind;
-use stateline_api::dto::FixCode;
-use stateline_api::dto::LicenceRequest;
-use stateline_api::dto::OutageRequest;
-use stateline_api::dto::Receipt;
-use stateline_api::dto::ReconcileRequest;
-use stateline_api::dto::ResolveDifferenceRequest;
-use stateline_api::dto::StateDeadlineRequest;
+use stateline_api::dto::{
+    AuditQueryRequest, AuditVerificationView, BackupSettingsView, DemoFault, DemoFaultRequest,
+    DifferenceKind, FixCode, LicenceRequest, OutageRequest, Receipt, ReconcileRequest,
+    ResolveDifferenceRequest, StateDeadlineRequest,
+};
+use stateline_api::{App, AppEvent};
 use stateline_compliance::DueOutcome;
 use stateline_store::EntryState;
-
-use app_support::{eventually, login, open, sell_first};
+use stateline_testkit::app as app_support;
 
 async fn confirmed(app: &App, receipt: &Receipt) {
     let db = app.database().clone();

@@ -8,31 +8,15 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_LICENSE};
-use stateline_api::ApiError;
-use stateline_api::App;
-use stateline_api::AppConfig;
-use stateline_api::AppEvent;
-use stateline_api::dto::AddUserRequest;
-use stateline_api::dto::CartLine;
-use stateline_api::dto::CreateManagerRequest;
-use stateline_api::dto::DemoFault;
-use stateline_api::dto::DemoFaultRequest;
-use stateline_api::dto::EntryQuery;
-use stateline_api::dto::EntryState;
-use stateline_api::dto::KeyOwnerRef;
-use stateline_api::dto::LoginRequest;
-use stateline_api::dto::Phase;
-use stateline_api::dto::ResetPinRequest;
-use stateline_api::dto::Role;
-use stateline_api::dto::SaleRequest;
-use stateline_api::dto::SearchRequest;
-use stateline_api::dto::SetKeyRequest;
-use stateline_api::dto::SettingsUpdate;
-use stateline_api::dto::VoidRequest;
+use stateline_api::dto::{
+    AddUserRequest, CartLine, CreateManagerRequest, DemoFault, DemoFaultRequest, EntryQuery,
+    EntryState, KeyOwnerRef, LoginRequest, Phase, ResetPinRequest, Role, SaleRequest,
+    SearchRequest, SetKeyRequest, SettingsUpdate, VoidRequest,
+};
+use stateline_api::{ApiError, App, AppConfig, AppEvent};
 use stateline_secrets::MemoryStore;
 use stateline_store::ManualClock;
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
+use stateline_store::people::audit::{AuditAction, AuditQuery};
 
 struct Fixture {
     _dir: tempfile::TempDir,

@@ -4,26 +4,17 @@
 //! a new key; the others keep flowing), and licence discovery and binding in the wizard.
 #![cfg(feature = "demo")]
 
-use stateline_testkit::app as app_support;
-
 use std::time::Duration;
 
-use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY};
-use stateline_api::App;
-use stateline_api::AppEvent;
-use stateline_api::dto::BacklogRequest;
-use stateline_api::dto::BindLicencesRequest;
-use stateline_api::dto::CartLine;
-use stateline_api::dto::DemoFault;
-use stateline_api::dto::DemoFaultRequest;
-use stateline_api::dto::DiscoverRequest;
-use stateline_api::dto::Health;
-use stateline_api::dto::KeyOwnerRef;
-use stateline_api::dto::LicenceBinding;
-use stateline_api::dto::SetKeyRequest;
-use stateline_store::EntryState;
-
 use app_support::{eventually, login, open, sell_first};
+use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY};
+use stateline_api::dto::{
+    BacklogRequest, BindLicencesRequest, CartLine, DemoFault, DemoFaultRequest, DiscoverRequest,
+    Health, KeyOwnerRef, LicenceBinding, SetKeyRequest,
+};
+use stateline_api::{App, AppEvent};
+use stateline_store::EntryState;
+use stateline_testkit::app as app_support;
 
 async fn fault(app: &App, fault: DemoFault, on: bool, user: Option<&str>) -> String {
     app.set_demo_fault(DemoFaultRequest {

@@ -4,22 +4,16 @@
 //! acknowledgement goes through.
 #![cfg(feature = "demo")]
 
-use stateline_testkit::app as app_support;
-
 use std::time::Duration;
 
+use app_support::open;
 use metrc_emulator::{DEMO_LICENSE, DEMO_TIME_ZONE, Receipt, SaleLine};
 use stateline_api::App;
-use stateline_api::dto::AuditQueryRequest;
-use stateline_api::dto::DifferenceKind;
-use stateline_api::dto::FixCode;
-use stateline_api::dto::KeyOwnerRef;
-use stateline_api::dto::KeyOwnerRequest;
-use stateline_api::dto::ReconcileRequest;
-use stateline_api::dto::ResolveDifferenceRequest;
-use stateline_api::dto::RunIdRequest;
-
-use app_support::open;
+use stateline_api::dto::{
+    AuditQueryRequest, DifferenceKind, FixCode, KeyOwnerRef, KeyOwnerRequest, ReconcileRequest,
+    ResolveDifferenceRequest, RunIdRequest,
+};
+use stateline_testkit::app as app_support;
 
 const LABEL: &str = "1A4FF0100000022000000001";
 

@@ -31,18 +31,17 @@
 
 pub mod render;
 
-use stateline_store::StoreError;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-
-use crate::ComplianceError;
-use stateline_store::Database;
 use stateline_store::outbox::attempts::{self, AttemptOutcome};
 use stateline_store::outbox::{EntryKind, EntryState};
 use stateline_store::time::{from_ms, to_ms};
+use stateline_store::{Database, StoreError};
+
+use crate::ComplianceError;
 
 /// Why a record waited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -15,21 +15,17 @@
 //!   to Metrc before the resolution is written, so a failed void records nothing (run the
 //!   reconciliation again to see where it stands).
 
-use stateline_store::StoreError;
-
 use metrc::{MetrcClient, UserKey};
 use rusqlite::{Connection, params};
-
-use super::store::{self, ReconciliationStore, difference};
-use super::{Difference, DifferenceKind, FixCode};
-use crate::ComplianceError;
-use crate::audit_log;
-use stateline_store::Actor;
-use stateline_store::Database;
 use stateline_store::people::users::Permission;
 use stateline_store::records::corrections::NewSaleCorrection;
 use stateline_store::records::sales;
 use stateline_store::time::to_ms;
+use stateline_store::{Actor, Database, StoreError};
+
+use super::store::{self, ReconciliationStore, difference};
+use super::{Difference, DifferenceKind, FixCode};
+use crate::{ComplianceError, audit_log};
 
 fn refuse(detail: String) -> ComplianceError {
     StoreError::InvalidInput {

@@ -8,9 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::{DifferenceKind, FixCode, NewDifference};
 use stateline_store::outbox::EntryState;
 use stateline_store::records::sales::NewSaleLine;
+
+use super::{DifferenceKind, FixCode, NewDifference};
 
 /// A receipt as Metrc has it, reduced to what the comparison needs.
 #[derive(Debug, Clone, PartialEq, Eq)]

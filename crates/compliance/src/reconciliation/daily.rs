@@ -8,12 +8,11 @@
 use jiff::Timestamp;
 use metrc::{MetrcClient, UserKey};
 use serde::{Deserialize, Serialize};
+use stateline_store::Database;
 
 use super::fetch::reconcile_day;
-use super::store;
-use super::{ReconciliationRun, Trigger};
+use super::{ReconciliationRun, Trigger, store};
 use crate::ComplianceError;
-use stateline_store::Database;
 
 /// What happened to one licence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,21 +4,20 @@
 //! at most 24 hours, from the start of the day (facility time) to now, oldest first, with every
 //! page; nothing is stored unless every request succeeded.
 
-use stateline_store::Quantity;
-use stateline_store::StoreError;
 use std::collections::{BTreeMap, HashSet};
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use metrc::{ErrorClass, LastModifiedWindow, MetrcClient, Receipt, UserKey};
+use metrc::{
+    ErrorClass, LastModifiedWindow, MetrcClient, ReadLimiter, ReadLimits, Receipt, UserKey,
+};
+use stateline_store::outbox::EntryState;
+use stateline_store::{Database, Quantity, StoreError};
 
 use super::compare::{LocalSale, MetrcReceipt, compare};
 use super::store::{self, RunFacts};
 use super::{MAX_LOOKAHEAD_DAYS, RunReport, Trigger};
 use crate::ComplianceError;
-use metrc::{ReadLimiter, ReadLimits};
-use stateline_store::Database;
-use stateline_store::outbox::EntryState;
 
 /// The start and end (exclusive) of a local day in a time zone.
 pub(crate) fn day_bounds(

@@ -7,18 +7,16 @@
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use stateline_store::StoreError;
+use stateline_store::outbox::EntryState;
+use stateline_store::records::{corrections, sales};
+use stateline_store::time::{from_ms, to_ms};
+use stateline_store::{Database, StoreError};
 
 use super::compare::LocalSale;
 use super::{
     Difference, DifferenceKind, FixCode, NewDifference, ReconciliationRun, RunReport, Trigger,
 };
 use crate::ComplianceError;
-use stateline_store::Database;
-use stateline_store::outbox::EntryState;
-use stateline_store::records::corrections;
-use stateline_store::records::sales;
-use stateline_store::time::{from_ms, to_ms};
 
 /// Counts and times of a finished comparison.
 #[derive(Debug, Clone)]

@@ -2,20 +2,14 @@
 //! while the register was not in step are listed, with why they waited, when Metrc accepted them
 //! and how late that was; CSV quoting and the standalone HTML page.
 
-use stateline_testkit::delivery as support;
-
 use std::time::Duration;
 
 use jiff::SignedDuration;
 use metrc_emulator::{DEMO_MANAGER_KEY, Faults, RefuseConnections, Trigger};
-use stateline_compliance::OutageQuery;
-use stateline_compliance::OutageReport;
-use stateline_compliance::OutageReports;
-use stateline_compliance::WaitReason;
-use stateline_compliance::outage::render::to_csv;
-use stateline_compliance::outage::render::to_html;
-use stateline_store::Clock;
-use stateline_store::EntryState;
+use stateline_compliance::outage::render::{to_csv, to_html};
+use stateline_compliance::{OutageQuery, OutageReport, OutageReports, WaitReason};
+use stateline_store::{Clock, EntryState};
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, user_key};
 
 const ODD_NAME: &str = "Max \"the Axe\", Jr.";

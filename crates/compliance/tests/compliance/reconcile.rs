@@ -2,26 +2,15 @@
 //! changed quantity and an unknown receipt are each found; a run only reads; the daily run runs
 //! once; a manager's fix is audited and a budtender's is refused; only a void needs a key.
 
-use stateline_testkit::delivery as support;
-
 use jiff::{SignedDuration, Timestamp};
 use metrc_emulator::{DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, Receipt, SaleLine};
-use stateline_compliance::DifferenceKind;
-use stateline_compliance::DueOutcome;
-use stateline_compliance::FixCode;
-use stateline_compliance::ReconciliationStore;
-use stateline_compliance::RunReport;
-use stateline_compliance::Trigger;
-use stateline_compliance::reconcile_day;
-use stateline_compliance::reconcile_due;
-use stateline_compliance::resolve_difference;
-use stateline_store::Actor;
-use stateline_store::Clock;
-use stateline_store::EntryState;
-use stateline_store::Pin;
-use stateline_store::Role;
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
+use stateline_compliance::{
+    DifferenceKind, DueOutcome, FixCode, ReconciliationStore, RunReport, Trigger, reconcile_day,
+    reconcile_due, resolve_difference,
+};
+use stateline_store::people::audit::{AuditAction, AuditQuery};
+use stateline_store::{Actor, Clock, EntryState, Pin, Role};
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, MANAGER, user_key};
 
 const MANAGER_PIN: &str = "48151623";

@@ -7,8 +7,6 @@
 //!   re-sent and refused as a duplicate, then withdrawn by a manager although Metrc has it
 //!   (`withdrawn_but_in_metrc`).
 
-use stateline_testkit::delivery as support;
-
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -16,21 +14,14 @@ use metrc_emulator::{
     DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, Faults, Options, Seed, Trigger, WriteFault,
     WriteFaultKind,
 };
-use stateline_compliance::Difference;
-use stateline_compliance::DifferenceKind;
-use stateline_compliance::FixCode;
-use stateline_compliance::ReconciliationStore;
-use stateline_compliance::RunReport;
 use stateline_compliance::Trigger as RunTrigger;
-use stateline_compliance::reconcile_day;
-use stateline_compliance::resolve_difference;
-use stateline_store::Actor;
-use stateline_store::Clock;
-use stateline_store::EntryState;
-use stateline_store::Pin;
-use stateline_store::RecordedSale;
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
+use stateline_compliance::{
+    Difference, DifferenceKind, FixCode, ReconciliationStore, RunReport, reconcile_day,
+    resolve_difference,
+};
+use stateline_store::people::audit::{AuditAction, AuditQuery};
+use stateline_store::{Actor, Clock, EntryState, Pin, RecordedSale};
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, MANAGER, test_config, user_key};
 
 const MANAGER_PIN: &str = "48151623";

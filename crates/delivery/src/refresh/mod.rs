@@ -18,17 +18,13 @@
 pub mod manifests;
 
 use jiff::{SignedDuration, Timestamp};
-
-use crate::DeliveryError;
 use metrc::{ReadLimiter, ReadPermit};
-use stateline_store::AdjustmentReason;
-use stateline_store::Database;
-use stateline_store::Item;
-use stateline_store::MetrcPackage;
-use stateline_store::Quantity;
 use stateline_store::inventory::apply::Fetched;
 use stateline_store::inventory::watermarks::{self, Dataset, Plan};
+use stateline_store::{AdjustmentReason, Database, Item, MetrcPackage, Quantity};
 use stateline_tasks::run_blocking as blocking;
+
+use crate::DeliveryError;
 
 /// How a refresh runs.
 #[derive(Debug, Clone)]

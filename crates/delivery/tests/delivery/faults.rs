@@ -1,19 +1,15 @@
 //! The delivery engine against each emulator fault (SPEC section 3, issue #3): real SQLite files,
 //! the real client, the emulator on loopback. Each test is named after its scenario.
 
-use stateline_testkit::delivery as support;
-
 use metrc_emulator::{
     DEMO_BUDTENDER, DEMO_LICENSE, Faults, LateReply, Options, RefuseConnections, RetryAfter, Seed,
     Trigger, WriteFault, WriteFaultKind,
 };
 use stateline_delivery::Health;
-use stateline_store::AttemptOutcome;
-use stateline_store::EntryState;
-use stateline_store::Ingredient;
-use stateline_store::NewPackageOutput;
-use stateline_store::NewPackages;
-use stateline_store::Quantity;
+use stateline_store::{
+    AttemptOutcome, EntryState, Ingredient, NewPackageOutput, NewPackages, Quantity,
+};
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, MANAGER, NowTs, test_config, user_key};
 
 fn write_fault(kind: WriteFaultKind, times: u32) -> Faults {

@@ -2,19 +2,15 @@
 //! windows since the watermark are asked, Metrc's changes and finished packages arrive, pending
 //! local effects survive, a refresh failing half-way changes nothing, manifests read offline.
 
-use stateline_testkit::delivery as support;
-
 use jiff::{SignedDuration, Timestamp};
-use metrc::ReadLimiter;
-use metrc::ReadLimits;
+use metrc::{ReadLimiter, ReadLimits};
 use metrc_emulator::{
     DEMO_LICENSE, DEMO_MANAGER_KEY, Delivery, Faults, Transfer, TransferPackage, Trigger,
 };
-use stateline_delivery::refresh::RefreshOptions;
-use stateline_delivery::refresh::Refreshed;
 use stateline_delivery::refresh::manifests::refresh_manifests;
-use stateline_delivery::refresh::refresh_licence_with;
+use stateline_delivery::refresh::{RefreshOptions, Refreshed, refresh_licence_with};
 use stateline_store::inventory::Dataset;
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, user_key};
 
 fn options() -> RefreshOptions {

@@ -7,8 +7,6 @@
 //! failure names its seed. Faults that hang until the client times out are left to the fault
 //! scenarios (they only slow the simulation down; resets and 500s after commit stand in for them).
 
-use stateline_testkit::delivery as support;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -18,13 +16,9 @@ use metrc_emulator::{
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use stateline_delivery::DeliveryConfig;
-use stateline_delivery::DeliveryEngine;
-use stateline_delivery::payload;
-use stateline_store::EntryKind;
-use stateline_store::EntryState;
-use stateline_store::NewAdjustment;
-use stateline_store::Quantity;
+use stateline_delivery::{DeliveryConfig, DeliveryEngine, payload};
+use stateline_store::{EntryKind, EntryState, NewAdjustment, Quantity};
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, MANAGER, NowTs};
 
 const LATE_WRITE_MS: u64 = 10;
@@ -307,7 +301,7 @@ async fn seeded_simulation_metrc_ledger_equals_local_ledger() {
     for seed in &seeds {
         if let Err(why) = run_seed(*seed).await {
             eprintln!(
-                "seed {seed} FAILED: {why}\n  replay: STATELINE_SIM_SEED={seed} cargo test -p stateline-core --test simulation"
+                "seed {seed} FAILED: {why}\n  replay: STATELINE_SIM_SEED={seed} cargo test -p stateline-delivery --test delivery simulation"
             );
             failures.push(*seed);
         }

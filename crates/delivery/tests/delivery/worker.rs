@@ -1,14 +1,12 @@
 //! The delivery worker as an owned component: start, "sync now", status snapshots pushed to
 //! subscribers, stop with a timeout, and what a cut-off stop leaves behind.
 
-use stateline_testkit::delivery as support;
-
 use std::time::Duration;
 
 use metrc_emulator::{Faults, Trigger, WriteFault, WriteFaultKind};
-use stateline_delivery::DeliveryWorker;
-use stateline_delivery::StatusSnapshot;
+use stateline_delivery::{DeliveryWorker, StatusSnapshot};
 use stateline_store::EntryState;
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness};
 use tokio::sync::watch;
 

@@ -14,16 +14,7 @@ impl Keys {
         holder: &KeyHolder,
     ) -> Result<Vec<DiscoveredLicence>, KeysError> {
         require(actor, Permission::ChangeSettings)?;
-        let (holder, entry) = self.entry(holder).await?;
-        let key = match self.inner.secrets.user_key(&entry).await {
-            Ok(key) => key,
-            Err(SecretStoreError::NotFound { .. }) => {
-                return Err(KeysError::NoKey {
-                    holder: holder.to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let (_, key) = self.saved_key(holder).await?;
         let facilities = self.inner.client.facilities(&key).await?;
         let bound: Vec<String> = self
             .blocking(|db| Ok(db.licences()?.into_iter().map(|l| l.number).collect()))

@@ -15,26 +15,23 @@
 //!   mode change and override (never the key: whose, and its last four);
 //! - no method returns a key.
 
-use stateline_store::StoreError;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::Timestamp;
 use metrc::{MetrcClient, UserKey};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
+use stateline_clock::Clock;
+use stateline_secrets::{SecretStoreError, Secrets};
+use stateline_store::people::audit::{self, AuditAction, AuditEvent};
+use stateline_store::people::users::{Actor, Permission, Session, require};
+use stateline_store::{Database, Licence, StoreError};
+use stateline_tasks::StoreCall;
 use tokio::sync::mpsc;
 
 use super::ring::{KeyRefusals, KeyRing};
 use super::{FacilityOverride, KeyHolder, KeyInfo, KeyPolicy, holder, metadata, mode};
 use crate::KeysError;
 use crate::validation::{KeyValidation, Verdict, validate_key_at};
-use stateline_clock::Clock;
-use stateline_secrets::{SecretStoreError, Secrets};
-use stateline_store::Database;
-use stateline_store::Licence;
-use stateline_store::people::audit::{self, AuditAction, AuditEvent};
-use stateline_store::people::users::{Actor, Permission, Session, require};
-use stateline_tasks::StoreCall;
 
 mod licences;
 mod login;
@@ -158,9 +155,6 @@ fn usable(verdict: &Verdict) -> bool {
     )
 }
 
-const WAITING_USERS: &str =
-    "SELECT DISTINCT acting_user FROM outbox WHERE state = 'waiting_for_key' ORDER BY acting_user";
-
 impl Keys {
     /// A key service for `environment` (`demo`, `sandbox`, `production`) that releases waiting
     /// records in the store directly. Call [`Keys::load`] before handing [`Keys::ring`] to a
@@ -242,18 +236,7 @@ impl Keys {
     /// keychain that cannot be reached is remembered (see [`Keys::keychain_problem`]) and is not an
     /// error: the register keeps selling and the records wait.
     pub async fn load(&self) -> Result<(), KeysError> {
-        let env = self.inner.environment.clone();
-        let (policy, overrides, infos) = self
-            .blocking(move |db| {
-                db.read(|c| {
-                    Ok((
-                        mode::read(c)?,
-                        metadata::overrides(c)?,
-                        metadata::all(c, &env)?,
-                    ))
-                })
-            })
-            .await?;
+        let (policy, overrides, infos) = self.stored_state().await?;
         self.inner.ring.with(|s| {
             s.policy = policy;
             s.overrides = overrides.iter().map(|o| o.user.to_lowercase()).collect();
@@ -280,6 +263,45 @@ impl Keys {
         }
         self.set_keychain_problem(problem.as_ref());
         Ok(())
+    }
+
+    /// The key mode, the facility overrides and every saved key's metadata, in one snapshot.
+    async fn stored_state(
+        &self,
+    ) -> Result<(KeyPolicy, Vec<FacilityOverride>, Vec<KeyInfo>), KeysError> {
+        let env = self.inner.environment.clone();
+        self.blocking(move |db| {
+            db.read(|c| {
+                Ok((
+                    mode::read(c)?,
+                    metadata::overrides(c)?,
+                    metadata::all(c, &env)?,
+                ))
+            })
+        })
+        .await
+    }
+
+    /// `holder`'s saved key from the keychain (the user must exist), or `no_key`.
+    async fn saved_key(&self, holder: &KeyHolder) -> Result<(KeyHolder, UserKey), KeysError> {
+        let (holder, entry) = self.entry(holder).await?;
+        match self.inner.secrets.user_key(&entry).await {
+            Ok(key) => Ok((holder, key)),
+            Err(SecretStoreError::NotFound { .. }) => Err(KeysError::NoKey {
+                holder: holder.to_string(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Setting or clearing a key: one's own with `SetOwnKey`, anyone's with `SetOtherKeys`.
+    fn may_change_key(actor: &Actor, holder: &KeyHolder) -> Result<(), KeysError> {
+        Self::require_for(
+            actor,
+            holder,
+            Permission::SetOwnKey,
+            Permission::SetOtherKeys,
+        )
     }
 
     async fn blocking<T: Send + 'static>(
@@ -375,19 +397,11 @@ impl Keys {
     async fn release(&self, holder: &KeyHolder) -> Result<usize, KeysError> {
         let users: Vec<String> = match holder {
             KeyHolder::User(name) => {
-                let name = name.clone();
-                self.blocking(move |db| {
-                    db.read(|c| {
-                        let mut stmt = c.prepare_cached(WAITING_USERS)?;
-                        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-                        Ok(rows
-                            .collect::<Result<Vec<_>, _>>()?
-                            .into_iter()
-                            .filter(|u| u.eq_ignore_ascii_case(&name))
-                            .collect())
-                    })
-                })
-                .await?
+                let waiting = self.blocking(|db| Ok(db.users_waiting_for_key()?)).await?;
+                waiting
+                    .into_iter()
+                    .filter(|u| u.eq_ignore_ascii_case(name))
+                    .collect()
             }
             KeyHolder::Facility => {
                 self.inner.releases.facility_key_replaced().await?;
@@ -408,15 +422,7 @@ impl Keys {
     /// with an honoured override otherwise).
     async fn users_the_facility_key_serves(&self) -> Result<Vec<String>, KeysError> {
         let ring = self.inner.ring.clone();
-        let waiting: Vec<String> = self
-            .blocking(|db| {
-                db.read(|c| {
-                    let mut stmt = c.prepare_cached(WAITING_USERS)?;
-                    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-                    Ok(rows.collect::<Result<Vec<_>, _>>()?)
-                })
-            })
-            .await?;
+        let waiting = self.blocking(|db| Ok(db.users_waiting_for_key()?)).await?;
         use crate::source::{KeyOwner, KeySource};
         Ok(waiting
             .into_iter()
@@ -440,15 +446,4 @@ impl Keys {
         self.blocking(move |db| db.read(|c| metadata::all(c, &env)))
             .await
     }
-}
-
-/// Counts `waiting_for_key` records per user (for tests and the doctor).
-pub fn waiting_for_key_by_user(db: &Database) -> Result<Vec<(String, u64)>, KeysError> {
-    db.read(|c| {
-        let mut stmt = c.prepare_cached(
-            "SELECT acting_user, count(*) FROM outbox WHERE state = 'waiting_for_key' GROUP BY acting_user ORDER BY acting_user",
-        )?;
-        let rows = stmt.query_map(params![], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    })
 }

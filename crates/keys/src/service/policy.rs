@@ -4,8 +4,9 @@
 //! Guarantees: every change needs a manager, is audited in its own transaction, and never names
 //! a key.
 
-use super::*;
 use stateline_store::StoreError;
+
+use super::*;
 
 impl Keys {
     /// A manager switches the key mode and whether facility overrides are allowed.

@@ -14,12 +14,7 @@ impl Keys {
         holder: &KeyHolder,
         key: UserKey,
     ) -> Result<KeySaved, KeysError> {
-        Self::require_for(
-            actor,
-            holder,
-            Permission::SetOwnKey,
-            Permission::SetOtherKeys,
-        )?;
+        Self::may_change_key(actor, holder)?;
         let (holder, entry) = self.entry(holder).await?;
         let validation = self.check(&key).await;
         if matches!(validation.verdict, Verdict::KeyInvalid { .. }) {
@@ -114,16 +109,7 @@ impl Keys {
         holder: &KeyHolder,
         release_if_usable: bool,
     ) -> Result<(KeyValidation, usize), KeysError> {
-        let (holder, entry) = self.entry(holder).await?;
-        let key = match self.inner.secrets.user_key(&entry).await {
-            Ok(key) => key,
-            Err(SecretStoreError::NotFound { .. }) => {
-                return Err(KeysError::NoKey {
-                    holder: holder.to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let (holder, key) = self.saved_key(holder).await?;
         let validation = self.check(&key).await;
         self.record_verdict(actor, &holder, &validation).await?;
         self.inner.ring.put(&holder, Some(key));
@@ -137,12 +123,7 @@ impl Keys {
 
     /// Removes `holder`'s key from the keychain and its metadata; that holder's records will wait.
     pub async fn clear(&self, actor: &Actor, holder: &KeyHolder) -> Result<(), KeysError> {
-        Self::require_for(
-            actor,
-            holder,
-            Permission::SetOwnKey,
-            Permission::SetOtherKeys,
-        )?;
+        Self::may_change_key(actor, holder)?;
         let (holder, entry) = self.entry(holder).await?;
         match self.inner.secrets.clear_user_key(&entry).await {
             Ok(()) | Err(SecretStoreError::NotFound { .. }) => {}
@@ -173,18 +154,7 @@ impl Keys {
 
     /// What the Keys screen shows to `actor`.
     pub async fn overview(&self, actor: &Actor) -> Result<KeysOverview, KeysError> {
-        let env = self.inner.environment.clone();
-        let (policy, overrides, mut keys) = self
-            .blocking(move |db| {
-                db.read(|c| {
-                    Ok((
-                        mode::read(c)?,
-                        metadata::overrides(c)?,
-                        metadata::all(c, &env)?,
-                    ))
-                })
-            })
-            .await?;
+        let (policy, overrides, mut keys) = self.stored_state().await?;
         if require(actor, Permission::SetOtherKeys).is_err() {
             keys.retain(|k| {
                 k.holder
@@ -206,12 +176,7 @@ impl Keys {
         actor: &Actor,
         holder: &KeyHolder,
     ) -> Result<Option<KeyInfo>, KeysError> {
-        Self::require_for(
-            actor,
-            holder,
-            Permission::SetOwnKey,
-            Permission::SetOtherKeys,
-        )?;
+        Self::may_change_key(actor, holder)?;
         let env = self.inner.environment.clone();
         let holder = holder.clone();
         self.blocking(move |db| db.read(|c| metadata::one(c, &env, &holder)))

@@ -6,12 +6,12 @@
 
 use futures::future::join_all;
 use metrc::{Area, ErrorClass, Facility, FacilityType, MetrcClient, MetrcError, UserKey};
+use stateline_clock::{Clock, SystemClock};
 
 use super::model::{
     AreaOutcome, AreaResult, KEY_REFUSED, KeyValidation, LicenceMatrix, MissingAreas, Verdict,
     area_label,
 };
-use stateline_clock::{Clock, SystemClock};
 
 /// Whether a licence type can use an area at all.
 fn applicable(area: Area, t: &FacilityType) -> bool {

@@ -3,8 +3,6 @@
 //! `keychain.rs` and the CLI's tests). Attribution (SPEC guarantee 5), check-before-save, roles,
 //! overrides and their audit entries, login checks, checks after a refusal, licence discovery.
 
-use stateline_testkit::delivery as support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,22 +12,11 @@ use metrc_emulator::{
 };
 use stateline_api::compose;
 use stateline_delivery::DeliveryEngine;
-use stateline_keys::CheckSchedule;
-use stateline_keys::KeyChecks;
-use stateline_keys::KeyHolder;
-use stateline_keys::KeyMode;
-use stateline_keys::KeyPolicy;
-use stateline_keys::Keys;
-use stateline_keys::waiting_for_key_by_user;
-use stateline_secrets::MemoryState;
-use stateline_secrets::MemoryStore;
-use stateline_secrets::Secrets;
-use stateline_store::EntryState;
-use stateline_store::Pin;
-use stateline_store::Role;
-use stateline_store::Session;
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
+use stateline_keys::{CheckSchedule, KeyChecks, KeyHolder, KeyMode, KeyPolicy, Keys};
+use stateline_secrets::{MemoryState, MemoryStore, Secrets};
+use stateline_store::people::audit::{AuditAction, AuditQuery};
+use stateline_store::{EntryState, Pin, Role, Session};
+use stateline_testkit::delivery as support;
 use support::{Harness, NowTs, test_config, user_key};
 
 const SECOND_BUDTENDER_KEY: &str = "demo-second-budtender-key-3333";
@@ -167,7 +154,7 @@ async fn a_revoked_key_parks_only_its_users_records_and_a_new_key_releases_them_
     assert!(s.receipt_posts_by("cruz") >= 1);
     assert_eq!(s.receipt_posts_by(DEMO_BUDTENDER), 0);
     assert_eq!(
-        waiting_for_key_by_user(&s.h.db).unwrap(),
+        s.h.db.waiting_for_key_by_user().unwrap(),
         vec![("bea".to_owned(), 2)]
     );
 

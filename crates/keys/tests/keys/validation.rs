@@ -9,15 +9,10 @@ use metrc_emulator::{
     Faults, Options, Permission, RefuseConnections, Seed, Trigger,
 };
 use stateline_keys::validation;
-use stateline_keys::validation::AreaOutcome;
-use stateline_keys::validation::KEY_REFUSED;
-use stateline_keys::validation::KeyValidation;
-use stateline_keys::validation::LicenceMatrix;
-use stateline_keys::validation::MissingAreas;
-use stateline_keys::validation::Verdict;
-use stateline_keys::validation::render_table;
-use stateline_keys::validation::validate_key;
-use stateline_keys::validation::validate_key_at;
+use stateline_keys::validation::{
+    AreaOutcome, KEY_REFUSED, KeyValidation, LicenceMatrix, MissingAreas, Verdict, render_table,
+    validate_key, validate_key_at,
+};
 use stateline_store::ManualClock;
 
 async fn emulator(seed: Seed) -> Emulator {

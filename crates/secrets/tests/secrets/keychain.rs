@@ -18,11 +18,7 @@ use std::sync::Arc;
 
 use metrc::UserKey;
 use secrecy::{ExposeSecret, SecretString};
-use stateline_secrets::EntryId;
-use stateline_secrets::KeychainStore;
-use stateline_secrets::SecretStore;
-use stateline_secrets::SecretStoreError;
-use stateline_secrets::Secrets;
+use stateline_secrets::{EntryId, KeychainStore, SecretStore, SecretStoreError, Secrets};
 
 const CASE_VAR: &str = "STATELINE_KEYCHAIN_CASE";
 const KEY_1: &str = "KeychainTestKeyOne0000000000000000000000000000a1b2";

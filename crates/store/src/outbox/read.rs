@@ -67,6 +67,30 @@ pub struct EntryHistory {
 }
 
 impl Database {
+    /// The users with `waiting_for_key` records (as the records name them), by name.
+    pub fn users_waiting_for_key(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT acting_user FROM outbox WHERE state = 'waiting_for_key'
+                 ORDER BY acting_user",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// How many `waiting_for_key` records each user has (for tests and the doctor).
+    pub fn waiting_for_key_by_user(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT acting_user, count(*) FROM outbox WHERE state = 'waiting_for_key'
+                 GROUP BY acting_user ORDER BY acting_user",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     /// One entry, or `unknown_entry`.
     pub fn entry(&self, id: i64) -> Result<OutboxEntry, StoreError> {
         self.read(|c| find(c, id)?.ok_or(StoreError::UnknownEntry(id)))

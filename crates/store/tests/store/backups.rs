@@ -3,8 +3,6 @@
 //! queue deliverable against the emulator; a restore is refused over unsent records without
 //! confirmation and keeps the replaced database; a damaged or newer backup changes nothing.
 
-use stateline_testkit::delivery as support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,26 +13,13 @@ use jiff::{SignedDuration, Timestamp};
 use metrc_emulator::DEMO_LICENSE;
 use rusqlite::{Connection, OpenFlags};
 use stateline_delivery::DeliveryEngine;
-use stateline_store::Actor;
-use stateline_store::Database;
-use stateline_store::EntryState;
-use stateline_store::Licence;
-use stateline_store::ManualClock;
-use stateline_store::MetrcPackage;
-use stateline_store::Money;
-use stateline_store::NewSale;
-use stateline_store::NewSaleLine;
-use stateline_store::OpenOptions;
-use stateline_store::Pin;
-use stateline_store::Quantity;
-use stateline_store::Role;
-use stateline_store::SCHEMA_VERSION;
-use stateline_store::backup;
-use stateline_store::backup::BackupSettings;
-use stateline_store::backup::backup_due;
-use stateline_store::backup::list_backups;
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
+use stateline_store::backup::{BackupSettings, backup_due, list_backups};
+use stateline_store::people::audit::{AuditAction, AuditQuery};
+use stateline_store::{
+    Actor, Database, EntryState, Licence, ManualClock, MetrcPackage, Money, NewSale, NewSaleLine,
+    OpenOptions, Pin, Quantity, Role, SCHEMA_VERSION, backup,
+};
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, NowTs, test_config};
 
 const LICENCE: &str = "403R-00001";

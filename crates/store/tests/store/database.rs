@@ -1,13 +1,8 @@
 //! Opening the store: pragmas, damage handling, migrations, version refusal.
 
-use stateline_testkit::store as common;
-
 use common::*;
-use stateline_store::Database;
-use stateline_store::ManualClock;
-use stateline_store::Pin;
-use stateline_store::Role;
-use stateline_store::SCHEMA_VERSION;
+use stateline_store::{Database, ManualClock, Pin, Role, SCHEMA_VERSION};
+use stateline_testkit::store as common;
 
 #[test]
 fn pragmas_are_applied_and_read_back() {

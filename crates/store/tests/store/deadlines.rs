@@ -2,17 +2,10 @@
 //! edit (audited; a budtender is refused), licences added with a state's default, and the warning
 //! in the delivery status snapshot.
 
-use stateline_testkit::delivery as support;
-
 use jiff::{SignedDuration, Timestamp};
-use stateline_store::Actor;
-use stateline_store::Clock;
-use stateline_store::DeadlineWarning;
-use stateline_store::NewLicence;
-use stateline_store::Pin;
-use stateline_store::Role;
-use stateline_store::people::audit::AuditAction;
-use stateline_store::people::audit::AuditQuery;
+use stateline_store::people::audit::{AuditAction, AuditQuery};
+use stateline_store::{Actor, Clock, DeadlineWarning, NewLicence, Pin, Role};
+use stateline_testkit::delivery as support;
 use support::{BUDTENDER, Harness, MANAGER};
 
 fn t(s: &str) -> Timestamp {

@@ -1,20 +1,12 @@
 //! The outbox state machine, causal order, the append-only logs and the claim query plan.
 
-use stateline_testkit::store as common;
-
 use common::*;
 use jiff::SignedDuration;
-use stateline_store::AttemptOutcome;
-use stateline_store::Confirmation;
-use stateline_store::EntryFilter;
-use stateline_store::EntryKind;
-use stateline_store::EntryState;
-use stateline_store::Gate;
-use stateline_store::Ingredient;
-use stateline_store::NewAttempt;
-use stateline_store::NewPackageOutput;
-use stateline_store::NewPackages;
-use stateline_store::RejectedEdit;
+use stateline_store::{
+    AttemptOutcome, Confirmation, EntryFilter, EntryKind, EntryState, Gate, Ingredient, NewAttempt,
+    NewPackageOutput, NewPackages, RejectedEdit,
+};
+use stateline_testkit::store as common;
 
 fn confirm(s: &Store, ids: &[i64]) {
     let c: Vec<_> = ids

@@ -1,17 +1,12 @@
 //! Recording sales, adjustments, new packages, corrections and voids: atomicity, validation and
 //! on-hand math.
 
-use stateline_testkit::store as common;
-
 use common::*;
-use stateline_store::Confirmation;
-use stateline_store::EntryKind;
-use stateline_store::EntryState;
-use stateline_store::Ingredient;
-use stateline_store::NewPackageOutput;
-use stateline_store::NewPackages;
-use stateline_store::NewSaleCorrection;
-use stateline_store::Quantity;
+use stateline_store::{
+    Confirmation, EntryKind, EntryState, Ingredient, NewPackageOutput, NewPackages,
+    NewSaleCorrection, Quantity,
+};
+use stateline_testkit::store as common;
 
 fn all_rows(s: &Store) -> i64 {
     [

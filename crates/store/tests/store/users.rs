@@ -1,18 +1,10 @@
 //! App users on real database files: first run, PIN rules, lockout, manager resets, roles, and
 //! that no PIN is ever written to the database files.
 
-use stateline_testkit::store as common;
-
 use common::*;
-use stateline_store::Database;
-use stateline_store::ManualClock;
-use stateline_store::Permission;
-use stateline_store::Pin;
-use stateline_store::Role;
-use stateline_store::Session;
-use stateline_store::StoreError;
-use stateline_store::people::users::MAX_FAILED_ATTEMPTS;
-use stateline_store::people::users::require;
+use stateline_store::people::users::{MAX_FAILED_ATTEMPTS, require};
+use stateline_store::{Database, ManualClock, Permission, Pin, Role, Session, StoreError};
+use stateline_testkit::store as common;
 
 // PINs of 6 to 8 digits, so a byte scan of the files cannot match them by chance.
 const MANAGER_PIN: &str = "73195284";
