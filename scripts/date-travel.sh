@@ -17,20 +17,18 @@
 # The suites: the UI unit tests (Vitest), and the Rust test binaries in DATE_TRAVEL_TESTS (built
 # before any trip, without faketime, then run directly with it), each as `package:binary` and
 # optionally `:module,module` to run only those test modules of a crate's one test binary; the
-# first of them, `date_travel`, checks that the clock really reads the moved instant.
+# first of them, the clock's `date_travel`, checks that the clock really reads the moved instant.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 DATE_TRAVEL_TESTS=(
-  "stateline-clock:date_travel"
+  "stateline-clock:clock:date_travel"
   "stateline-api:api:journeys,demo,compliance"
   "stateline-store:store:deadlines,backups"
   "stateline-compliance:compliance:outage"
   "stateline-delivery:delivery:inventory_refresh"
-  "stateline-cli:cli"
-  "stateline-cli:compliance"
-  "stateline-cli:backup"
+  "stateline-cli:cli:cli,compliance,backup"
 )
 
 libfaketime=$(dpkg-query -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -n1 || true)

@@ -1,6 +1,6 @@
 //! Packages, adjustments, new packages, and the read-only lookups (items, transfers, employees,
 //! units, customer types, package types), with paging.
-mod common;
+use crate::common;
 
 use common::*;
 use metrc_emulator::*;

@@ -1,7 +1,7 @@
 //! `Control::reactivate_receipt` and `POST /__emulator/receipts/{id}/reactivate`: a voided
 //! receipt becomes active again (listed as active, found by external number, `LastModified`
 //! moved), quantities stay as the void left them, and only voided receipts are touched.
-mod common;
+use crate::common;
 
 use common::*;
 use metrc_emulator::*;

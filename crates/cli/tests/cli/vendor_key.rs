@@ -17,7 +17,7 @@ use stateline_secrets::{EntryId, KeychainStore, SecretStore};
 use stateline_store::Database;
 use support::{json, keychain_usable, texts};
 
-mod support;
+use crate::support;
 
 const MANAGER_PIN: &str = "61853920";
 const BUDTENDER_PIN: &str = "29470316";

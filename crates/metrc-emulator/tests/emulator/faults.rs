@@ -1,5 +1,5 @@
 //! Fault injection and rate limits, over real HTTP.
-mod common;
+use crate::common;
 
 use common::*;
 use metrc_emulator::*;

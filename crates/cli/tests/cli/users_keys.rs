@@ -12,7 +12,7 @@ use std::process::Output;
 use metrc_emulator::{DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, DEMO_VENDOR_KEY};
 use support::{json, keychain_usable, texts};
 
-mod support;
+use crate::support;
 
 const MANAGER_PIN: &str = "48213957";
 const BUDTENDER_PIN: &str = "73946158";

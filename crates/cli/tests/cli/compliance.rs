@@ -12,7 +12,7 @@ use metrc_emulator::{
 };
 use support::{json, texts};
 
-mod support;
+use crate::support;
 
 const LABEL: &str = "1A4FF0100000022000000001";
 const KEYS: [&str; 3] = [DEMO_VENDOR_KEY, DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY];

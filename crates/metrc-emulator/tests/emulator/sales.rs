@@ -1,5 +1,5 @@
 //! Sales: record, look up, list, correct, void; row errors; options for the unconfirmed behaviour.
-mod common;
+use crate::common;
 
 use common::*;
 use metrc_emulator::*;

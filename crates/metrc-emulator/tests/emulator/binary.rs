@@ -1,6 +1,6 @@
 //! The `metrc-emulator` binary prints its listening line first and serves the demo seed; the HTTP
 //! control API works against it.
-mod common;
+use crate::common;
 
 use metrc_emulator::{DEMO_MANAGER_KEY, DEMO_VENDOR_KEY};
 use std::io::{BufRead, BufReader};

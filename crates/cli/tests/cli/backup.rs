@@ -11,7 +11,7 @@ use metrc_emulator::{
 use serde_json::Value;
 use support::{json, texts};
 
-mod support;
+use crate::support;
 
 const PIN: &str = "97531864";
 const BEA_PIN: &str = "86420975";

@@ -3,7 +3,7 @@
 //! endpoint (method, path, query names, body field names); (c) Metrc's example responses decode
 //! into the client's models.
 
-mod bru;
+use crate::bru;
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! Authentication and authorisation: key pairs, licences, permissions, capabilities.
-mod common;
+use crate::common;
 
 use common::*;
 use metrc_emulator::*;

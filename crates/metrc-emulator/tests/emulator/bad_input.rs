@@ -1,5 +1,5 @@
 //! Bad input gets Metrc's error shapes and never panics.
-mod common;
+use crate::common;
 
 use common::*;
 use metrc_emulator::*;
