@@ -1,4 +1,5 @@
-//! The workspace's crates depend on each other only as `crate-rules.txt` allows.
+//! The crate map as tests: the workspace's crates depend on each other only as `crate-rules.txt`
+//! allows, the delivery engine names only the key port, and the split kept every wire error code.
 
 use std::path::Path;
 use std::process::Command;
@@ -143,4 +144,81 @@ fn a_use_of_the_key_service_beyond_the_port_is_caught() {
         .filter(|i| !KEY_PORT.contains(&i.as_str()))
         .collect();
     assert_eq!(beyond, ["Keys", "validation::Verdict"]);
+}
+
+/// The error codes on the wire before the crate split (`CoreError::code` and the Metrc classes);
+/// the UI and `docs/ipc.md` branch on exactly these.
+const WIRE_CODES: &str = "already_set_up backup_invalid database_damaged database_in_use \
+    database_too_new duplicate_tag entry_has_dependents facility_keys_not_allowed \
+    illegal_transition insufficient_quantity integrity_check_failed internal invalid_input \
+    invalid_pin invalid_quantity invalid_time_zone io_error key_refused metrc_invalid_input \
+    metrc_key_refused metrc_not_found metrc_rate_limited metrc_rejected metrc_too_large \
+    metrc_unavailable metrc_unreachable migration_failed no_key not_allowed not_demo \
+    not_logged_in note_required package_wrong_licence pragma_mismatch sale_not_changeable \
+    stop_timed_out storage_error unit_mismatch unknown_adjustment_reason unknown_entry \
+    unknown_licence unknown_package unknown_sale unknown_user unsent_records user_disabled \
+    user_exists user_locked wrong_pin";
+
+/// The string literals returned by every `pub fn code(&self)` in `source`.
+fn codes_in(source: &str) -> std::collections::BTreeSet<String> {
+    let mut codes = std::collections::BTreeSet::new();
+    for (start, _) in source.match_indices("pub fn code(&self)") {
+        let body = &source[start..];
+        let open = body.find('{').expect("a body");
+        let mut depth = 0;
+        let mut end = body.len();
+        for (i, c) in body[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for literal in body[open..end].split('"').skip(1).step_by(2) {
+            if !literal.is_empty() && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                codes.insert(literal.to_owned());
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn the_split_crates_put_the_same_error_codes_on_the_wire() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut found = std::collections::BTreeSet::new();
+    for crate_dir in [
+        "store",
+        "tasks",
+        "keys",
+        "delivery",
+        "compliance",
+        "api",
+        "metrc",
+    ] {
+        let path = root.join("crates").join(crate_dir).join("src/error.rs");
+        let source = std::fs::read_to_string(&path).expect("the crate's error.rs");
+        found.extend(codes_in(&source));
+    }
+    let expected: std::collections::BTreeSet<String> =
+        WIRE_CODES.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(
+        found, expected,
+        "the wire codes changed; docs/ipc.md and the UI rely on them"
+    );
+}
+
+#[test]
+fn code_literals_are_read_from_code_functions_only() {
+    let planted = r#"
+        fn message() -> &'static str { "not_a_code" }
+        pub fn code(&self) -> &'static str { match self { A => "alpha", B(e) => e.code() } }
+    "#;
+    assert_eq!(codes_in(planted).into_iter().collect::<Vec<_>>(), ["alpha"]);
 }
