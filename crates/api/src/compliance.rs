@@ -5,7 +5,7 @@
 //!
 //! Guarantees: each command checks its permission before reading anything (reports:
 //! `view_reports`; reconciliation: `reconcile_with_metrc`; deadlines and backups:
-//! `change_settings`); the core writes the audit entry of every change in that change's own
+//! `change_settings`); the store writes the audit entry of every change in that change's own
 //! transaction, and the facade then emits `audit_appended` (and `records_changed` when a fix
 //! queued a record); Metrc is read with the caller's own key (or the facility key in facility
 //! mode), never another user's, and a fix asks for a key only when it voids a receipt in Metrc;
@@ -334,10 +334,10 @@ impl App {
         Ok(report_view(report))
     }
 
-    /// `resolve_difference`: a manager's explicit fix (a void in Metrc, a re-send, a correction
-    /// or an acknowledgement), audited by the core in the same transaction. Only a void talks to
-    /// Metrc, so only a void looks for the caller's key (`no_key` when none is saved); the other
-    /// fixes work with no key and no Metrc connection.
+    /// `resolve_difference`: a manager's explicit fix (a void in Metrc, a re-send, a correction or
+    /// an acknowledgement), audited by the compliance crate in the same transaction. Only a void
+    /// talks to Metrc, so only a void looks for the caller's key (`no_key` when none is saved); the
+    /// other fixes work with no key and no Metrc connection.
     pub async fn resolve_difference(
         &self,
         req: ResolveDifferenceRequest,
@@ -348,7 +348,7 @@ impl App {
             let link = self.link()?;
             match self.reading_key(&actor) {
                 Ok(key) => Some((link.client, key)),
-                // The core refuses the keyless void after checking that the fix fits.
+                // The compliance crate refuses the keyless void after checking that the fix fits.
                 Err(ApiError::Keys(KeysError::NoKey { .. })) => None,
                 Err(other) => return Err(other),
             }
@@ -382,7 +382,7 @@ impl App {
         Ok(rows.into_iter().map(deadline_view).collect())
     }
 
-    /// `set_state_deadline` (managers; audited by the core).
+    /// `set_state_deadline` (managers; audited by the store).
     pub async fn set_state_deadline(
         &self,
         req: StateDeadlineRequest,
@@ -426,7 +426,7 @@ impl App {
         .await
     }
 
-    /// `set_backup_settings` (managers; audited by the core).
+    /// `set_backup_settings` (managers; audited by the store).
     pub async fn set_backup_settings(
         &self,
         req: BackupSettingsView,

@@ -1,4 +1,4 @@
-//! Conversions from the core's types to the IPC shapes (`dto`). The core's own enums (roles,
+//! Conversions from the lower crates' types to the IPC shapes (`dto`). Their enums (roles,
 //! permissions, record states and kinds, health, area outcomes, key mode) cross the boundary as
 //! they are — they derive `TS` — so they cannot drift from the contract; only structs are
 //! reshaped here.

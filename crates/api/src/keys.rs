@@ -1,5 +1,5 @@
-//! Key commands of the facade over the key service (`stateline_keys::Keys`): set, validate and clear
-//! a user's or the facility key, the overview (last four characters only), the key mode and
+//! Key commands of the facade over the key service (`stateline_keys::Keys`): set, validate and
+//! clear a user's or the facility key, the overview (last four characters only), the key mode and
 //! facility-key overrides, and whether the session user must be asked for a key.
 //!
 //! Guarantees: the key service checks roles, validates before saving, keeps keys in the keychain

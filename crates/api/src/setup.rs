@@ -305,7 +305,7 @@ impl App {
         }
     }
 
-    /// Emits `audit_appended` (after a command whose core call wrote an audit row).
+    /// Emits `audit_appended` (after a command whose store call wrote an audit row).
     pub(crate) fn audited(&self, action: &str) {
         self.emit(AppEvent::AuditAppended(dto::AuditAppended {
             action: action.to_owned(),

@@ -3,7 +3,7 @@
 //!
 //! Guarantees: state changes go through the outbox's guarded transitions (an illegal one fails
 //! with `illegal_transition` and changes nothing); resolving rejected records and voiding need
-//! `resolve_rejected` (managers); the core writes the audit row in the same transaction.
+//! `resolve_rejected` (managers); the store writes the audit row in the same transaction.
 
 use jiff::SignedDuration;
 use stateline_store::people::users::Permission;

@@ -1,7 +1,7 @@
 //! `stateline deadlines list|set`: the default reporting deadline per US state.
 //!
 //! Guarantees: `set` is a manager's change (`--as NAME`, their PIN as the first stdin line, never
-//! an argument) and is audited by the core in the same transaction; the PIN is never printed.
+//! an argument) and is audited by the store in the same transaction; the PIN is never printed.
 //! Licences already added keep their own deadline.
 
 use std::io::BufRead;

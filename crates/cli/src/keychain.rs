@@ -1,11 +1,11 @@
 //! `stateline key set|validate|clear|list|mode|override`: Metrc keys in the OS keychain, checked
-//! against Metrc area by area, through the core's key service.
+//! against Metrc area by area, through the key service (`stateline-keys`).
 //!
-//! Guarantees: every command is done by a logged-in user (`--as NAME`, their PIN on the first
-//! stdin line) and the core checks their role (own key: anyone; others' keys, the facility key,
-//! the mode and overrides: a manager); a key is read only from stdin (the line after the PIN),
-//! held only in `metrc`'s redacting key type and never printed: output shows whose key it is and
-//! its last four characters.
+//! Guarantees: every command is done by a logged-in user (`--as NAME`, their PIN on the first stdin
+//! line) and the key service checks their role (own key: anyone; others' keys, the facility key,
+//! the mode and overrides: a manager); a key is read only from stdin (the line after the PIN), held
+//! only in `metrc`'s redacting key type and never printed: output shows whose key it is and its
+//! last four characters.
 
 use std::io::BufRead;
 use std::process::ExitCode;

@@ -1,7 +1,7 @@
 //! `stateline licence add|list`: the licences (facilities) this register works for.
 //!
 //! Guarantees: `licence add` takes its reporting deadline from `--deadline-hours` when given, else
-//! from the core's per-state defaults table (`stateline deadlines`) for the licence's state
+//! from the store's per-state defaults table (`stateline deadlines`) for the licence's state
 //! (`--state`, else the register's state chosen in the app's setup); with no state known it takes
 //! the strictest state default, so the warning never comes later than any state's default would.
 //! Its output says where the deadline came from and whether that default is still the shipped

@@ -1,4 +1,5 @@
-//! `stateline`: the command line over the Stateline core (SPEC section 7).
+//! `stateline`: the command line over the store, keys, delivery and compliance crates (SPEC section
+//! 7).
 //!
 //! Exit codes: 0 success, 1 failure (`error: <message>`, or `{"code","message"}` with `--json`),
 //! 2 usage error. Keys are read from the environment, stdin and the OS keychain only, and are never

@@ -24,7 +24,7 @@ pub fn line(text: &str) -> Result<(), CliError> {
     out.flush().map_err(CliError::io("write to stdout"))
 }
 
-/// Logs to stderr (`RUST_LOG` filters; default `warn`). Nothing the core logs contains a key.
+/// Logs to stderr (`RUST_LOG` filters; default `warn`). Nothing the crates log contains a key.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));

@@ -4,11 +4,11 @@
 //! that has not had it (what the desktop shell schedules daily).
 //!
 //! Guarantees: keys come from stdin as `user=key` lines (like `sync`), are held only in the
-//! client's redacting type and are never printed; a comparison only reads from Metrc; a fix is
-//! made only by a manager who logs in with `--as NAME` (their PIN is the first stdin line) and is
-//! audited by the core; only `--fix void_in_metrc` talks to Metrc, so only a void reads a key
-//! (and needs `--metrc-url`), and a void with no key on stdin is refused with `no_key`; runs and
-//! differences are stored for the screens and `--json`.
+//! client's redacting type and are never printed; a comparison only reads from Metrc; a fix is made
+//! only by a manager who logs in with `--as NAME` (their PIN is the first stdin line) and is
+//! audited by the compliance crate; only `--fix void_in_metrc` talks to Metrc, so only a void reads
+//! a key (and needs `--metrc-url`), and a void with no key on stdin is refused with `no_key`; runs
+//! and differences are stored for the screens and `--json`.
 
 use clap::{Args, Subcommand, ValueEnum};
 use stateline_compliance::{

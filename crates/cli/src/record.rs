@@ -4,7 +4,7 @@
 //! Guarantees: the input is parsed whole before anything is written; once the register has users,
 //! the acting user must be one of them, enabled, with a role that may make this record (a sale:
 //! anyone; an adjustment, merge or split: a manager); a request is recorded in one transaction by
-//! the core; the result is printed only after that commit returned; bad input names the field at
+//! the store; the result is printed only after that commit returned; bad input names the field at
 //! fault and says that nothing was recorded.
 
 use std::io::Read;

@@ -1,4 +1,5 @@
-//! `stateline sync --once | --watch`: delivers the outbox to Metrc with the core's engine.
+//! `stateline sync --once | --watch`: delivers the outbox to Metrc with the delivery engine
+//! (`stateline-delivery`).
 //!
 //! Guarantees: keys come from the OS keychain (`--keychain ENV`: each user's saved key, the key
 //! mode and facility overrides, as the app uses them) or from stdin as `user=key` lines (until

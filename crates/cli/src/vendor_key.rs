@@ -9,8 +9,8 @@
 //! - `set`, `clear` and `status` are a manager's (`change_settings`): `--as NAME`, their PIN on
 //!   the first stdin line; `set` reads the key from the next stdin line, never from an argument;
 //!   `set` and `clear` are audited (`vendor_key_changed`: the entry and the last four only).
-//! - The key is held only in `metrc::VendorKey` and the core's `Secrets` (which scrub keychain
-//!   errors); output shows only whether one is saved and its last four characters.
+//! - The key is held only in `metrc::VendorKey` and `stateline_secrets::Secrets` (which scrub
+//!   keychain errors); output shows only whether one is saved and its last four characters.
 
 use std::sync::{Arc, OnceLock};
 

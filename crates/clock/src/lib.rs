@@ -1,5 +1,5 @@
-//! Injected time, shared by every Stateline crate (the Metrc client, the emulator, the core, the
-//! command line and the app).
+//! Injected time, shared by every Stateline crate (the Metrc client, the emulator, the store and
+//! the crates above it, the command line and the app).
 //!
 //! Guarantees: [`SystemClock`] is the only place in the project's Rust code that reads the
 //! system clock for a timestamp (tests check sources for `Timestamp::now()` and friends);

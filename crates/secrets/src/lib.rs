@@ -5,7 +5,7 @@
 //! the installer's [`VENDOR_KEY_ENV`] when the keychain has none. [`KeychainStore`] talks to the
 //! platform keychain (Secret Service on Linux, Credential Manager on Windows, Keychain on macOS);
 //! [`MemoryStore`] stands in for it in unit tests; [`Secrets`] is the async, cached handle the
-//! rest of the core uses.
+//! key service uses.
 //!
 //! Guarantees: keys are held only in redacting types (`metrc::UserKey`, `metrc::VendorKey`,
 //! `secrecy::SecretString`) and stored only in the keychain — never on disk, in SQLite, in logs,

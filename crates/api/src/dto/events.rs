@@ -19,7 +19,7 @@ pub const SESSION_CHANGED: &str = "session_changed";
 pub const KEYS_CHANGED: &str = "keys_changed";
 /// `audit_appended`: payload [`AuditAppended`].
 pub const AUDIT_APPENDED: &str = "audit_appended";
-/// `quit_requested`: payload [`QuitRequested`] (emitted by the shell, not the core).
+/// `quit_requested`: payload [`QuitRequested`] (emitted by the shell, not the facade).
 pub const QUIT_REQUESTED: &str = "quit_requested";
 
 /// Local records were made or changed state.

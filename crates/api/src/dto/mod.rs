@@ -4,7 +4,7 @@
 //!
 //! Guarantees: these types are the only shapes that cross the IPC boundary; none of them can
 //! carry a Metrc key or a PIN outward (key and PIN fields exist only on requests, which the UI
-//! sends and the core never echoes); 64-bit numbers are typed `number` (ids and counts stay far
+//! sends and the facade never echoes); 64-bit numbers are typed `number` (ids and counts stay far
 //! below 2^53); times are RFC 3339 UTC strings; quantities and money are exact decimal strings
 //! ("3.5", "12.50"). The test `bindings_are_fresh` (crates/api/tests/api/bindings.rs) fails when
 //! the committed bindings differ from what these types generate.

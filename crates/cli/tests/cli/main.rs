@@ -1,4 +1,5 @@
-//! The command line's tests: the real `stateline` binary on temporary data folders, the emulator on loopback, the real keychain.
+//! The command line's tests: the real `stateline` binary on temporary data folders, the emulator on
+//! loopback, the real keychain.
 //!
 //! One test binary for the crate, one module per subject; `support` is the shared set-up.
 

@@ -1,4 +1,5 @@
-//! The Metrc client's tests: against the emulator on loopback, the contract with Metrc's reference, transport faults.
+//! The Metrc client's tests: against the emulator on loopback, the contract with Metrc's reference,
+//! transport faults.
 //!
 //! One test binary for the crate, one module per subject; `bru` is the shared set-up.
 
