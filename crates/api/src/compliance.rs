@@ -27,6 +27,7 @@ use stateline_store::backup::{self, BackupFile, BackupSettings};
 use stateline_store::people::audit::AuditVerification;
 use stateline_store::people::users::Permission;
 use stateline_store::{StateDeadline, StoreError};
+use stateline_tasks::run_blocking;
 
 use super::App;
 use super::dto::{
@@ -244,9 +245,7 @@ impl App {
         let dir = self.inner.config.data_dir.join("exports");
         let stem = format!("outage-{}", report.generated_at.strftime("%Y%m%dT%H%M%SZ"));
         let text = to_csv(&report);
-        let path = tokio::task::spawn_blocking(move || write_export(&dir, &stem, &text))
-            .await
-            .map_err(|e| ApiError::Internal(format!("writing the export did not finish: {e}")))??;
+        let path = run_blocking(move || write_export(&dir, &stem, &text)).await?;
         Ok(OutageCsvView {
             path: path.display().to_string(),
             rows,

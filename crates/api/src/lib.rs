@@ -38,7 +38,7 @@ pub use stateline_secrets::SecretStore;
 use stateline_secrets::Secrets;
 use stateline_store::StoreError;
 use stateline_store::{Clock, Database, OpenOptions, SystemClock};
-use stateline_tasks::StoreCall;
+use stateline_tasks::{StoreCall, run_blocking};
 use tokio::sync::broadcast;
 
 pub use daily::DailyPass;
@@ -139,9 +139,8 @@ impl App {
             rng_seed: config.rng_seed,
             ..OpenOptions::default()
         };
-        let db = tokio::task::spawn_blocking(move || Database::open_with(path, options))
-            .await
-            .map_err(|e| ApiError::Internal(format!("opening the store failed: {e}")))??;
+        let db =
+            run_blocking(move || Ok::<_, ApiError>(Database::open_with(path, options)?)).await?;
         let secrets = Secrets::new(Arc::clone(&config.secret_store));
         let (events, _) = broadcast::channel(256);
         let now = config.clock.now();

@@ -8,7 +8,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use stateline_store::people::users::{self, Actor, Permission, Pin, Session};
-use stateline_tasks::StoreCall;
+use stateline_tasks::{StoreCall, run_blocking};
 
 use super::dto::{self, AppState, LoginRequest, LoginUser, Phase, SessionView, SetupProgress};
 use super::store::AppTables;
@@ -140,9 +140,7 @@ impl App {
     pub async fn app_state(&self) -> Result<AppState, ApiError> {
         self.current_actor_without_touch();
         let app = self.clone();
-        tokio::task::spawn_blocking(move || app.state_now())
-            .await
-            .map_err(|e| ApiError::Internal(format!("reading the app state failed: {e}")))?
+        run_blocking(move || app.state_now()).await
     }
 
     /// The app state from the store and the session (synchronous).

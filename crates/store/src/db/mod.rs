@@ -10,7 +10,7 @@
 //! - migrations are embedded, append-only, each applied in one transaction and tracked with
 //!   `PRAGMA user_version`; a database newer than this build is refused (`database_too_new`);
 //! - there is exactly one writer connection, behind a `std::sync::Mutex` that is never held across an
-//!   `.await` (the API is synchronous; async callers use `spawn_blocking`), plus one read-only
+//!   `.await` (the API is synchronous; async callers use `stateline_tasks::StoreCall`), plus one read-only
 //!   connection; every write runs in one `BEGIN IMMEDIATE` transaction that commits or rolls back
 //!   as a whole.
 
