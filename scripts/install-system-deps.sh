@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Stateline needs to build, run and test the desktop app:
 # WebKitGTK and friends for Tauri, Xvfb and WebKitWebDriver for the end-to-end suite, and
-# D-Bus + gnome-keyring + secret-tool for the real keychain in tests, and libfaketime for the
-# date-travel stage of scripts/test.sh.
+# D-Bus + gnome-keyring + secret-tool for the real keychain in tests, libfaketime for the
+# date-travel stage of scripts/test.sh, and PostgreSQL (15, Debian's) whose binaries the store-link
+# tests use to start private throw-away clusters (crates/testkit/src/postgres.rs; the package's
+# own cluster is never used).
 # Idempotent and fast on reruns: it asks dpkg first and only calls apt-get for what is missing.
 # Run as root (no sudo needed); with a non-root user it uses sudo if there is one.
 set -euo pipefail
@@ -13,6 +15,7 @@ PACKAGES=(
   xvfb xauth webkit2gtk-driver
   dbus dbus-x11 gnome-keyring libsecret-tools
   faketime
+  postgresql
 )
 
 missing=()

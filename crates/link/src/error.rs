@@ -1,0 +1,65 @@
+//! The one error type of `stateline-link`.
+//!
+//! Guarantees: every variant has a stable [`LinkError::code`]; messages say what to do next and
+//! never contain the store server's password (the connection settings are never formatted with
+//! it, and PostgreSQL's own messages do not repeat it).
+
+/// Everything that can go wrong talking to the store server.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// The store server could not be reached or dropped the connection.
+    #[error(
+        "the store server {server} cannot be reached ({detail}); the register keeps selling on its own and will catch up"
+    )]
+    Unreachable {
+        /// `host:port/database`.
+        server: String,
+        /// What failed, without the password.
+        detail: String,
+    },
+    /// The store server refused a statement (a bug, or a schema changed by hand).
+    #[error("the store server refused a request ({0}); contact support with this message")]
+    Server(String),
+    /// The store schema is newer than this build.
+    #[error(
+        "the store server's schema is version {found}, newer than this register knows ({known}); update Stateline on this register"
+    )]
+    SchemaTooNew {
+        /// Version found on the server.
+        found: i32,
+        /// Newest version this build knows.
+        known: i32,
+    },
+    /// A store server setting is missing or malformed.
+    #[error("invalid store server {field}: {detail}")]
+    InvalidConfig {
+        /// The setting.
+        field: &'static str,
+        /// What is wrong and what to enter.
+        detail: String,
+    },
+}
+
+impl LinkError {
+    /// A stable, machine-readable code for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LinkError::Unreachable { .. } => "store_server_unreachable",
+            LinkError::Server(_) => "store_server_error",
+            LinkError::SchemaTooNew { .. } => "store_schema_too_new",
+            LinkError::InvalidConfig { .. } => "invalid_store_server",
+        }
+    }
+
+    /// Classifies a driver error: a closed or failed connection is `Unreachable`, a statement the
+    /// server refused is `Server`.
+    pub(crate) fn from_postgres(server: &str, error: tokio_postgres::Error) -> LinkError {
+        match error.as_db_error() {
+            Some(db) => LinkError::Server(format!("{}: {}", db.code().code(), db.message())),
+            None => LinkError::Unreachable {
+                server: server.to_owned(),
+                detail: error.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The register's side of a store (issue #13): several registers share one store server, a
+//! PostgreSQL database, while each still sells alone on its own SQLite.
+//!
+//! - [`server`]: connecting to the store server (`tokio-postgres`; the password is handed in as a
+//!   secret, never logged) and bringing its schema up to date;
+//! - [`schema`]: the store schema's embedded, append-only migrations (a newer schema is refused);
+//! - [`registers`]: the registers of the store (join, last seen).
+//!
+//! Guarantees: no Metrc key is ever written to the store server, in any form (nothing here takes
+//! one); every schema change is one transaction under an advisory lock, so registers starting
+//! together migrate once; a register never needs the store server to sell (the store link is
+//! background work, and nothing in `stateline-store` depends on this crate).
+
+mod error;
+pub mod registers;
+pub mod schema;
+pub mod server;
+
+pub use error::LinkError;
+pub use registers::Register;
+pub use server::{ServerConfig, StoreServer};

@@ -1,0 +1,63 @@
+//! The store schema: embedded, append-only migrations, applied in order, each in the same
+//! transaction as its version row.
+//!
+//! Guarantees: a released migration is never edited (a new file is added instead); the whole
+//! upgrade runs in one transaction under a transaction-level advisory lock, so two registers
+//! starting at once upgrade once and the second sees the result; a schema newer than
+//! [`VERSION`] is refused before anything is written ([`crate::LinkError::SchemaTooNew`]).
+
+use tokio_postgres::Client;
+
+use crate::LinkError;
+
+/// The migrations, in order: (version, SQL).
+const MIGRATIONS: [(i32, &str); 1] = [(1, include_str!("0001_store.sql"))];
+
+/// The newest schema version this build knows.
+pub const VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// The advisory lock key the upgrade holds (any constant shared by every register).
+const UPGRADE_LOCK: i64 = 0x5354_4154_454c_494e;
+
+/// Brings the schema up to [`VERSION`]; returns the version found before.
+pub(crate) async fn upgrade(client: &mut Client, server: &str) -> Result<i32, LinkError> {
+    let pg = |e| LinkError::from_postgres(server, e);
+    let tx = client.transaction().await.map_err(pg)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&UPGRADE_LOCK])
+        .await
+        .map_err(pg)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS stateline_schema (
+             version INTEGER PRIMARY KEY,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )
+    .await
+    .map_err(pg)?;
+    let found: i32 = tx
+        .query_one(
+            "SELECT COALESCE(max(version), 0) FROM stateline_schema",
+            &[],
+        )
+        .await
+        .map_err(pg)?
+        .get(0);
+    if found > VERSION {
+        return Err(LinkError::SchemaTooNew {
+            found,
+            known: VERSION,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tx.batch_execute(sql).await.map_err(pg)?;
+        tx.execute(
+            "INSERT INTO stateline_schema (version) VALUES ($1)",
+            &[version],
+        )
+        .await
+        .map_err(pg)?;
+        tracing::info!(version, "store schema upgraded");
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok(found)
+}

@@ -1,0 +1,137 @@
+//! A connection to the store server.
+//!
+//! Guarantees: the password is held only in a `SecretString` and handed to the driver, never
+//! formatted (the settings' `Debug` redacts it); the connection's I/O task is owned by the
+//! [`StoreServer`] and aborted when it drops; connecting brings the schema up to date
+//! ([`crate::schema`]) or fails without writing anything.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls};
+
+use crate::{LinkError, schema};
+
+/// Where the store server is and how to log in.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Host name or address.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// The store's database.
+    pub database: String,
+    /// The login.
+    pub user: String,
+    /// The login's password (kept in the OS keychain on a register).
+    pub password: SecretString,
+    /// How long a connection attempt may take.
+    pub connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("server", &self.label())
+            .field("user", &self.user)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    /// `host:port/database`, for messages and logs.
+    pub fn label(&self) -> String {
+        format!("{}:{}/{}", self.host, self.port, self.database)
+    }
+
+    fn validate(&self) -> Result<(), LinkError> {
+        let required = [
+            ("host", &self.host),
+            ("database", &self.database),
+            ("user", &self.user),
+        ];
+        for (field, value) in required {
+            if value.trim().is_empty() {
+                return Err(LinkError::InvalidConfig {
+                    field,
+                    detail: format!("the {field} is empty; enter the store server's {field}"),
+                });
+            }
+        }
+        if self.port == 0 {
+            return Err(LinkError::InvalidConfig {
+                field: "port",
+                detail: "0 is not a port; PostgreSQL listens on 5432 unless set otherwise".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A live connection to the store server with an up-to-date schema.
+#[derive(Debug)]
+pub struct StoreServer {
+    pub(crate) client: Client,
+    pub(crate) label: String,
+    connection: JoinHandle<()>,
+    schema_found: i32,
+}
+
+impl StoreServer {
+    /// Connects and upgrades the schema (see the module doc).
+    pub async fn connect(config: &ServerConfig) -> Result<StoreServer, LinkError> {
+        config.validate()?;
+        let label = config.label();
+        let mut pg = tokio_postgres::Config::new();
+        pg.host(&config.host)
+            .port(config.port)
+            .dbname(&config.database)
+            .user(&config.user)
+            .password(config.password.expose_secret())
+            .application_name("stateline")
+            .connect_timeout(config.connect_timeout);
+        let (mut client, connection) = pg
+            .connect(NoTls)
+            .await
+            .map_err(|e| LinkError::from_postgres(&label, e))?;
+        let connection = tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(%error, "the store server connection ended");
+            }
+        });
+        let schema_found = schema::upgrade(&mut client, &label).await?;
+        Ok(StoreServer {
+            client,
+            label,
+            connection,
+            schema_found,
+        })
+    }
+
+    /// The schema version the server had before this connection upgraded it (0: a new store).
+    pub fn schema_found(&self) -> i32 {
+        self.schema_found
+    }
+
+    /// The schema version the server has now.
+    pub async fn schema_version(&self) -> Result<i32, LinkError> {
+        let row = self
+            .client
+            .query_one("SELECT max(version) FROM stateline_schema", &[])
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(row.get(0))
+    }
+
+    pub(crate) fn error(&self, error: tokio_postgres::Error) -> LinkError {
+        LinkError::from_postgres(&self.label, error)
+    }
+}
+
+impl Drop for StoreServer {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
+}

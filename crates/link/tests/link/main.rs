@@ -1,0 +1,8 @@
+//! The store link's tests, against a real PostgreSQL cluster the harness starts itself
+//! (`stateline_testkit::postgres`): its own folder and port, stopped at the end.
+//!
+//! One test binary for the crate, one module per subject; `server` is the shared set-up.
+
+mod registers;
+mod schema;
+mod server;

@@ -1,0 +1,26 @@
+//! Shared set-up: one cluster per test, a fresh database in it, settings to reach it.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use stateline_link::ServerConfig;
+use stateline_testkit::postgres::{Cluster, USER};
+
+/// A cluster with one empty database `store`.
+pub fn cluster() -> Cluster {
+    let cluster = Cluster::start();
+    cluster.create_database("store");
+    cluster
+}
+
+/// Settings for the `store` database of `cluster`.
+pub fn config(cluster: &Cluster) -> ServerConfig {
+    ServerConfig {
+        host: "127.0.0.1".into(),
+        port: cluster.port(),
+        database: "store".into(),
+        user: USER.into(),
+        password: SecretString::from(cluster.password().to_owned()),
+        connect_timeout: Duration::from_secs(5),
+    }
+}
