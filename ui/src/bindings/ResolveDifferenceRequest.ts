@@ -2,7 +2,7 @@
 import type { FixCode } from "./FixCode";
 
 /**
- * `resolve_difference`: a manager's explicit fix (audited by the core).
+ * `resolve_difference`: a manager's explicit fix (audited in the same transaction as the fix).
  */
 export type ResolveDifferenceRequest = { id: number, fix: FixCode, 
 /**

@@ -138,7 +138,7 @@ pub struct RunIdRequest {
     pub id: i64,
 }
 
-/// `resolve_difference`: a manager's explicit fix (audited by the compliance crate).
+/// `resolve_difference`: a manager's explicit fix (audited in the same transaction as the fix).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ResolveDifferenceRequest {
     #[ts(type = "number")]
