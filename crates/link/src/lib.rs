@@ -4,7 +4,9 @@
 //! - [`server`]: connecting to the store server (`tokio-postgres`; the password is handed in as a
 //!   secret, never logged) and bringing its schema up to date;
 //! - [`schema`]: the store schema's embedded, append-only migrations (a newer schema is refused);
-//! - [`registers`]: the registers of the store (join, last seen).
+//! - [`registers`]: the registers of the store (join, last seen);
+//! - [`records`]: every register's records, pushed append-only and idempotently, pulled by the
+//!   others.
 //!
 //! Guarantees: no Metrc key is ever written to the store server, in any form (nothing here takes
 //! one); every schema change is one transaction under an advisory lock, so registers starting
@@ -12,6 +14,7 @@
 //! background work, and nothing in `stateline-store` depends on this crate).
 
 mod error;
+pub mod records;
 pub mod registers;
 pub mod schema;
 pub mod server;

@@ -11,7 +11,10 @@ use tokio_postgres::Client;
 use crate::LinkError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 1] = [(1, include_str!("0001_store.sql"))];
+const MIGRATIONS: [(i32, &str); 2] = [
+    (1, include_str!("0001_store.sql")),
+    (2, include_str!("0002_records.sql")),
+];
 
 /// The newest schema version this build knows.
 pub const VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -69,6 +69,46 @@ async fn a_newer_schema_is_refused_with_what_to_do() {
     assert!(err.to_string().contains("update Stateline"), "{err}");
 }
 
+/// A plain connection to the test database, outside the link (to play an older or newer store).
+async fn raw(cluster: &stateline_testkit::postgres::Cluster) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(
+        &format!(
+            "host=127.0.0.1 port={} dbname=store user={} password={}",
+            cluster.port(),
+            stateline_testkit::postgres::USER,
+            cluster.password()
+        ),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+#[tokio::test]
+async fn an_older_store_is_upgraded_in_place_keeping_its_rows() {
+    let cluster = cluster();
+    let server = StoreServer::connect(&config(&cluster)).await.unwrap();
+    let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    server
+        .join("reg-1", "Register 1", "0.1.0", now)
+        .await
+        .unwrap();
+    drop(server);
+    // The store as schema version 1 left it.
+    raw(&cluster)
+        .await
+        .batch_execute("DROP TABLE records; DELETE FROM stateline_schema WHERE version > 1")
+        .await
+        .unwrap();
+    let server = StoreServer::connect(&config(&cluster)).await.unwrap();
+    assert_eq!(server.schema_found(), 1);
+    assert_eq!(server.schema_version().await.unwrap(), schema::VERSION);
+    assert_eq!(server.registers().await.unwrap().len(), 1);
+    assert!(server.records_since("x", &[], 10).await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn an_unreachable_or_wrong_server_says_so_without_the_password() {
     let cluster = cluster();

@@ -1,0 +1,136 @@
+//! The `records` table: every register's records as pushed to the store.
+//!
+//! Guarantees: rows are append-only and keyed by (register id, local sequence), a global id no two
+//! registers can both make; a push is one transaction and idempotent — a row already there (same
+//! register and sequence) is left as it was, so a register that was killed between a push and
+//! its local mark pushes the same rows again harmlessly; a row whose client id another row already
+//! holds under a different key is refused (that would be two records claiming one identity);
+//! nothing pushed is a secret (records carry user names, never keys).
+
+use jiff::Timestamp;
+use tokio_postgres::Row;
+
+use crate::{LinkError, StoreServer};
+
+/// One record as the store holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreRecord {
+    /// The register that made it.
+    pub register_id: String,
+    /// Its sequence number on that register (1, 2, …, in the order it was made).
+    pub local_seq: i64,
+    /// The record's client id (its external number in Metrc).
+    pub client_id: String,
+    /// `sale`, `adjustment`, …
+    pub kind: String,
+    /// The licence.
+    pub licence: String,
+    /// Who made it.
+    pub acting_user: String,
+    /// When it happened at the register.
+    pub occurred_at: Timestamp,
+    /// The record itself (lines, quantities, notes).
+    pub body: serde_json::Value,
+}
+
+/// What one push did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pushed {
+    /// Rows new to the store.
+    pub inserted: usize,
+    /// Rows the store already had (a re-push).
+    pub already_there: usize,
+}
+
+const COLUMNS: &str =
+    "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, body";
+
+fn from_row(row: &Row) -> StoreRecord {
+    StoreRecord {
+        register_id: row.get(0),
+        local_seq: row.get(1),
+        client_id: row.get(2),
+        kind: row.get(3),
+        licence: row.get(4),
+        acting_user: row.get(5),
+        occurred_at: row.get(6),
+        body: row.get(7),
+    }
+}
+
+impl StoreServer {
+    /// Pushes `records` (see the module doc); `now` is the push time the store keeps.
+    pub async fn push(
+        &mut self,
+        records: &[StoreRecord],
+        now: Timestamp,
+    ) -> Result<Pushed, LinkError> {
+        let label = self.label.clone();
+        let pg = |e| LinkError::from_postgres(&label, e);
+        let tx = self.client.transaction().await.map_err(pg)?;
+        let insert = tx
+            .prepare(&format!(
+                "INSERT INTO records ({COLUMNS}, pushed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (register_id, local_seq) DO NOTHING"
+            ))
+            .await
+            .map_err(pg)?;
+        let mut pushed = Pushed {
+            inserted: 0,
+            already_there: 0,
+        };
+        for r in records {
+            let n = tx
+                .execute(
+                    &insert,
+                    &[
+                        &r.register_id,
+                        &r.local_seq,
+                        &r.client_id,
+                        &r.kind,
+                        &r.licence,
+                        &r.acting_user,
+                        &r.occurred_at,
+                        &r.body,
+                        &now,
+                    ],
+                )
+                .await
+                .map_err(pg)?;
+            if n == 1 {
+                pushed.inserted += 1;
+            } else {
+                pushed.already_there += 1;
+            }
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(pushed)
+    }
+
+    /// The records other registers than `register_id` made, after `after` of each register
+    /// (their last sequence this register has seen), in each register's order, at most `limit`.
+    pub async fn records_since(
+        &self,
+        register_id: &str,
+        after: &[(String, i64)],
+        limit: i64,
+    ) -> Result<Vec<StoreRecord>, LinkError> {
+        let (ids, seqs): (Vec<&str>, Vec<i64>) =
+            after.iter().map(|(id, seq)| (id.as_str(), *seq)).unzip();
+        let rows = self
+            .client
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM records r
+                     LEFT JOIN unnest($2::text[], $3::bigint[]) AS seen(register_id, seq)
+                         USING (register_id)
+                     WHERE r.register_id <> $1 AND r.local_seq > COALESCE(seen.seq, 0)
+                     ORDER BY r.register_id, r.local_seq LIMIT $4"
+                ),
+                &[&register_id, &ids, &seqs, &limit],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+}
