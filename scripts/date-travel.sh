@@ -17,7 +17,7 @@
 # The suites: the UI unit tests (Vitest), and the Rust test binaries in DATE_TRAVEL_TESTS (built
 # before any trip, without faketime, then run directly with it), each as `package:binary` and
 # optionally `:module,module` to run only those test modules of a crate's one test binary; the
-# first of them, the clock's `date_travel`, checks that the clock really reads the moved instant.
+# clock's own `date_travel` module checks that the clock really reads the moved instant.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"

@@ -17,6 +17,16 @@ pub enum LinkError {
         /// What failed, without the password.
         detail: String,
     },
+    /// The store server refused the login (wrong user or password, or not allowed from here).
+    #[error(
+        "the store server {server} refused the login ({detail}); check the user and password in the store settings"
+    )]
+    LoginRefused {
+        /// `host:port/database`.
+        server: String,
+        /// PostgreSQL's reason (it never repeats the password).
+        detail: String,
+    },
     /// The store server refused a statement (a bug, or a schema changed by hand).
     #[error("the store server refused a request ({0}); contact support with this message")]
     Server(String),
@@ -45,16 +55,21 @@ impl LinkError {
     pub fn code(&self) -> &'static str {
         match self {
             LinkError::Unreachable { .. } => "store_server_unreachable",
+            LinkError::LoginRefused { .. } => "store_server_login_refused",
             LinkError::Server(_) => "store_server_error",
             LinkError::SchemaTooNew { .. } => "store_schema_too_new",
             LinkError::InvalidConfig { .. } => "invalid_store_server",
         }
     }
 
-    /// Classifies a driver error: a closed or failed connection is `Unreachable`, a statement the
-    /// server refused is `Server`.
+    /// Classifies a driver error: a closed or failed connection is `Unreachable`, a refused login
+    /// (SQLSTATE class 28) is `LoginRefused`, any other statement the server refused is `Server`.
     pub(crate) fn from_postgres(server: &str, error: tokio_postgres::Error) -> LinkError {
         match error.as_db_error() {
+            Some(db) if db.code().code().starts_with("28") => LinkError::LoginRefused {
+                server: server.to_owned(),
+                detail: db.message().to_owned(),
+            },
             Some(db) => LinkError::Server(format!("{}: {}", db.code().code(), db.message())),
             None => LinkError::Unreachable {
                 server: server.to_owned(),
