@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 use stateline_link::{StoreServer, schema};
 
-use crate::server::{cluster, config};
+use crate::server::{cluster, config, raw};
 
 #[tokio::test]
 async fn a_new_store_gets_the_schema_and_a_second_connection_changes_nothing() {
@@ -43,47 +43,17 @@ async fn a_newer_schema_is_refused_with_what_to_do() {
     let server = StoreServer::connect(&config(&cluster)).await.unwrap();
     drop(server);
     // A later Stateline upgraded the store.
-    let (client, connection) = tokio_postgres::connect(
-        &format!(
-            "host=127.0.0.1 port={} dbname=store user={} password={}",
-            cluster.port(),
-            stateline_testkit::postgres::USER,
-            cluster.password()
-        ),
-        tokio_postgres::NoTls,
-    )
-    .await
-    .unwrap();
-    let io = tokio::spawn(connection);
-    client
+    raw(&cluster)
+        .await
         .execute(
             "INSERT INTO stateline_schema (version) VALUES ($1)",
             &[&(schema::VERSION + 1)],
         )
         .await
         .unwrap();
-    drop(client);
-    let _ = io.await;
     let err = StoreServer::connect(&config(&cluster)).await.unwrap_err();
     assert_eq!(err.code(), "store_schema_too_new");
     assert!(err.to_string().contains("update Stateline"), "{err}");
-}
-
-/// A plain connection to the test database, outside the link (to play an older or newer store).
-async fn raw(cluster: &stateline_testkit::postgres::Cluster) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(
-        &format!(
-            "host=127.0.0.1 port={} dbname=store user={} password={}",
-            cluster.port(),
-            stateline_testkit::postgres::USER,
-            cluster.password()
-        ),
-        tokio_postgres::NoTls,
-    )
-    .await
-    .unwrap();
-    tokio::spawn(connection);
-    client
 }
 
 #[tokio::test]

@@ -24,3 +24,20 @@ pub fn config(cluster: &Cluster) -> ServerConfig {
         connect_timeout: Duration::from_secs(5),
     }
 }
+
+/// A plain connection to the `store` database, outside the link (to play an older or newer store).
+pub async fn raw(cluster: &Cluster) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(
+        &format!(
+            "host=127.0.0.1 port={} dbname=store user={} password={}",
+            cluster.port(),
+            USER,
+            cluster.password()
+        ),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    client
+}
