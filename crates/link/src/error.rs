@@ -40,6 +40,9 @@ pub enum LinkError {
         /// Newest version this build knows.
         known: i32,
     },
+    /// The register's own store failed.
+    #[error(transparent)]
+    Store(#[from] stateline_store::StoreError),
     /// A store server setting is missing or malformed.
     #[error("invalid store server {field}: {detail}")]
     InvalidConfig {
@@ -59,6 +62,7 @@ impl LinkError {
             LinkError::Server(_) => "store_server_error",
             LinkError::SchemaTooNew { .. } => "store_schema_too_new",
             LinkError::InvalidConfig { .. } => "invalid_store_server",
+            LinkError::Store(e) => e.code(),
         }
     }
 

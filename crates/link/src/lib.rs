@@ -6,14 +6,19 @@
 //! - [`schema`]: the store schema's embedded, append-only migrations (a newer schema is refused);
 //! - [`registers`]: the registers of the store (join, last seen);
 //! - [`records`]: every register's records, pushed append-only and idempotently, pulled by the
-//!   others.
+//!   others;
+//! - [`push`]: this register's outbox to the store, after the local mark.
 //!
 //! Guarantees: no Metrc key is ever written to the store server, in any form (nothing here takes
 //! one); every schema change is one transaction under an advisory lock, so registers starting
 //! together migrate once; a register never needs the store server to sell (the store link is
 //! background work, and nothing in `stateline-store` depends on this crate).
+//!
+//! Left for issue #13: the owned push/pull worker, TLS and pooling, people, on-hand, keys and
+//! leases across registers (see the issue's note).
 
 mod error;
+pub mod push;
 pub mod records;
 pub mod registers;
 pub mod schema;

@@ -34,7 +34,7 @@ pub struct StoreRecord {
 }
 
 /// What one push did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pushed {
     /// Rows new to the store.
     pub inserted: usize,
@@ -75,10 +75,7 @@ impl StoreServer {
             ))
             .await
             .map_err(pg)?;
-        let mut pushed = Pushed {
-            inserted: 0,
-            already_there: 0,
-        };
+        let mut pushed = Pushed::default();
         for r in records {
             let n = tx
                 .execute(

@@ -67,6 +67,18 @@ pub struct EntryHistory {
 }
 
 impl Database {
+    /// The entries after `after_id`, oldest first, at most `limit` (the store link pushes them
+    /// in this order; ids only grow, since entries are never deleted).
+    pub fn entries_after(&self, after_id: i64, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM outbox o WHERE o.id > ?1 ORDER BY o.id LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![after_id, limit], entry_from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
     /// The users with `waiting_for_key` records (as the records name them), by name.
     pub fn users_waiting_for_key(&self) -> Result<Vec<String>, StoreError> {
         self.read(|c| {

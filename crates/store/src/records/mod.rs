@@ -10,3 +10,20 @@ pub(crate) mod effects;
 pub mod new_packages;
 pub mod sales;
 pub mod voids;
+
+use crate::{Database, EntryKind, OutboxEntry, StoreError};
+
+impl Database {
+    /// The record an outbox entry stands for, as JSON (its own fields, lines included).
+    pub fn record_json(&self, entry: &OutboxEntry) -> Result<serde_json::Value, StoreError> {
+        let id = entry.record_id;
+        let json = match entry.kind {
+            EntryKind::Sale => serde_json::to_value(self.sale(id)?),
+            EntryKind::Adjustment => serde_json::to_value(self.adjustment(id)?),
+            EntryKind::NewPackage => serde_json::to_value(self.new_package(id)?),
+            EntryKind::SaleCorrection => serde_json::to_value(self.sale_correction(id)?),
+            EntryKind::SaleVoid => serde_json::to_value(self.sale_void(id)?),
+        };
+        json.map_err(|e| StoreError::Internal(format!("record {id} as JSON: {e}")))
+    }
+}
