@@ -68,7 +68,7 @@ pub struct EntryHistory {
 
 impl Database {
     /// The entries after `after_id`, oldest first, at most `limit` (the store link pushes them
-    /// in this order; ids only grow, since entries are never deleted).
+    /// in this order; ids only grow: `AUTOINCREMENT`, one writer, entries never deleted).
     pub fn entries_after(&self, after_id: i64, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
