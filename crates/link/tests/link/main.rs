@@ -8,3 +8,4 @@ mod records;
 mod registers;
 mod schema;
 mod server;
+mod worker;

@@ -1,0 +1,227 @@
+//! [`PushWorker`]: the owned background task that keeps the store up to date with this register:
+//! it connects to the store server, joins, pushes batches until nothing is left, then waits for
+//! a nudge ([`PushWorker::push_now`]) or the idle period; when the server cannot be reached it
+//! retries after a delay that doubles up to a cap, and reconnects.
+//!
+//! Guarantees: one owner stops it ([`PushWorker::stop`], bounded; dropping it aborts); a sale
+//! never waits on it (it only reads the register's SQLite on blocking threads); every change of
+//! its status is published on a watch channel (events, not polling); a failure never loses a
+//! record — the local mark moves only after the store committed (see [`crate::push`]).
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use stateline_clock::Clock;
+use stateline_store::Database;
+use stateline_tasks::{OwnedTask, TaskError};
+use tokio::sync::{Notify, watch};
+
+use crate::{LinkError, ServerConfig, StoreServer, push};
+
+/// How the worker paces itself.
+#[derive(Debug, Clone)]
+pub struct PushSchedule {
+    /// Records per push.
+    pub batch: u32,
+    /// The wait when everything is pushed (a nudge ends it early).
+    pub idle: Duration,
+    /// The first wait after a failure; it doubles per failure in a row, up to `retry_cap`.
+    pub retry_base: Duration,
+    /// The longest wait after failures.
+    pub retry_cap: Duration,
+}
+
+impl Default for PushSchedule {
+    fn default() -> Self {
+        Self {
+            batch: 200,
+            idle: Duration::from_secs(10),
+            retry_base: Duration::from_secs(1),
+            retry_cap: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the worker last saw, for the UI and `stateline store status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushStatus {
+    /// Connected to the store server now.
+    pub connected: bool,
+    /// The local entry id the store has everything up to.
+    pub pushed_through: i64,
+    /// When the store last confirmed a push (or an empty pass).
+    pub last_success: Option<Timestamp>,
+    /// The code of the last failure, if the last pass failed (`store_server_unreachable`, …).
+    pub last_error: Option<String>,
+    /// Failures in a row.
+    pub failures: u32,
+}
+
+/// Who the register is in the store.
+#[derive(Debug, Clone)]
+pub struct RegisterIdentity {
+    /// Its name in the store.
+    pub name: String,
+    /// The Stateline version it runs.
+    pub app_version: String,
+}
+
+/// The running worker.
+#[derive(Debug)]
+pub struct PushWorker {
+    task: OwnedTask,
+    nudge: std::sync::Arc<Notify>,
+    status: watch::Receiver<PushStatus>,
+}
+
+/// The wait after `failures` failures in a row.
+fn retry_delay(schedule: &PushSchedule, failures: u32) -> Duration {
+    let factor = 2u32.saturating_pow(failures.saturating_sub(1));
+    schedule
+        .retry_base
+        .saturating_mul(factor)
+        .min(schedule.retry_cap)
+}
+
+struct Run {
+    db: Database,
+    config: ServerConfig,
+    identity: RegisterIdentity,
+    schedule: PushSchedule,
+    clock: std::sync::Arc<dyn Clock>,
+    status: watch::Sender<PushStatus>,
+}
+
+impl Run {
+    /// Connects and joins when needed, then pushes until nothing is left.
+    async fn pass(&self, server: &mut Option<StoreServer>) -> Result<i64, LinkError> {
+        if server.is_none() {
+            let connected = StoreServer::connect(&self.config).await?;
+            connected
+                .join(
+                    self.db.install_id(),
+                    &self.identity.name,
+                    &self.identity.app_version,
+                    self.clock.now(),
+                )
+                .await?;
+            *server = Some(connected);
+        }
+        let live = server.as_mut().expect("connected above");
+        loop {
+            let report =
+                push::push_once(&self.db, live, self.schedule.batch, self.clock.now()).await?;
+            let done = report.pushed.inserted + report.pushed.already_there == 0;
+            self.status
+                .send_modify(|s| s.pushed_through = report.through);
+            if done {
+                return Ok(report.through);
+            }
+        }
+    }
+
+    async fn run(
+        self,
+        nudge: std::sync::Arc<Notify>,
+        mut stop: tokio::sync::oneshot::Receiver<()>,
+    ) {
+        let mut server: Option<StoreServer> = None;
+        let mut failures = 0u32;
+        loop {
+            let wait = match self.pass(&mut server).await {
+                Ok(through) => {
+                    failures = 0;
+                    let now = self.clock.now();
+                    self.status.send_replace(PushStatus {
+                        connected: true,
+                        pushed_through: through,
+                        last_success: Some(now),
+                        last_error: None,
+                        failures: 0,
+                    });
+                    self.schedule.idle
+                }
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(code = error.code(), %error, failures, "store push failed");
+                    // Reconnect after any failure: a server that restarted may answer the old
+                    // connection with an error of its own (e.g. "terminating connection").
+                    server = None;
+                    self.status.send_modify(|s| {
+                        s.connected = false;
+                        s.last_error = Some(error.code().to_owned());
+                        s.failures = failures;
+                    });
+                    retry_delay(&self.schedule, failures)
+                }
+            };
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = nudge.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
+
+impl PushWorker {
+    /// Starts pushing `db`'s records to the store at `config` as `identity`.
+    pub fn start(
+        db: Database,
+        config: ServerConfig,
+        identity: RegisterIdentity,
+        schedule: PushSchedule,
+        clock: std::sync::Arc<dyn Clock>,
+    ) -> PushWorker {
+        let (status_tx, status) = watch::channel(PushStatus::default());
+        let nudge = std::sync::Arc::new(Notify::new());
+        let run = Run {
+            db,
+            config,
+            identity,
+            schedule,
+            clock,
+            status: status_tx,
+        };
+        let task_nudge = nudge.clone();
+        let task = OwnedTask::spawn(move |stop| run.run(task_nudge, stop));
+        PushWorker {
+            task,
+            nudge,
+            status,
+        }
+    }
+
+    /// Pushes at once (after a sale), instead of at the end of the idle wait.
+    pub fn push_now(&self) {
+        self.nudge.notify_one();
+    }
+
+    /// The status channel (the current value is available at once).
+    pub fn subscribe(&self) -> watch::Receiver<PushStatus> {
+        self.status.clone()
+    }
+
+    /// Stops the worker, waiting at most `timeout`.
+    pub async fn stop(self, timeout: Duration) -> Result<(), TaskError> {
+        self.task.stop(timeout).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_wait_doubles_up_to_the_cap() {
+        let schedule = PushSchedule {
+            retry_base: Duration::from_millis(100),
+            retry_cap: Duration::from_millis(500),
+            ..PushSchedule::default()
+        };
+        let waits: Vec<u128> = (1..=5)
+            .map(|f| retry_delay(&schedule, f).as_millis())
+            .collect();
+        assert_eq!(waits, [100, 200, 400, 500, 500]);
+    }
+}
