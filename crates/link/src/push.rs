@@ -55,15 +55,26 @@ fn store_record(db: &Database, entry: &OutboxEntry) -> Result<StoreRecord, LinkE
     })
 }
 
-/// The next at most `batch` records after the mark, ready to push.
-pub async fn next_batch(db: &Database, batch: u32) -> Result<Vec<StoreRecord>, LinkError> {
+/// The next records to push: the mark they follow and at most `batch` of them.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The local entry id the store has everything up to.
+    pub after: i64,
+    /// The records after it, oldest first.
+    pub records: Vec<StoreRecord>,
+}
+
+/// The next at most `batch` records after the mark, ready to push (one read of the mark).
+pub async fn next_batch(db: &Database, batch: u32) -> Result<Batch, LinkError> {
     let db = db.clone();
     run_blocking(move || {
         let after = pushed_through(&db)?;
-        db.entries_after(after, batch)?
+        let records = db
+            .entries_after(after, batch)?
             .iter()
             .map(|entry| store_record(&db, entry))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok(Batch { after, records })
     })
     .await
 }
@@ -81,13 +92,11 @@ pub async fn push_once(
     batch: u32,
     now: Timestamp,
 ) -> Result<PushReport, LinkError> {
-    let records = next_batch(db, batch).await?;
+    let Batch { after, records } = next_batch(db, batch).await?;
     let Some(last) = records.last().map(|r| r.local_seq) else {
-        let db = db.clone();
-        let through = run_blocking(move || pushed_through(&db)).await?;
         return Ok(PushReport {
             pushed: Pushed::default(),
-            through,
+            through: after,
         });
     };
     let pushed = server.push(&records, now).await?;

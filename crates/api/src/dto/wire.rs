@@ -25,7 +25,6 @@ macro_rules! wire_enum {
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS,
         )]
         #[serde(rename_all = "snake_case")]
-        #[allow(missing_docs)]
         pub enum $name {
             $($variant),+
         }
