@@ -11,6 +11,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# A run from a fresh clone gains nothing from incremental caches; they would only take disk.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+
+disk_free() { df -h --output=avail . | tail -1 | tr -d ' '; }
 
 names=() results=() durations=()
 declare -A status=()
@@ -39,7 +43,7 @@ stage() {
   else
     results+=("FAIL (exit $rc)") status[$name]=fail
   fi
-  echo "=== $name: ${results[-1]} in ${took}s"
+  echo "=== $name: ${results[-1]} in ${took}s (disk free: $(disk_free))"
 }
 
 # The Rust tests need the Secret Service (the OS keychain): a private D-Bus session bus with
@@ -73,7 +77,7 @@ for i in "${!names[@]}"; do
   printf '%-14s %-22s %5ss\n' "${names[$i]}" "${results[$i]}" "${durations[$i]}"
   [[ "${results[$i]}" == PASS ]] || failed=1
 done
-echo "total: ${SECONDS}s"
+echo "total: ${SECONDS}s, disk free at the end: $(disk_free), target/: $(du -sh target 2>/dev/null | cut -f1)"
 if (( failed )); then
   echo "RESULT: FAILED"
   exit 1
