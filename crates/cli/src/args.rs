@@ -13,7 +13,7 @@ use stateline_store::Database;
 use crate::error::CliError;
 use crate::{
     audit, deadlines, doctor, emulator, keychain, licence, queue, reconcile, record, refresh,
-    report, sync, users, vendor_key,
+    report, store, sync, users, vendor_key,
 };
 
 /// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.
@@ -72,6 +72,9 @@ pub enum Command {
     /// The audit log: list, verify the hash chain, export.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// This register in a store of several: join, status, sync, leave (PostgreSQL store server).
+    #[command(subcommand)]
+    Store(store::StoreCommand),
 }
 
 /// Global context every command gets.
@@ -163,6 +166,7 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode, CliError> {
         Command::Report(command) => report::run(&ctx, command),
         Command::Deadlines(command) => deadlines::run(&ctx, command),
         Command::Audit(command) => return audit::run(&ctx, command),
+        Command::Store(command) => store::run(&ctx, command),
     }
     .map(|()| std::process::ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 use stateline_compliance::ComplianceError;
 use stateline_delivery::DeliveryError;
 use stateline_keys::KeysError;
+use stateline_link::LinkError;
 use stateline_secrets::SecretStoreError;
 use stateline_store::StoreError;
 use stateline_tasks::TaskError;
@@ -26,6 +27,8 @@ pub enum CliError {
     Task(#[from] TaskError),
     #[error(transparent)]
     Secret(#[from] SecretStoreError),
+    #[error(transparent)]
+    Link(LinkError),
     #[error(transparent)]
     Emulator(#[from] metrc_emulator::EmulatorError),
     #[error("{what} is not valid: {detail}; nothing was recorded")]
@@ -49,6 +52,7 @@ impl CliError {
             CliError::Metrc(e) => e.code(),
             CliError::Task(e) => e.code(),
             CliError::Secret(e) => e.code(),
+            CliError::Link(e) => e.code(),
             CliError::Emulator(_) => "emulator_failed",
             CliError::BadInput { .. } => "invalid_input",
             CliError::Io { .. } => "io_error",

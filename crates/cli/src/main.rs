@@ -22,6 +22,7 @@ mod reconcile;
 mod record;
 mod refresh;
 mod report;
+mod store;
 mod sync;
 mod users;
 mod vendor_key;

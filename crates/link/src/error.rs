@@ -40,6 +40,14 @@ pub enum LinkError {
         /// Newest version this build knows.
         known: i32,
     },
+    /// This register is not (or no longer) one of the store's registers.
+    #[error(
+        "this register is not one of the store's registers on {server} (it left, or was never joined); join it again"
+    )]
+    NotJoined {
+        /// `host:port/database`.
+        server: String,
+    },
     /// The register's own store failed.
     #[error(transparent)]
     Store(#[from] stateline_store::StoreError),
@@ -62,6 +70,7 @@ impl LinkError {
             LinkError::Server(_) => "store_server_error",
             LinkError::SchemaTooNew { .. } => "store_schema_too_new",
             LinkError::InvalidConfig { .. } => "invalid_store_server",
+            LinkError::NotJoined { .. } => "store_not_joined",
             LinkError::Store(e) => e.code(),
         }
     }

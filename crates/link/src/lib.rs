@@ -7,26 +7,42 @@
 //! - [`registers`]: the registers of the store (join, last seen);
 //! - [`records`]: every register's records, pushed append-only and idempotently, pulled by the
 //!   others;
-//! - [`push`]: this register's outbox to the store, after the local mark;
-//! - [`worker`]: the owned background task that pushes (connect, join, push, wait, retry).
+//! - [`deliveries`]: where each record stands with Metrc, as its register last said;
+//! - [`push`]: this register's outbox to the store, then the local mark; [`states`]: the
+//!   delivery states that changed since; [`pull`]: the other registers' records into the local
+//!   copy;
+//! - [`membership`]: which store this register joined (its settings; the password stays in the
+//!   OS keychain, the caller's);
+//! - [`overview`]: the store at a glance (registers, backlog);
+//! - [`sync`]: one pass of all of that over a live connection;
+//! - [`worker`]: the owned background task (connect, join, heartbeat, push, pull, wait, retry).
 //!
 //! Guarantees: no Metrc key is ever written to the store server, in any form (nothing here takes
 //! one); every schema change is one transaction under an advisory lock, so registers starting
 //! together migrate once; a register never needs the store server to sell (the store link is
 //! background work, and nothing in `stateline-store` depends on this crate).
 //!
-//! Left for issue #13: pulling and applying the other registers' records, TLS and pooling, people, on-hand, keys and
-//! leases across registers (see the issue's note).
+//! Left for issue #13: applying the other registers' records to on-hand, TLS and pooling, people,
+//! keys and leases across registers (see the issue's note).
 
+pub mod deliveries;
 mod error;
+pub mod membership;
+pub mod overview;
+pub mod pull;
 pub mod push;
 pub mod records;
 pub mod registers;
 pub mod schema;
 pub mod server;
+pub mod states;
+pub mod sync;
 pub mod worker;
 
 pub use error::LinkError;
+pub use membership::StoreSettings;
+pub use overview::{Backlog, RegisterSummary, StoreOverview};
 pub use registers::Register;
 pub use server::{ServerConfig, StoreServer};
-pub use worker::{PushSchedule, PushStatus, PushWorker, RegisterIdentity};
+pub use sync::{SyncReport, sync_pass};
+pub use worker::{LinkSchedule, LinkStatus, LinkWorker, RegisterIdentity};

@@ -1,8 +1,8 @@
 //! The `registers` table: which registers belong to the store, by name, and when each was last
 //! seen.
 //!
-//! Guarantees: joining is idempotent (the same register id joins again with its current name and
-//! version, keeping its first `joined_at`); names are unique in a store ignoring case, and a
+//! Guarantees: joining is idempotent (and brings back a register that left) (the same register id joins again with its current name and
+//! version, keeping its first `joined_at`); names are unique among the store's registers ignoring case (one that left frees its name), and a
 //! second register asking for a taken name is refused with a message saying so; nothing here is
 //! a secret.
 
@@ -57,7 +57,8 @@ impl StoreServer {
         let taken = self
             .client
             .query_opt(
-                "SELECT register_id FROM registers WHERE lower(name) = lower($1) AND register_id <> $2",
+                "SELECT register_id FROM registers
+                 WHERE lower(name) = lower($1) AND register_id <> $2 AND left_at IS NULL",
                 &[&name, &id],
             )
             .await
@@ -76,7 +77,8 @@ impl StoreServer {
                 &format!(
                     "INSERT INTO registers ({COLUMNS}) VALUES ($1, $2, $3, $4, $4)
                      ON CONFLICT (register_id) DO UPDATE SET name = excluded.name,
-                         app_version = excluded.app_version, last_seen_at = excluded.last_seen_at
+                         app_version = excluded.app_version, last_seen_at = excluded.last_seen_at,
+                         left_at = NULL
                      RETURNING {COLUMNS}"
                 ),
                 &[&id, &name, &app_version, &now],
@@ -86,12 +88,51 @@ impl StoreServer {
         Ok(from_row(&row))
     }
 
-    /// Every register of the store, by name.
+    /// Notes that register `id` was heard from now, running `app_version`.
+    pub async fn touch(
+        &self,
+        id: &str,
+        app_version: &str,
+        now: Timestamp,
+    ) -> Result<(), LinkError> {
+        let updated = self
+            .client
+            .execute(
+                "UPDATE registers SET last_seen_at = $3, app_version = $2
+                 WHERE register_id = $1 AND left_at IS NULL",
+                &[&id, &app_version, &now],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        if updated == 0 {
+            return Err(LinkError::NotJoined {
+                server: self.label.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Register `id` leaves the store: it no longer counts as one of its registers, and its name
+    /// is free again; its records stay (they happened). Leaving twice is not an error.
+    pub async fn leave(&self, id: &str, now: Timestamp) -> Result<(), LinkError> {
+        self.client
+            .execute(
+                "UPDATE registers SET left_at = $2 WHERE register_id = $1 AND left_at IS NULL",
+                &[&id, &now],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Every register still in the store, by name.
     pub async fn registers(&self) -> Result<Vec<Register>, LinkError> {
         let rows = self
             .client
             .query(
-                &format!("SELECT {COLUMNS} FROM registers ORDER BY lower(name)"),
+                &format!(
+                    "SELECT {COLUMNS} FROM registers WHERE left_at IS NULL ORDER BY lower(name)"
+                ),
                 &[],
             )
             .await

@@ -1,10 +1,13 @@
-//! [`PushWorker`]: the owned background task that keeps the store up to date with this register:
-//! it connects to the store server, joins, pushes batches until nothing is left, then waits for
-//! a nudge ([`PushWorker::push_now`]) or the idle period; when the server cannot be reached it
-//! retries after a delay that doubles up to a cap, and reconnects.
+//! [`LinkWorker`]: the owned background task that keeps this register and its store in step: it
+//! connects to the store server, joins, then per pass tells the store it is alive, pushes its
+//! records until nothing is left, pushes the delivery states that changed, and pulls the other
+//! registers' records until nothing is new; then it waits for a nudge ([`LinkWorker::sync_now`])
+//! or the idle period. When the server cannot be reached it retries after a delay that doubles up
+//! to a cap, and reconnects.
 //!
-//! Guarantees: one owner stops it ([`PushWorker::stop`], bounded; dropping it aborts); a sale
-//! never waits on it (it only reads the register's SQLite on blocking threads); every change of
+//! Guarantees: one owner stops it ([`LinkWorker::stop`], bounded; dropping it aborts); a sale
+//! never waits on it (it reads and writes the register's SQLite only on blocking threads, through
+//! the one writer like everything else); every change of
 //! its status is published on a watch channel (events, not polling); a failure never loses a
 //! record — the local mark moves only after the store committed (see [`crate::push`]).
 
@@ -16,12 +19,12 @@ use stateline_store::Database;
 use stateline_tasks::{OwnedTask, TaskError};
 use tokio::sync::{Notify, watch};
 
-use crate::{LinkError, ServerConfig, StoreServer, push};
+use crate::{LinkError, ServerConfig, StoreServer, sync};
 
 /// How the worker paces itself.
 #[derive(Debug, Clone)]
-pub struct PushSchedule {
-    /// Records per push.
+pub struct LinkSchedule {
+    /// Records (and states) per push or pull.
     pub batch: u32,
     /// The wait when everything is pushed (a nudge ends it early).
     pub idle: Duration,
@@ -31,7 +34,7 @@ pub struct PushSchedule {
     pub retry_cap: Duration,
 }
 
-impl Default for PushSchedule {
+impl Default for LinkSchedule {
     fn default() -> Self {
         Self {
             batch: 200,
@@ -44,12 +47,14 @@ impl Default for PushSchedule {
 
 /// What the worker last saw, for the UI and `stateline store status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PushStatus {
+pub struct LinkStatus {
     /// Connected to the store server now.
     pub connected: bool,
     /// The local entry id the store has everything up to.
     pub pushed_through: i64,
-    /// When the store last confirmed a push (or an empty pass).
+    /// Other registers' records pulled by this worker since it started.
+    pub pulled: u64,
+    /// When the store last confirmed a whole pass (push and pull).
     pub last_success: Option<Timestamp>,
     /// The code of the last failure, if the last pass failed (`store_server_unreachable`, …).
     pub last_error: Option<String>,
@@ -68,14 +73,14 @@ pub struct RegisterIdentity {
 
 /// The running worker.
 #[derive(Debug)]
-pub struct PushWorker {
+pub struct LinkWorker {
     task: OwnedTask,
     nudge: std::sync::Arc<Notify>,
-    status: watch::Receiver<PushStatus>,
+    status: watch::Receiver<LinkStatus>,
 }
 
 /// The wait after `failures` failures in a row.
-fn retry_delay(schedule: &PushSchedule, failures: u32) -> Duration {
+fn retry_delay(schedule: &LinkSchedule, failures: u32) -> Duration {
     let factor = 2u32.saturating_pow(failures.saturating_sub(1));
     schedule
         .retry_base
@@ -87,13 +92,13 @@ struct Run {
     db: Database,
     config: ServerConfig,
     identity: RegisterIdentity,
-    schedule: PushSchedule,
+    schedule: LinkSchedule,
     clock: std::sync::Arc<dyn Clock>,
-    status: watch::Sender<PushStatus>,
+    status: watch::Sender<LinkStatus>,
 }
 
 impl Run {
-    /// Connects and joins when needed, then pushes until nothing is left.
+    /// Connects and joins when needed, then heartbeat, push, states and pull (see the module doc).
     async fn pass(&self, server: &mut Option<StoreServer>) -> Result<i64, LinkError> {
         if server.is_none() {
             let connected = StoreServer::connect(&self.config).await?;
@@ -108,16 +113,24 @@ impl Run {
             *server = Some(connected);
         }
         let live = server.as_mut().expect("connected above");
-        loop {
-            let report =
-                push::push_once(&self.db, live, self.schedule.batch, self.clock.now()).await?;
-            let done = report.pushed.inserted + report.pushed.already_there == 0;
-            self.status
-                .send_modify(|s| s.pushed_through = report.through);
-            if done {
-                return Ok(report.through);
-            }
-        }
+        let mut pulled_before = 0;
+        let report = sync::sync_pass(
+            &self.db,
+            live,
+            &self.identity,
+            self.schedule.batch,
+            self.clock.as_ref(),
+            |report| {
+                let new = (report.pulled - pulled_before) as u64;
+                pulled_before = report.pulled;
+                self.status.send_modify(|s| {
+                    s.pushed_through = report.pushed_through;
+                    s.pulled = s.pulled.saturating_add(new);
+                });
+            },
+        )
+        .await?;
+        Ok(report.pushed_through)
     }
 
     async fn run(
@@ -132,18 +145,18 @@ impl Run {
                 Ok(through) => {
                     failures = 0;
                     let now = self.clock.now();
-                    self.status.send_replace(PushStatus {
-                        connected: true,
-                        pushed_through: through,
-                        last_success: Some(now),
-                        last_error: None,
-                        failures: 0,
+                    self.status.send_modify(|s| {
+                        s.connected = true;
+                        s.pushed_through = through;
+                        s.last_success = Some(now);
+                        s.last_error = None;
+                        s.failures = 0;
                     });
                     self.schedule.idle
                 }
                 Err(error) => {
                     failures = failures.saturating_add(1);
-                    tracing::warn!(code = error.code(), %error, failures, "store push failed");
+                    tracing::warn!(code = error.code(), %error, failures, "store sync failed");
                     // Reconnect after any failure: a server that restarted may answer the old
                     // connection with an error of its own (e.g. "terminating connection").
                     server = None;
@@ -164,16 +177,16 @@ impl Run {
     }
 }
 
-impl PushWorker {
-    /// Starts pushing `db`'s records to the store at `config` as `identity`.
+impl LinkWorker {
+    /// Starts keeping `db` and the store at `config` in step, as `identity`.
     pub fn start(
         db: Database,
         config: ServerConfig,
         identity: RegisterIdentity,
-        schedule: PushSchedule,
+        schedule: LinkSchedule,
         clock: std::sync::Arc<dyn Clock>,
-    ) -> PushWorker {
-        let (status_tx, status) = watch::channel(PushStatus::default());
+    ) -> LinkWorker {
+        let (status_tx, status) = watch::channel(LinkStatus::default());
         let nudge = std::sync::Arc::new(Notify::new());
         let run = Run {
             db,
@@ -185,20 +198,20 @@ impl PushWorker {
         };
         let task_nudge = nudge.clone();
         let task = OwnedTask::spawn(move |stop| run.run(task_nudge, stop));
-        PushWorker {
+        LinkWorker {
             task,
             nudge,
             status,
         }
     }
 
-    /// Pushes at once (after a sale), instead of at the end of the idle wait.
-    pub fn push_now(&self) {
+    /// Runs a pass at once (after a sale), instead of at the end of the idle wait.
+    pub fn sync_now(&self) {
         self.nudge.notify_one();
     }
 
     /// The status channel (the current value is available at once).
-    pub fn subscribe(&self) -> watch::Receiver<PushStatus> {
+    pub fn subscribe(&self) -> watch::Receiver<LinkStatus> {
         self.status.clone()
     }
 
@@ -214,10 +227,10 @@ mod tests {
 
     #[test]
     fn the_retry_wait_doubles_up_to_the_cap() {
-        let schedule = PushSchedule {
+        let schedule = LinkSchedule {
             retry_base: Duration::from_millis(100),
             retry_cap: Duration::from_millis(500),
-            ..PushSchedule::default()
+            ..LinkSchedule::default()
         };
         let waits: Vec<u128> = (1..=5)
             .map(|f| retry_delay(&schedule, f).as_millis())

@@ -3,7 +3,7 @@
 //! port when healed) and drop a single connection.
 //!
 //! Guarantees: while `refuse_connections` is on, nothing listens on the port; open connections are
-//! shut down immediately; on heal the same port is bound again (SO_REUSEADDR). Shutdown stops the
+//! shut down immediately, and a request that arrives on one before that is refused the same way; on heal the same port is bound again (SO_REUSEADDR). Shutdown stops the
 //! accept loop and drops every connection.
 
 use crate::state::Shared;
@@ -43,7 +43,15 @@ pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(1024)
 }
 
-fn serve_connection(stream: TcpStream, router: Router, mut kill_all: watch::Receiver<u64>) {
+/// Serves one connection. Every request first checks the outage fault itself: the accept loop
+/// learns of a new fault a moment later, and a request on a kept-alive connection in that moment
+/// must be refused too (its connection dropped, no reply), not answered.
+fn serve_connection(
+    stream: TcpStream,
+    router: Router,
+    shared: Arc<Shared>,
+    mut kill_all: watch::Receiver<u64>,
+) {
     tokio::spawn(async move {
         let _ = stream.set_nodelay(true);
         let Ok(std_stream) = stream.into_std() else {
@@ -58,8 +66,17 @@ fn serve_connection(stream: TcpStream, router: Router, mut kill_all: watch::Rece
         let kill = Arc::new(Notify::new());
         let handle = ConnHandle { kill: kill.clone() };
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let refusing = shared.lock().faults.faults.refuse_connections.is_some();
             req.extensions_mut().insert(handle.clone());
-            router.clone().oneshot(req)
+            let router = router.clone();
+            let handle = handle.clone();
+            async move {
+                if refusing {
+                    handle.kill();
+                    std::future::pending::<()>().await;
+                }
+                router.oneshot(req).await
+            }
         });
         let builder = auto::Builder::new(TokioExecutor::new());
         let conn = builder.serve_connection(TokioIo::new(stream), service);
@@ -133,7 +150,9 @@ pub(crate) async fn supervise(
         };
         tokio::select! {
             accepted = l.accept() => match accepted {
-                Ok((stream, _)) => serve_connection(stream, router.clone(), kill_all.subscribe()),
+                Ok((stream, _)) => {
+                    serve_connection(stream, router.clone(), shared.clone(), kill_all.subscribe())
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(10)).await;

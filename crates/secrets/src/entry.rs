@@ -3,7 +3,8 @@
 //! Guarantees: every entry lives under the keychain service [`SERVICE`] (`"stateline"`); a Metrc
 //! user's key is the account `metrc-user:<environment>:<metrc user id>` (one per Metrc user, not
 //! per licence, so updating it once updates it for every licence on the register) and the vendor
-//! key is `metrc-vendor:<environment>`. Environment labels are short lower-case ASCII words
+//! key is `metrc-vendor:<environment>`; the password a register logs in to its store server with
+//! is `store-server:<register id>` (one per register: a register belongs to one store). Environment labels are short lower-case ASCII words
 //! (`production`, `sandbox`, `demo`), so ids parse back unambiguously. An entry id names a key; it
 //! is never a key, and it is what SQLite may store.
 
@@ -26,6 +27,8 @@ pub enum EntryKind {
     User,
     /// The vendor (integrator) key of this install.
     Vendor,
+    /// The password this register logs in to its store server (PostgreSQL) with.
+    StoreServer,
     /// The harmless marker [`super::SecretStore::probe`] writes and deletes.
     Probe,
 }
@@ -69,6 +72,26 @@ impl EntryId {
         Ok(Self {
             kind: EntryKind::Vendor,
             account: format!("metrc-vendor:{environment}"),
+        })
+    }
+
+    /// The entry of the store server password of register `register_id` (its install id).
+    pub fn store_server(register_id: &str) -> Result<Self, SecretStoreError> {
+        let ok = !register_id.is_empty()
+            && register_id.len() <= MAX_USER_LEN
+            && register_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(SecretStoreError::InvalidEntry {
+                reason: "a register id is 1 to 128 letters, digits, '-' or '_'; the register's \
+                         database gives it"
+                    .into(),
+            });
+        }
+        Ok(Self {
+            kind: EntryKind::StoreServer,
+            account: format!("store-server:{register_id}"),
         })
     }
 
@@ -144,6 +167,15 @@ mod tests {
         let v = EntryId::vendor("sandbox").unwrap();
         assert_eq!(v.account(), "metrc-vendor:sandbox");
         assert_eq!(v.kind(), EntryKind::Vendor);
+        let s = EntryId::store_server("0f3a-77").unwrap();
+        assert_eq!(s.account(), "store-server:0f3a-77");
+        assert_eq!(s.kind(), EntryKind::StoreServer);
+        for bad in ["", "a b", "a:b", &"r".repeat(129)] {
+            assert_eq!(
+                EntryId::store_server(bad).unwrap_err().code(),
+                "invalid_entry"
+            );
+        }
         assert_eq!(
             EntryId::user("demo", " a@b.example ").unwrap().account(),
             "metrc-user:demo:a@b.example"

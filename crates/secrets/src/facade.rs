@@ -1,5 +1,8 @@
 //! [`Secrets`]: the async handle the rest of Stateline uses to save, read and clear Metrc keys.
 //!
+//! It also keeps the store server password of a register that joined a store (issue #13), the
+//! same way.
+//!
 //! Guarantees:
 //! - Every store call runs on a `spawn_blocking` thread with a time limit (an unlock dialog may
 //!   keep the keychain busy), so no async task ever blocks on D-Bus or the OS.
@@ -171,6 +174,34 @@ impl Secrets {
     /// Deletes the vendor key from the keychain (the installer's key, if any, then applies).
     pub async fn clear_vendor_key(&self, entry: &EntryId) -> Result<(), SecretStoreError> {
         expect_kind(entry, EntryKind::Vendor)?;
+        self.clear(entry).await
+    }
+
+    /// Saves the store server password of this register, replacing the one saved before.
+    pub async fn set_store_server_password(
+        &self,
+        entry: &EntryId,
+        password: SecretString,
+    ) -> Result<(), SecretStoreError> {
+        expect_kind(entry, EntryKind::StoreServer)?;
+        self.save(entry, password).await.map(|_| ())
+    }
+
+    /// The store server password of this register.
+    pub async fn store_server_password(
+        &self,
+        entry: &EntryId,
+    ) -> Result<SecretString, SecretStoreError> {
+        expect_kind(entry, EntryKind::StoreServer)?;
+        self.read(entry).await
+    }
+
+    /// Deletes the store server password (not saved is not an error).
+    pub async fn clear_store_server_password(
+        &self,
+        entry: &EntryId,
+    ) -> Result<(), SecretStoreError> {
+        expect_kind(entry, EntryKind::StoreServer)?;
         self.clear(entry).await
     }
 

@@ -13,6 +13,7 @@
 //! - [`outbox`]: what waits for Metrc, its states, attempts and per-licence gates;
 //! - [`inventory`]: packages, licences and their rules, reporting deadlines, Metrc caches;
 //! - [`people`]: users, roles, PINs and the audit trail;
+//! - [`link`]: what the register keeps for its store: others' records, states pushed;
 //! - [`backup`], [`settings`], [`quantity`], [`clock`], [`time`].
 
 pub mod backup;
@@ -20,6 +21,7 @@ pub mod clock;
 pub mod db;
 mod error;
 pub mod inventory;
+pub mod link;
 pub mod outbox;
 pub mod people;
 mod quantity;
@@ -34,6 +36,7 @@ pub use inventory::deadlines::{DeadlineWarning, NewLicence, StateDeadline};
 pub use inventory::licence_rules::LicenceRules;
 pub use inventory::licences::Licence;
 pub use inventory::packages::{AdjustmentReason, Item, MetrcPackage, Package};
+pub use link::peer_records::{PeerCount, PeerRecord};
 pub use outbox::attempts::{Attempt, AttemptOutcome, NewAttempt};
 pub use outbox::gates::Gate;
 pub use outbox::{

@@ -28,11 +28,20 @@ pub fn q(text: &str) -> Quantity {
 }
 
 pub fn open_at(path: &Path, clock: &ManualClock) -> Result<Database, stateline_store::StoreError> {
+    open_seeded(path, clock, 7)
+}
+
+/// [`open_at`] with another seed: another install id and other client ids (another register).
+pub fn open_seeded(
+    path: &Path,
+    clock: &ManualClock,
+    seed: u64,
+) -> Result<Database, stateline_store::StoreError> {
     Database::open_with(
         path,
         OpenOptions {
             clock: Arc::new(clock.clone()),
-            rng_seed: Some(7),
+            rng_seed: Some(seed),
             ..OpenOptions::default()
         },
     )
@@ -44,9 +53,15 @@ pub fn db_path(dir: &tempfile::TempDir) -> PathBuf {
 
 /// A store with licence LIC, packages A (10 g), B (5 each) and reasons.
 pub fn store() -> Store {
+    register(7)
+}
+
+/// [`store`] for another register of a store: the same licence and packages, its own install id
+/// and client ids (from `seed`).
+pub fn register(seed: u64) -> Store {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(t0());
-    let db = open_at(&db_path(&dir), &clock).unwrap();
+    let db = open_seeded(&db_path(&dir), &clock, seed).unwrap();
     db.upsert_licence(&Licence {
         number: LIC.into(),
         name: "Green Door".into(),

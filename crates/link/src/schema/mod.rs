@@ -11,9 +11,10 @@ use tokio_postgres::Client;
 use crate::LinkError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 2] = [
+const MIGRATIONS: [(i32, &str); 3] = [
     (1, include_str!("0001_store.sql")),
     (2, include_str!("0002_records.sql")),
+    (3, include_str!("0003_deliveries.sql")),
 ];
 
 /// The newest schema version this build knows.

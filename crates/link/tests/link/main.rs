@@ -8,4 +8,5 @@ mod records;
 mod registers;
 mod schema;
 mod server;
+mod sync;
 mod worker;

@@ -69,7 +69,11 @@ async fn an_older_store_is_upgraded_in_place_keeping_its_rows() {
     // The store as schema version 1 left it.
     raw(&cluster)
         .await
-        .batch_execute("DROP TABLE records; DELETE FROM stateline_schema WHERE version > 1")
+        .batch_execute(
+            "DROP TABLE deliveries; DROP TABLE records; ALTER TABLE registers DROP COLUMN left_at;
+             CREATE UNIQUE INDEX registers_by_name ON registers (lower(name));
+             DELETE FROM stateline_schema WHERE version > 1",
+        )
         .await
         .unwrap();
     let server = StoreServer::connect(&config(&cluster)).await.unwrap();

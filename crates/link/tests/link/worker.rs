@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use stateline_link::{PushSchedule, PushStatus, PushWorker, RegisterIdentity, StoreServer};
+use stateline_link::{LinkSchedule, LinkStatus, LinkWorker, RegisterIdentity, StoreServer};
 use stateline_testkit::store::{self as fixture, A, line, sale};
 use tokio::sync::watch;
 
 use crate::server::{cluster, config};
 
-fn schedule() -> PushSchedule {
-    PushSchedule {
+fn schedule() -> LinkSchedule {
+    LinkSchedule {
         batch: 2,
         idle: Duration::from_secs(30),
         retry_base: Duration::from_millis(50),
@@ -26,7 +26,7 @@ fn identity() -> RegisterIdentity {
     }
 }
 
-async fn until(status: &mut watch::Receiver<PushStatus>, what: impl Fn(&PushStatus) -> bool) {
+async fn until(status: &mut watch::Receiver<LinkStatus>, what: impl Fn(&LinkStatus) -> bool) {
     tokio::time::timeout(Duration::from_secs(30), status.wait_for(|s| what(s)))
         .await
         .expect("the worker got there in time")
@@ -40,7 +40,7 @@ async fn the_worker_pushes_what_the_register_records_and_says_so() {
     for _ in 0..3 {
         local.db.record_sale(&sale(vec![line(A, "1")])).unwrap();
     }
-    let worker = PushWorker::start(
+    let worker = LinkWorker::start(
         local.db.clone(),
         config(&cluster),
         identity(),
@@ -53,7 +53,7 @@ async fn the_worker_pushes_what_the_register_records_and_says_so() {
 
     // A sale, then a nudge: pushed without waiting for the idle period.
     let later = local.db.record_sale(&sale(vec![line(A, "1")])).unwrap();
-    worker.push_now();
+    worker.sync_now();
     let newest = local
         .db
         .entry_by_client_id(&later.client_id)
@@ -84,7 +84,7 @@ async fn an_unreachable_store_is_retried_and_a_crashed_one_reconnected() {
         .local_addr()
         .unwrap()
         .port();
-    let worker = PushWorker::start(
+    let worker = LinkWorker::start(
         local.db.clone(),
         nowhere,
         identity(),
@@ -100,7 +100,7 @@ async fn an_unreachable_store_is_retried_and_a_crashed_one_reconnected() {
     worker.stop(Duration::from_secs(5)).await.unwrap();
 
     // The real server, which then crashes and comes back while records keep being made.
-    let worker = PushWorker::start(
+    let worker = LinkWorker::start(
         local.db.clone(),
         config(&cluster),
         identity(),
@@ -117,7 +117,7 @@ async fn an_unreachable_store_is_retried_and_a_crashed_one_reconnected() {
         .unwrap()
         .unwrap()
         .id;
-    worker.push_now();
+    worker.sync_now();
     until(&mut status, |s| {
         s.pushed_through == id && s.last_error.is_none()
     })

@@ -72,6 +72,37 @@ async fn refused_connections_really_refuse_and_heal_on_same_port() {
     assert!(ok, "healed on the same port {}", emu.addr());
 }
 
+/// The accept loop learns of a new outage a moment after it is set; a request sent in that moment
+/// on a connection kept alive from before must still be refused, never answered.
+#[tokio::test]
+async fn a_kept_alive_connection_is_refused_the_moment_the_outage_starts() {
+    let emu = start().await;
+    let api = Api::manager(&emu);
+    let ctl = emu.control();
+    for round in 0..20 {
+        let mut up = false;
+        for _ in 0..100 {
+            let reply = api.req(reqwest::Method::GET, "/facilities/v2").send().await;
+            if reply.is_ok_and(|r| r.status() == 200) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(up, "round {round}: the emulator came back");
+        ctl.set_faults(Faults {
+            refuse_connections: Some(RefuseConnections::default()),
+            ..Faults::default()
+        });
+        let answered = api.req(reqwest::Method::GET, "/facilities/v2").send().await;
+        assert!(
+            answered.is_err(),
+            "round {round}: answered during an outage: {answered:?}"
+        );
+        ctl.clear_faults();
+    }
+}
+
 #[tokio::test]
 async fn refused_connections_heal_by_themselves() {
     let emu = start().await;

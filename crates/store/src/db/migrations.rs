@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_inventory.sql"),
     include_str!("migrations/0007_app.sql"),
     include_str!("migrations/0008_outage_index.sql"),
+    include_str!("migrations/0009_store_link.sql"),
 ];
 
 /// The newest schema version this build knows.

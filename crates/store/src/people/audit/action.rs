@@ -49,11 +49,13 @@ pub enum AuditAction {
     DeadlineChanged,
     /// The vendor key of this install was set or cleared.
     VendorKeyChanged,
+    /// The register joined a store or left it (never the store server's password).
+    StoreMembershipChanged,
 }
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 21] = [
         Self::SaleRecorded,
         Self::SaleCorrected,
         Self::SaleVoided,
@@ -74,6 +76,7 @@ impl AuditAction {
         Self::BackupRestored,
         Self::DeadlineChanged,
         Self::VendorKeyChanged,
+        Self::StoreMembershipChanged,
     ];
 
     /// The stored code.
@@ -99,6 +102,7 @@ impl AuditAction {
             Self::BackupRestored => "backup_restored",
             Self::DeadlineChanged => "deadline_changed",
             Self::VendorKeyChanged => "vendor_key_changed",
+            Self::StoreMembershipChanged => "store_membership_changed",
         }
     }
 

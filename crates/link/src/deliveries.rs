@@ -1,0 +1,66 @@
+//! The `deliveries` table: where each record of the store stands with Metrc, as the register
+//! holding it last said.
+//!
+//! Guarantees: one row per record, replaced (never duplicated) as its state changes; a row only
+//! for a record the store has (a foreign key), so a state cannot arrive before its record; a batch
+//! is one transaction, so a failure leaves the store's previous states and the register sends the
+//! same states again.
+
+use jiff::Timestamp;
+
+use crate::{LinkError, StoreServer};
+
+/// One record's delivery state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryState {
+    /// The register that holds the record.
+    pub register_id: String,
+    /// Its sequence there.
+    pub local_seq: i64,
+    /// `pending`, `confirmed`, `rejected`, … (the register's outbox state).
+    pub state: String,
+    /// Sending attempts so far.
+    pub attempts: i32,
+    /// The last error, in words (never a key: the outbox never holds one).
+    pub last_error: Option<String>,
+}
+
+impl StoreServer {
+    /// Replaces the states of these records (see the module doc).
+    pub async fn record_states(
+        &mut self,
+        states: &[DeliveryState],
+        now: Timestamp,
+    ) -> Result<(), LinkError> {
+        let label = self.label.clone();
+        let pg = |e| LinkError::from_postgres(&label, e);
+        let tx = self.client.transaction().await.map_err(pg)?;
+        let upsert = tx
+            .prepare(
+                "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (register_id, local_seq) DO UPDATE SET state = excluded.state,
+                     attempts = excluded.attempts, last_error = excluded.last_error,
+                     updated_at = excluded.updated_at",
+            )
+            .await
+            .map_err(pg)?;
+        for s in states {
+            tx.execute(
+                &upsert,
+                &[
+                    &s.register_id,
+                    &s.local_seq,
+                    &s.state,
+                    &s.attempts,
+                    &s.last_error,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(())
+    }
+}

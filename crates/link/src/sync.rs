@@ -1,0 +1,65 @@
+//! One pass of the store link over a live connection: heartbeat, this register's records until
+//! none are left, the delivery states that changed, the other registers' records until none are
+//! new. The worker runs it in a loop; `stateline store sync` and joining run it once.
+//!
+//! Guarantees: each step is idempotent and moves its local mark only after the store committed
+//! (see [`crate::push`], [`crate::states`], [`crate::pull`]), so a pass that fails part-way is
+//! simply run again.
+
+use stateline_clock::Clock;
+use stateline_store::Database;
+
+use crate::{LinkError, RegisterIdentity, StoreServer, pull, push, states};
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Records new to the store.
+    pub pushed: usize,
+    /// The local entry id the store has everything up to.
+    pub pushed_through: i64,
+    /// Delivery states sent.
+    pub states: usize,
+    /// Other registers' records new to this register.
+    pub pulled: usize,
+}
+
+/// Runs one pass (see the module doc); `progress` hears the push mark after each batch.
+pub async fn sync_pass(
+    db: &Database,
+    server: &mut StoreServer,
+    identity: &RegisterIdentity,
+    batch: u32,
+    clock: &dyn Clock,
+    mut progress: impl FnMut(&SyncReport),
+) -> Result<SyncReport, LinkError> {
+    let mut report = SyncReport::default();
+    server
+        .touch(db.install_id(), &identity.app_version, clock.now())
+        .await?;
+    loop {
+        let pushed = push::push_once(db, server, batch, clock.now()).await?;
+        report.pushed += pushed.pushed.inserted;
+        report.pushed_through = pushed.through;
+        progress(&report);
+        if pushed.pushed.inserted + pushed.pushed.already_there == 0 {
+            break;
+        }
+    }
+    loop {
+        let sent = states::push_states_once(db, server, batch, clock.now()).await?;
+        report.states += sent;
+        if sent == 0 {
+            break;
+        }
+    }
+    loop {
+        let new = pull::pull_once(db, server, batch, clock.now()).await?;
+        report.pulled += new;
+        progress(&report);
+        if new == 0 {
+            break;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,32 @@
+//! What the register keeps locally for its store (issue #13): the other registers' records as
+//! pulled from the store server ([`peer_records`]), and the delivery state of its own records as
+//! last pushed there ([`pushed_states`]).
+//!
+//! Guarantees: these tables are copies and bookkeeping, never the register's own records — a sale
+//! commits to `sales` and `outbox` exactly as without a store, and nothing here is needed to sell;
+//! nothing here is a secret (records name users, never keys).
+
+pub mod peer_records;
+pub mod pushed_states;
+
+use crate::{Database, StoreError};
+
+/// The prefix of every setting the store link keeps (`link.store`, `link.pushed_through`, …).
+pub const SETTINGS_PREFIX: &str = "link.";
+
+impl Database {
+    /// Forgets everything this register kept for its store — the link's settings, the other
+    /// registers' records, the states pushed — in one transaction (the register left its store;
+    /// its own records stay, untouched).
+    pub fn forget_store(&self) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM settings WHERE substr(key, 1, length(?1)) = ?1",
+                [SETTINGS_PREFIX],
+            )?;
+            tx.execute("DELETE FROM peer_records", [])?;
+            tx.execute("DELETE FROM pushed_states", [])?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,139 @@
+//! The `peer_records` table: records other registers of the store made, as pulled from the store
+//! server.
+//!
+//! Guarantees: rows are append-only and keyed by (register id, local sequence); saving a batch is
+//! one transaction and idempotent (a row already there is left as it was), so a register killed
+//! between a pull and its commit pulls the same rows again harmlessly; [`Database::peer_marks`]
+//! gives, per register, the highest sequence held, which is where the next pull starts.
+
+use jiff::Timestamp;
+use rusqlite::{Row, params};
+
+use crate::time::{from_ms, to_ms};
+use crate::{Database, StoreError};
+
+/// One record another register made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerRecord {
+    /// The register that made it (its install id).
+    pub register_id: String,
+    /// Its sequence number on that register.
+    pub local_seq: i64,
+    /// The record's client id (its external number in Metrc).
+    pub client_id: String,
+    /// `sale`, `adjustment`, …
+    pub kind: String,
+    /// The licence.
+    pub licence: String,
+    /// Who made it.
+    pub acting_user: String,
+    /// When it happened at that register.
+    pub occurred_at: Timestamp,
+    /// The record itself, as that register described it.
+    pub body: serde_json::Value,
+}
+
+/// How many records one register made, as far as this register has pulled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerCount {
+    /// The register.
+    pub register_id: String,
+    /// Records pulled from it.
+    pub records: i64,
+    /// The highest sequence pulled from it.
+    pub through: i64,
+}
+
+const COLUMNS: &str =
+    "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, body";
+const INSERT: &str = "INSERT INTO peer_records
+        (register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, body, pulled_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+    ON CONFLICT (register_id, local_seq) DO NOTHING";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<PeerRecord> {
+    let body: String = row.get(7)?;
+    Ok(PeerRecord {
+        register_id: row.get(0)?,
+        local_seq: row.get(1)?,
+        client_id: row.get(2)?,
+        kind: row.get(3)?,
+        licence: row.get(4)?,
+        acting_user: row.get(5)?,
+        occurred_at: from_ms(row.get(6)?),
+        body: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+impl Database {
+    /// Saves pulled records (see the module doc); returns how many were new.
+    pub fn save_peer_records(
+        &self,
+        records: &[PeerRecord],
+        pulled_at: Timestamp,
+    ) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            let mut insert = tx.prepare_cached(INSERT)?;
+            let mut new = 0;
+            for r in records {
+                new += insert.execute(params![
+                    r.register_id,
+                    r.local_seq,
+                    r.client_id,
+                    r.kind,
+                    r.licence,
+                    r.acting_user,
+                    to_ms(r.occurred_at),
+                    r.body.to_string(),
+                    to_ms(pulled_at),
+                ])?;
+            }
+            Ok(new)
+        })
+    }
+
+    /// Per register, the highest sequence pulled so far.
+    pub fn peer_marks(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT register_id, max(local_seq) FROM peer_records GROUP BY register_id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Per register, how many records were pulled and through which sequence, by register id.
+    pub fn peer_counts(&self) -> Result<Vec<PeerCount>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT register_id, count(*), max(local_seq) FROM peer_records
+                 GROUP BY register_id ORDER BY register_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(PeerCount {
+                    register_id: r.get(0)?,
+                    records: r.get(1)?,
+                    through: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// The pulled records of a licence made at or after `since`, oldest first.
+    pub fn peer_records_since(
+        &self,
+        licence: &str,
+        since: Timestamp,
+    ) -> Result<Vec<PeerRecord>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM peer_records WHERE licence = ?1 AND occurred_at >= ?2
+                 ORDER BY occurred_at, register_id, local_seq"
+            ))?;
+            let rows = stmt.query_map(params![licence, to_ms(since)], from_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}
