@@ -7,7 +7,8 @@
 //! (stable code + message saying what to do); nothing returned or emitted carries a key or a PIN;
 //! no lock is held across an `.await` (session state sits behind a `std::sync::Mutex` taken only
 //! in short synchronous sections); store calls run on blocking threads; background work (the
-//! delivery worker, the status forwarder, the idle-lock ticker, the demo emulator) is owned by the
+//! delivery worker, the status forwarder, the idle-lock ticker, the store link, the demo emulator)
+//! is owned by the
 //! `App` and stopped by [`App::shutdown`].
 
 mod admin;
@@ -27,6 +28,7 @@ mod sell;
 mod session;
 mod setup;
 mod store;
+mod store_link;
 mod sync;
 
 use std::path::PathBuf;
@@ -68,6 +70,8 @@ pub struct AppConfig {
     pub force_demo: bool,
     /// How often the idle lock is checked.
     pub idle_check: Duration,
+    /// How long the store link waits between passes when nothing wakes it (a register in a store).
+    pub store_link_idle: Duration,
 }
 
 impl AppConfig {
@@ -83,6 +87,7 @@ impl AppConfig {
             request_timeout: Duration::from_secs(20),
             force_demo: false,
             idle_check: Duration::from_secs(10),
+            store_link_idle: Duration::from_secs(10),
         }
     }
 }
@@ -162,12 +167,14 @@ impl App {
         app.start_runtime().await?;
         app.start_idle_ticker().await;
         app.start_daily_jobs().await;
+        app.start_store_link().await;
         Ok(app)
     }
 
     /// Stops the worker (waiting up to `timeout` for the batch in flight), the background tasks
     /// and the demo emulator.
     pub async fn shutdown(&self, timeout: Duration) -> Result<(), ApiError> {
+        self.stop_store_link(timeout).await;
         self.stop_runtime(timeout).await
     }
 

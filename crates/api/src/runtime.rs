@@ -39,6 +39,7 @@ pub(crate) struct Owned {
     pub forwarder: Option<JoinHandle<()>>,
     pub tasks: Vec<JoinHandle<()>>,
     pub daily: Option<super::daily::DailyJobs>,
+    pub store_link: Option<stateline_link::LinkWorker>,
     #[cfg(feature = "demo")]
     pub emulator: Option<metrc_emulator::Emulator>,
 }

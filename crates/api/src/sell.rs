@@ -184,11 +184,12 @@ impl App {
         Ok(receipt)
     }
 
-    /// Wakes the delivery worker (after a record was made or a fault cleared).
+    /// Wakes the delivery worker (after a record was made or a fault cleared) and the store link.
     pub(crate) async fn wake_worker(&self) {
         if let Some(worker) = self.inner.owned.lock().await.worker.as_ref() {
             worker.sync_now();
         }
+        self.wake_store_link().await;
     }
 }
 

@@ -9,12 +9,18 @@ use jiff::SignedDuration;
 use stateline_api::dto::{
     CartLine, CreateManagerRequest, LoginRequest, Receipt, SaleRequest, SearchRequest,
 };
-use stateline_api::{App, AppConfig, MemoryStore};
+use stateline_api::{App, AppConfig, MemoryStore, SecretStore};
 use stateline_delivery::{BackoffPolicy, DeliveryConfig};
 
 /// Opens the app in `dir` (demo mode) with quick retries and seeded randomness.
 pub async fn open(dir: &std::path::Path) -> App {
-    let mut config = AppConfig::new(dir, Arc::new(MemoryStore::new()));
+    open_with(dir, Arc::new(MemoryStore::new())).await
+}
+
+/// [`open`] with the keychain stand-in given (to put a secret in it first).
+pub async fn open_with(dir: &std::path::Path, secret_store: Arc<dyn SecretStore>) -> App {
+    let mut config = AppConfig::new(dir, secret_store);
+    config.store_link_idle = Duration::from_millis(200);
     config.worker_idle = Duration::from_millis(100);
     config.request_timeout = Duration::from_millis(1500);
     config.rng_seed = Some(9);

@@ -7,3 +7,4 @@ mod compliance;
 mod demo;
 mod journeys;
 mod reconcile_keys;
+mod store_link;
