@@ -4,7 +4,8 @@
 //! registers can both make; a push is one transaction and idempotent — a row already there (same
 //! register and sequence) is left as it was, so a register that was killed between a push and
 //! its local mark pushes the same rows again harmlessly; a row whose client id another row already
-//! holds under a different key is refused (that would be two records claiming one identity);
+//! holds under a different key is refused (that would be two records claiming one identity); a
+//! push that added rows notifies the other registers when it commits (see [`crate::server`]);
 //! nothing pushed is a secret (records carry user names, never keys).
 
 use jiff::Timestamp;
@@ -99,6 +100,16 @@ impl StoreServer {
             } else {
                 pushed.already_there += 1;
             }
+        }
+        if pushed.inserted > 0
+            && let Some(first) = records.first()
+        {
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&crate::server::RECORDS_CHANNEL, &first.register_id],
+            )
+            .await
+            .map_err(pg)?;
         }
         tx.commit().await.map_err(pg)?;
         Ok(pushed)

@@ -3,15 +3,23 @@
 //! Guarantees: the password is held only in a `SecretString` and handed to the driver, never
 //! formatted (the settings' `Debug` redacts it); the connection's I/O task is owned by the
 //! [`StoreServer`] and aborted when it drops; connecting brings the schema up to date
-//! ([`crate::schema`]) or fails without writing anything.
+//! ([`crate::schema`]) or fails without writing anything. After [`StoreServer::listen`], a push
+//! by any other register wakes [`StoreServer::others_pushed`] (PostgreSQL `LISTEN`/`NOTIFY` on
+//! [`RECORDS_CHANNEL`], sent in the pushing transaction, so only a committed push wakes anyone);
+//! the register's own pushes do not.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{AsyncMessage, Client, NoTls};
 
 use crate::{LinkError, schema};
+
+/// The notification channel a push announces itself on (the payload: the pushing register's id).
+pub const RECORDS_CHANNEL: &str = "stateline_records";
 
 /// Where the store server is and how to log in.
 #[derive(Clone)]
@@ -77,6 +85,8 @@ pub struct StoreServer {
     pub(crate) label: String,
     connection: JoinHandle<()>,
     schema_found: i32,
+    others_pushed: Arc<Notify>,
+    listening_as: Arc<Mutex<Option<String>>>,
 }
 
 impl StoreServer {
@@ -96,9 +106,26 @@ impl StoreServer {
             .connect(NoTls)
             .await
             .map_err(|e| LinkError::from_postgres(&label, e))?;
+        let others_pushed = Arc::new(Notify::new());
+        let listening_as: Arc<Mutex<Option<String>>> = Arc::default();
+        let (wake, own) = (others_pushed.clone(), listening_as.clone());
+        let mut connection = connection;
         let connection = tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::warn!(%error, "the store server connection ended");
+            loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(AsyncMessage::Notification(note))) => {
+                        let own = own.lock().unwrap_or_else(PoisonError::into_inner);
+                        if own.as_deref() != Some(note.payload()) {
+                            wake.notify_one();
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, "the store server connection ended");
+                        return;
+                    }
+                    None => return,
+                }
             }
         });
         let schema_found = schema::upgrade(&mut client, &label).await?;
@@ -107,7 +134,27 @@ impl StoreServer {
             label,
             connection,
             schema_found,
+            others_pushed,
+            listening_as,
         })
+    }
+
+    /// Asks to hear of the other registers' pushes, as register `own_id` (whose own pushes are
+    /// not reported).
+    pub async fn listen(&self, own_id: &str) -> Result<(), LinkError> {
+        *self
+            .listening_as
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(own_id.to_owned());
+        self.client
+            .batch_execute(&format!("LISTEN {RECORDS_CHANNEL}"))
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// Woken when another register pushed (after [`StoreServer::listen`]).
+    pub fn others_pushed(&self) -> Arc<Notify> {
+        self.others_pushed.clone()
     }
 
     /// The schema version the server had before this connection upgraded it (0: a new store).

@@ -2,7 +2,8 @@
 //! connects to the store server, joins, then per pass tells the store it is alive, pushes its
 //! records until nothing is left, pushes the delivery states that changed, and pulls the other
 //! registers' records until nothing is new; then it waits for a nudge ([`LinkWorker::sync_now`])
-//! or the idle period. When the server cannot be reached it retries after a delay that doubles up
+//! or the idle period — or for another register's push (the store server notifies), so a sale
+//! at one register reaches the others at once. When the server cannot be reached it retries after a delay that doubles up
 //! to a cap, and reconnects.
 //!
 //! Guarantees: one owner stops it ([`LinkWorker::stop`], bounded; dropping it aborts); a sale
@@ -110,6 +111,7 @@ impl Run {
                     self.clock.now(),
                 )
                 .await?;
+            connected.listen(self.db.install_id()).await?;
             *server = Some(connected);
         }
         let live = server.as_mut().expect("connected above");
@@ -168,9 +170,16 @@ impl Run {
                     retry_delay(&self.schedule, failures)
                 }
             };
+            let others_pushed = server.as_ref().map(StoreServer::others_pushed);
             tokio::select! {
                 _ = &mut stop => return,
                 _ = nudge.notified() => {}
+                _ = async {
+                    match &others_pushed {
+                        Some(others) => others.notified().await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }

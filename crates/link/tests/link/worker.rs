@@ -129,3 +129,42 @@ async fn an_unreachable_store_is_retried_and_a_crashed_one_reconnected() {
         2
     );
 }
+
+/// A push by one register wakes the others' workers (the store server notifies them), so a sale
+/// reaches another register long before its idle wait would end.
+#[tokio::test]
+async fn a_push_at_one_register_wakes_the_others_at_once() {
+    let cluster = cluster();
+    let one = fixture::register(1);
+    let two = fixture::register(2);
+    let start = |local: &fixture::Store, name: &str| {
+        LinkWorker::start(
+            local.db.clone(),
+            config(&cluster),
+            RegisterIdentity {
+                name: name.into(),
+                app_version: "0.1.0".into(),
+            },
+            schedule(),
+            Arc::new(local.clock.clone()),
+        )
+    };
+    let worker_one = start(&one, "Register 1");
+    let worker_two = start(&two, "Register 2");
+    until(&mut worker_one.subscribe(), |s| s.connected).await;
+    let mut status_two = worker_two.subscribe();
+    until(&mut status_two, |s| s.connected).await;
+
+    one.db.record_sale(&sale(vec![line(A, "1")])).unwrap();
+    worker_one.sync_now();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        status_two.wait_for(|s| s.pulled == 1),
+    )
+    .await
+    .expect("register 2 pulled the sale well within its 30 s idle wait")
+    .unwrap();
+    assert_eq!(two.db.peer_counts().unwrap()[0].records, 1);
+    worker_one.stop(Duration::from_secs(5)).await.unwrap();
+    worker_two.stop(Duration::from_secs(5)).await.unwrap();
+}
