@@ -3,12 +3,10 @@
 //!
 //! Guarantees: one row per record, replaced (never duplicated) as its state changes; a row only
 //! for a record the store has (a foreign key), so a state cannot arrive before its record; a batch
-//! is one transaction, so a failure leaves the store's previous states and the register sends the
-//! same states again.
+//! is written in the same transaction as the records pushed with it ([`crate::records`]), so a
+//! failure leaves the store's previous states and the register sends the same states again.
 
 use jiff::Timestamp;
-
-use crate::{LinkError, StoreServer};
 
 /// One record's delivery state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,42 +23,37 @@ pub struct DeliveryState {
     pub last_error: Option<String>,
 }
 
-impl StoreServer {
-    /// Replaces the states of these records (see the module doc).
-    pub async fn record_states(
-        &mut self,
-        states: &[DeliveryState],
-        now: Timestamp,
-    ) -> Result<(), LinkError> {
-        let label = self.label.clone();
-        let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
-        let upsert = tx
-            .prepare(
-                "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (register_id, local_seq) DO UPDATE SET state = excluded.state,
-                     attempts = excluded.attempts, last_error = excluded.last_error,
-                     updated_at = excluded.updated_at",
-            )
-            .await
-            .map_err(pg)?;
-        for s in states {
-            tx.execute(
-                &upsert,
-                &[
-                    &s.register_id,
-                    &s.local_seq,
-                    &s.state,
-                    &s.attempts,
-                    &s.last_error,
-                    &now,
-                ],
-            )
-            .await
-            .map_err(pg)?;
-        }
-        tx.commit().await.map_err(pg)?;
-        Ok(())
+/// Replaces the states of these records inside the caller's transaction (see the module doc).
+pub(crate) async fn upsert(
+    tx: &tokio_postgres::Transaction<'_>,
+    states: &[DeliveryState],
+    now: Timestamp,
+) -> Result<(), tokio_postgres::Error> {
+    if states.is_empty() {
+        return Ok(());
     }
+    let upsert = tx
+        .prepare(
+            "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (register_id, local_seq) DO UPDATE SET state = excluded.state,
+                 attempts = excluded.attempts, last_error = excluded.last_error,
+                 updated_at = excluded.updated_at",
+        )
+        .await?;
+    for s in states {
+        tx.execute(
+            &upsert,
+            &[
+                &s.register_id,
+                &s.local_seq,
+                &s.state,
+                &s.attempts,
+                &s.last_error,
+                &now,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -8,9 +8,8 @@
 //! - [`records`]: every register's records, pushed append-only and idempotently, pulled by the
 //!   others;
 //! - [`deliveries`]: where each record stands with Metrc, as its register last said;
-//! - [`push`]: this register's outbox to the store, then the local mark; [`states`]: the
-//!   delivery states that changed since; [`pull`]: the other registers' records into the local
-//!   copy;
+//! - [`push`]: this register's outbox and the delivery states that changed to the store, then
+//!   the local mark; [`pull`]: the other registers' records into the local copy;
 //! - [`membership`]: which store this register joined (its settings; the password stays in the
 //!   OS keychain, the caller's);
 //! - [`overview`]: the store at a glance (registers, backlog);
@@ -35,7 +34,6 @@ pub mod records;
 pub mod registers;
 pub mod schema;
 pub mod server;
-pub mod states;
 pub mod sync;
 pub mod worker;
 

@@ -11,6 +11,7 @@
 use jiff::Timestamp;
 use tokio_postgres::Row;
 
+use crate::deliveries::DeliveryState;
 use crate::{LinkError, StoreServer};
 
 /// One record as the store holds it.
@@ -66,6 +67,16 @@ impl StoreServer {
         records: &[StoreRecord],
         now: Timestamp,
     ) -> Result<Pushed, LinkError> {
+        self.push_with_states(records, &[], now).await
+    }
+
+    /// Pushes `records` and then `states` (of these or earlier records) in one transaction.
+    pub async fn push_with_states(
+        &mut self,
+        records: &[StoreRecord],
+        states: &[DeliveryState],
+        now: Timestamp,
+    ) -> Result<Pushed, LinkError> {
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
         let tx = self.client.transaction().await.map_err(pg)?;
@@ -101,6 +112,9 @@ impl StoreServer {
                 pushed.already_there += 1;
             }
         }
+        crate::deliveries::upsert(&tx, states, now)
+            .await
+            .map_err(pg)?;
         if pushed.inserted > 0
             && let Some(first) = records.first()
         {

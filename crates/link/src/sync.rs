@@ -1,15 +1,15 @@
-//! One pass of the store link over a live connection: heartbeat, this register's records until
-//! none are left, the delivery states that changed, the other registers' records until none are
+//! One pass of the store link over a live connection: heartbeat, this register's records and the
+//! delivery states that changed until none are left, the other registers' records until none are
 //! new. The worker runs it in a loop; `stateline store sync` and joining run it once.
 //!
 //! Guarantees: each step is idempotent and moves its local mark only after the store committed
-//! (see [`crate::push`], [`crate::states`], [`crate::pull`]), so a pass that fails part-way is
+//! (see [`crate::push`], [`crate::pull`]), so a pass that fails part-way is
 //! simply run again.
 
 use stateline_clock::Clock;
 use stateline_store::Database;
 
-use crate::{LinkError, RegisterIdentity, StoreServer, pull, push, states};
+use crate::{LinkError, RegisterIdentity, StoreServer, pull, push};
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,16 +40,10 @@ pub async fn sync_pass(
     loop {
         let pushed = push::push_once(db, server, batch, clock.now()).await?;
         report.pushed += pushed.pushed.inserted;
+        report.states += pushed.states;
         report.pushed_through = pushed.through;
         progress(&report);
-        if pushed.pushed.inserted + pushed.pushed.already_there == 0 {
-            break;
-        }
-    }
-    loop {
-        let sent = states::push_states_once(db, server, batch, clock.now()).await?;
-        report.states += sent;
-        if sent == 0 {
+        if pushed.was_idle() {
             break;
         }
     }

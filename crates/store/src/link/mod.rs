@@ -14,6 +14,9 @@ use crate::{Database, StoreError};
 /// The prefix of every setting the store link keeps (`link.store`, `link.pushed_through`, …).
 pub const SETTINGS_PREFIX: &str = "link.";
 
+/// The setting holding the last local entry id the store server has.
+pub const PUSHED_THROUGH: &str = "link.pushed_through";
+
 impl Database {
     /// Forgets everything this register kept for its store — the link's settings, the other
     /// registers' records, the states pushed — in one transaction (the register left its store;

@@ -3,8 +3,8 @@
 //!
 //! Guarantees: [`Database::changed_states`] returns exactly the entries, among those already
 //! pushed, whose state or attempts differ from what the store was last told (or that it was never
-//! told), oldest first; [`Database::mark_states_pushed`] records what the store now holds, in one
-//! transaction, and is called only after the store committed — so a failure in between only sends
+//! told), oldest first; [`Database::mark_pushed`] records what the store now holds, in one
+//! transaction with the push mark, and is called only after the store committed — so a failure in between only sends
 //! the same states again.
 
 use rusqlite::params;
@@ -27,9 +27,15 @@ impl Database {
         })
     }
 
-    /// Records that the store now holds these states.
-    pub fn mark_states_pushed(&self, states: &[(i64, EntryState, u32)]) -> Result<(), StoreError> {
+    /// Records, in one transaction, that the store now has every entry through `through`
+    /// ([`super::PUSHED_THROUGH`]) and these states.
+    pub fn mark_pushed(
+        &self,
+        through: i64,
+        states: &[(i64, EntryState, u32)],
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
+            crate::settings::set(tx, super::PUSHED_THROUGH, &through.to_string())?;
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO pushed_states (entry_id, state, attempts) VALUES (?1, ?2, ?3)
                  ON CONFLICT (entry_id) DO UPDATE SET state = excluded.state,
