@@ -33,6 +33,9 @@ pub struct LinkSchedule {
     pub retry_base: Duration,
     /// The longest wait after failures.
     pub retry_cap: Duration,
+    /// How long a nudge waits before its pass, so the records of a busy moment go in one pass
+    /// (nudges meanwhile fold into it) instead of one pass each, competing with the commits.
+    pub gather: Duration,
 }
 
 impl Default for LinkSchedule {
@@ -42,6 +45,7 @@ impl Default for LinkSchedule {
             idle: Duration::from_secs(10),
             retry_base: Duration::from_secs(1),
             retry_cap: Duration::from_secs(60),
+            gather: Duration::from_millis(50),
         }
     }
 }
@@ -173,7 +177,12 @@ impl Run {
             let others_pushed = server.as_ref().map(StoreServer::others_pushed);
             tokio::select! {
                 _ = &mut stop => return,
-                _ = nudge.notified() => {}
+                _ = nudge.notified() => {
+                    tokio::select! {
+                        _ = &mut stop => return,
+                        _ = tokio::time::sleep(self.schedule.gather) => {}
+                    }
+                }
                 _ = async {
                     match &others_pushed {
                         Some(others) => others.notified().await,

@@ -16,6 +16,7 @@ fn schedule() -> LinkSchedule {
         idle: Duration::from_secs(30),
         retry_base: Duration::from_millis(50),
         retry_cap: Duration::from_millis(200),
+        gather: Duration::from_millis(10),
     }
 }
 
