@@ -457,6 +457,7 @@ async fn watch(ctx: &Context, db: &Database, settings: &StoreSettings) -> Result
         Arc::new(SystemClock),
     );
     let mut status = worker.subscribe();
+    let mut printed = None;
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
@@ -465,6 +466,10 @@ async fn watch(ctx: &Context, db: &Database, settings: &StoreSettings) -> Result
                     break;
                 }
                 let s = status.borrow_and_update().clone();
+                let shown = (s.connected, s.pushed_through, s.pulled, s.last_error.clone());
+                if printed.as_ref() == Some(&shown) {
+                    continue;
+                }
                 if ctx.json {
                     output::json_line(&serde_json::json!({
                         "connected": s.connected,
@@ -479,9 +484,10 @@ async fn watch(ctx: &Context, db: &Database, settings: &StoreSettings) -> Result
                         s.connected,
                         s.pushed_through,
                         s.pulled,
-                        s.last_error.map(|e| format!(", last error {e}")).unwrap_or_default()
+                        s.last_error.as_ref().map(|e| format!(", last error {e}")).unwrap_or_default()
                     ))?;
                 }
+                printed = Some(shown);
             }
         }
     }

@@ -6,10 +6,9 @@
 //! records are never pulled back.
 
 use jiff::Timestamp;
-use stateline_store::{Database, PeerRecord};
+use stateline_store::Database;
 use stateline_tasks::run_blocking;
 
-use crate::records::StoreRecord;
 use crate::{LinkError, StoreServer};
 
 /// One pass: at most `batch` records new to this register; returns how many were new.
@@ -27,20 +26,6 @@ pub async fn pull_once(
     if records.is_empty() {
         return Ok(0);
     }
-    let peers: Vec<PeerRecord> = records.into_iter().map(peer_record).collect();
     let writer = db.clone();
-    run_blocking(move || Ok::<_, LinkError>(writer.save_peer_records(&peers, now)?)).await
-}
-
-fn peer_record(r: StoreRecord) -> PeerRecord {
-    PeerRecord {
-        register_id: r.register_id,
-        local_seq: r.local_seq,
-        client_id: r.client_id,
-        kind: r.kind,
-        licence: r.licence,
-        acting_user: r.acting_user,
-        occurred_at: r.occurred_at,
-        body: r.body,
-    }
+    run_blocking(move || Ok::<_, LinkError>(writer.save_peer_records(&records, now)?)).await
 }

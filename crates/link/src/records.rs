@@ -14,26 +14,8 @@ use tokio_postgres::Row;
 use crate::deliveries::DeliveryState;
 use crate::{LinkError, StoreServer};
 
-/// One record as the store holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoreRecord {
-    /// The register that made it.
-    pub register_id: String,
-    /// Its sequence number on that register (1, 2, …, in the order it was made).
-    pub local_seq: i64,
-    /// The record's client id (its external number in Metrc).
-    pub client_id: String,
-    /// `sale`, `adjustment`, …
-    pub kind: String,
-    /// The licence.
-    pub licence: String,
-    /// Who made it.
-    pub acting_user: String,
-    /// When it happened at the register.
-    pub occurred_at: Timestamp,
-    /// The record itself (lines, quantities, notes).
-    pub body: serde_json::Value,
-}
+/// One record as the store holds it: the same row the other registers keep in their copy.
+pub use stateline_store::PeerRecord as StoreRecord;
 
 /// What one push did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

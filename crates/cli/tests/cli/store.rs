@@ -308,6 +308,71 @@ fn two_registers_join_a_store_see_each_others_records_and_one_leaves() {
     assert_ne!(before_joining, at_two);
     drop(db_one);
 
+    // Register 2's link runs as its own process; a sale synced at register 1 reaches it through
+    // the store server's notification, then Ctrl-C stops it cleanly.
+    let mut watching = std::process::Command::new(support::BIN)
+        .arg("--data-dir")
+        .arg(two.dir)
+        .args(["--json", "store", "sync", "--watch"])
+        .env_remove("STATELINE_VENDOR_KEY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the link starts");
+    let lines = {
+        let stdout = watching.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        rx
+    };
+    let wait_for = |what: &dyn Fn(&Value) -> bool, label: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no status line showing {label}"));
+            let secrets = secrets(&cluster);
+            assert!(secrets.iter().all(|s| !line.contains(s.as_str())), "{line}");
+            if what(&json(&line)) {
+                return;
+            }
+        }
+    };
+    wait_for(&|s| s["connected"] == true, "a connection");
+    let third = one.record_sale();
+    assert_eq!(one.ok_json(&["store", "sync"], "")["pushed"], 1);
+    wait_for(&|s| s["pulled"].as_u64() >= Some(1), "the pulled sale");
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &watching.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let ended = watching.wait().expect("the link stops");
+    assert!(ended.success(), "Ctrl-C stops the link cleanly: {ended}");
+    let db_two = Database::open(two.dir.join("stateline.sqlite")).unwrap();
+    assert_eq!(
+        db_two
+            .peer_records_since(DEMO_LICENSE, Timestamp::UNIX_EPOCH)
+            .unwrap()
+            .iter()
+            .filter(|p| p.client_id == third)
+            .count(),
+        1
+    );
+    drop(db_two);
+
     // Register 2 leaves: its password leaves the keychain, the store lists one register, and
     // register 2 still has its own records.
     two.ok(

@@ -12,7 +12,8 @@ use rusqlite::{Row, params};
 use crate::time::{from_ms, to_ms};
 use crate::{Database, StoreError};
 
-/// One record another register made.
+/// One record of a store as registers exchange it: pushed by the register that made it, kept
+/// by the others in their copy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeerRecord {
     /// The register that made it (its install id).
