@@ -52,6 +52,7 @@ fn migrations_apply_from_every_earlier_version() {
         (6, include_str!("fixtures/schema_v6.sql")),
         (7, include_str!("fixtures/schema_v7.sql")),
         (8, include_str!("fixtures/schema_v8.sql")),
+        (9, include_str!("fixtures/schema_v9.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,
@@ -75,6 +76,9 @@ fn migrations_apply_from_every_earlier_version() {
             let session = db.verify_pin("morgan", &Pin::new("73195284")).unwrap();
             assert_eq!(session.actor.role(), Role::Manager);
         }
+        // The store link's copy arrived in version 9 and keeps what was pulled.
+        let pulled: i64 = db.peer_counts().unwrap().iter().map(|c| c.records).sum();
+        assert_eq!(pulled, i64::from(version >= 9));
         // Audit entries arrived in version 4; a migrated register's chain starts intact.
         assert!(db.verify_audit().unwrap().is_intact());
         db.integrity_check().unwrap();
