@@ -418,3 +418,75 @@ fn two_registers_join_a_store_see_each_others_records_and_one_leaves() {
     );
     assert_eq!(one.status()["joined"], true);
 }
+
+/// A register killed (SIGKILL) again and again in the middle of `store sync` loses nothing and
+/// pushes nothing twice: the next sync finishes the job and the store has each record once.
+#[test]
+fn a_register_killed_during_its_pushes_ends_with_each_record_once_in_the_store() {
+    if !keychain_usable() {
+        return;
+    }
+    let (_rt, emulator) = support::demo_emulator();
+    let cluster = Cluster::start();
+    cluster.create_database("store");
+    let port = cluster.port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let register = Register {
+        dir: dir.path(),
+        secrets: secrets(&cluster),
+    };
+    set_up(&register, &emulator.base_url());
+    let _cleanup = ClearOnDrop(vec![register.password_entry()]);
+    register.ok(
+        &join_args(&port, "Register 1"),
+        &format!("{MANAGER_PIN}\n{}\n", cluster.password()),
+    );
+    let made: Vec<String> = (0..12).map(|_| register.record_sale()).collect();
+
+    // A fixed sequence of kill delays (0–120 ms), so a failing run replays.
+    let mut seed: u64 = 0x5eed;
+    let mut killed = 0;
+    for _ in 0..12 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = std::time::Duration::from_millis((seed >> 33) % 120);
+        let mut child = std::process::Command::new(support::BIN)
+            .arg("--data-dir")
+            .arg(register.dir)
+            .args(["store", "sync"])
+            .env_remove("STATELINE_VENDOR_KEY")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sync starts");
+        std::thread::sleep(delay);
+        if child.try_wait().expect("status").is_none() {
+            killed += 1;
+            child.kill().expect("SIGKILL");
+        }
+        let _ = child.wait();
+        register.record_sale();
+    }
+    assert!(
+        killed >= 3,
+        "most syncs are killed before they end ({killed} of 12)"
+    );
+    let done = register.ok_json(&["store", "sync"], "");
+    assert!(done["pushed"].as_u64().is_some(), "{done}");
+    let status = register.status();
+    assert_eq!(status["not_pushed"], 0, "{status}");
+    let registers = status["server"]["registers"].as_array().expect("registers");
+    assert_eq!(registers.len(), 1);
+    assert_eq!(
+        registers[0]["records"].as_i64(),
+        Some(24),
+        "each of the 24 records once: {status}"
+    );
+    let db = Database::open(register.dir.join("stateline.sqlite")).unwrap();
+    for client_id in &made {
+        assert!(db.entry_by_client_id(client_id).is_ok());
+    }
+    assert_eq!(db.entries_after(0, 100).unwrap().len(), 24);
+}
