@@ -167,7 +167,7 @@ impl App {
         app.start_runtime().await?;
         app.start_idle_ticker().await;
         app.start_daily_jobs().await;
-        app.start_store_link().await;
+        app.spawn_store_link().await;
         Ok(app)
     }
 

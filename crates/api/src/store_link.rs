@@ -3,8 +3,8 @@
 //! register's records and their delivery states, pull of the other registers' — and wakes it
 //! after every record it makes.
 //!
-//! Guarantees: the link never stands between a budtender and a sale — it starts after the app is
-//! open, a store server that is down or a password the keychain cannot give is logged and the app
+//! Guarantees: the link never stands between a budtender and a sale — it starts in the background
+//! once the app is open (a locked keychain asking to be unlocked does not hold up the start), a store server that is down or a password the keychain cannot give is logged and the app
 //! carries on alone; the password is read from the keychain (`store-server:<register id>`) into a
 //! `SecretString` and handed to the worker, nowhere else; the worker is owned here and stopped
 //! with the app ([`App::shutdown`]).
@@ -18,8 +18,20 @@ use stateline_tasks::StoreCall;
 use super::App;
 
 impl App {
-    /// Starts the store link when this register belongs to a store (see the module doc).
-    pub(crate) async fn start_store_link(&self) {
+    /// Starts the store link in the background (see the module doc); the task is owned and
+    /// aborted by [`App::shutdown`] if it has not finished.
+    pub(crate) async fn spawn_store_link(&self) {
+        let weak = std::sync::Arc::downgrade(&self.inner);
+        let start = tokio::spawn(async move {
+            if let Some(inner) = weak.upgrade() {
+                App { inner }.start_store_link().await;
+            }
+        });
+        self.inner.owned.lock().await.store_link_start = Some(start);
+    }
+
+    /// Starts the store link when this register belongs to a store.
+    async fn start_store_link(&self) {
         let settings = match self.inner.db.call(membership::joined).await {
             Ok(Some(settings)) => settings,
             Ok(None) => return,
@@ -74,7 +86,13 @@ impl App {
 
     /// Stops the store link, waiting at most `timeout`.
     pub(crate) async fn stop_store_link(&self, timeout: Duration) {
-        let link = self.inner.owned.lock().await.store_link.take();
+        let link = {
+            let mut owned = self.inner.owned.lock().await;
+            if let Some(start) = owned.store_link_start.take() {
+                start.abort();
+            }
+            owned.store_link.take()
+        };
         if let Some(link) = link
             && let Err(error) = link.stop(timeout).await
         {
