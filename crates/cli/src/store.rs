@@ -104,6 +104,7 @@ struct Status {
 struct PulledCount {
     register_id: String,
     records: i64,
+    open: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -302,6 +303,7 @@ async fn status(ctx: &Context, db: &Database) -> Result<(), CliError> {
         .map(|c| PulledCount {
             register_id: c.register_id,
             records: c.records,
+            open: c.open,
         })
         .collect();
     let mut status = Status {
@@ -383,7 +385,10 @@ fn print_status(status: &Status) -> Result<(), CliError> {
         status.not_pushed, status.pushed_through
     ))?;
     let pulled: i64 = status.pulled.iter().map(|p| p.records).sum();
-    output::line(&format!("pulled from other registers: {pulled} records"))?;
+    let open: i64 = status.pulled.iter().map(|p| p.open).sum();
+    output::line(&format!(
+        "pulled from other registers: {pulled} records, {open} of them not yet with Metrc"
+    ))?;
     let Some(server) = &status.server else {
         return Ok(());
     };

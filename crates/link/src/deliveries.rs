@@ -1,7 +1,8 @@
 //! The `deliveries` table: where each record of the store stands with Metrc, as the register
 //! holding it last said.
 //!
-//! Guarantees: one row per record, replaced (never duplicated) as its state changes; a row only
+//! Guarantees: one row per record, replaced (never duplicated) as its state changes, each change
+//! with a new, larger `change_seq` (so [`StoreServer::states_since`] reads changes in order); a row only
 //! for a record the store has (a foreign key), so a state cannot arrive before its record; a batch
 //! is written in the same transaction as the records pushed with it ([`crate::records`]), so a
 //! failure leaves the store's previous states and the register sends the same states again.
@@ -38,7 +39,8 @@ pub(crate) async fn upsert(
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (register_id, local_seq) DO UPDATE SET state = excluded.state,
                  attempts = excluded.attempts, last_error = excluded.last_error,
-                 updated_at = excluded.updated_at",
+                 updated_at = excluded.updated_at,
+                 change_seq = nextval('deliveries_change_seq')",
         )
         .await?;
     for s in states {
@@ -56,4 +58,46 @@ pub(crate) async fn upsert(
         .await?;
     }
     Ok(())
+}
+
+/// A state change another register pushed, as pulled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// The register that holds the record.
+    pub register_id: String,
+    /// Its sequence there.
+    pub local_seq: i64,
+    /// The new state.
+    pub state: String,
+    /// The change's place in the store's order of changes.
+    pub change_seq: i64,
+}
+
+impl crate::StoreServer {
+    /// The state changes of other registers than `register_id` after `after`, in order.
+    pub async fn states_since(
+        &self,
+        register_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StateChange>, crate::LinkError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT register_id, local_seq, state, change_seq FROM deliveries
+                 WHERE register_id <> $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3",
+                &[&register_id, &after, &limit],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(rows
+            .iter()
+            .map(|row| StateChange {
+                register_id: row.get(0),
+                local_seq: row.get(1),
+                state: row.get(2),
+                change_seq: row.get(3),
+            })
+            .collect())
+    }
 }

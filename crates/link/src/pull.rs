@@ -1,4 +1,5 @@
-//! Pulling the other registers' records from the store into this register's `peer_records`.
+//! Pulling the other registers' records from the store into this register's `peer_records`, and
+//! then the changes of their delivery states.
 //!
 //! Guarantees: a pull starts, per register, after the highest sequence already held (read from
 //! the local copy itself, so there is no separate mark to drift), and saving is idempotent — a
@@ -28,4 +29,26 @@ pub async fn pull_once(
     }
     let writer = db.clone();
     run_blocking(move || Ok::<_, LinkError>(writer.save_peer_records(&records, now)?)).await
+}
+
+/// One pass of state changes: at most `batch` of the other registers' changes after the last
+/// applied; returns how many were applied (0 also when the next change's record is not here yet).
+pub async fn pull_states_once(
+    db: &Database,
+    server: &StoreServer,
+    batch: u32,
+) -> Result<usize, LinkError> {
+    let reader = db.clone();
+    let after = run_blocking(move || Ok::<_, LinkError>(reader.peer_states_through()?)).await?;
+    let changes: Vec<_> = server
+        .states_since(db.install_id(), after, i64::from(batch))
+        .await?
+        .into_iter()
+        .map(|c| (c.register_id, c.local_seq, c.state, c.change_seq))
+        .collect();
+    if changes.is_empty() {
+        return Ok(0);
+    }
+    let writer = db.clone();
+    run_blocking(move || Ok::<_, LinkError>(writer.apply_peer_states(&changes)?)).await
 }

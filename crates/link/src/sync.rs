@@ -1,6 +1,6 @@
 //! One pass of the store link over a live connection: heartbeat, this register's records and the
 //! delivery states that changed until none are left, the other registers' records until none are
-//! new. The worker runs it in a loop; `stateline store sync` and joining run it once.
+//! new, then their state changes. The worker runs it in a loop; `stateline store sync` and joining run it once.
 //!
 //! Guarantees: each step is idempotent and moves its local mark only after the store committed
 //! (see [`crate::push`], [`crate::pull`]), so a pass that fails part-way is
@@ -22,6 +22,8 @@ pub struct SyncReport {
     pub states: usize,
     /// Other registers' records new to this register.
     pub pulled: usize,
+    /// Other registers' state changes applied to this register's copy.
+    pub states_pulled: usize,
 }
 
 /// Runs one pass (see the module doc); `progress` hears the push mark after each batch.
@@ -52,6 +54,13 @@ pub async fn sync_pass(
         report.pulled += new;
         progress(&report);
         if new == 0 {
+            break;
+        }
+    }
+    loop {
+        let applied = pull::pull_states_once(db, server, batch).await?;
+        report.states_pulled += applied;
+        if applied == 0 {
             break;
         }
     }

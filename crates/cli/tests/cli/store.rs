@@ -287,6 +287,10 @@ fn two_registers_join_a_store_see_each_others_records_and_one_leaves() {
     let pulled = status["pulled"].as_array().expect("pulled");
     assert_eq!(pulled.len(), 1);
     assert_eq!(pulled[0]["records"], 1);
+    assert_eq!(
+        pulled[0]["open"], 1,
+        "register 2's sale has not reached Metrc"
+    );
     let human = one.ok(&["store", "status"], "");
     assert!(
         human.contains("Register 2") && human.contains("(this one)"),

@@ -155,6 +155,34 @@ async fn two_registers_exchange_records_and_the_store_sees_what_metrc_has() {
     assert_eq!(told.states, 2);
     let overview = at_two.overview().await.unwrap();
     assert_eq!(overview.registers[0].open, 1, "{overview:?}");
+
+    // Register 2's copy learns the same, so it knows the store's backlog while cut off too.
+    let before = two.db.peer_counts().unwrap();
+    assert_eq!((before[0].records, before[0].open), (3, 3));
+    let heard = sync_pass(
+        &two.db,
+        &mut at_two,
+        &identity("Register 2"),
+        2,
+        &two.clock,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(heard.states_pulled >= 2, "{heard:?}");
+    let after = two.db.peer_counts().unwrap();
+    assert_eq!((after[0].records, after[0].open), (3, 1));
+    let idle = sync_pass(
+        &two.db,
+        &mut at_two,
+        &identity("Register 2"),
+        2,
+        &two.clock,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(idle.states_pulled, 0, "each change is applied once");
     assert!(
         !overview
             .backlog

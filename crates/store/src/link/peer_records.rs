@@ -4,7 +4,9 @@
 //! Guarantees: rows are append-only and keyed by (register id, local sequence); saving a batch is
 //! one transaction and idempotent (a row already there is left as it was), so a register killed
 //! between a pull and its commit pulls the same rows again harmlessly; [`Database::peer_marks`]
-//! gives, per register, the highest sequence held, which is where the next pull starts.
+//! gives, per register, the highest sequence held, which is where the next pull starts; each
+//! copy carries the state its register last told the store, applied in the store's order of
+//! changes and never ahead of its record.
 
 use jiff::Timestamp;
 use rusqlite::{Row, params};
@@ -41,9 +43,17 @@ pub struct PeerCount {
     pub register_id: String,
     /// Records pulled from it.
     pub records: i64,
+    /// Of those, not known to be with Metrc (nor withdrawn).
+    pub open: i64,
     /// The highest sequence pulled from it.
     pub through: i64,
 }
+
+/// The setting holding the store's last state change this register applied to its copy.
+pub const STATES_PULLED_THROUGH: &str = "link.states_pulled_through";
+
+/// A pulled state change: (register id, its local sequence, the new state, the change's number).
+pub type PeerStateChange = (String, i64, String, i64);
 
 const COLUMNS: &str =
     "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, body";
@@ -108,17 +118,51 @@ impl Database {
     pub fn peer_counts(&self) -> Result<Vec<PeerCount>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT register_id, count(*), max(local_seq) FROM peer_records
-                 GROUP BY register_id ORDER BY register_id",
+                "SELECT register_id, count(*),
+                        count(*) FILTER (WHERE state IS NULL OR state NOT IN ('confirmed', 'voided')),
+                        max(local_seq)
+                 FROM peer_records GROUP BY register_id ORDER BY register_id",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(PeerCount {
                     register_id: r.get(0)?,
                     records: r.get(1)?,
-                    through: r.get(2)?,
+                    open: r.get(2)?,
+                    through: r.get(3)?,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// The store's last state change applied to the copy (0: none yet).
+    pub fn peer_states_through(&self) -> Result<i64, StoreError> {
+        let stored = self.setting(STATES_PULLED_THROUGH)?;
+        Ok(stored.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Applies pulled state changes in their order, in one transaction, stopping before the first
+    /// whose record the copy does not hold yet (its record is pulled first next time, so the
+    /// change is not lost); moves [`STATES_PULLED_THROUGH`] to the last change applied. Returns
+    /// how many were applied.
+    pub fn apply_peer_states(&self, changes: &[PeerStateChange]) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            let mut update = tx.prepare_cached(
+                "UPDATE peer_records SET state = ?3 WHERE register_id = ?1 AND local_seq = ?2",
+            )?;
+            let mut applied = 0;
+            let mut through = None;
+            for (register_id, local_seq, state, change_seq) in changes {
+                if update.execute(params![register_id, local_seq, state])? == 0 {
+                    break;
+                }
+                applied += 1;
+                through = Some(*change_seq);
+            }
+            if let Some(through) = through {
+                crate::settings::set(tx, STATES_PULLED_THROUGH, &through.to_string())?;
+            }
+            Ok(applied)
         })
     }
 

@@ -5,6 +5,7 @@
 mod backups;
 mod database;
 mod deadlines;
+mod link;
 mod outbox;
 mod recording;
 mod users;

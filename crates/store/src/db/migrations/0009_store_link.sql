@@ -14,6 +14,8 @@ CREATE TABLE peer_records (
     occurred_at  INTEGER NOT NULL,
     body         TEXT NOT NULL,
     pulled_at    INTEGER NOT NULL,
+    -- Where the record stands with Metrc as its register last told the store (NULL: not told yet).
+    state        TEXT,
     PRIMARY KEY (register_id, local_seq)
 ) WITHOUT ROWID;
 
