@@ -95,7 +95,7 @@ struct Status {
     register_name: Option<String>,
     register_id: String,
     pushed_through: i64,
-    not_pushed: usize,
+    not_pushed: i64,
     pulled: Vec<PulledCount>,
     server: Option<ServerView>,
 }
@@ -228,9 +228,9 @@ async fn connect(db: &Database, settings: &StoreSettings) -> Result<StoreServer,
 }
 
 /// Local entries the store does not have yet.
-fn not_pushed(db: &Database) -> Result<(i64, usize), CliError> {
+fn not_pushed(db: &Database) -> Result<(i64, i64), CliError> {
     let through = push::pushed_through(db)?;
-    Ok((through, db.entries_after(through, u32::MAX)?.len()))
+    Ok((through, db.count_entries_after(through)?))
 }
 
 async fn join(db: &Database, args: JoinArgs) -> Result<(), CliError> {

@@ -79,6 +79,16 @@ impl Database {
         })
     }
 
+    /// How many entries have an id above `after_id` (what a store has not been sent yet).
+    pub fn count_entries_after(&self, after_id: i64) -> Result<i64, StoreError> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT count(*) FROM outbox WHERE id > ?1")?
+                    .query_row(params![after_id], |r| r.get(0))?,
+            )
+        })
+    }
+
     /// The users with `waiting_for_key` records (as the records name them), by name.
     pub fn users_waiting_for_key(&self) -> Result<Vec<String>, StoreError> {
         self.read(|c| {
