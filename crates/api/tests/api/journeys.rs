@@ -114,6 +114,12 @@ async fn a_revoked_key_holds_only_that_budtenders_records_until_she_pastes_a_new
         "Bea's sale waits for her key",
     )
     .await;
+    // The engine publishes its status after the records' state changed, so wait for it too.
+    eventually(
+        async || app.sync_status().await.unwrap().health == Health::KeyProblem,
+        "the status says a key has a problem",
+    )
+    .await;
     let status = app.sync_status().await.unwrap();
     assert_eq!(status.health, Health::KeyProblem);
     assert!(
