@@ -7,6 +7,8 @@
 //! is written in the same transaction as the records pushed with it ([`crate::records`]), so a
 //! failure leaves the store's previous states and the register sends the same states again.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 
 /// One record's delivery state.
@@ -22,6 +24,8 @@ pub struct DeliveryState {
     pub attempts: i32,
     /// The last error, in words (never a key: the outbox never holds one).
     pub last_error: Option<String>,
+    /// What the record does to package quantities (milli-units by label, signed).
+    pub deltas: BTreeMap<String, i64>,
 }
 
 /// Replaces the states of these records inside the caller's transaction (see the module doc).
@@ -35,15 +39,16 @@ pub(crate) async fn upsert(
     }
     let upsert = tx
         .prepare(
-            "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at, deltas)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (register_id, local_seq) DO UPDATE SET state = excluded.state,
                  attempts = excluded.attempts, last_error = excluded.last_error,
-                 updated_at = excluded.updated_at,
+                 updated_at = excluded.updated_at, deltas = excluded.deltas,
                  change_seq = nextval('deliveries_change_seq')",
         )
         .await?;
     for s in states {
+        let deltas = serde_json::to_value(&s.deltas).unwrap_or_default();
         tx.execute(
             &upsert,
             &[
@@ -53,6 +58,7 @@ pub(crate) async fn upsert(
                 &s.attempts,
                 &s.last_error,
                 &now,
+                &deltas,
             ],
         )
         .await?;
@@ -60,18 +66,9 @@ pub(crate) async fn upsert(
     Ok(())
 }
 
-/// A state change another register pushed, as pulled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateChange {
-    /// The register that holds the record.
-    pub register_id: String,
-    /// Its sequence there.
-    pub local_seq: i64,
-    /// The new state.
-    pub state: String,
-    /// The change's place in the store's order of changes.
-    pub change_seq: i64,
-}
+/// A state change another register pushed, as pulled: the same change the register applies
+/// to its copy.
+pub use stateline_store::PeerStateChange as StateChange;
 
 impl crate::StoreServer {
     /// The state changes of other registers than `register_id` after `after`, in order.
@@ -84,7 +81,7 @@ impl crate::StoreServer {
         let rows = self
             .client
             .query(
-                "SELECT register_id, local_seq, state, change_seq FROM deliveries
+                "SELECT register_id, local_seq, state, change_seq, deltas FROM deliveries
                  WHERE register_id <> $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3",
                 &[&register_id, &after, &limit],
             )
@@ -97,6 +94,8 @@ impl crate::StoreServer {
                 local_seq: row.get(1),
                 state: row.get(2),
                 change_seq: row.get(3),
+                deltas: serde_json::from_value(row.get::<_, serde_json::Value>(4))
+                    .unwrap_or_default(),
             })
             .collect())
     }

@@ -1,5 +1,6 @@
 //! Pulling the other registers' records from the store into this register's `peer_records`, and
-//! then the changes of their delivery states.
+//! then the changes of their delivery states (with what each record does to stock, which moves
+//! this register's on-hand: `stateline_store::link::peer_effects`).
 //!
 //! Guarantees: a pull starts, per register, after the highest sequence already held (read from
 //! the local copy itself, so there is no separate mark to drift), and saving is idempotent — a
@@ -40,12 +41,9 @@ pub async fn pull_states_once(
 ) -> Result<usize, LinkError> {
     let reader = db.clone();
     let after = run_blocking(move || Ok::<_, LinkError>(reader.peer_states_through()?)).await?;
-    let changes: Vec<_> = server
+    let changes = server
         .states_since(db.install_id(), after, i64::from(batch))
-        .await?
-        .into_iter()
-        .map(|c| (c.register_id, c.local_seq, c.state, c.change_seq))
-        .collect();
+        .await?;
     if changes.is_empty() {
         return Ok(0);
     }

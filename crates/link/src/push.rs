@@ -11,6 +11,8 @@
 //! [`crate::records`]); reading the outbox and writing the mark run on blocking threads; a sale
 //! never waits for any of this (it commits to SQLite as before).
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use stateline_store::{Database, EntryState, OutboxEntry};
 use stateline_tasks::run_blocking;
@@ -77,6 +79,8 @@ pub struct Batch {
     pub records: Vec<StoreRecord>,
     /// The entries, through the last of `records` (or `after`), whose state the store lacks.
     pub changed: Vec<OutboxEntry>,
+    /// What those entries do to stock, by entry id (sent with their states).
+    pub deltas: BTreeMap<i64, BTreeMap<String, i64>>,
 }
 
 impl Batch {
@@ -99,10 +103,13 @@ pub async fn next_batch(db: &Database, batch: u32) -> Result<Batch, LinkError> {
             .collect::<Result<_, _>>()?;
         let through = records.last().map_or(after, |r| r.local_seq);
         let changed = db.changed_states(through, batch)?;
+        let ids: Vec<i64> = changed.iter().map(|e| e.id).collect();
+        let deltas = db.recorded_deltas(&ids)?;
         Ok(Batch {
             after,
             records,
             changed,
+            deltas,
         })
     })
     .await
@@ -134,6 +141,7 @@ pub async fn push_once(
             state: e.state.as_str().to_owned(),
             attempts: i32::try_from(e.attempts).unwrap_or(i32::MAX),
             last_error: e.last_error.clone(),
+            deltas: next.deltas.get(&e.id).cloned().unwrap_or_default(),
         })
         .collect();
     let pushed = server.push_with_states(&next.records, &states, now).await?;

@@ -36,7 +36,7 @@ pub use inventory::deadlines::{DeadlineWarning, NewLicence, StateDeadline};
 pub use inventory::licence_rules::LicenceRules;
 pub use inventory::licences::Licence;
 pub use inventory::packages::{AdjustmentReason, Item, MetrcPackage, Package};
-pub use link::peer_records::{PeerCount, PeerRecord};
+pub use link::peer_records::{PeerCount, PeerRecord, PeerStateChange};
 pub use outbox::attempts::{Attempt, AttemptOutcome, NewAttempt};
 pub use outbox::gates::Gate;
 pub use outbox::{

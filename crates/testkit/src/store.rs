@@ -159,16 +159,21 @@ pub fn count(store: &Store, table: &str) -> i64 {
         .unwrap()
 }
 
-/// Asserts that `packages.pending_delta` equals Σ `package_effects.delta` for every package.
+/// Asserts that `packages.pending_delta` equals Σ `package_effects.delta` + Σ
+/// `peer_effects.delta` (this register's and the other registers' records) for every package.
 pub fn assert_pending_in_step(store: &Store) {
     let conn = rusqlite::Connection::open(db_path(&store.dir)).unwrap();
     let off: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM packages p WHERE p.pending_delta <>
-                 (SELECT COALESCE(SUM(delta), 0) FROM package_effects e WHERE e.label = p.label)",
+                 (SELECT COALESCE(SUM(delta), 0) FROM package_effects e WHERE e.label = p.label)
+                 + (SELECT COALESCE(SUM(delta), 0) FROM peer_effects e WHERE e.label = p.label)",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(off, 0, "pending_delta out of step with package_effects");
+    assert_eq!(
+        off, 0,
+        "pending_delta out of step with package_effects and peer_effects"
+    );
 }

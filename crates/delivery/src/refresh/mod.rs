@@ -174,6 +174,7 @@ pub async fn refresh_licence_with(
         }
     };
     latest_state_per_label(&mut fetched);
+    fetch_settling(db, client, key, licence, limiter, &mut fetched).await?;
     fetched.reasons = {
         let _p = permit(limiter, licence).await;
         client.adjust_reasons(key, licence).await?
@@ -223,6 +224,44 @@ pub async fn refresh_licence_with(
     let applied = blocking(move || db.apply_inventory_refresh(&licence, &fetched, started)).await?;
     refreshed.retired = applied.retired;
     Ok(refreshed)
+}
+
+/// Fetches, one by one, the packages that other registers' confirmed records took from and that
+/// this refresh did not bring in already, so the apply can settle their effects
+/// (`stateline_store::link::peer_effects`): a finished one joins the inactive, one Metrc no
+/// longer has the missing.
+async fn fetch_settling(
+    db: &Database,
+    client: &metrc::MetrcClient,
+    key: &metrc::UserKey,
+    licence: &str,
+    limiter: Option<&ReadLimiter>,
+    fetched: &mut Fetched,
+) -> Result<(), DeliveryError> {
+    let settling = {
+        let (db, licence) = (db.clone(), licence.to_owned());
+        blocking(move || db.settling_labels(&licence)).await?
+    };
+    let already: std::collections::HashSet<String> = fetched
+        .active
+        .iter()
+        .map(|p| p.label.clone())
+        .chain(fetched.inactive.iter().map(|(p, _)| p.label.clone()))
+        .collect();
+    for label in settling.into_iter().filter(|l| !already.contains(l)) {
+        let found = {
+            let _p = permit(limiter, licence).await;
+            client.package_by_label(key, licence, &label).await?
+        };
+        match found {
+            Some(p) if p.finished_date.is_some() => fetched
+                .inactive
+                .push((package_from_metrc(&p), p.finished_date.clone())),
+            Some(p) => fetched.active.push(package_from_metrc(&p)),
+            None => fetched.missing.push(label),
+        }
+    }
+    Ok(())
 }
 
 /// Keeps one entry per label: the one Metrc modified last (windows overlap at their edges, and a

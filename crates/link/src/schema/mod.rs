@@ -11,10 +11,11 @@ use tokio_postgres::Client;
 use crate::LinkError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 3] = [
+const MIGRATIONS: [(i32, &str); 4] = [
     (1, include_str!("0001_store.sql")),
     (2, include_str!("0002_records.sql")),
     (3, include_str!("0003_deliveries.sql")),
+    (4, include_str!("0004_effects.sql")),
 ];
 
 /// The newest schema version this build knows.

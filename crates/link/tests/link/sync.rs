@@ -91,6 +91,15 @@ async fn two_registers_exchange_records_and_the_store_sees_what_metrc_has() {
     .unwrap();
     assert_eq!((repeat.pushed, repeat.states, repeat.pulled), (0, 0, 0));
 
+    // On-hand is the store's: 10 g of A less the four sales of both registers, at each register,
+    // and neither may sell what the other already sold.
+    assert_eq!(one.db.on_hand(A).unwrap(), fixture::q("6"));
+    assert_eq!(two.db.on_hand(A).unwrap(), fixture::q("6"));
+    let oversold = two.db.record_sale(&sale(vec![line(A, "7")])).unwrap_err();
+    assert_eq!(oversold.code(), "insufficient_quantity");
+    fixture::assert_pending_in_step(&one);
+    fixture::assert_pending_in_step(&two);
+
     let counts = two.db.peer_counts().unwrap();
     assert_eq!(counts.len(), 1);
     assert_eq!(
@@ -172,6 +181,12 @@ async fn two_registers_exchange_records_and_the_store_sees_what_metrc_has() {
     assert!(heard.states_pulled >= 2, "{heard:?}");
     let after = two.db.peer_counts().unwrap();
     assert_eq!((after[0].records, after[0].open), (3, 1));
+    assert_eq!(
+        two.db.on_hand(A).unwrap(),
+        fixture::q("6"),
+        "a confirmed sale counts until a refresh fetches A"
+    );
+    assert_eq!(two.db.settling_labels(LIC).unwrap(), vec![A]);
     let idle = sync_pass(
         &two.db,
         &mut at_two,

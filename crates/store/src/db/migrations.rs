@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_app.sql"),
     include_str!("migrations/0008_outage_index.sql"),
     include_str!("migrations/0009_store_link.sql"),
+    include_str!("migrations/0010_store_effects.sql"),
 ];
 
 /// The newest schema version this build knows.

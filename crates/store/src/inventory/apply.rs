@@ -3,15 +3,19 @@
 //! Guarantees: packages, inactive packages, items, adjustment reasons and the watermark are
 //! written in one `BEGIN IMMEDIATE` transaction, so a failure leaves all of them as they were;
 //! only Metrc's side of a package changes (`metrc_quantity`, names, `last_modified`) — its
-//! `pending_delta` (unconfirmed local effects) is never touched, so local on-hand stays
-//! Metrc quantity + pending effects; a package Metrc no longer lists is removed only when no local
-//! record refers to it (otherwise it is kept and listed in `inventory_finished` until it is free),
-//! and a full pull never removes a package changed locally after the fetch began.
+//! `pending_delta` (effects of local and other registers' records that Metrc's quantity does not
+//! show yet) changes only by settling, so on-hand stays Metrc quantity + pending effects: every
+//! package fetched settles the other registers' confirmed effects on it that this register
+//! learned of before the fetch began (`link::peer_effects`). A package Metrc no longer lists is
+//! removed only when no local record refers to it (otherwise it is kept and listed in
+//! `inventory_finished` until it is free), and a full pull never removes a package changed
+//! locally after the fetch began.
 
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use super::watermarks::{self, Dataset};
+use crate::link::peer_effects;
 use crate::time::to_ms;
 use crate::{AdjustmentReason, Database, Item, MetrcPackage, StoreError, inventory::licences};
 
@@ -28,6 +32,8 @@ pub struct Fetched {
     pub items: Option<Vec<Item>>,
     /// Adjustment reasons.
     pub reasons: Vec<AdjustmentReason>,
+    /// Labels asked for one by one that Metrc no longer has.
+    pub missing: Vec<String>,
     /// Where the watermark moves to.
     pub window_end: Timestamp,
 }
@@ -39,13 +45,17 @@ pub struct Applied {
     pub retired: usize,
 }
 
+// A package new here starts with the effects other registers' records already have on it.
 const UPSERT_PACKAGE: &str = "INSERT INTO packages
-        (label, licence, item_name, unit_of_measure, metrc_quantity, last_modified, local_only, updated_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)
+        (label, licence, item_name, unit_of_measure, metrc_quantity, last_modified, local_only, updated_at,
+         pending_delta)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7,
+        (SELECT COALESCE(SUM(delta), 0) FROM peer_effects WHERE label = ?1))
     ON CONFLICT (label) DO UPDATE SET licence = excluded.licence, item_name = excluded.item_name,
         unit_of_measure = excluded.unit_of_measure, metrc_quantity = excluded.metrc_quantity,
         last_modified = excluded.last_modified, local_only = 0, updated_at = excluded.updated_at";
 const UNUSED: &str = "NOT EXISTS (SELECT 1 FROM package_effects e WHERE e.label = packages.label)
+    AND NOT EXISTS (SELECT 1 FROM peer_effects e WHERE e.label = packages.label)
     AND NOT EXISTS (SELECT 1 FROM outbox_packages o WHERE o.label = packages.label)
     AND pending_delta = 0 AND local_only = 0";
 
@@ -170,6 +180,14 @@ impl Database {
             }
             if fetched.full {
                 retired += retire_unlisted(tx, licence, &fetched.active, to_ms(started), now)?;
+            }
+            let fetched_labels = fetched.active.iter().map(|p| &p.label);
+            let inactive_labels = fetched.inactive.iter().map(|(p, _)| &p.label);
+            for label in fetched_labels
+                .chain(inactive_labels)
+                .chain(fetched.missing.iter())
+            {
+                peer_effects::settle(tx, label, started)?;
             }
             purge_freed(tx, licence)?;
             if let Some(items) = &fetched.items {

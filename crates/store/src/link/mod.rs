@@ -1,11 +1,14 @@
 //! What the register keeps locally for its store (issue #13): the other registers' records as
-//! pulled from the store server ([`peer_records`]), and the delivery state of its own records as
+//! pulled from the store server ([`peer_records`]) and what they take from stock
+//! ([`peer_effects`]), and the delivery state of its own records as
 //! last pushed there ([`pushed_states`]).
 //!
 //! Guarantees: these tables are copies and bookkeeping, never the register's own records — a sale
-//! commits to `sales` and `outbox` exactly as without a store, and nothing here is needed to sell;
+//! commits to `sales` and `outbox` exactly as without a store, and nothing here is needed to sell
+//! (the peer effects only lower the counts it sells from);
 //! nothing here is a secret (records name users, never keys).
 
+pub mod peer_effects;
 pub mod peer_records;
 pub mod pushed_states;
 
@@ -27,6 +30,7 @@ impl Database {
                 "DELETE FROM settings WHERE substr(key, 1, length(?1)) = ?1",
                 [SETTINGS_PREFIX],
             )?;
+            peer_effects::forget_all(tx)?;
             tx.execute("DELETE FROM peer_records", [])?;
             tx.execute("DELETE FROM pushed_states", [])?;
             Ok(())

@@ -6,10 +6,14 @@
 //! between a pull and its commit pulls the same rows again harmlessly; [`Database::peer_marks`]
 //! gives, per register, the highest sequence held, which is where the next pull starts; each
 //! copy carries the state its register last told the store, applied in the store's order of
-//! changes and never ahead of its record.
+//! changes and never ahead of its record, together with the record's effects on on-hand.
+
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use rusqlite::{Row, params};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::peer_effects;
 
 use crate::time::{from_ms, to_ms};
 use crate::{Database, StoreError};
@@ -52,8 +56,24 @@ pub struct PeerCount {
 /// The setting holding the store's last state change this register applied to its copy.
 pub const STATES_PULLED_THROUGH: &str = "link.states_pulled_through";
 
-/// A pulled state change: (register id, its local sequence, the new state, the change's number).
-pub type PeerStateChange = (String, i64, String, i64);
+/// A state change of another register's record, as pulled from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerStateChange {
+    /// The register that holds the record.
+    pub register_id: String,
+    /// Its sequence there.
+    pub local_seq: i64,
+    /// The new state (that register's outbox state: `pending`, `confirmed`, `voided`, …).
+    pub state: String,
+    /// The change's place in the store's order of changes.
+    pub change_seq: i64,
+    /// What the record does to package quantities, as that register last recorded it
+    /// (milli-units per label).
+    pub deltas: BTreeMap<String, i64>,
+}
+
+/// States after which a record's effects are settled (folded or dropped).
+const SETTLED: [&str; 2] = ["confirmed", "voided"];
 
 const COLUMNS: &str =
     "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, body";
@@ -143,21 +163,43 @@ impl Database {
 
     /// Applies pulled state changes in their order, in one transaction, stopping before the first
     /// whose record the copy does not hold yet (its record is pulled first next time, so the
-    /// change is not lost); moves [`STATES_PULLED_THROUGH`] to the last change applied. Returns
-    /// how many were applied.
+    /// change is not lost); moves [`STATES_PULLED_THROUGH`] to the last change applied. Each
+    /// change also moves the record's effects on this register's on-hand (see
+    /// [`super::peer_effects`]); a change to a record already settled changes nothing more, so a
+    /// re-pushed state is harmless. Returns how many were applied.
     pub fn apply_peer_states(&self, changes: &[PeerStateChange]) -> Result<usize, StoreError> {
+        let now = self.now();
         self.write(|tx| {
+            let mut held = tx.prepare_cached(
+                "SELECT state FROM peer_records WHERE register_id = ?1 AND local_seq = ?2",
+            )?;
             let mut update = tx.prepare_cached(
                 "UPDATE peer_records SET state = ?3 WHERE register_id = ?1 AND local_seq = ?2",
             )?;
             let mut applied = 0;
             let mut through = None;
-            for (register_id, local_seq, state, change_seq) in changes {
-                if update.execute(params![register_id, local_seq, state])? == 0 {
+            for c in changes {
+                let Some(before) = held
+                    .query_row(params![c.register_id, c.local_seq], |r| {
+                        r.get::<_, Option<String>>(0)
+                    })
+                    .optional()?
+                else {
                     break;
+                };
+                update.execute(params![c.register_id, c.local_seq, c.state])?;
+                let settled_before = before.as_deref().is_some_and(|s| SETTLED.contains(&s));
+                if !settled_before {
+                    match c.state.as_str() {
+                        "confirmed" => {
+                            peer_effects::confirm(tx, &c.register_id, c.local_seq, &c.deltas, now)?
+                        }
+                        "voided" => peer_effects::discard(tx, &c.register_id, c.local_seq)?,
+                        _ => peer_effects::count(tx, &c.register_id, c.local_seq, &c.deltas)?,
+                    }
                 }
                 applied += 1;
-                through = Some(*change_seq);
+                through = Some(c.change_seq);
             }
             if let Some(through) = through {
                 crate::settings::set(tx, STATES_PULLED_THROUGH, &through.to_string())?;

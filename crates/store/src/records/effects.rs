@@ -32,7 +32,9 @@ const DELETE: &str = "DELETE FROM package_effects WHERE entry_id = ?1";
 /// Per-label deltas of one record (summed when a label appears more than once).
 pub(crate) type Deltas = BTreeMap<String, i64>;
 
+/// Adds an entry's effects (and records them for good in `entry_deltas`).
 pub(crate) fn insert(conn: &Connection, entry_id: i64, deltas: &Deltas) -> Result<(), StoreError> {
+    super::entry_deltas::replace(conn, entry_id, deltas)?;
     let mut stmt = conn.prepare_cached(INSERT)?;
     let mut pending = conn.prepare_cached(ADD_PENDING)?;
     for (label, delta) in deltas {

@@ -1,7 +1,7 @@
 //! Opening the store: pragmas, damage handling, migrations, version refusal.
 
 use common::*;
-use stateline_store::{Database, ManualClock, Pin, Role, SCHEMA_VERSION};
+use stateline_store::{Database, ManualClock, Pin, Quantity, Role, SCHEMA_VERSION};
 use stateline_testkit::store as common;
 
 #[test]
@@ -53,6 +53,7 @@ fn migrations_apply_from_every_earlier_version() {
         (7, include_str!("fixtures/schema_v7.sql")),
         (8, include_str!("fixtures/schema_v8.sql")),
         (9, include_str!("fixtures/schema_v9.sql")),
+        (10, include_str!("fixtures/schema_v10.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,
@@ -79,6 +80,14 @@ fn migrations_apply_from_every_earlier_version() {
         // The store link's copy arrived in version 9 and keeps what was pulled.
         let pulled: i64 = db.peer_counts().unwrap().iter().map(|c| c.records).sum();
         assert_eq!(pulled, i64::from(version >= 9));
+        // What records take from stock is kept for the store from version 10: a register migrated
+        // from 9 keeps its sale's effect (1 g of A), one at 10 also counts another register's.
+        let expected = if version >= 10 { "8.5" } else { "9" };
+        if version >= 9 {
+            assert_eq!(db.on_hand(A).unwrap(), Quantity::parse(expected).unwrap());
+            let recorded = db.recorded_deltas(&[1]).unwrap();
+            assert_eq!(recorded[&1][A], -1000, "version {version}");
+        }
         // Audit entries arrived in version 4; a migrated register's chain starts intact.
         assert!(db.verify_audit().unwrap().is_intact());
         db.integrity_check().unwrap();
