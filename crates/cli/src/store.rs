@@ -2,7 +2,8 @@
 //! share one store server (PostgreSQL; issue #13).
 //!
 //! Guarantees:
-//! - `join` and `leave` are a manager's (`change_settings`: `--as NAME`, their PIN on the first
+//! - `join` and `leave` are the procedure the app follows too (`stateline_link::joining`); they are
+//!   a manager's (`change_settings`: `--as NAME`, their PIN on the first
 //!   stdin line) and audited (`store_membership_changed`: the server and the register's name, never
 //!   the password). `join` reads the store server's password from the next stdin line, never from
 //!   an argument, and keeps it only in the OS keychain (`store-server:<register id>`).
@@ -24,11 +25,10 @@ use secrecy::SecretString;
 use serde::Serialize;
 use stateline_clock::{Clock, SystemClock};
 use stateline_link::{
-    LinkError, LinkSchedule, LinkWorker, RegisterIdentity, StoreServer, StoreSettings, membership,
-    push,
+    LinkError, LinkSchedule, LinkWorker, RegisterIdentity, StoreServer, StoreSettings, joining,
+    membership, push,
 };
 use stateline_secrets::{EntryId, KeychainStore, SecretStoreError, Secrets};
-use stateline_store::people::audit::{AuditAction, AuditEvent};
 use stateline_store::{Database, Permission};
 
 use crate::args::{Context, runtime};
@@ -186,21 +186,6 @@ fn password_from_stdin() -> Result<SecretString, CliError> {
     Ok(SecretString::from(password.to_owned()))
 }
 
-fn audit(
-    db: &Database,
-    acting: &str,
-    settings: &StoreSettings,
-    what: &str,
-) -> Result<(), CliError> {
-    db.append_audit(AuditEvent::by(
-        acting,
-        AuditAction::StoreMembershipChanged,
-        settings.label(),
-        format!("{what} as {:?}", settings.register_name),
-    ))?;
-    Ok(())
-}
-
 /// The membership, or the message for a register on its own.
 fn joined_or_explain(db: &Database) -> Result<StoreSettings, CliError> {
     membership::joined(db)?.ok_or_else(|| {
@@ -242,39 +227,25 @@ async fn join(db: &Database, args: JoinArgs) -> Result<(), CliError> {
         database: args.database,
         user: args.user,
         register_name: args.name,
-    }
-    .check()?;
-    let earlier = membership::joined(db)?;
-    if let Some(earlier) = &earlier
-        && (earlier.label() != settings.label() || earlier.user != settings.user)
-    {
-        return Err(CliError::Config(format!(
-            "this register already belongs to the store at {}; leave it first with `stateline \
-             store leave`",
-            earlier.label()
-        )));
-    }
+    };
     let clock = SystemClock;
-    let mut server = StoreServer::connect(&settings.server_config(password.clone())).await?;
-    server
-        .join(
-            db.install_id(),
-            &settings.register_name,
-            env!("CARGO_PKG_VERSION"),
-            clock.now(),
-        )
-        .await?;
+    let enrolment = joining::enrol(
+        db,
+        settings,
+        password.clone(),
+        env!("CARGO_PKG_VERSION"),
+        clock.now(),
+    )
+    .await
+    .map_err(leave_first)?;
     if let Err(error) = secrets()
         .set_store_server_password(&password_entry(db)?, password)
         .await
     {
-        if earlier.is_none() {
-            let _ = server.leave(db.install_id(), clock.now()).await;
-        }
+        enrolment.undo(db, clock.now()).await;
         return Err(error.into());
     }
-    membership::remember(db, &settings)?;
-    audit(db, &args.acting, &settings, "joined")?;
+    let (mut server, settings) = enrolment.complete(db, &args.acting).await?;
     let first =
         stateline_link::sync_pass(db, &mut server, &identity(&settings), 500, &clock, |_| {}).await;
     match first {
@@ -291,6 +262,17 @@ async fn join(db: &Database, args: JoinArgs) -> Result<(), CliError> {
             settings.label(),
             settings.register_name
         )),
+    }
+}
+
+/// The command line's words for a register in another store.
+fn leave_first(error: LinkError) -> CliError {
+    match error {
+        LinkError::InAnotherStore { store } => CliError::Config(format!(
+            "this register already belongs to the store at {store}; leave it first with \
+             `stateline store leave`"
+        )),
+        other => other.into(),
     }
 }
 
@@ -502,28 +484,29 @@ async fn watch(ctx: &Context, db: &Database, settings: &StoreSettings) -> Result
 
 async fn leave(db: &Database, args: LeaveArgs) -> Result<(), CliError> {
     login(db, &args.acting)?;
-    let Some(settings) = membership::joined(db)? else {
+    let password = secrets()
+        .store_server_password(&password_entry(db)?)
+        .await
+        .ok();
+    let departure = joining::depart(
+        db,
+        password,
+        args.force,
+        env!("CARGO_PKG_VERSION"),
+        &SystemClock,
+    )
+    .await
+    .map_err(|error| match error {
+        LinkError::NotPushed { unpushed, reason } => CliError::Config(format!(
+            "{unpushed} records have not reached the store yet and the store server did not \
+             answer ({reason}); reconnect and try again, or pass --force to leave anyway \
+             (the records stay on this register and still go to Metrc)"
+        )),
+        other => other.into(),
+    })?;
+    let Some(departure) = departure else {
         return output::line("this register is not part of a store; nothing to leave");
     };
-    let clock = SystemClock;
-    let farewell = async {
-        let mut server = connect(db, &settings).await?;
-        stateline_link::sync_pass(db, &mut server, &identity(&settings), 500, &clock, |_| {})
-            .await?;
-        server.leave(db.install_id(), clock.now()).await?;
-        Ok::<_, CliError>(())
-    }
-    .await;
-    if let Err(error) = farewell {
-        let (_, unpushed) = not_pushed(db)?;
-        if unpushed > 0 && !args.force {
-            return Err(CliError::Config(format!(
-                "{unpushed} records have not reached the store yet and the store server did not \
-                 answer ({error}); reconnect and try again, or pass --force to leave anyway \
-                 (the records stay on this register and still go to Metrc)"
-            )));
-        }
-    }
     match secrets()
         .clear_store_server_password(&password_entry(db)?)
         .await
@@ -531,8 +514,7 @@ async fn leave(db: &Database, args: LeaveArgs) -> Result<(), CliError> {
         Ok(()) | Err(SecretStoreError::NotFound { .. }) => {}
         Err(e) => return Err(e.into()),
     }
-    membership::forget(db)?;
-    audit(db, &args.acting, &settings, "left")?;
+    let settings = departure.complete(db, &args.acting).await?;
     output::line(&format!(
         "this register left the store at {}; it sells on its own as before",
         settings.label()

@@ -48,6 +48,24 @@ pub enum LinkError {
         /// `host:port/database`.
         server: String,
     },
+    /// This register belongs to another store; it leaves that one first.
+    #[error(
+        "this register already belongs to the store at {store}; leave it first, then join the other"
+    )]
+    InAnotherStore {
+        /// `host:port/database` of the store it belongs to.
+        store: String,
+    },
+    /// Leaving would strand records the store has not seen, and the server does not answer.
+    #[error(
+        "{unpushed} records have not reached the store yet and the store server did not answer ({reason}); reconnect and try again, or leave anyway (the records stay on this register and still go to Metrc)"
+    )]
+    NotPushed {
+        /// Local records the store does not have.
+        unpushed: i64,
+        /// Why the server did not take the last sync.
+        reason: String,
+    },
     /// The register's own store failed.
     #[error(transparent)]
     Store(#[from] stateline_store::StoreError),
@@ -71,6 +89,8 @@ impl LinkError {
             LinkError::SchemaTooNew { .. } => "store_schema_too_new",
             LinkError::InvalidConfig { .. } => "invalid_store_server",
             LinkError::NotJoined { .. } => "store_not_joined",
+            LinkError::InAnotherStore { .. } => "store_in_another_store",
+            LinkError::NotPushed { .. } => "store_records_not_pushed",
             LinkError::Store(e) => e.code(),
         }
     }

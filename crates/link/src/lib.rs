@@ -11,7 +11,8 @@
 //! - [`push`]: this register's outbox and the delivery states that changed to the store, then
 //!   the local mark; [`pull`]: the other registers' records into the local copy;
 //! - [`membership`]: which store this register joined (its settings; the password stays in the
-//!   OS keychain, the caller's);
+//!   OS keychain, the caller's); [`joining`]: the join and leave procedure the CLI and the app
+//!   share, in halves around the caller's keychain step;
 //! - [`overview`]: the store at a glance (registers, backlog);
 //! - [`sync`]: one pass of all of that over a live connection;
 //! - [`worker`]: the owned background task (connect, join, heartbeat, push, pull, wait, retry).
@@ -26,6 +27,7 @@
 
 pub mod deliveries;
 mod error;
+pub mod joining;
 pub mod membership;
 pub mod overview;
 pub mod pull;
@@ -38,6 +40,7 @@ pub mod sync;
 pub mod worker;
 
 pub use error::LinkError;
+pub use joining::{Departure, Enrolment};
 pub use membership::StoreSettings;
 pub use overview::{Backlog, RegisterSummary, StoreOverview};
 pub use registers::Register;
