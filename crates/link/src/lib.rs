@@ -8,6 +8,7 @@
 //! - [`records`]: every register's records, pushed append-only and idempotently, pulled by the
 //!   others;
 //! - [`deliveries`]: where each record stands with Metrc, as its register last said;
+//! - [`people`]: every register's users, merged part by part, so each register can log them in;
 //! - [`push`]: this register's outbox and the delivery states that changed to the store, then
 //!   the local mark; [`pull`]: the other registers' records into the local copy;
 //! - [`membership`]: which store this register joined (its settings; the password stays in the
@@ -30,6 +31,7 @@ mod error;
 pub mod joining;
 pub mod membership;
 pub mod overview;
+pub mod people;
 pub mod pull;
 pub mod push;
 pub mod records;

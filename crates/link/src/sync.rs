@@ -1,4 +1,5 @@
-//! One pass of the store link over a live connection: heartbeat, this register's records and the
+//! One pass of the store link over a live connection: heartbeat, the store's people (pulled and
+//! merged, then this register's pushed when they changed), this register's records and the
 //! delivery states that changed until none are left, the other registers' records until none are
 //! new, then their state changes. The worker runs it in a loop; `stateline store sync` and joining run it once.
 //!
@@ -24,6 +25,8 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Other registers' state changes applied to this register's copy.
     pub states_pulled: usize,
+    /// Users changed here by the store's people, and in the store by this register's.
+    pub people: crate::people::PeopleExchanged,
 }
 
 /// Runs one pass (see the module doc); `progress` hears the push mark after each batch.
@@ -39,6 +42,7 @@ pub async fn sync_pass(
     server
         .touch(db.install_id(), &identity.app_version, clock.now())
         .await?;
+    report.people = crate::people::exchange_people(db, server, batch).await?;
     loop {
         let pushed = push::push_once(db, server, batch, clock.now()).await?;
         report.pushed += pushed.pushed.inserted;

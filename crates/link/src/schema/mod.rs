@@ -11,11 +11,12 @@ use tokio_postgres::Client;
 use crate::LinkError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 4] = [
+const MIGRATIONS: [(i32, &str); 5] = [
     (1, include_str!("0001_store.sql")),
     (2, include_str!("0002_records.sql")),
     (3, include_str!("0003_deliveries.sql")),
     (4, include_str!("0004_effects.sql")),
+    (5, include_str!("0005_people.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -11,6 +11,7 @@
 pub mod peer_effects;
 pub mod peer_records;
 pub mod pushed_states;
+pub mod shared_people;
 
 use crate::{Database, StoreError};
 

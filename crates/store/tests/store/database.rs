@@ -54,6 +54,7 @@ fn migrations_apply_from_every_earlier_version() {
         (8, include_str!("fixtures/schema_v8.sql")),
         (9, include_str!("fixtures/schema_v9.sql")),
         (10, include_str!("fixtures/schema_v10.sql")),
+        (11, include_str!("fixtures/schema_v11.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,
@@ -76,6 +77,12 @@ fn migrations_apply_from_every_earlier_version() {
         if version >= 2 {
             let session = db.verify_pin("morgan", &Pin::new("73195284")).unwrap();
             assert_eq!(session.actor.role(), Role::Manager);
+            // Each part of a user has the time it last changed from version 11 (earlier users
+            // take theirs from when they were added and their PIN was set).
+            let morgan = &db.shared_users().unwrap()[0];
+            assert_eq!(morgan.role.changed_at, morgan.created_at);
+            assert_eq!(morgan.locked.changed_at, morgan.pin_hash.changed_at);
+            assert!(morgan.created_at > 0);
         }
         // The store link's copy arrived in version 9 and keeps what was pulled.
         let pulled: i64 = db.peer_counts().unwrap().iter().map(|c| c.records).sum();

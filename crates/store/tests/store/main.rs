@@ -7,5 +7,6 @@ mod database;
 mod deadlines;
 mod link;
 mod outbox;
+mod people_sharing;
 mod recording;
 mod users;

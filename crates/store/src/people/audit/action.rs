@@ -51,11 +51,13 @@ pub enum AuditAction {
     VendorKeyChanged,
     /// The register joined a store or left it (never the store server's password).
     StoreMembershipChanged,
+    /// A manager disabled a user or enabled them again.
+    UserDisabled,
 }
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 22] = [
         Self::SaleRecorded,
         Self::SaleCorrected,
         Self::SaleVoided,
@@ -77,6 +79,7 @@ impl AuditAction {
         Self::DeadlineChanged,
         Self::VendorKeyChanged,
         Self::StoreMembershipChanged,
+        Self::UserDisabled,
     ];
 
     /// The stored code.
@@ -103,6 +106,7 @@ impl AuditAction {
             Self::DeadlineChanged => "deadline_changed",
             Self::VendorKeyChanged => "vendor_key_changed",
             Self::StoreMembershipChanged => "store_membership_changed",
+            Self::UserDisabled => "user_disabled",
         }
     }
 

@@ -11,7 +11,11 @@
 //!   refused before the PIN is even checked; a correct PIN resets the count; only a manager's
 //!   [`Database::reset_pin`] unlocks. Each wrong PIN is counted in its own committed transaction,
 //!   atomically (`failed_attempts + 1`), so concurrent or interrupted logins cannot lose a count;
-//! - hashing runs outside the writer lock, so a login never holds up a sale for the hash's cost.
+//! - hashing runs outside the writer lock, so a login never holds up a sale for the hash's cost;
+//! - a manager may disable a user (not themselves) and enable them again, audited; a disabled
+//!   user cannot log in;
+//! - each part of a user (role, PIN, lock, disabled) records when it last changed, so the copies
+//!   a store's registers keep converge (`link::shared_people`).
 
 mod pin;
 mod roles;
@@ -65,19 +69,22 @@ pub struct Session {
 
 const COLUMNS: &str =
     "id, name, role, failed_attempts, locked, disabled, created_at, pin_changed_at";
-const INSERT: &str =
-    "INSERT INTO users (name, role, pin_hash, created_at, created_by, pin_changed_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?4)";
+const INSERT: &str = "INSERT INTO users (name, role, pin_hash, created_at, created_by,
+        pin_changed_at, role_changed_at, lock_changed_at, disabled_changed_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?4, ?4, ?4)";
 const LOGIN_ROW: &str =
     "SELECT id, name, role, pin_hash, locked, disabled FROM users WHERE name = ?1";
 const RIGHT_PIN: &str = "UPDATE users SET failed_attempts = 0
     WHERE id = ?1 AND pin_hash = ?2 AND locked = 0 AND disabled = 0";
 const WRONG_PIN: &str = "UPDATE users SET failed_attempts = failed_attempts + 1,
-        locked = (failed_attempts + 1 >= ?3)
+        locked = (failed_attempts + 1 >= ?3),
+        lock_changed_at = CASE WHEN failed_attempts + 1 >= ?3 THEN ?4 ELSE lock_changed_at END
     WHERE id = ?1 AND pin_hash = ?2 AND locked = 0 AND disabled = 0
     RETURNING failed_attempts, locked";
 const RESET_PIN: &str = "UPDATE users SET pin_hash = ?2, failed_attempts = 0, locked = 0,
-        pin_changed_at = ?3
+        pin_changed_at = ?3, lock_changed_at = ?3
+    WHERE name = ?1";
+const SET_DISABLED: &str = "UPDATE users SET disabled = ?2, disabled_changed_at = ?3
     WHERE name = ?1";
 
 fn role_from(text: String) -> rusqlite::Result<Role> {
@@ -320,9 +327,10 @@ impl Database {
                 }
                 let after: Option<(u32, bool)> = tx
                     .prepare_cached(WRONG_PIN)?
-                    .query_row(params![row.id, row.pin_hash, MAX_FAILED_ATTEMPTS], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
+                    .query_row(
+                        params![row.id, row.pin_hash, MAX_FAILED_ATTEMPTS, to_ms(self.now())],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
                     .optional()?;
                 if let Some((_, true)) = after {
                     crate::people::audit::append(
@@ -397,6 +405,49 @@ impl Database {
             Ok(())
         })?;
         tracing::info!(user = %name, by = %by.name(), "PIN reset");
+        Ok(())
+    }
+
+    /// A manager disables `name` (no login, no records on their behalf) or enables them again;
+    /// a manager cannot disable themselves. Audited.
+    pub fn set_user_disabled(
+        &self,
+        by: &Actor,
+        name: &str,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        require(by, Permission::ManageUsers)?;
+        let name = name.trim();
+        if disabled && name.eq_ignore_ascii_case(by.name()) {
+            return Err(StoreError::InvalidInput {
+                field: "user name",
+                detail: "you cannot disable yourself; ask another manager".into(),
+            });
+        }
+        let now = self.now();
+        self.write(|tx| {
+            require_current(tx, by, Permission::ManageUsers)?;
+            let n =
+                tx.prepare_cached(SET_DISABLED)?
+                    .execute(params![name, disabled, to_ms(now)])?;
+            if n == 0 {
+                return Err(StoreError::UnknownUser {
+                    name: name.to_owned(),
+                });
+            }
+            crate::people::audit::append(
+                tx,
+                now,
+                &AuditEvent::by(
+                    by.name(),
+                    AuditAction::UserDisabled,
+                    name,
+                    if disabled { "disabled" } else { "enabled" },
+                ),
+            )?;
+            Ok(())
+        })?;
+        tracing::info!(user = %name, by = %by.name(), disabled, "user disabled or enabled");
         Ok(())
     }
 
