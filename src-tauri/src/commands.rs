@@ -72,6 +72,10 @@ adapters! {
     clear_key(KeyOwnerRequest) -> ();
     set_key_mode(KeyModeRequest) -> AppState;
     send_under_facility_key(FacilityOverrideRequest) -> u64;
+    store_link -> StoreLinkView;
+    store_overview -> StoreOverviewView;
+    store_join(StoreJoinRequest) -> StoreOverviewView;
+    store_leave(StoreLeaveRequest) -> StoreOverviewView;
     demo_faults -> Vec<DemoFaultView>;
     set_demo_fault(DemoFaultRequest) -> Vec<DemoFaultView>;
 }

@@ -1,5 +1,5 @@
 //! Forwards the core's events to the window (`AppHandle::emit`), under the names and payloads of
-//! `docs/ipc.md`.
+//! `docs/ipc.md` (`status_changed`, …, `store_changed` for this register's link to its store).
 //!
 //! Guarantees: one forwarding task per app, ending when the core's channel closes; a burst the
 //! window cannot keep up with loses the oldest events, never blocks the core (the next

@@ -29,6 +29,9 @@ pub enum ApiError {
     /// The OS keychain could not do what was asked (its message says what to do).
     #[error(transparent)]
     Keychain(#[from] stateline_secrets::SecretStoreError),
+    /// The store link failed or refused (joining, leaving, the store server).
+    #[error(transparent)]
+    Link(#[from] stateline_link::LinkError),
     /// A background task could not be stopped in time.
     #[error(transparent)]
     Task(#[from] stateline_tasks::TaskError),
@@ -53,6 +56,7 @@ impl ApiError {
             ApiError::Compliance(e) => e.code(),
             ApiError::Metrc(e) => e.code(),
             ApiError::Keychain(e) => e.code(),
+            ApiError::Link(e) => e.code(),
             ApiError::Task(e) => e.code(),
             ApiError::NotLoggedIn => "not_logged_in",
             ApiError::NotDemo => "not_demo",

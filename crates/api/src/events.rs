@@ -16,6 +16,7 @@ pub enum AppEvent {
     SessionChanged(Box<dto::AppState>),
     KeysChanged(dto::KeysChanged),
     AuditAppended(dto::AuditAppended),
+    StoreChanged(dto::StoreLinkView),
 }
 
 impl AppEvent {
@@ -28,6 +29,7 @@ impl AppEvent {
             AppEvent::SessionChanged(_) => dto::SESSION_CHANGED,
             AppEvent::KeysChanged(_) => dto::KEYS_CHANGED,
             AppEvent::AuditAppended(_) => dto::AUDIT_APPENDED,
+            AppEvent::StoreChanged(_) => dto::STORE_CHANGED,
         }
     }
 
@@ -43,6 +45,7 @@ impl AppEvent {
             AppEvent::SessionChanged(p) => json(p),
             AppEvent::KeysChanged(p) => json(p),
             AppEvent::AuditAppended(p) => json(p),
+            AppEvent::StoreChanged(p) => json(p),
         }
     }
 }

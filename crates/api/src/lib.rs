@@ -29,6 +29,7 @@ mod session;
 mod setup;
 mod store;
 mod store_link;
+mod store_membership;
 mod sync;
 
 use std::path::PathBuf;

@@ -39,7 +39,7 @@ pub(crate) struct Owned {
     pub forwarder: Option<JoinHandle<()>>,
     pub tasks: Vec<JoinHandle<()>>,
     pub daily: Option<super::daily::DailyJobs>,
-    pub store_link: Option<stateline_link::LinkWorker>,
+    pub store_link: Option<super::store_link::RunningLink>,
     pub store_link_start: Option<JoinHandle<()>>,
     #[cfg(feature = "demo")]
     pub emulator: Option<metrc_emulator::Emulator>,

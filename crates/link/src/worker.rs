@@ -65,6 +65,9 @@ pub struct LinkStatus {
     pub last_error: Option<String>,
     /// Failures in a row.
     pub failures: u32,
+    /// When the first failure of the current run of failures happened (the store server has not
+    /// answered since); `None` after a success.
+    pub unreachable_since: Option<Timestamp>,
 }
 
 /// Who the register is in the store.
@@ -157,6 +160,7 @@ impl Run {
                         s.last_success = Some(now);
                         s.last_error = None;
                         s.failures = 0;
+                        s.unreachable_since = None;
                     });
                     self.schedule.idle
                 }
@@ -166,7 +170,9 @@ impl Run {
                     // Reconnect after any failure: a server that restarted may answer the old
                     // connection with an error of its own (e.g. "terminating connection").
                     server = None;
+                    let now = self.clock.now();
                     self.status.send_modify(|s| {
+                        s.unreachable_since.get_or_insert(now);
                         s.connected = false;
                         s.last_error = Some(error.code().to_owned());
                         s.failures = failures;

@@ -19,6 +19,8 @@ pub const SESSION_CHANGED: &str = "session_changed";
 pub const KEYS_CHANGED: &str = "keys_changed";
 /// `audit_appended`: payload [`AuditAppended`].
 pub const AUDIT_APPENDED: &str = "audit_appended";
+/// `store_changed`: payload [`super::StoreLinkView`] (this register's link to its store).
+pub const STORE_CHANGED: &str = "store_changed";
 /// `quit_requested`: payload [`QuitRequested`] (emitted by the shell, not the facade).
 pub const QUIT_REQUESTED: &str = "quit_requested";
 

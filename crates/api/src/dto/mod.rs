@@ -18,6 +18,7 @@ mod keys;
 mod sell;
 mod sensitive;
 mod session;
+mod store_link;
 mod sync;
 mod wire;
 
@@ -34,6 +35,7 @@ pub use keys::*;
 pub use sell::*;
 pub use sensitive::Sensitive;
 pub use session::*;
+pub use store_link::*;
 pub use sync::*;
 
 pub use super::ipc_error::IpcError;
@@ -110,6 +112,15 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         StateDeadlineRequest,
         BackupSettingsView,
         BackupOverview,
+        // store
+        StoreLinkView,
+        StoreMembershipView,
+        StoreRegisterView,
+        StoreBacklogView,
+        StoreServerView,
+        StoreOverviewView,
+        StoreJoinRequest,
+        StoreLeaveRequest,
         // demo
         DemoFaultView,
         DemoFaultRequest,
