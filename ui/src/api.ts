@@ -112,6 +112,14 @@ import type { ResolveDifferenceRequest } from "./bindings/ResolveDifferenceReque
 import type { RunIdRequest } from "./bindings/RunIdRequest";
 import type { StateDeadlineRequest } from "./bindings/StateDeadlineRequest";
 import type { StateDeadlineView } from "./bindings/StateDeadlineView";
+import type { StoreBacklogView } from "./bindings/StoreBacklogView";
+import type { StoreJoinRequest } from "./bindings/StoreJoinRequest";
+import type { StoreLeaveRequest } from "./bindings/StoreLeaveRequest";
+import type { StoreLinkView } from "./bindings/StoreLinkView";
+import type { StoreMembershipView } from "./bindings/StoreMembershipView";
+import type { StoreOverviewView } from "./bindings/StoreOverviewView";
+import type { StoreRegisterView } from "./bindings/StoreRegisterView";
+import type { StoreServerView } from "./bindings/StoreServerView";
 
 export type {
   AddUserRequest,
@@ -218,6 +226,14 @@ export type {
   RunIdRequest,
   StateDeadlineRequest,
   StateDeadlineView,
+  StoreBacklogView,
+  StoreJoinRequest,
+  StoreLeaveRequest,
+  StoreLinkView,
+  StoreMembershipView,
+  StoreOverviewView,
+  StoreRegisterView,
+  StoreServerView,
 };
 
 /** An error as the backend reports it: a stable snake_case code and a message for people. */
@@ -231,6 +247,7 @@ export interface BackendEvents {
   session_changed: AppState;
   keys_changed: KeysChanged;
   audit_appended: AuditAppended;
+  store_changed: StoreLinkView;
   quit_requested: QuitRequested;
 }
 
@@ -300,6 +317,11 @@ export interface Backend {
   clearKey(req: KeyOwnerRequest): Promise<void>;
   setKeyMode(req: KeyModeRequest): Promise<AppState>;
   sendUnderFacilityKey(req: FacilityOverrideRequest): Promise<number>;
+
+  storeLink(): Promise<StoreLinkView>;
+  storeOverview(): Promise<StoreOverviewView>;
+  storeJoin(req: StoreJoinRequest): Promise<StoreOverviewView>;
+  storeLeave(req: StoreLeaveRequest): Promise<StoreOverviewView>;
 
   demoFaults(): Promise<DemoFaultView[]>;
   setDemoFault(req: DemoFaultRequest): Promise<DemoFaultView[]>;

@@ -7,8 +7,8 @@ import { now as clockNow } from "./clock";
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { isAppError, toAppError } from "./api";
-import { formatTime } from "./format";
-import type { AppError, AppState, Backend, EventName, Permission, SessionView, SyncStatus } from "./api";
+import { formatClock, formatTime } from "./format";
+import type { AppError, AppState, Backend, EventName, Permission, SessionView, StoreLinkView, SyncStatus } from "./api";
 
 const BackendContext = createContext<Backend | null>(null);
 
@@ -189,4 +189,29 @@ export function useStatus(): SyncStatus | null {
     };
   }, [backend]);
   return status;
+}
+
+/** Follows `store_changed` (this register's link to its store); fetches `store_link` once at the start. */
+export function useStoreLink(): StoreLinkView | null {
+  const backend = useBackend();
+  const [link, setLink] = useState<StoreLinkView | null>(null);
+  useEffect(() => {
+    let live = true;
+    const off = backend.on("store_changed", (l) => live && setLink(l));
+    backend.storeLink().then(
+      (l) => live && setLink((current) => current ?? l),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+      off();
+    };
+  }, [backend]);
+  return link;
+}
+
+/** Formats a time as "HH:MM" in the facility's time zone (the register's first licence's). */
+export function useFacilityClock(): (at: string | null | undefined) => string {
+  const app = useContext(AppStateContext);
+  return (at) => formatClock(at, app?.licences[0]?.time_zone);
 }

@@ -38,6 +38,19 @@ export function formatTime(at: string | null | undefined, timeZone?: string): st
   }
 }
 
+/** "10:42": the hour and minute of `at` (24-hour), in `timeZone` or the computer's. */
+export function formatClock(at: string | null | undefined, timeZone?: string): string {
+  if (at === null || at === undefined) return "—";
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return at;
+  const options: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  try {
+    return d.toLocaleTimeString(undefined, timeZone === undefined ? options : { ...options, timeZone });
+  } catch {
+    return d.toLocaleTimeString(undefined, options);
+  }
+}
+
 /** "••••1234": the only part of a key the UI ever shows. */
 export function maskedKey(lastFour: string | null | undefined): string {
   return lastFour ? `••••${lastFour.slice(-4)}` : "no key";

@@ -1,7 +1,8 @@
 /**
  * Settings (manager): Metrc environment and state, the vendor key (write-only: only whether one
  * is set and where from), whether a manager may send a user's records under the facility key,
- * records per request, the idle lock, and each licence's time zone and reporting deadline. Each
+ * records per request, the idle lock, each licence's time zone and reporting deadline, and the store
+ * server this register joined (`StoreSettings`). Each
  * part is saved by its own command, so a refusal leaves the rest as it was.
  */
 import { useEffect, useState } from "react";
@@ -12,6 +13,7 @@ import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
 import { ComplianceSettings } from "./ComplianceSettings";
+import { StoreSettings } from "./StoreSettings";
 
 export const ENVIRONMENTS: { value: Environment; label: string }[] = [
   { value: "demo", label: "Demo (built-in pretend Metrc)" },
@@ -132,6 +134,7 @@ export function Settings({ onState }: { onState: (state: AppState) => void }) {
           </Button>
         </div>
       </form>
+      <StoreSettings />
       <ComplianceSettings />
     </div>
   );

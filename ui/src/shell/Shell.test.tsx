@@ -27,7 +27,7 @@ describe("Shell", () => {
 
   it("shows a manager every screen, and the demo panel only in demo mode", async () => {
     await loginAs(new FakeBackend(), "Mia", "9999");
-    expect(navs()).toEqual(["nav-sell", "nav-inventory", "nav-sync", "nav-keys", "nav-users", "nav-settings", "nav-audit", "nav-demo"]);
+    expect(navs()).toEqual(["nav-sell", "nav-inventory", "nav-sync", "nav-keys", "nav-users", "nav-settings", "nav-audit", "nav-store", "nav-demo"]);
   });
 
   it("has no demo panel outside demo mode", async () => {
@@ -155,5 +155,35 @@ describe("Shell", () => {
     expect(screen.getByTestId("screen-sync")).toBeTruthy();
     fireEvent.keyDown(window, { key: "1", altKey: true });
     expect(screen.getByTestId("screen-sell")).toBeTruthy();
+  });
+
+  it("warns above every screen while the store server is unreachable, and stops once it is back", async () => {
+    const fake = new FakeBackend();
+    fake.storeMembership = { host: "10.0.0.5", port: 5432, database: "store", user: "stateline", register_name: "Register 1", register_id: "reg-1" };
+    fake.storeLinkView = { ...fake.storeLinkView, joined: true, connected: true };
+    await loginAs(fake, "Bea", "1234");
+    expect(screen.getByTestId("screen-sell")).toBeTruthy();
+    expect(screen.queryByTestId("store-banner")).toBeNull();
+    // 17:42 UTC is 10:42 in Denver (the licence's zone) in November.
+    act(() => fake.setStoreLink({ connected: false, unreachable_since: "2026-11-23T17:42:00Z", failures: 1, last_error: "store_server_unreachable" }));
+    expect(screen.getByTestId("store-banner").textContent).toBe("Store server unreachable since 10:42 — counts may be behind. Selling goes on.");
+    act(() => fake.setStoreLink({ failures: 2 }));
+    expect(screen.getByTestId("store-banner").textContent).toContain("since 10:42");
+    act(() => fake.setStoreLink({ connected: true, unreachable_since: null, failures: 0, last_error: null }));
+    expect(screen.queryByTestId("store-banner")).toBeNull();
+  });
+
+  it("shows the banner at once when the link was already cut off before the screen opened", async () => {
+    const fake = new FakeBackend();
+    fake.storeLinkView = { ...fake.storeLinkView, joined: true, connected: false, unreachable_since: "2026-11-23T17:42:00Z", failures: 3 };
+    await loginAs(fake, "Bea", "1234");
+    expect((await screen.findByTestId("store-banner")).textContent).toContain("since 10:42");
+  });
+
+  it("opens the Store screen for a manager, which points to Settings on a register on its own", async () => {
+    await loginAs(new FakeBackend(), "Mia", "9999");
+    fireEvent.click(screen.getByTestId("nav-store"));
+    fireEvent.click(await screen.findByTestId("store-open-settings"));
+    expect(await screen.findByTestId("settings-store")).toBeTruthy();
   });
 });

@@ -1,26 +1,28 @@
 /**
  * The logged-in frame: header with the status chip (always visible), who is logged in and "Lock";
- * banners for a missing vendor key and for a key Metrc refused; the nav, which lists only the
+ * banners for a missing vendor key, for a key Metrc refused and for a store server out of reach; the nav, which lists only the
  * screens this user's role may use (Alt+1 … Alt+9 jump to them) (manager screens are hidden from
  * budtenders, the demo panel shows only in demo mode); and the current screen.
  */
 import { useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 import type { AppState, Permission, SessionView } from "../api";
-import { useAppState, useBackend, useSession, useStatus } from "../context";
+import { useAppState, useBackend, useSession, useStatus, useStoreLink } from "../context";
 import { Audit } from "../screens/Audit";
 import { Demo } from "../screens/Demo";
 import { Inventory } from "../screens/Inventory";
 import { Keys } from "../screens/Keys";
 import { Sell } from "../screens/Sell";
 import { Settings } from "../screens/Settings";
+import { Store } from "../screens/Store";
 import { Sync } from "../screens/Sync";
 import { Users } from "../screens/Users";
 import { Button } from "../ui/Button";
 import { KeyProblemBanner } from "./KeyProblemBanner";
+import { StoreBanner } from "./StoreBanner";
 import { LiveStatusChip } from "./StatusChip";
 
-export type ScreenId = "sell" | "inventory" | "sync" | "keys" | "users" | "settings" | "audit" | "demo";
+export type ScreenId = "sell" | "inventory" | "sync" | "keys" | "users" | "settings" | "audit" | "store" | "demo";
 
 interface ScreenDef {
   id: ScreenId;
@@ -28,7 +30,7 @@ interface ScreenDef {
   /** Shown only to sessions with this permission. */
   needs: Permission | null;
   demoOnly: boolean;
-  render: (onState: (state: AppState) => void) => ReactNode;
+  render: (onState: (state: AppState) => void, go: (id: ScreenId) => void) => ReactNode;
 }
 
 const SCREENS: ScreenDef[] = [
@@ -39,6 +41,7 @@ const SCREENS: ScreenDef[] = [
   { id: "users", label: "Users", needs: "manage_users", demoOnly: false, render: () => <Users /> },
   { id: "settings", label: "Settings", needs: "change_settings", demoOnly: false, render: (onState) => <Settings onState={onState} /> },
   { id: "audit", label: "Audit", needs: "view_reports", demoOnly: false, render: () => <Audit /> },
+  { id: "store", label: "Store", needs: "change_settings", demoOnly: false, render: (_, go) => <Store onOpenSettings={() => go("settings")} /> },
   { id: "demo", label: "Demo panel", needs: null, demoOnly: true, render: () => <Demo /> },
 ];
 
@@ -52,6 +55,7 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
   const app = useAppState();
   const session = useSession();
   const status = useStatus();
+  const storeLink = useStoreLink();
   const screens = useMemo(() => visibleScreens(session, app.demo), [session, app.demo]);
   const [current, setCurrent] = useState<ScreenId>("sell");
   const shown = screens.find((s) => s.id === current) ?? screens[0]!;
@@ -120,8 +124,9 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
               )}
             </div>
           )}
+          <StoreBanner link={storeLink} />
           <KeyProblemBanner status={status} />
-          {shown.render(onState)}
+          {shown.render(onState, setCurrent)}
         </main>
       </div>
     </div>

@@ -40,6 +40,13 @@ import type {
   ReconcileRequest,
   ResolveDifferenceRequest,
   StateDeadlineRequest,
+  StoreBacklogView,
+  StoreJoinRequest,
+  StoreLeaveRequest,
+  StoreLinkView,
+  StoreMembershipView,
+  StoreOverviewView,
+  StoreRegisterView,
 } from "../api";
 import { FakeCompliance, isDay, manualRun } from "./fakeCompliance";
 import { T0 } from "./testClock";
@@ -116,6 +123,11 @@ export function samplePackages(): PackageView[] {
   ];
 }
 
+/** The link of a register on its own. */
+export function offLink(): StoreLinkView {
+  return { joined: false, connected: false, last_success: null, unreachable_since: null, failures: 0, last_error: null, pushed_through: 0, pulled: 0 };
+}
+
 export interface FakeOptions {
   /** Start in first run (no users). */
   firstRun?: boolean;
@@ -167,6 +179,15 @@ export class FakeBackend implements Backend {
       ["lost_responses", "Lost responses"],
     ] as [DemoFault, string][]
   ).map(([fault, label]) => ({ fault, on: false, label, description: `${label} in the demo emulator.`, users: [] }));
+
+  /** The store server as the fake plays it: its password, whether it answers, what it shows. */
+  storeServer = { password: "store-secret", reachable: true, registers: [] as StoreRegisterView[], backlog: [] as StoreBacklogView[] };
+  /** The store this register joined (`null`: on its own). */
+  storeMembership: StoreMembershipView | null = null;
+  /** This register's link, as `store_link` and `store_changed` report it. */
+  storeLinkView: StoreLinkView = offLink();
+  /** Records the store does not have yet. */
+  storeNotPushed = 0;
 
   /** Every command the UI sent, in order, with its argument. */
   calls: { command: string; req: unknown }[] = [];
@@ -856,6 +877,83 @@ export class FakeBackend implements Backend {
       waiting.forEach((e) => this.transition(e, "pending", "facility key override"));
       this.appendAudit("facility_key_override", req.user, `${waiting.length} records: ${req.reason}`);
       return waiting.length;
+    });
+
+  /** Sets the link's view and emits `store_changed` with it. */
+  setStoreLink(change: Partial<StoreLinkView>): void {
+    this.storeLinkView = { ...this.storeLinkView, ...change };
+    this.emit("store_changed", { ...this.storeLinkView });
+  }
+
+  private storeOverviewNow(): StoreOverviewView {
+    const joined = this.storeMembership !== null;
+    const server = this.storeServer;
+    return {
+      joined,
+      membership: this.storeMembership === null ? null : { ...this.storeMembership },
+      link: { ...this.storeLinkView },
+      not_pushed: this.storeNotPushed,
+      server: !joined
+        ? null
+        : server.reachable
+          ? { reachable: true, error: null, registers: server.registers.map((r) => ({ ...r })), backlog: server.backlog.map((b) => ({ ...b })) }
+          : {
+              reachable: false,
+              error: { code: "store_server_unreachable", message: "The store server cannot be reached; the register keeps selling on its own and will catch up." },
+              registers: [],
+              backlog: [],
+            },
+    };
+  }
+
+  storeLink = () =>
+    this.call("store_link", undefined, () => {
+      this.need("session");
+      return { ...this.storeLinkView };
+    });
+
+  storeOverview = () =>
+    this.call("store_overview", undefined, () => {
+      this.need("change_settings");
+      return this.storeOverviewNow();
+    });
+
+  storeJoin = (req: StoreJoinRequest) =>
+    this.call("store_join", { ...req, password: "(hidden)" }, () => {
+      const who = this.need("change_settings");
+      if (req.host.trim() === "" || req.database.trim() === "" || req.user.trim() === "" || req.register_name.trim() === "") {
+        fail("invalid_store_server", "invalid store server setting: a field is empty; enter it");
+      }
+      if (!this.storeServer.reachable) fail("store_server_unreachable", `The store server ${req.host}:${req.port}/${req.database} cannot be reached.`);
+      if (req.password !== this.storeServer.password) {
+        fail("store_server_login_refused", `The store server ${req.host}:${req.port}/${req.database} refused the login; check the user and password.`);
+      }
+      this.storeMembership = { host: req.host.trim(), port: req.port, database: req.database.trim(), user: req.user.trim(), register_name: req.register_name.trim(), register_id: "reg-1" };
+      this.storeServer.registers = [
+        { id: "reg-1", name: req.register_name.trim(), app_version: "0.1.0", last_seen_at: T0, records: 0, open: 0, this_register: true },
+        ...this.storeServer.registers.filter((r) => !r.this_register),
+      ];
+      this.appendAudit("store_membership_changed", who.user, `joined as ${req.register_name.trim()}`);
+      this.setStoreLink({ joined: true, connected: true, last_success: T0, unreachable_since: null, failures: 0, last_error: null });
+      return this.storeOverviewNow();
+    });
+
+  storeLeave = (req: StoreLeaveRequest) =>
+    this.call("store_leave", req, () => {
+      const who = this.need("change_settings");
+      if (this.storeMembership === null) return this.storeOverviewNow();
+      if (!this.storeServer.reachable && this.storeNotPushed > 0 && !req.force) {
+        fail(
+          "store_records_not_pushed",
+          `${this.storeNotPushed} records have not reached the store yet and the store server did not answer; reconnect and try again, or leave anyway.`,
+        );
+      }
+      this.storeMembership = null;
+      this.storeServer.registers = this.storeServer.registers.filter((r) => !r.this_register);
+      this.appendAudit("store_membership_changed", who.user, "left");
+      this.storeLinkView = offLink();
+      this.emit("store_changed", offLink());
+      return this.storeOverviewNow();
     });
 
   demoFaults = () =>

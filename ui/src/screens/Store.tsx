@@ -1,0 +1,144 @@
+/**
+ * The Store screen (manager): this register in its store of several registers (issue #13) — its
+ * link to the store server (connected, or unreachable since when), every register of the store
+ * (name, last seen, version, records, how many are not yet with Metrc) and the store's backlog by
+ * licence and user with the oldest record's age. A register on its own says so and points to
+ * Settings, where a manager joins it. It reloads on `store_changed` (no polling); a store server
+ * that does not answer is shown as such, never as an error of the screen.
+ */
+import type { StoreOverviewView } from "../api";
+import { useFacilityClock, useFacilityTime, useLoad, useNow } from "../context";
+import { ageMs, formatDuration } from "../format";
+import { Button } from "../ui/Button";
+import { ErrorNote, Note } from "../ui/Note";
+
+export function Store({ onOpenSettings }: { onOpenSettings: () => void }) {
+  const loaded = useLoad((b) => b.storeOverview(), [], ["store_changed"]);
+  const overview = loaded.data;
+  if (overview === null) return <ErrorNote error={loaded.error} testId="store-error" />;
+  return (
+    <div className="stack" data-testid="store-screen">
+      <h2>Store</h2>
+      <ErrorNote error={loaded.error} testId="store-error" />
+      {overview.joined ? <Joined overview={overview} /> : <OnItsOwn onOpenSettings={onOpenSettings} />}
+    </div>
+  );
+}
+
+function OnItsOwn({ onOpenSettings }: { onOpenSettings: () => void }) {
+  return (
+    <div className="panel stack" data-testid="store-alone">
+      <p>
+        <strong>This register is on its own</strong> — it is not part of a store. It sells and reports to Metrc by itself, as always.
+      </p>
+      <p className="muted">To share one store server with the store's other registers, a manager joins it in Settings › Store server.</p>
+      <div>
+        <Button look="primary" onClick={onOpenSettings} data-testid="store-open-settings">
+          Open Settings
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function Joined({ overview }: { overview: StoreOverviewView }) {
+  const clock = useFacilityClock();
+  const time = useFacilityTime();
+  const now = useNow(30_000);
+  const { link, membership, server } = overview;
+  const reachable = server?.reachable === true;
+  return (
+    <>
+      <div className="panel stack" data-testid="store-link">
+        <h3>This register</h3>
+        <p>
+          <strong>{membership?.register_name}</strong> in the store at{" "}
+          <span className="muted">
+            {membership?.host}:{membership?.port}/{membership?.database}
+          </span>
+        </p>
+        {link.connected ? (
+          <Note tone="ok" testId="store-link-state">
+            Connected to the store server{link.last_success !== null ? `; last synced at ${clock(link.last_success)}` : ""}.
+          </Note>
+        ) : link.unreachable_since !== null ? (
+          <Note tone="warn" testId="store-link-state">
+            Store server unreachable since {clock(link.unreachable_since)} — counts may be behind. Selling goes on.
+          </Note>
+        ) : (
+          <Note tone="info" testId="store-link-state">
+            Connecting to the store server…
+          </Note>
+        )}
+        <p className="muted" data-testid="store-not-pushed">
+          {overview.not_pushed === 0 ? "The store has every record of this register." : `${overview.not_pushed} records of this register are not in the store yet.`}
+        </p>
+      </div>
+      {!reachable && server?.error && (
+        <Note tone="warn" testId="store-server-unreachable">
+          {server.error.message}
+        </Note>
+      )}
+      {reachable && server !== null && (
+        <>
+          <div className="panel stack">
+            <h3>Registers</h3>
+            <table className="grid" data-testid="store-registers">
+              <thead>
+                <tr>
+                  <th>Register</th>
+                  <th>Last seen</th>
+                  <th>Version</th>
+                  <th>Records</th>
+                  <th>Not yet with Metrc</th>
+                </tr>
+              </thead>
+              <tbody>
+                {server.registers.map((r) => (
+                  <tr key={r.id} data-testid={`store-register-${r.name}`}>
+                    <td>
+                      {r.name} {r.this_register && <span className="muted">(this register)</span>}
+                    </td>
+                    <td>{time(r.last_seen_at)}</td>
+                    <td>{r.app_version}</td>
+                    <td>{r.records}</td>
+                    <td>{r.open}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="panel stack">
+            <h3>Backlog by licence and user</h3>
+            {server.backlog.length === 0 ? (
+              <p className="muted" data-testid="store-backlog-empty">
+                Nothing in the store waits for Metrc.
+              </p>
+            ) : (
+              <table className="grid" data-testid="store-backlog">
+                <thead>
+                  <tr>
+                    <th>Licence</th>
+                    <th>User</th>
+                    <th>Waiting</th>
+                    <th>Oldest</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {server.backlog.map((b) => (
+                    <tr key={`${b.licence}/${b.acting_user}`} data-testid={`store-backlog-${b.acting_user}`}>
+                      <td>{b.licence}</td>
+                      <td>{b.acting_user}</td>
+                      <td>{b.open}</td>
+                      <td>{formatDuration(ageMs(b.oldest, now) ?? 0)} old</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        </>
+      )}
+    </>
+  );
+}
