@@ -165,9 +165,11 @@ impl App {
         let actor = self.require(Permission::ChangeSettings)?;
         self.stop_store_link(STOP_LINK).await;
         match self.leave_store(req.force, actor.name()).await {
-            Ok(()) => {
-                self.audited("store_membership_changed");
-                self.emit(AppEvent::StoreChanged(StoreLinkView::default()));
+            Ok(left) => {
+                if left {
+                    self.audited("store_membership_changed");
+                    self.emit(AppEvent::StoreChanged(StoreLinkView::default()));
+                }
                 self.overview_now().await
             }
             Err(error) => {
@@ -178,14 +180,15 @@ impl App {
         }
     }
 
-    async fn leave_store(&self, force: bool, acting: &str) -> Result<(), ApiError> {
+    /// Leaves the store; `false` when this register was in none.
+    async fn leave_store(&self, force: bool, acting: &str) -> Result<bool, ApiError> {
         let db = self.inner.db.clone();
         let password = self.store_password().await.ok();
         let clock = self.inner.config.clock.clone();
         let Some(departure) =
             joining::depart(&db, password, force, VERSION, clock.as_ref()).await?
         else {
-            return Ok(());
+            return Ok(false);
         };
         let entry = EntryId::store_server(db.install_id())?;
         match self.inner.secrets.clear_store_server_password(&entry).await {
@@ -193,6 +196,6 @@ impl App {
             Err(error) => return Err(error.into()),
         }
         departure.complete(&db, acting).await?;
-        Ok(())
+        Ok(true)
     }
 }
