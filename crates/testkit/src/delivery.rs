@@ -32,6 +32,68 @@ pub struct Harness {
     pub engine: DeliveryEngine,
 }
 
+/// One register: its own database in a temp folder (its install id and client ids from
+/// `rng_seed`), manual clock, static keys of both demo users, and delivery engine.
+#[derive(Debug)]
+pub struct Register {
+    pub dir: tempfile::TempDir,
+    pub db: Database,
+    pub clock: ManualClock,
+    pub keys: StaticKeys,
+    pub engine: DeliveryEngine,
+}
+
+impl Register {
+    /// Opens a register on the demo licence, refreshed from the emulator behind `client`, its
+    /// clock at `start`.
+    pub async fn open(
+        client: &metrc::MetrcClient,
+        rng_seed: u64,
+        start: Timestamp,
+        config: DeliveryConfig,
+    ) -> Register {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = ManualClock::new(start);
+        let db = Database::open_with(
+            dir.path().join("stateline.sqlite"),
+            OpenOptions {
+                clock: Arc::new(clock.clone()),
+                rng_seed: Some(rng_seed),
+                ..OpenOptions::default()
+            },
+        )
+        .expect("database opens");
+        db.upsert_licence(&Licence {
+            number: DEMO_LICENSE.into(),
+            name: "Demo".into(),
+            time_zone: DEMO_TIME_ZONE.into(),
+            reporting_deadline_hours: 24,
+            object_limit: None,
+        })
+        .expect("licence");
+        stateline_delivery::refresh::refresh_licence(
+            &db,
+            client,
+            &user_key(DEMO_MANAGER_KEY),
+            DEMO_LICENSE,
+        )
+        .await
+        .expect("refresh from the emulator");
+        let keys = StaticKeys::new();
+        keys.set_user_key(BUDTENDER, user_key(DEMO_BUDTENDER_KEY));
+        keys.set_user_key(MANAGER, user_key(DEMO_MANAGER_KEY));
+        let engine =
+            DeliveryEngine::new(db.clone(), client.clone(), Arc::new(keys.clone()), config);
+        Register {
+            dir,
+            db,
+            clock,
+            keys,
+            engine,
+        }
+    }
+}
+
 pub fn user_key(key: &str) -> metrc::UserKey {
     metrc::UserKey::new(key).expect("valid key")
 }
@@ -68,39 +130,14 @@ impl Harness {
         let emulator = Emulator::start("127.0.0.1:0".parse().expect("addr"), seed, options)
             .await
             .expect("emulator starts");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let clock = ManualClock::new(START.parse().expect("start time"));
-        let db = Database::open_with(
-            dir.path().join("stateline.sqlite"),
-            OpenOptions {
-                clock: Arc::new(clock.clone()),
-                rng_seed: Some(11),
-                ..OpenOptions::default()
-            },
-        )
-        .expect("database opens");
-        db.upsert_licence(&Licence {
-            number: DEMO_LICENSE.into(),
-            name: "Demo".into(),
-            time_zone: DEMO_TIME_ZONE.into(),
-            reporting_deadline_hours: 24,
-            object_limit: None,
-        })
-        .expect("licence");
         let client = client_for(&emulator.base_url(), Duration::from_millis(800));
-        stateline_delivery::refresh::refresh_licence(
-            &db,
-            &client,
-            &user_key(DEMO_MANAGER_KEY),
-            DEMO_LICENSE,
-        )
-        .await
-        .expect("refresh from the emulator");
-        let keys = StaticKeys::new();
-        keys.set_user_key(BUDTENDER, user_key(DEMO_BUDTENDER_KEY));
-        keys.set_user_key(MANAGER, user_key(DEMO_MANAGER_KEY));
-        let engine =
-            DeliveryEngine::new(db.clone(), client.clone(), Arc::new(keys.clone()), config);
+        let Register {
+            dir,
+            db,
+            clock,
+            keys,
+            engine,
+        } = Register::open(&client, 11, START.parse().expect("start time"), config).await;
         let control = emulator.control();
         Harness {
             dir,
@@ -112,6 +149,16 @@ impl Harness {
             keys,
             engine,
         }
+    }
+
+    /// Another register against this harness's emulator (see [`Register::open`]).
+    pub async fn another_register(
+        &self,
+        rng_seed: u64,
+        start: Timestamp,
+        config: DeliveryConfig,
+    ) -> Register {
+        Register::open(&self.client, rng_seed, start, config).await
     }
 
     /// A package of the demo inventory sold by `unit` ("Grams" or "Each") with at least `min` on hand.

@@ -9,5 +9,6 @@ mod records;
 mod registers;
 mod schema;
 mod server;
+mod simulation;
 mod sync;
 mod worker;

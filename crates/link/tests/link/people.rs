@@ -18,7 +18,7 @@ async fn joined(
     name: &str,
     cluster: &stateline_testkit::postgres::Cluster,
 ) -> StoreServer {
-    let mut server = StoreServer::connect(&config(cluster)).await.unwrap();
+    let server = StoreServer::connect(&config(cluster)).await.unwrap();
     server
         .join(store.db.install_id(), name, "0.1.0", store.db.now())
         .await

@@ -117,7 +117,7 @@ fn a_lockout_wins_over_an_older_pin_reset_and_a_later_reset_wins_over_it() {
         .unwrap();
     hand_over(&one, &two, 3);
     two.db.verify_pin("Bea", &pin(NEW_PIN)).unwrap();
-    assert_eq!(user(&two, "Bea").locked.value, false);
+    assert!(!user(&two, "Bea").locked.value);
 }
 
 #[test]
