@@ -3,7 +3,8 @@
  * with a row per licence and a cell per Metrc area, and a verdict. His own demo key may do
  * everything a dispensary can (plants and harvests do not apply); the budtender's key, which he
  * sets for her, may sell but not, for one, read transfers, so its verdict names missing
- * permissions. Screenshots: Keys, both matrices, Users and Settings.
+ * permissions. Screenshots: Keys, both matrices, Users, Settings, and at 1024×768 Settings › Store
+ * server (the join form) and the Store screen of a register on its own.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -78,4 +79,15 @@ test("a manager validates keys and reads the matrix", () => withFailureShot(app,
     await s.byId("settings-form");
     await s.byId(`settings-licence-${LICENCE}`);
     await app.screenshot("settings");
+
+    // The store screens at the smallest supported window (a register on its own: no store server here).
+    await s.cmd("POST", "/window/rect", { width: 1024, height: 768 }).catch(() => undefined);
+    await s.byId("store-join-form");
+    assert.equal(await s.execute('return document.querySelector("[data-testid=\\"store-port\\"]").value;'), "5432");
+    await s.execute('document.querySelector("[data-testid=\\"settings-store\\"]").scrollIntoView();');
+    await app.screenshot("settings-store");
+    await open(app, "store");
+    await s.byId("store-alone");
+    await app.screenshot("store");
+    await s.cmd("POST", "/window/rect", { width: 1280, height: 960 }).catch(() => undefined);
 }));
