@@ -1,6 +1,6 @@
 //! The store at a glance, from the store server: every register (name, last seen, version, its
-//! records and how many are not yet with Metrc), and the store's backlog by licence and user with
-//! its oldest record — what `stateline store status` and the Store screen show.
+//! records and how many are not yet with Metrc), the store's backlog by licence and user with
+//! its oldest record, and whose Metrc key is held where (never a key) — what `stateline store status` and the Store screen show.
 //!
 //! Guarantees: read-only; one consistent snapshot (one `REPEATABLE READ` transaction); a record
 //! whose state has not been pushed yet counts as open (it is not known to be with Metrc).
@@ -46,6 +46,8 @@ pub struct StoreOverview {
     pub registers: Vec<RegisterSummary>,
     /// Open records by licence and user, oldest first.
     pub backlog: Vec<Backlog>,
+    /// Whose key is where: every key a register of the store holds (never a key), by holder.
+    pub keys: Vec<stateline_store::link::held_keys::StoreHeldKey>,
 }
 
 const OPEN: &str = "(d.state IS NULL OR d.state NOT IN ('confirmed', 'voided'))";
@@ -111,7 +113,18 @@ impl StoreServer {
                 oldest: row.get(3),
             })
             .collect();
+        let keys = tx
+            .query(crate::key_holders::HELD_KEYS, &[])
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(crate::key_holders::held_key_from_row)
+            .collect();
         tx.commit().await.map_err(pg)?;
-        Ok(StoreOverview { registers, backlog })
+        Ok(StoreOverview {
+            registers,
+            backlog,
+            keys,
+        })
     }
 }

@@ -1,5 +1,5 @@
 //! One pass of the store link over a live connection: heartbeat, the store's people (pulled and
-//! merged, then this register's pushed when they changed), this register's records and the
+//! merged, then this register's pushed when they changed), which register holds whose key, this register's records and the
 //! delivery states that changed until none are left, the other registers' records until none are
 //! new, then their state changes. The worker runs it in a loop; `stateline store sync` and joining run it once.
 //!
@@ -27,6 +27,8 @@ pub struct SyncReport {
     pub states_pulled: usize,
     /// Users changed here by the store's people, and in the store by this register's.
     pub people: crate::people::PeopleExchanged,
+    /// Keys the store lists (which register holds whose; never a key).
+    pub keys_in_store: usize,
 }
 
 /// Runs one pass (see the module doc); `progress` hears the push mark after each batch.
@@ -43,6 +45,7 @@ pub async fn sync_pass(
         .touch(db.install_id(), &identity.app_version, clock.now())
         .await?;
     report.people = crate::people::exchange_people(db, server, batch).await?;
+    report.keys_in_store = crate::key_holders::exchange_held_keys(db, server, clock.now()).await?;
     loop {
         let pushed = push::push_once(db, server, batch, clock.now()).await?;
         report.pushed += pushed.pushed.inserted;
