@@ -114,6 +114,7 @@ import type { StateDeadlineRequest } from "./bindings/StateDeadlineRequest";
 import type { StateDeadlineView } from "./bindings/StateDeadlineView";
 import type { StoreBacklogView } from "./bindings/StoreBacklogView";
 import type { StoreJoinRequest } from "./bindings/StoreJoinRequest";
+import type { StoreKeyView } from "./bindings/StoreKeyView";
 import type { StoreLeaveRequest } from "./bindings/StoreLeaveRequest";
 import type { StoreLinkView } from "./bindings/StoreLinkView";
 import type { StoreMembershipView } from "./bindings/StoreMembershipView";
@@ -228,6 +229,7 @@ export type {
   StateDeadlineView,
   StoreBacklogView,
   StoreJoinRequest,
+  StoreKeyView,
   StoreLeaveRequest,
   StoreLinkView,
   StoreMembershipView,

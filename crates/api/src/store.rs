@@ -28,7 +28,7 @@ const SAMPLE_RETENTION_MS: i64 = 3 * 24 * 3600 * 1000;
 pub(crate) use stateline_store::inventory::licence_rules::LicenceRules;
 
 impl Environment {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Environment::Demo => "demo",
             Environment::Sandbox => "sandbox",

@@ -22,8 +22,8 @@ use stateline_store::people::users::Permission;
 use stateline_tasks::StoreCall;
 
 use super::dto::{
-    StoreBacklogView, StoreJoinRequest, StoreLeaveRequest, StoreLinkView, StoreMembershipView,
-    StoreOverviewView, StoreRegisterView, StoreServerView,
+    StoreBacklogView, StoreJoinRequest, StoreKeyView, StoreLeaveRequest, StoreLinkView,
+    StoreMembershipView, StoreOverviewView, StoreRegisterView, StoreServerView,
 };
 use super::{App, AppEvent};
 use crate::{ApiError, IpcError};
@@ -88,6 +88,7 @@ impl App {
             Ok::<_, ApiError>(server.overview().await?)
         }
         .await;
+        let environment = self.environment().ok().map(|e| e.as_str().to_owned());
         match overview {
             Ok(overview) => StoreServerView {
                 reachable: true,
@@ -115,12 +116,28 @@ impl App {
                         oldest: b.oldest,
                     })
                     .collect(),
+                keys: overview
+                    .keys
+                    .into_iter()
+                    .filter(|k| environment.as_deref() == Some(k.key.environment.as_str()))
+                    .map(|k| StoreKeyView {
+                        user: k.key.user().map(str::to_owned),
+                        this_register: k.register_id == register_id,
+                        register_name: k.register_name,
+                        register_seen_at: k.register_seen_at,
+                        last_four: k.key.last_four,
+                        saved_at: k.key.saved_at,
+                        verdict: k.key.verdict,
+                        newest: k.newest,
+                    })
+                    .collect(),
             },
             Err(error) => StoreServerView {
                 reachable: false,
                 error: Some(IpcError::from(error)),
                 registers: Vec::new(),
                 backlog: Vec::new(),
+                keys: Vec::new(),
             },
         }
     }

@@ -113,6 +113,20 @@ struct ServerView {
     error: Option<ErrorView>,
     registers: Vec<RegisterView>,
     backlog: Vec<BacklogView>,
+    keys: Vec<KeyView>,
+}
+
+/// A Metrc key a register of the store holds (never the key).
+#[derive(Debug, Serialize)]
+struct KeyView {
+    environment: String,
+    holder: String,
+    register_name: String,
+    this_register: bool,
+    last_four: String,
+    saved_at: String,
+    verdict: Option<String>,
+    newest: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -340,6 +354,20 @@ async fn server_view(db: &Database, settings: &StoreSettings) -> ServerView {
                     oldest: b.oldest.to_string(),
                 })
                 .collect(),
+            keys: overview
+                .keys
+                .into_iter()
+                .map(|k| KeyView {
+                    this_register: k.register_id == db.install_id(),
+                    environment: k.key.environment,
+                    holder: k.key.holder,
+                    register_name: k.register_name,
+                    last_four: k.key.last_four,
+                    saved_at: k.key.saved_at.to_string(),
+                    verdict: k.key.verdict,
+                    newest: k.newest,
+                })
+                .collect(),
         },
         Err(error) => ServerView {
             reachable: false,
@@ -349,6 +377,7 @@ async fn server_view(db: &Database, settings: &StoreSettings) -> ServerView {
             }),
             registers: Vec::new(),
             backlog: Vec::new(),
+            keys: Vec::new(),
         },
     }
 }
@@ -388,13 +417,31 @@ fn print_status(status: &Status) -> Result<(), CliError> {
     }
     output::line("")?;
     if server.backlog.is_empty() {
-        return output::line("backlog: nothing waits for Metrc");
+        output::line("backlog: nothing waits for Metrc")?;
+    } else {
+        output::line("BACKLOG  LICENCE              USER              OPEN   OLDEST")?;
+        for b in &server.backlog {
+            output::line(&format!(
+                "         {:<20} {:<17} {:>4}   {}",
+                b.licence, b.acting_user, b.open, b.oldest
+            ))?;
+        }
     }
-    output::line("BACKLOG  LICENCE              USER              OPEN   OLDEST")?;
-    for b in &server.backlog {
+    output::line("")?;
+    if server.keys.is_empty() {
+        return output::line("keys: no register of the store holds a Metrc key");
+    }
+    output::line("KEY OF               HELD AT               KEY     ENV         LAST CHECK")?;
+    for k in &server.keys {
+        let holder = k.holder.strip_prefix("user:").unwrap_or("facility key");
+        let here = if k.this_register { " (this one)" } else { "" };
+        let stale = if k.newest { "" } else { " (older copy)" };
         output::line(&format!(
-            "         {:<20} {:<17} {:>4}   {}",
-            b.licence, b.acting_user, b.open, b.oldest
+            "{holder:<20} {:<21} …{:<6} {:<11} {}{stale}",
+            format!("{}{here}", k.register_name),
+            k.last_four,
+            k.environment,
+            k.verdict.as_deref().unwrap_or("not checked"),
         ))?;
     }
     Ok(())

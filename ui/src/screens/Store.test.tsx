@@ -1,6 +1,7 @@
 /** The Store screen on the fake backend: a register on its own, a joined one, refreshes on `store_changed`. */
 import { act, fireEvent, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
+import type { StoreKeyView } from "../api";
 import { FakeBackend, LICENCE, T0 } from "../testing/fakeBackend";
 import { renderAs } from "../testing/render";
 import { Store } from "./Store";
@@ -14,7 +15,26 @@ function joined(): FakeBackend {
     { id: "reg-2", name: "Register 2", app_version: "0.1.0", last_seen_at: "2026-11-23T13:50:00Z", records: 7, open: 1, this_register: false },
   ];
   fake.storeServer.backlog = [{ licence: LICENCE, acting_user: "Bea", open: 3, oldest: "2026-11-23T11:00:00Z" }];
+  fake.storeServer.keys = [
+    key({ user: "Bea", register_name: "Register 2", last_four: "1234", newest: true }),
+    key({ user: "Bea", register_name: "Register 1", this_register: true, last_four: "9999", newest: false }),
+    key({ user: null, register_name: "Register 1", this_register: true, last_four: "7777", verdict: "key_invalid" }),
+  ];
   return fake;
+}
+
+function key(k: Partial<StoreKeyView>): StoreKeyView {
+  return {
+    user: null,
+    register_name: "Register 1",
+    this_register: false,
+    register_seen_at: T0,
+    last_four: "0000",
+    saved_at: T0,
+    verdict: "all_good",
+    newest: true,
+    ...k,
+  };
 }
 
 describe("Store screen", () => {
@@ -36,6 +56,20 @@ describe("Store screen", () => {
     const backlog = screen.getByTestId("store-backlog-Bea").textContent ?? "";
     expect(backlog).toContain(LICENCE);
     expect(backlog).toContain("3 h old");
+  });
+
+  it("shows whose key is where, by its last four, with a rotated key's older copy marked", async () => {
+    renderAs("Mia", <Store onOpenSettings={() => undefined} />, joined());
+    const current = await screen.findByTestId("store-key-Bea-Register 2");
+    expect(current.textContent).toContain("…1234");
+    expect(current.textContent).not.toMatch(/older copy/);
+    const stale = screen.getByTestId("store-key-Bea-Register 1");
+    expect(stale.textContent).toMatch(/this register/);
+    expect(stale.textContent).toMatch(/older copy/);
+    expect(stale.getAttribute("data-newest")).toBe("false");
+    const facility = screen.getByTestId("store-key-facility-Register 1").textContent ?? "";
+    expect(facility).toContain("Facility key");
+    expect(facility).toContain("Refused by Metrc");
   });
 
   it("refreshes on store_changed: unreachable since when, and back", async () => {

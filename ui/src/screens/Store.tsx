@@ -2,7 +2,8 @@
  * The Store screen (manager): this register in its store of several registers (issue #13) — its
  * link to the store server (connected, or unreachable since when), every register of the store
  * (name, last seen, version, records, how many are not yet with Metrc) and the store's backlog by
- * licence and user with the oldest record's age. A register on its own says so and points to
+ * licence and user with the oldest record's age, and whose Metrc key is held at which register (last
+ * four only; an older copy of a rotated key is marked stale). A register on its own says so and points to
  * Settings, where a manager joins it. It reloads on `store_changed` (no polling); a store server
  * that does not answer is shown as such, never as an error of the screen.
  */
@@ -137,8 +138,63 @@ function Joined({ overview }: { overview: StoreOverviewView }) {
               </table>
             )}
           </div>
+          <div className="panel stack">
+            <h3>Whose key is where</h3>
+            {server.keys.length === 0 ? (
+              <p className="muted" data-testid="store-keys-empty">
+                No register of the store holds a Metrc key yet.
+              </p>
+            ) : (
+              <table className="grid" data-testid="store-keys">
+                <thead>
+                  <tr>
+                    <th>Key of</th>
+                    <th>Held at</th>
+                    <th>Key</th>
+                    <th>Saved</th>
+                    <th>Last check</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {server.keys.map((k) => (
+                    <tr
+                      key={`${k.user ?? "facility"}/${k.register_name}`}
+                      data-testid={`store-key-${k.user ?? "facility"}-${k.register_name}`}
+                      data-newest={k.newest}
+                    >
+                      <td>{k.user ?? "Facility key"}</td>
+                      <td>
+                        {k.register_name} {k.this_register && <span className="muted">(this register)</span>}
+                      </td>
+                      <td>
+                        …{k.last_four} {!k.newest && <span className="muted">(older copy: rotated elsewhere)</span>}
+                      </td>
+                      <td>{time(k.saved_at)}</td>
+                      <td>{verdictWords(k.verdict)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
         </>
       )}
     </>
   );
+}
+
+/** A key check's verdict code in words. */
+function verdictWords(verdict: string | null): string {
+  switch (verdict) {
+    case "all_good":
+      return "All good";
+    case "missing_permissions":
+      return "Works, some permissions missing";
+    case "key_invalid":
+      return "Refused by Metrc";
+    case "could_not_check":
+      return "Not checked yet (offline)";
+    default:
+      return "Not checked yet";
+  }
 }

@@ -42,6 +42,7 @@ import type {
   StateDeadlineRequest,
   StoreBacklogView,
   StoreJoinRequest,
+  StoreKeyView,
   StoreLeaveRequest,
   StoreLinkView,
   StoreMembershipView,
@@ -181,7 +182,13 @@ export class FakeBackend implements Backend {
   ).map(([fault, label]) => ({ fault, on: false, label, description: `${label} in the demo emulator.`, users: [] }));
 
   /** The store server as the fake plays it: its password, whether it answers, what it shows. */
-  storeServer = { password: "store-secret", reachable: true, registers: [] as StoreRegisterView[], backlog: [] as StoreBacklogView[] };
+  storeServer = {
+    password: "store-secret",
+    reachable: true,
+    registers: [] as StoreRegisterView[],
+    backlog: [] as StoreBacklogView[],
+    keys: [] as StoreKeyView[],
+  };
   /** The store this register joined (`null`: on its own). */
   storeMembership: StoreMembershipView | null = null;
   /** This register's link, as `store_link` and `store_changed` report it. */
@@ -896,12 +903,19 @@ export class FakeBackend implements Backend {
       server: !joined
         ? null
         : server.reachable
-          ? { reachable: true, error: null, registers: server.registers.map((r) => ({ ...r })), backlog: server.backlog.map((b) => ({ ...b })) }
+          ? {
+              reachable: true,
+              error: null,
+              registers: server.registers.map((r) => ({ ...r })),
+              backlog: server.backlog.map((b) => ({ ...b })),
+              keys: server.keys.map((k) => ({ ...k })),
+            }
           : {
               reachable: false,
               error: { code: "store_server_unreachable", message: "The store server cannot be reached; the register keeps selling on its own and will catch up." },
               registers: [],
               backlog: [],
+              keys: [],
             },
     };
   }

@@ -78,6 +78,30 @@ pub struct StoreBacklogView {
     pub oldest: jiff::Timestamp,
 }
 
+/// A Metrc key some register of the store holds (never the key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StoreKeyView {
+    /// The user whose key it is; `null` for the facility key.
+    pub user: Option<String>,
+    /// The register that holds it.
+    pub register_name: String,
+    /// It is this register.
+    pub this_register: bool,
+    /// When the store last heard from that register.
+    #[ts(type = "string")]
+    pub register_seen_at: jiff::Timestamp,
+    /// The key's last four characters.
+    pub last_four: String,
+    /// When it was saved there.
+    #[ts(type = "string")]
+    pub saved_at: jiff::Timestamp,
+    /// The last check's verdict (`all_good`, `missing_permissions`, `key_invalid`,
+    /// `could_not_check`); `null` when not checked yet.
+    pub verdict: Option<String>,
+    /// The newest key saved for this holder anywhere in the store (an older copy is stale).
+    pub newest: bool,
+}
+
 /// What the store server said, or why it did not answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StoreServerView {
@@ -87,6 +111,8 @@ pub struct StoreServerView {
     pub error: Option<IpcError>,
     pub registers: Vec<StoreRegisterView>,
     pub backlog: Vec<StoreBacklogView>,
+    /// Whose key is where, in this register's environment.
+    pub keys: Vec<StoreKeyView>,
 }
 
 /// `store_overview`: this register in its store, and the store at a glance.

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use stateline_api::dto::{
-    AddUserRequest, AuditQueryRequest, DemoFault, DemoFaultRequest, Role, StoreJoinRequest,
-    StoreLeaveRequest, StoreLinkView,
+    AddUserRequest, AuditQueryRequest, DemoFault, DemoFaultRequest, KeyOwnerRef, Role,
+    SetKeyRequest, StoreJoinRequest, StoreLeaveRequest, StoreLinkView,
 };
 use stateline_api::{App, AppEvent, MemoryStore, SecretStore};
 use stateline_link::StoreServer;
@@ -221,6 +221,13 @@ async fn a_manager_joins_through_the_app_sees_the_store_and_leaves_it() {
     .await
     .unwrap();
     let before_joining = sell_first(&app).await;
+    // Max's key, saved while Metrc cannot check it (it is saved, and rechecked later).
+    app.set_key(SetKeyRequest {
+        owner: KeyOwnerRef::User { user: "Max".into() },
+        key: metrc_emulator::DEMO_MANAGER_KEY.into(),
+    })
+    .await
+    .unwrap();
     let on_its_own = app.store_overview().await.unwrap();
     assert!(!on_its_own.joined && on_its_own.membership.is_none() && on_its_own.server.is_none());
     assert!(!app.store_link().await.unwrap().joined);
@@ -307,6 +314,24 @@ async fn a_manager_joins_through_the_app_sees_the_store_and_leaves_it() {
     assert_eq!(server.backlog.len(), 1, "{:?}", server.backlog);
     assert_eq!(server.backlog[0].acting_user, "Max");
     assert_eq!(server.backlog[0].open, 1);
+    // Whose key is where: Max's, here, by its last four only.
+    let keys: Vec<_> = server
+        .keys
+        .iter()
+        .map(|k| {
+            (
+                k.user.clone(),
+                k.this_register,
+                k.last_four.clone(),
+                k.newest,
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [(Some("Max".to_owned()), true, "2222".to_owned(), true)]
+    );
+    assert!(!format!("{server:?}").contains(metrc_emulator::DEMO_MANAGER_KEY));
     let audit = app
         .list_audit(AuditQueryRequest {
             before_seq: None,
