@@ -73,6 +73,7 @@ adapters! {
     set_key_mode(KeyModeRequest) -> AppState;
     send_under_facility_key(FacilityOverrideRequest) -> u64;
     store_link -> StoreLinkView;
+    key_whereabouts -> Vec<KeyWhereaboutsView>;
     store_overview -> StoreOverviewView;
     store_join(StoreJoinRequest) -> StoreOverviewView;
     store_leave(StoreLeaveRequest) -> StoreOverviewView;

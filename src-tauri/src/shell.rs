@@ -161,6 +161,7 @@ pub fn configure<R: Runtime>(builder: Builder<R>, app: App, with_tray: bool) -> 
             commands::set_key_mode,
             commands::send_under_facility_key,
             commands::store_link,
+            commands::key_whereabouts,
             commands::store_overview,
             commands::store_join,
             commands::store_leave,

@@ -113,6 +113,7 @@ import type { RunIdRequest } from "./bindings/RunIdRequest";
 import type { StateDeadlineRequest } from "./bindings/StateDeadlineRequest";
 import type { StateDeadlineView } from "./bindings/StateDeadlineView";
 import type { StoreBacklogView } from "./bindings/StoreBacklogView";
+import type { KeyWhereaboutsView } from "./bindings/KeyWhereaboutsView";
 import type { StoreJoinRequest } from "./bindings/StoreJoinRequest";
 import type { StoreKeyView } from "./bindings/StoreKeyView";
 import type { StoreLeaveRequest } from "./bindings/StoreLeaveRequest";
@@ -228,6 +229,7 @@ export type {
   StateDeadlineRequest,
   StateDeadlineView,
   StoreBacklogView,
+  KeyWhereaboutsView,
   StoreJoinRequest,
   StoreKeyView,
   StoreLeaveRequest,
@@ -321,6 +323,7 @@ export interface Backend {
   sendUnderFacilityKey(req: FacilityOverrideRequest): Promise<number>;
 
   storeLink(): Promise<StoreLinkView>;
+  keyWhereabouts(): Promise<KeyWhereaboutsView[]>;
   storeOverview(): Promise<StoreOverviewView>;
   storeJoin(req: StoreJoinRequest): Promise<StoreOverviewView>;
   storeLeave(req: StoreLeaveRequest): Promise<StoreOverviewView>;

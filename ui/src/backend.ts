@@ -118,6 +118,7 @@ export function createBackend(call: Invoker = tauriInvoke, subscribe: Listener =
     setKeyMode: req("set_key_mode"),
     sendUnderFacilityKey: req("send_under_facility_key"),
     storeLink: none("store_link"),
+    keyWhereabouts: none("key_whereabouts"),
     storeOverview: none("store_overview"),
     storeJoin: req("store_join"),
     storeLeave: req("store_leave"),

@@ -22,8 +22,8 @@ use stateline_store::people::users::Permission;
 use stateline_tasks::StoreCall;
 
 use super::dto::{
-    StoreBacklogView, StoreJoinRequest, StoreKeyView, StoreLeaveRequest, StoreLinkView,
-    StoreMembershipView, StoreOverviewView, StoreRegisterView, StoreServerView,
+    KeyWhereaboutsView, StoreBacklogView, StoreJoinRequest, StoreKeyView, StoreLeaveRequest,
+    StoreLinkView, StoreMembershipView, StoreOverviewView, StoreRegisterView, StoreServerView,
 };
 use super::{App, AppEvent};
 use crate::{ApiError, IpcError};
@@ -43,6 +43,32 @@ impl App {
     pub async fn store_link(&self) -> Result<StoreLinkView, ApiError> {
         self.current_actor()?;
         Ok(self.store_link_view().await?)
+    }
+
+    /// `key_whereabouts` (anyone logged in): the users whose usable, current key is held at
+    /// another register of the store — from this register's copy, so it answers while cut off.
+    pub async fn key_whereabouts(&self) -> Result<Vec<KeyWhereaboutsView>, ApiError> {
+        self.current_actor()?;
+        let environment = self.environment()?.as_str();
+        let keys = self.inner.db.call(|db| db.store_key_holders()).await?;
+        let here = self.inner.db.install_id().to_owned();
+        Ok(keys
+            .into_iter()
+            .filter(|k| {
+                k.register_id != here
+                    && k.newest
+                    && k.key.usable()
+                    && k.key.environment == environment
+            })
+            .filter_map(|k| {
+                Some(KeyWhereaboutsView {
+                    user: k.key.user()?.to_owned(),
+                    register_name: k.register_name,
+                    register_seen_at: k.register_seen_at,
+                    last_four: k.key.last_four,
+                })
+            })
+            .collect())
     }
 
     /// `store_overview` (a manager's).

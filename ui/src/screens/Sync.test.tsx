@@ -1,7 +1,7 @@
 /** The Sync screen on the fake backend: void with a reason, edit and resend, events, drain progress, history, filters. */
 import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { FakeBackend } from "../testing/fakeBackend";
+import { FakeBackend, LICENCE, emptyCounts } from "../testing/fakeBackend";
 import { renderAs } from "../testing/render";
 import { Sync } from "./Sync";
 
@@ -12,6 +12,25 @@ function withRejected() {
 }
 
 describe("Sync", () => {
+  it("tells where a user's key is when her records wait for it and another register holds it", async () => {
+    const fake = new FakeBackend();
+    const waiting = { ...emptyCounts(), waiting_for_key: 2, waiting: 2 };
+    fake.status = {
+      ...fake.status,
+      users: [
+        { licence: LICENCE, user: "Bea", counts: waiting, key_problem: null },
+        { licence: LICENCE, user: "Cy", counts: waiting, key_problem: null },
+      ],
+    };
+    // 16:12 UTC is 09:12 in Denver (the licence's zone) in November.
+    fake.keysElsewhere = [{ user: "bea", register_name: "Register 1", register_seen_at: "2026-11-23T16:12:00Z", last_four: "1234" }];
+    renderAs("Mia", <Sync />, fake);
+    const bea = await screen.findByTestId(`sync-users-${LICENCE}/Bea`);
+    await waitFor(() => expect(bea.textContent).toContain("Bea's key is only on Register 1 (last seen 09:12)"));
+    expect(bea.textContent).toContain("enter it here");
+    expect(screen.getByTestId(`sync-users-${LICENCE}/Cy`).textContent).not.toContain("key is only on");
+  });
+
   it("voids a record only with a reason, and the reason reaches the backend", async () => {
     const { fake, entry } = withRejected();
     renderAs("Mia", <Sync />, fake);

@@ -2,11 +2,13 @@
  * Sync: what waits for Metrc, per licence and per user, by state; the backlog over the last hours
  * as a small chart; progress while a backlog drains; the records themselves with each one's
  * history of attempts; and the actions: sync now, retry, edit and resend a rejected sale, and
- * (managers) void a record with a reason. Everything refetches on the backend's events.
+ * (managers) void a record with a reason. A user whose records wait for a key that another register
+ * of the store holds is told where it is ("Bea's key is only on Register 1…"). Everything refetches
+ * on the backend's events.
  */
 import { useState } from "react";
 import type { CartLine, EntryHistoryView, EntryState, EntryView, StateCounts } from "../api";
-import { useAction, useBackend, useCan, useLoad, useNow, useSession, useStatus, useFacilityTime } from "../context";
+import { useAction, useBackend, useCan, useFacilityClock, useLoad, useNow, useSession, useStatus, useFacilityTime } from "../context";
 import { BacklogChart } from "../ui/BacklogChart";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
@@ -30,6 +32,14 @@ export function Sync() {
   const can = useCan();
   const backend = useBackend();
   const status = useStatus();
+  const clock = useFacilityClock();
+  const elsewhere = useLoad((b) => b.keyWhereabouts(), [], ["store_changed", "keys_changed"]);
+  const whereIsKey = (user: string): string | null => {
+    const held = (elsewhere.data ?? []).filter((k) => k.user.toLowerCase() === user.toLowerCase());
+    if (held.length === 0) return null;
+    const at = held.map((k) => `${k.register_name} (last seen ${clock(k.register_seen_at)})`).join(" and ");
+    return `${user}'s key is only on ${at} — enter it here to send these records from this register.`;
+  };
   const [stateFilter, setStateFilter] = useState<EntryState | "">("");
   const [whose, setWhose] = useState<{ licence: string; user: string | null } | null>(null);
   const entries = useLoad(
@@ -91,7 +101,12 @@ export function Sync() {
           <h3>By user</h3>
           <CountsTable
             testId="sync-users"
-            rows={status.users.map((u) => ({ key: `${u.licence}/${u.user}`, name: `${u.user} (${u.licence})`, counts: u.counts, note: u.key_problem }))}
+            rows={status.users.map((u) => ({
+              key: `${u.licence}/${u.user}`,
+              name: `${u.user} (${u.licence})`,
+              counts: u.counts,
+              note: u.key_problem ?? (u.counts.waiting_for_key > 0 ? whereIsKey(u.user) : null),
+            }))}
             onPick={(key) => {
               const [licence = "", user = null] = key.split("/");
               setWhose({ licence, user });

@@ -41,6 +41,7 @@ import type {
   ResolveDifferenceRequest,
   StateDeadlineRequest,
   StoreBacklogView,
+  KeyWhereaboutsView,
   StoreJoinRequest,
   StoreKeyView,
   StoreLeaveRequest,
@@ -919,6 +920,15 @@ export class FakeBackend implements Backend {
             },
     };
   }
+
+  /** Users' current keys held at other registers, as `key_whereabouts` reports them. */
+  keysElsewhere: KeyWhereaboutsView[] = [];
+
+  keyWhereabouts = () =>
+    this.call("key_whereabouts", undefined, () => {
+      this.need("session");
+      return this.keysElsewhere.map((k) => ({ ...k }));
+    });
 
   storeLink = () =>
     this.call("store_link", undefined, () => {

@@ -117,6 +117,8 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         StoreMembershipView,
         StoreRegisterView,
         StoreBacklogView,
+        StoreKeyView,
+        KeyWhereaboutsView,
         StoreServerView,
         StoreOverviewView,
         StoreJoinRequest,

@@ -102,6 +102,21 @@ pub struct StoreKeyView {
     pub newest: bool,
 }
 
+/// `key_whereabouts`: a user's usable, current Metrc key held at another register of the store,
+/// as this register last heard (also while cut off); never the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct KeyWhereaboutsView {
+    /// The user whose key it is.
+    pub user: String,
+    /// The register that holds it.
+    pub register_name: String,
+    /// When the store last heard from that register.
+    #[ts(type = "string")]
+    pub register_seen_at: jiff::Timestamp,
+    /// The key's last four characters.
+    pub last_four: String,
+}
+
 /// What the store server said, or why it did not answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StoreServerView {

@@ -420,3 +420,54 @@ async fn store_changed_says_since_when_the_store_server_is_unreachable_and_when_
     assert_eq!(back.failures, 0);
     app.shutdown(Duration::from_secs(10)).await.unwrap();
 }
+
+#[tokio::test]
+async fn key_whereabouts_names_the_register_holding_a_users_current_usable_key() {
+    use stateline_store::link::held_keys::{HeldKey, StoreHeldKey};
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(dir.path()).await;
+    login(&app, "Max", "2468").await;
+    let seen: jiff::Timestamp = "2026-11-23T16:12:00Z".parse().unwrap();
+    let held = |register: &str, holder: &str, environment: &str, verdict: &str, newest: bool| {
+        StoreHeldKey {
+            register_id: register.to_lowercase().replace(' ', "-"),
+            register_name: register.into(),
+            register_seen_at: seen,
+            key: HeldKey {
+                environment: environment.into(),
+                holder: holder.into(),
+                last_four: "1234".into(),
+                saved_at: seen,
+                verdict: Some(verdict.into()),
+                validated_at: Some(seen),
+            },
+            newest,
+        }
+    };
+    app.database()
+        .save_store_key_holders(&[
+            held("Register 1", "user:Bea", "demo", "all_good", true),
+            held("Register 2", "user:Bea", "demo", "all_good", false),
+            held("Register 2", "user:Cy", "demo", "key_invalid", true),
+            held("Register 2", "user:Di", "production", "all_good", true),
+            held("Register 2", "facility", "demo", "all_good", true),
+        ])
+        .unwrap();
+    let found = app.key_whereabouts().await.unwrap();
+    let named: Vec<(String, String)> = found
+        .iter()
+        .map(|w| (w.user.clone(), w.register_name.clone()))
+        .collect();
+    assert_eq!(
+        named,
+        [("Bea".to_owned(), "Register 1".to_owned())],
+        "only current, usable user keys of this environment held elsewhere"
+    );
+    assert_eq!(found[0].register_seen_at, seen);
+    app.logout().await.unwrap();
+    assert_eq!(
+        app.key_whereabouts().await.unwrap_err().code(),
+        "not_logged_in"
+    );
+    app.shutdown(Duration::from_secs(10)).await.unwrap();
+}
