@@ -8,12 +8,16 @@
 //! once the app is open (a locked keychain asking to be unlocked does not hold up the start), a
 //! store server that is down or a password the keychain cannot give is logged and the app
 //! carries on alone; the password is read from the keychain (`store-server:<register id>`) into a
-//! `SecretString` and handed to the worker, nowhere else; the worker and its status forwarder are
-//! owned here, started and stopped together, and stopped with the app ([`App::shutdown`]).
+//! `SecretString` and handed to the worker and the courier, nowhere else; the worker, its status
+//! forwarder and the courier (which delivers the other registers' records handed over to this
+//! register because it holds their user's key) are owned here, started and stopped together,
+//! and stopped with the app ([`App::shutdown`]).
 
 use std::time::Duration;
 
 use secrecy::SecretString;
+use stateline_courier::worker::CourierSchedule;
+use stateline_courier::{Courier, CourierConfig, CourierWorker};
 use stateline_link::{
     LinkSchedule, LinkStatus, LinkWorker, RegisterIdentity, StoreSettings, membership,
 };
@@ -23,10 +27,12 @@ use tokio::sync::{broadcast, watch};
 
 use super::{App, AppEvent, dto};
 
-/// The running link and the task forwarding its status as events.
+/// The running link, the task forwarding its status as events, and the courier that delivers
+/// the other registers' handed-over records whose user's key this register holds.
 pub(crate) struct RunningLink {
     worker: LinkWorker,
     forwarder: OwnedTask,
+    courier: Option<CourierWorker>,
 }
 
 /// The UI's view of a link status (`None`: no link runs).
@@ -115,7 +121,7 @@ impl App {
     pub(crate) async fn run_store_link(&self, settings: StoreSettings, password: SecretString) {
         let worker = LinkWorker::start(
             self.inner.db.clone(),
-            settings.server_config(password),
+            settings.server_config(password.clone()),
             RegisterIdentity {
                 name: settings.register_name.clone(),
                 app_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -127,6 +133,27 @@ impl App {
             self.inner.config.clock.clone(),
         );
         let forwarder = forward_status(worker.subscribe(), self.inner.events.clone());
+        let courier = self.link().ok().map(|metrc| {
+            let courier = Courier::new(
+                self.inner.db.clone(),
+                metrc.client.clone(),
+                metrc.keys.ring(),
+                self.inner.config.clock.clone(),
+                CourierConfig::default(),
+            );
+            CourierWorker::start(
+                courier,
+                settings.server_config(password),
+                CourierSchedule {
+                    idle: self
+                        .inner
+                        .config
+                        .store_link_idle
+                        .max(Duration::from_secs(1)),
+                    ..CourierSchedule::default()
+                },
+            )
+        });
         tracing::info!(store = %settings.label(), register = %settings.register_name, "store link started");
         let earlier = self
             .inner
@@ -134,7 +161,11 @@ impl App {
             .lock()
             .await
             .store_link
-            .replace(RunningLink { worker, forwarder });
+            .replace(RunningLink {
+                worker,
+                forwarder,
+                courier,
+            });
         if let Some(earlier) = earlier {
             stop_link(earlier, Duration::from_secs(5)).await;
         }
@@ -185,6 +216,11 @@ impl App {
 
 async fn stop_link(link: RunningLink, timeout: Duration) {
     let _ = link.forwarder.stop(timeout).await;
+    if let Some(courier) = link.courier
+        && let Err(error) = courier.stop(timeout).await
+    {
+        tracing::warn!(%error, "the courier did not stop in time");
+    }
     if let Err(error) = link.worker.stop(timeout).await {
         tracing::warn!(%error, "the store link did not stop in time");
     }

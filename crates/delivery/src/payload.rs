@@ -151,7 +151,15 @@ fn sale_receipt(
     tz: &TimeZone,
 ) -> Result<(stateline_store::Sale, metrc::NewReceipt), DeliveryError> {
     let sale = db.sale(sale_id)?;
-    let receipt = metrc::NewReceipt {
+    let receipt = receipt_of(&sale, tz);
+    Ok((sale, receipt))
+}
+
+/// The Metrc receipt of a recorded sale (this register's, or another register's as the store
+/// holds it): its original local time in the licence's zone and its client id as the external
+/// receipt number.
+pub fn receipt_of(sale: &stateline_store::Sale, tz: &TimeZone) -> metrc::NewReceipt {
+    metrc::NewReceipt {
         sales_date_time: local_date_time(sale.occurred_at, tz),
         external_receipt_number: sale.client_id.clone(),
         sales_customer_type: sale.customer_type.clone(),
@@ -160,8 +168,7 @@ fn sale_receipt(
         identification_method: None,
         patient_registration_location_id: None,
         transactions: transactions(&sale.lines),
-    };
-    Ok((sale, receipt))
+    }
 }
 
 /// Corrections and voids need the Metrc id of the sale they change; the outbox only lets them be

@@ -29,6 +29,8 @@ pub struct DeliveryState {
 }
 
 /// Replaces the states of these records inside the caller's transaction (see the module doc).
+/// A record its register handed over keeps the state the delivering register gave it; only a
+/// refused one can be taken back (resent or voided by its register).
 pub(crate) async fn upsert(
     tx: &tokio_postgres::Transaction<'_>,
     states: &[DeliveryState],
@@ -41,8 +43,15 @@ pub(crate) async fn upsert(
         .prepare(
             "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at, deltas)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (register_id, local_seq) DO UPDATE SET state = excluded.state,
-                 attempts = excluded.attempts, last_error = excluded.last_error,
+             ON CONFLICT (register_id, local_seq) DO UPDATE SET
+                 state = CASE WHEN NOT deliveries.handed_over OR (deliveries.state = 'rejected'
+                         AND excluded.state IN ('pending', 'voided'))
+                     THEN excluded.state ELSE deliveries.state END,
+                 handed_over = deliveries.handed_over AND NOT (deliveries.state = 'rejected'
+                     AND excluded.state IN ('pending', 'voided')),
+                 attempts = excluded.attempts,
+                 last_error = CASE WHEN deliveries.handed_over THEN deliveries.last_error
+                     ELSE excluded.last_error END,
                  updated_at = excluded.updated_at, deltas = excluded.deltas,
                  change_seq = nextval('deliveries_change_seq')",
         )

@@ -10,6 +10,8 @@
 //! - [`deliveries`]: where each record stands with Metrc, as its register last said;
 //! - [`people`]: every register's users, merged part by part, so each register can log them in;
 //! - [`key_holders`]: which register holds a Metrc key for whom (never the key);
+//! - [`handover`]: records handed over to the register that holds their user's key, leases,
+//!   outcomes (the work travels to the key);
 //! - [`push`]: this register's outbox and the delivery states that changed to the store, then
 //!   the local mark; [`pull`]: the other registers' records into the local copy;
 //! - [`membership`]: which store this register joined (its settings; the password stays in the
@@ -29,6 +31,7 @@
 
 pub mod deliveries;
 mod error;
+pub mod handover;
 pub mod joining;
 pub mod key_holders;
 pub mod membership;

@@ -29,7 +29,7 @@ pub struct Pushed {
 const COLUMNS: &str =
     "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, body";
 
-fn from_row(row: &Row) -> StoreRecord {
+pub(crate) fn from_row(row: &Row) -> StoreRecord {
     StoreRecord {
         register_id: row.get(0),
         local_seq: row.get(1),

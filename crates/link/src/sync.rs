@@ -1,5 +1,6 @@
 //! One pass of the store link over a live connection: heartbeat, the store's people (pulled and
-//! merged, then this register's pushed when they changed), which register holds whose key, this register's records and the
+//! merged, then this register's pushed when they changed), which register holds whose key,
+//! records handed over to the register holding their user's key and the outcomes back, this register's records and the
 //! delivery states that changed until none are left, the other registers' records until none are
 //! new, then their state changes. The worker runs it in a loop; `stateline store sync` and joining run it once.
 //!
@@ -29,6 +30,8 @@ pub struct SyncReport {
     pub people: crate::people::PeopleExchanged,
     /// Keys the store lists (which register holds whose; never a key).
     pub keys_in_store: usize,
+    /// Records handed over to the register holding their user's key, and outcomes back.
+    pub handovers: crate::handover::Handovers,
 }
 
 /// Runs one pass (see the module doc); `progress` hears the push mark after each batch.
@@ -56,6 +59,7 @@ pub async fn sync_pass(
             break;
         }
     }
+    report.handovers = crate::handover::exchange_handovers(db, server, batch, clock.now()).await?;
     loop {
         let new = pull::pull_once(db, server, batch, clock.now()).await?;
         report.pulled += new;

@@ -11,13 +11,14 @@ use tokio_postgres::Client;
 use crate::LinkError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 6] = [
+const MIGRATIONS: [(i32, &str); 7] = [
     (1, include_str!("0001_store.sql")),
     (2, include_str!("0002_records.sql")),
     (3, include_str!("0003_deliveries.sql")),
     (4, include_str!("0004_effects.sql")),
     (5, include_str!("0005_people.sql")),
     (6, include_str!("0006_key_holders.sql")),
+    (7, include_str!("0007_handovers.sql")),
 ];
 
 /// The newest schema version this build knows.

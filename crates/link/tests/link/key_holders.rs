@@ -81,11 +81,21 @@ async fn the_store_knows_whose_key_is_where_and_a_register_says_where_a_users_ke
 
     // Register 2 knows, also while cut off, that Bea's current key is at register 1; register 1
     // knows of no other usable key for Bea or for Max.
-    let bea = two.db.where_user_key_is("demo", "bea").unwrap();
+    let bea = two.db.where_user_key_is(Some("demo"), "bea").unwrap();
     assert_eq!(bea.len(), 1);
     assert_eq!(bea[0].register_name, "Register 1");
-    assert!(one.db.where_user_key_is("demo", "Bea").unwrap().is_empty());
-    assert!(one.db.where_user_key_is("demo", "Max").unwrap().is_empty());
+    assert!(
+        one.db
+            .where_user_key_is(Some("demo"), "Bea")
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        one.db
+            .where_user_key_is(Some("demo"), "Max")
+            .unwrap()
+            .is_empty()
+    );
 
     // A pass with nothing new replaces nothing; a key cleared at register 2 leaves the store.
     let before: i64 = raw(&cluster)

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_store_link.sql"),
     include_str!("migrations/0010_store_effects.sql"),
     include_str!("migrations/0011_shared_people.sql"),
+    include_str!("migrations/0012_handovers.sql"),
 ];
 
 /// The newest schema version this build knows.

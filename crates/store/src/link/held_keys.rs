@@ -107,11 +107,11 @@ impl Database {
             .unwrap_or_default())
     }
 
-    /// Where usable, newest keys of `user` (in `environment`) are held in the store, other than
-    /// at this register, as last pulled.
+    /// Where usable, newest keys of `user` (in `environment`, or any) are held in the store,
+    /// other than at this register, as last pulled.
     pub fn where_user_key_is(
         &self,
-        environment: &str,
+        environment: Option<&str>,
         user: &str,
     ) -> Result<Vec<StoreHeldKey>, StoreError> {
         let here = self.install_id().to_owned();
@@ -122,7 +122,7 @@ impl Database {
                 k.register_id != here
                     && k.newest
                     && k.key.usable()
-                    && k.key.environment == environment
+                    && environment.is_none_or(|e| k.key.environment == e)
                     && k.key.user().is_some_and(|u| u.eq_ignore_ascii_case(user))
             })
             .collect())

@@ -8,6 +8,7 @@
 //! (the peer effects only lower the counts it sells from);
 //! nothing here is a secret (records name users, never keys).
 
+pub mod handovers;
 pub mod held_keys;
 pub mod peer_effects;
 pub mod peer_records;

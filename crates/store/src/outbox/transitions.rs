@@ -80,7 +80,8 @@ const RELEASE: &str = "UPDATE outbox SET state = 'pending', next_attempt_at = ?2
     WHERE id = ?1 AND state = 'sending'";
 const VOID: &str =
     "UPDATE outbox SET state = 'voided', void_reason = ?2, voided_by = ?3, state_changed_at = ?4
-    WHERE id = ?1 AND state IN ('pending', 'rejected', 'waiting_for_key')";
+    WHERE id = ?1 AND (state IN ('pending', 'rejected')
+        OR (state = 'waiting_for_key' AND id NOT IN (SELECT entry_id FROM handovers)))";
 const LOOKUP_MISS: &str = "UPDATE outbox SET lookup_misses = lookup_misses + 1, last_lookup_at = ?2
     WHERE id = ?1 AND state = 'ambiguous' RETURNING lookup_misses";
 const RESEND_AFTER_MISSES: &str =
@@ -199,7 +200,8 @@ impl Database {
         })
     }
 
-    /// `waiting_for_key` → `pending` for every entry of `acting_user` (their key was replaced).
+    /// `waiting_for_key` → `pending` for every entry of `acting_user` (their key was replaced),
+    /// except those handed over to another register of the store.
     /// Original times are unchanged. Returns how many were released.
     pub fn release_waiting_for_key(&self, acting_user: &str) -> Result<usize, StoreError> {
         let now_ms = to_ms(self.now());
@@ -207,7 +209,8 @@ impl Database {
             let n = tx
                 .prepare_cached(
                     "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, state_changed_at = ?2
-                     WHERE state = 'waiting_for_key' AND acting_user = ?1",
+                     WHERE state = 'waiting_for_key' AND acting_user = ?1
+                       AND id NOT IN (SELECT entry_id FROM handovers)",
                 )?
                 .execute(params![acting_user, now_ms])?;
             Ok(n)
@@ -363,6 +366,10 @@ impl Database {
                 }
             }
             transition(tx, id, "edit and resend", RESEND_REJECTED, params![id, now_ms])?;
+            // A record that came back refused from the register that delivered it is this
+            // register's again.
+            tx.prepare_cached("DELETE FROM handovers WHERE entry_id = ?1")?
+                .execute(params![id])?;
             let detail = match edit {
                 RejectedEdit::Unchanged => "resent unchanged",
                 _ => "edited and resent",

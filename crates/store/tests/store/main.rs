@@ -5,6 +5,7 @@
 mod backups;
 mod database;
 mod deadlines;
+mod handovers;
 mod link;
 mod outbox;
 mod people_sharing;

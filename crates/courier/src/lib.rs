@@ -1,0 +1,257 @@
+//! The courier: this register delivers the records other registers of its store handed over
+//! because this register holds their user's Metrc key (issue #13: the work travels to the key;
+//! the key never leaves the keychain it was entered in).
+//!
+//! A pass takes leases on handed-over sales of the users whose keys this register holds
+//! (`stateline_link::handover`), and for each: looks it up in Metrc by its external number first
+//! when it was ever leased before, POSTs it with the user's key (its original time, its maker's
+//! client id) only while the lease has more than the safety margin left, and writes the outcome
+//! under the lease's fence.
+//!
+//! Guarantees (this register's half of "Exactly once across registers" in CONTRIBUTING.md):
+//! - nothing is POSTed without a lease with at least [`CourierConfig::margin`] left, measured
+//!   from before the lease was asked for, on this register's monotonic clock;
+//! - a record leased before is looked up by its external number before any POST, and a lease is
+//!   only taken over after the previous one lapsed plus the grace (request timeout and settle
+//!   window), so a late write of the previous holder has landed by then;
+//! - an answer that may have landed (a timeout, a 5xx after sending) writes nothing: the lease
+//!   lapses and the next holder looks the record up; an answer that certainly did not land (not
+//!   sent, 429, 413) gives the lease back; a refused key (401/403) gives it back and tells the
+//!   key source, which re-checks the key;
+//! - a `Validation` refusal (400) is the record's outcome (`rejected`), for its maker to fix;
+//! - records go only under the acting user's key as the key source gives it (SPEC guarantee 5).
+
+mod error;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use metrc::ErrorClass;
+use stateline_clock::Clock;
+use stateline_keys::KeySource;
+use stateline_link::StoreServer;
+use stateline_link::handover::{Delivered, LeaseTerms, Leased};
+use stateline_store::{Database, Sale};
+use stateline_tasks::run_blocking;
+
+pub use error::CourierError;
+pub use worker::CourierWorker;
+
+/// How the courier leases and how careful it is.
+#[derive(Debug, Clone, Copy)]
+pub struct CourierConfig {
+    /// Lease length and the grace before a lapsed lease is taken over.
+    pub terms: LeaseTerms,
+    /// The least lease time left to start a POST (the request timeout and some slack).
+    pub margin: Duration,
+    /// Records leased per pass.
+    pub batch: u32,
+}
+
+impl Default for CourierConfig {
+    /// 60-second leases; a lapsed one waits 90 s more (a 30-second request timeout and Metrc's
+    /// 60-second settle window); a POST starts only with 35 s of lease left.
+    fn default() -> Self {
+        Self {
+            terms: LeaseTerms {
+                lease: Duration::from_secs(60),
+                grace: Duration::from_secs(90),
+            },
+            margin: Duration::from_secs(35),
+            batch: 20,
+        }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CourierReport {
+    /// Records leased.
+    pub leased: usize,
+    /// Confirmed by a POST.
+    pub sent: usize,
+    /// Found in Metrc by a lookup (a previous holder's POST had landed).
+    pub found: usize,
+    /// Refused by Metrc (the maker's manager fixes them).
+    pub rejected: usize,
+    /// Given back without an outcome (key refused, not sent, too little lease left).
+    pub given_back: usize,
+    /// Left to lapse because Metrc's answer was unknown.
+    pub unsure: usize,
+    /// Outcomes not written because the lease was no longer ours.
+    pub fenced_out: usize,
+}
+
+/// The courier of one register (cheap to clone).
+#[derive(Clone)]
+pub struct Courier {
+    db: Database,
+    client: metrc::MetrcClient,
+    keys: Arc<dyn KeySource>,
+    clock: Arc<dyn Clock>,
+    config: CourierConfig,
+}
+
+impl std::fmt::Debug for Courier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Courier")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What to do with one leased record.
+enum Step {
+    Outcome(Delivered, bool),
+    GiveBack,
+    Unsure,
+}
+
+impl Courier {
+    /// A courier over this register's database, Metrc client and keys.
+    pub fn new(
+        db: Database,
+        client: metrc::MetrcClient,
+        keys: Arc<dyn KeySource>,
+        clock: Arc<dyn Clock>,
+        config: CourierConfig,
+    ) -> Self {
+        Self {
+            db,
+            client,
+            keys,
+            clock,
+            config,
+        }
+    }
+
+    /// The users whose handed-over records this register can send: those it holds a key for
+    /// that the key source will use.
+    async fn users(&self) -> Result<Vec<String>, CourierError> {
+        let db = self.db.clone();
+        let held = run_blocking(move || Ok::<_, CourierError>(db.held_keys()?)).await?;
+        let mut users: Vec<String> = held
+            .iter()
+            .filter(|k| k.usable())
+            .filter_map(|k| k.user().map(str::to_owned))
+            .filter(|user| self.keys.key_for(user).is_some())
+            .collect();
+        users.sort();
+        users.dedup();
+        Ok(users)
+    }
+
+    /// One pass (see the module doc).
+    pub async fn run_once(&self, server: &mut StoreServer) -> Result<CourierReport, CourierError> {
+        let mut report = CourierReport::default();
+        let users = self.users().await?;
+        if users.is_empty() {
+            return Ok(report);
+        }
+        let asked_at = Instant::now();
+        let holder = self.db.install_id().to_owned();
+        let leased = server
+            .take_leases(
+                &holder,
+                &users,
+                self.config.terms,
+                i64::from(self.config.batch),
+            )
+            .await?;
+        report.leased = leased.len();
+        for lease in &leased {
+            match self.deliver(lease, asked_at).await? {
+                Step::Outcome(delivered, found) => {
+                    let written = server
+                        .record_delivery(&holder, lease, &delivered, self.clock.now())
+                        .await?;
+                    if !written {
+                        report.fenced_out += 1;
+                    } else if found {
+                        report.found += 1;
+                    } else if matches!(delivered, Delivered::Rejected(_)) {
+                        report.rejected += 1;
+                    } else {
+                        report.sent += 1;
+                    }
+                }
+                Step::GiveBack => {
+                    server.release_lease(&holder, lease).await?;
+                    report.given_back += 1;
+                }
+                Step::Unsure => report.unsure += 1,
+            }
+        }
+        if report.leased > 0 {
+            tracing::info!(
+                ?report,
+                "courier pass: delivered records of other registers"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Looks up (when leased before) and sends one leased sale.
+    async fn deliver(&self, lease: &Leased, asked_at: Instant) -> Result<Step, CourierError> {
+        let record = &lease.record;
+        let Ok(sale) = serde_json::from_value::<Sale>(record.body.clone()) else {
+            tracing::warn!(record = %record.client_id, "a handed-over sale cannot be read; left for another register");
+            return Ok(Step::GiveBack);
+        };
+        let db = self.db.clone();
+        let licence = record.licence.clone();
+        let Ok(tz) = run_blocking(move || Ok::<_, CourierError>(db.licence(&licence)?.tz()?)).await
+        else {
+            return Ok(Step::GiveBack);
+        };
+        let Some(key) = self.keys.key_for(&record.acting_user) else {
+            return Ok(Step::GiveBack);
+        };
+        if lease.leased_before {
+            match self
+                .client
+                .receipt_by_external_number(&key.key, &record.licence, &record.client_id)
+                .await
+            {
+                Ok(Some(receipt)) => {
+                    return Ok(Step::Outcome(Delivered::Confirmed(Some(receipt.id)), true));
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::info!(code = error.code(), record = %record.client_id, "lookup failed; the lease lapses");
+                    return Ok(Step::Unsure);
+                }
+            }
+        }
+        if asked_at.elapsed() + self.config.margin > self.config.terms.lease {
+            return Ok(Step::GiveBack);
+        }
+        let receipt = stateline_delivery::payload::receipt_of(&sale, &tz);
+        match self
+            .client
+            .create_receipts(&key.key, &record.licence, &[receipt])
+            .await
+        {
+            Ok(outcome) => Ok(Step::Outcome(
+                Delivered::Confirmed(outcome.ids.first().copied()),
+                false,
+            )),
+            Err(error) => Ok(match error.class() {
+                ErrorClass::Validation => {
+                    Step::Outcome(Delivered::Rejected(error.to_string()), false)
+                }
+                ErrorClass::Unauthorized | ErrorClass::Forbidden => {
+                    self.keys.key_refused(&key.owner);
+                    Step::GiveBack
+                }
+                ErrorClass::NotSent
+                | ErrorClass::RateLimited
+                | ErrorClass::TooLarge
+                | ErrorClass::NotFound
+                | ErrorClass::InvalidInput => Step::GiveBack,
+                ErrorClass::Ambiguous => Step::Unsure,
+            }),
+        }
+    }
+}

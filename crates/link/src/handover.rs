@@ -1,0 +1,331 @@
+//! The work travels to the key (issue #13): a register hands a record over to the store when
+//! another register holds its user's Metrc key, and a register that holds the key takes the
+//! record under a **lease** and reports what Metrc said. The key itself never moves.
+//!
+//! Guarantees (the store's half of the rule in CONTRIBUTING.md, "Exactly once across
+//! registers"):
+//! - a record is handed over only after its maker wrote the handover locally (so the maker can
+//!   no longer send it: `stateline_store::link::handovers`); announcing it is idempotent and is
+//!   repeated until the store has it;
+//! - a lease is taken in one statement with `FOR UPDATE SKIP LOCKED`, so two registers never
+//!   hold the same record; it carries a fencing number from a sequence and an expiry by the store
+//!   server's clock (no register's clock is compared with another's); a lapsed lease is taken
+//!   again only after `grace` more (the previous holder's request timeout and Metrc's settle
+//!   window), and the taker learns the record was leased before, so it looks the record up in
+//!   Metrc before any POST;
+//! - an outcome is written only under the fence it was leased with and while the record is still
+//!   handed over: a holder whose lease was taken over writes nothing, and the record stays for
+//!   the new holder to look up;
+//! - the maker pulls the outcomes of its handed-over records in the store's order of changes and
+//!   applies each once (the mark moves in the same local transaction).
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use stateline_store::Database;
+use stateline_store::link::handovers::HandoverOutcome;
+use stateline_tasks::run_blocking;
+
+use crate::records::StoreRecord;
+use crate::{LinkError, StoreServer};
+
+/// A record leased to this register.
+#[derive(Debug, Clone)]
+pub struct Leased {
+    /// The record as the store holds it (the maker's body).
+    pub record: StoreRecord,
+    /// The fencing number the outcome must be written under.
+    pub fence: i64,
+    /// Someone held a lease on it before: look it up in Metrc before any POST.
+    pub leased_before: bool,
+}
+
+/// What a holder reports for a leased record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// In Metrc (with its id when Metrc gave one).
+    Confirmed(Option<i64>),
+    /// Metrc refused it, with its words.
+    Rejected(String),
+}
+
+/// How long leases last and how long a lapsed one waits.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseTerms {
+    /// How long a lease lasts.
+    pub lease: Duration,
+    /// How long after a lease lapsed before another register may take the record (the request
+    /// timeout plus Metrc's settle window).
+    pub grace: Duration,
+}
+
+impl StoreServer {
+    /// Marks this register's records handed over (see the module doc); returns how many the
+    /// store marked now.
+    pub async fn announce_handovers(
+        &mut self,
+        register_id: &str,
+        local_seqs: &[i64],
+        now: Timestamp,
+    ) -> Result<u64, LinkError> {
+        if local_seqs.is_empty() {
+            return Ok(0);
+        }
+        let label = self.label.clone();
+        let pg = |e| LinkError::from_postgres(&label, e);
+        let tx = self.client.transaction().await.map_err(pg)?;
+        let marked = tx
+            .execute(
+                "UPDATE deliveries SET handed_over = true, state = 'handed_over', updated_at = $3,
+                     delivered_by = NULL, change_seq = nextval('deliveries_change_seq')
+                 WHERE register_id = $1 AND local_seq = ANY($2) AND NOT handed_over",
+                &[&register_id, &local_seqs, &now],
+            )
+            .await
+            .map_err(pg)?;
+        if marked > 0 {
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&crate::server::RECORDS_CHANNEL, &register_id],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(marked)
+    }
+
+    /// Outcomes of `register_id`'s handed-over records written by a holder after `after` (a
+    /// `change_seq`), in order, at most `limit`, with the `change_seq` of the last.
+    pub async fn handover_outcomes(
+        &self,
+        register_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<HandoverOutcome>, i64), LinkError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT d.local_seq, d.state, d.metrc_id, d.last_error,
+                        COALESCE(g.name, d.delivered_by), d.change_seq
+                 FROM deliveries d LEFT JOIN registers g ON g.register_id = d.delivered_by
+                 WHERE d.register_id = $1 AND d.handed_over AND d.delivered_by IS NOT NULL
+                   AND d.change_seq > $2
+                 ORDER BY d.change_seq LIMIT $3",
+                &[&register_id, &after, &limit],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let through = rows.last().map_or(after, |r| r.get(5));
+        let outcomes = rows
+            .iter()
+            .map(|r| HandoverOutcome {
+                entry_id: r.get(0),
+                state: r.get(1),
+                metrc_id: r.get(2),
+                message: r.get(3),
+                delivered_by: r.get(4),
+            })
+            .collect();
+        Ok((outcomes, through))
+    }
+
+    /// Leases up to `limit` handed-over sales of `users` (names, any case) to `holder`, oldest
+    /// first (see the module doc).
+    pub async fn take_leases(
+        &mut self,
+        holder: &str,
+        users: &[String],
+        terms: LeaseTerms,
+        limit: i64,
+    ) -> Result<Vec<Leased>, LinkError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let users: Vec<String> = users.iter().map(|u| u.to_lowercase()).collect();
+        let label = self.label.clone();
+        let pg = |e| LinkError::from_postgres(&label, e);
+        let tx = self.client.transaction().await.map_err(pg)?;
+        let leased = tx
+            .query(
+                "WITH pick AS (
+                     SELECT d.register_id, d.local_seq, d.lease_fence IS NOT NULL AS leased_before
+                     FROM deliveries d JOIN records r USING (register_id, local_seq)
+                     WHERE d.handed_over AND d.state = 'handed_over' AND r.kind = 'sale'
+                       AND lower(r.acting_user) = ANY($2)
+                       AND (d.lease_holder IS NULL
+                            OR d.lease_expires_at + make_interval(secs => $3) < now())
+                     ORDER BY r.occurred_at, d.register_id, d.local_seq
+                     LIMIT $5
+                     FOR UPDATE OF d SKIP LOCKED)
+                 UPDATE deliveries d SET lease_holder = $1,
+                     lease_fence = nextval('lease_fence_seq'),
+                     lease_expires_at = now() + make_interval(secs => $4)
+                 FROM pick WHERE d.register_id = pick.register_id AND d.local_seq = pick.local_seq
+                 RETURNING d.register_id, d.local_seq, d.lease_fence, pick.leased_before",
+                &[
+                    &holder,
+                    &users,
+                    &terms.grace.as_secs_f64(),
+                    &terms.lease.as_secs_f64(),
+                    &limit,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        let mut out = Vec::with_capacity(leased.len());
+        for row in &leased {
+            let (register_id, local_seq): (String, i64) = (row.get(0), row.get(1));
+            let record = tx
+                .query_one(
+                    "SELECT register_id, local_seq, client_id, kind, licence, acting_user,
+                            occurred_at, body
+                     FROM records WHERE register_id = $1 AND local_seq = $2",
+                    &[&register_id, &local_seq],
+                )
+                .await
+                .map_err(pg)?;
+            out.push(Leased {
+                record: crate::records::from_row(&record),
+                fence: row.get(2),
+                leased_before: row.get(3),
+            });
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(out)
+    }
+
+    /// Writes what Metrc said about a leased record, under its fence; returns `false` (and
+    /// writes nothing) when the lease is no longer this holder's.
+    pub async fn record_delivery(
+        &mut self,
+        holder: &str,
+        leased: &Leased,
+        delivered: &Delivered,
+        now: Timestamp,
+    ) -> Result<bool, LinkError> {
+        let (state, metrc_id, message) = match delivered {
+            Delivered::Confirmed(id) => ("confirmed", *id, None),
+            Delivered::Rejected(message) => ("rejected", None, Some(message.as_str())),
+        };
+        let label = self.label.clone();
+        let pg = |e| LinkError::from_postgres(&label, e);
+        let tx = self.client.transaction().await.map_err(pg)?;
+        let written = tx
+            .execute(
+                "UPDATE deliveries SET state = $5, metrc_id = $6, last_error = $7,
+                     delivered_by = $3, lease_holder = NULL, lease_expires_at = NULL,
+                     updated_at = $8, change_seq = nextval('deliveries_change_seq')
+                 WHERE register_id = $1 AND local_seq = $2 AND lease_holder = $3
+                   AND lease_fence = $4 AND handed_over AND state = 'handed_over'",
+                &[
+                    &leased.record.register_id,
+                    &leased.record.local_seq,
+                    &holder,
+                    &leased.fence,
+                    &state,
+                    &metrc_id,
+                    &message,
+                    &now,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        if written == 1 {
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&crate::server::RECORDS_CHANNEL, &holder],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(written == 1)
+    }
+
+    /// Gives a lease back without an outcome (the holder's key was refused, or it stops): the
+    /// record waits for the next holder, who looks it up first.
+    pub async fn release_lease(&mut self, holder: &str, leased: &Leased) -> Result<(), LinkError> {
+        self.client
+            .execute(
+                "UPDATE deliveries SET lease_holder = NULL, lease_expires_at = NULL
+                 WHERE register_id = $1 AND local_seq = $2 AND lease_holder = $3
+                   AND lease_fence = $4",
+                &[
+                    &leased.record.register_id,
+                    &leased.record.local_seq,
+                    &holder,
+                    &leased.fence,
+                ],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+}
+
+/// What one handover step of a pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Handovers {
+    /// Records handed over now.
+    pub handed_over: usize,
+    /// Outcomes of earlier handovers applied here.
+    pub outcomes: usize,
+}
+
+/// The maker's step of a pass: announce handovers the store may not have yet, hand over the
+/// records waiting for a key that another register holds, then apply the outcomes that came
+/// back.
+pub async fn exchange_handovers(
+    db: &Database,
+    server: &mut StoreServer,
+    batch: u32,
+    now: Timestamp,
+) -> Result<Handovers, LinkError> {
+    let mut done = Handovers::default();
+    let reader = db.clone();
+    let (open, candidates) = run_blocking(move || {
+        let mark = crate::push::pushed_through(&reader)?;
+        let candidates: Vec<i64> = reader
+            .handover_candidates(mark)?
+            .into_iter()
+            .filter(|e| {
+                reader
+                    .where_user_key_is(None, &e.acting_user)
+                    .is_ok_and(|held| !held.is_empty())
+            })
+            .map(|e| e.id)
+            .collect();
+        Ok::<_, LinkError>((reader.handed_over_open()?, candidates))
+    })
+    .await?;
+    server
+        .announce_handovers(db.install_id(), &open, now)
+        .await?;
+    if !candidates.is_empty() {
+        let writer = db.clone();
+        let handed =
+            run_blocking(move || Ok::<_, LinkError>(writer.hand_over(&candidates)?)).await?;
+        server
+            .announce_handovers(db.install_id(), &handed, now)
+            .await?;
+        done.handed_over = handed.len();
+    }
+    loop {
+        let reader = db.clone();
+        let after =
+            run_blocking(move || Ok::<_, LinkError>(reader.outcomes_pulled_through()?)).await?;
+        let (outcomes, through) = server
+            .handover_outcomes(db.install_id(), after, i64::from(batch))
+            .await?;
+        if outcomes.is_empty() {
+            break;
+        }
+        let writer = db.clone();
+        done.outcomes += run_blocking(move || {
+            Ok::<_, LinkError>(writer.apply_handover_outcomes(&outcomes, through)?)
+        })
+        .await?;
+    }
+    Ok(done)
+}

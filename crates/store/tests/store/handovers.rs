@@ -1,0 +1,110 @@
+//! Records handed over to the register holding their user's key: while handed over, this
+//! register neither releases them to its own engine nor voids them (the schema refuses both);
+//! the outcome another register got is applied once — a confirmation folds the sale's effect
+//! like a local one, a refusal parks it — and a refused record resent here is this register's
+//! again.
+
+use stateline_store::link::handovers::HandoverOutcome;
+use stateline_store::{EntryState, RejectedEdit};
+use stateline_testkit::store::{self as fixture, A, line, q, sale_by};
+
+fn outcome(entry_id: i64, state: &str) -> HandoverOutcome {
+    HandoverOutcome {
+        entry_id,
+        state: state.into(),
+        metrc_id: Some(7001),
+        message: Some("Package has 0 on hand".into()),
+        delivered_by: "Register 1".into(),
+    }
+}
+
+#[test]
+fn a_handed_over_sale_stays_put_until_its_outcome_comes_back_once() {
+    let store = fixture::store();
+    let db = &store.db;
+    let sold = db.record_sale(&sale_by("bea", vec![line(A, "2")])).unwrap();
+    let other = db.record_sale(&sale_by("bea", vec![line(A, "1")])).unwrap();
+    db.mark_waiting_for_key("bea", None).unwrap();
+    let id = |client_id: &str| db.entry_by_client_id(client_id).unwrap().unwrap().id;
+    let (first, second) = (id(&sold.client_id), id(&other.client_id));
+
+    assert_eq!(
+        db.handover_candidates(0).unwrap().len(),
+        0,
+        "not in the store yet"
+    );
+    assert_eq!(db.handover_candidates(first).unwrap().len(), 1);
+    assert_eq!(db.hand_over(&[first]).unwrap(), [first]);
+    assert!(db.hand_over(&[first]).unwrap().is_empty(), "once");
+    assert_eq!(db.handed_over_open().unwrap(), [first]);
+
+    // Bea's new key here releases only the record still here; voiding the handed-over one is
+    // refused, by the code and by the schema.
+    assert_eq!(db.release_waiting_for_key("bea").unwrap(), 1);
+    assert_eq!(db.entry(second).unwrap().state, EntryState::Pending);
+    assert_eq!(
+        db.void_entry(first, "customer left", "Max")
+            .unwrap_err()
+            .code(),
+        "illegal_transition"
+    );
+    let conn = rusqlite::Connection::open(fixture::db_path(&store.dir)).unwrap();
+    let forced = conn.execute("UPDATE outbox SET state = 'pending' WHERE id = ?1", [first]);
+    assert!(forced.is_err(), "the schema refuses it too");
+
+    // Register 1 got Metrc's confirmation: applied once, the effect folded like a local one.
+    assert_eq!(db.on_hand(A).unwrap(), q("7"));
+    assert_eq!(
+        db.apply_handover_outcomes(&[outcome(first, "confirmed")], 9)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        db.apply_handover_outcomes(&[outcome(first, "confirmed")], 10)
+            .unwrap(),
+        0
+    );
+    let entry = db.entry(first).unwrap();
+    assert_eq!(
+        (entry.state, entry.metrc_id),
+        (EntryState::Confirmed, Some(7001))
+    );
+    assert_eq!(db.outcomes_pulled_through().unwrap(), 10);
+    let package = db.package(A).unwrap();
+    assert_eq!(
+        (package.metrc_quantity, package.on_hand),
+        (q("8"), q("7")),
+        "the 2 g went into Metrc's quantity; the 1 g still pending here"
+    );
+    fixture::assert_pending_in_step(&store);
+    assert!(db.handed_over_open().unwrap().is_empty());
+}
+
+#[test]
+fn a_refused_handed_over_sale_comes_back_and_is_this_registers_again_when_resent() {
+    let store = fixture::store();
+    let db = &store.db;
+    let sold = db.record_sale(&sale_by("bea", vec![line(A, "2")])).unwrap();
+    db.mark_waiting_for_key("bea", None).unwrap();
+    let id = db.entry_by_client_id(&sold.client_id).unwrap().unwrap().id;
+    db.hand_over(&[id]).unwrap();
+    db.apply_handover_outcomes(&[outcome(id, "rejected")], 3)
+        .unwrap();
+    let entry = db.entry(id).unwrap();
+    assert_eq!(entry.state, EntryState::Rejected);
+    let said = entry.last_error.unwrap_or_default();
+    assert!(
+        said.contains("0 on hand") && said.contains("Register 1"),
+        "{said}"
+    );
+    assert_eq!(
+        db.on_hand(A).unwrap(),
+        q("8"),
+        "refused goods still left the store"
+    );
+
+    db.edit_rejected_and_resend(id, &RejectedEdit::Unchanged, "Max", db.now())
+        .unwrap();
+    assert!(!db.is_handed_over(id).unwrap());
+    assert_eq!(db.entry(id).unwrap().state, EntryState::Pending);
+}
