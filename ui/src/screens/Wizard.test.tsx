@@ -1,8 +1,12 @@
-/** The first-run wizard through the whole App on the fake backend: demo, sandbox, and resuming an interrupted setup. */
+/**
+ * The first-run wizard through the whole App on the fake backend: demo, sandbox, resuming an
+ * interrupted setup, and the optional store server step (on its own, joining, a refused login).
+ */
 import { act, fireEvent, render, screen } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import { FakeBackend } from "../testing/fakeBackend";
+import { JOINED_PAUSE_MS } from "./WizardStoreStep";
 
 async function click(testId: string) {
   await act(async () => {
@@ -12,6 +16,39 @@ async function click(testId: string) {
 
 function type(testId: string, value: string) {
   fireEvent.change(screen.getByTestId(testId), { target: { value } });
+}
+
+/** A sandbox setup up to the store server step: manager, Metrc, vendor key, own key, one licence. */
+async function throughLicences() {
+  await createManager();
+  await screen.findByTestId("wizard-step-environment");
+  fireEvent.change(screen.getByTestId("wizard-environment"), { target: { value: "sandbox" } });
+  type("wizard-state", "CO");
+  await click("wizard-next");
+  await screen.findByTestId("wizard-step-vendor");
+  type("wizard-vendor-key", "vendor-secret-123456");
+  await click("wizard-next");
+  await screen.findByTestId("wizard-step-key");
+  type("wizard-key-input", "manager-secret-key-ABCD");
+  await click("wizard-key-save");
+  await screen.findByTestId("matrix-verdict");
+  await click("wizard-next");
+  await screen.findByTestId("wizard-step-licences");
+  await click("wizard-next");
+  return screen.findByTestId("wizard-step-store");
+}
+
+async function joinStore(password: string) {
+  await click("wizard-store-join");
+  type("store-host", "10.0.0.5");
+  type("store-port", "5433");
+  type("store-database", "store");
+  type("store-user", "stateline");
+  type("store-password", password);
+  type("store-register-name", "Register 2");
+  await act(async () => {
+    fireEvent.submit(screen.getByTestId("store-join-form"));
+  });
 }
 
 async function createManager() {
@@ -67,7 +104,7 @@ describe("first-run wizard", () => {
     expect(grow.checked).toBe(false);
     expect((screen.getByTestId("wizard-timezone-402R-00042") as HTMLInputElement).value).toBe("America/Denver");
     type("wizard-deadline-402R-00042", "48");
-    await click("wizard-finish");
+    await click("wizard-next");
 
     expect(fake.calls.find((c) => c.command === "bind_licences")?.req).toEqual({
       licences: [
@@ -82,6 +119,8 @@ describe("first-run wizard", () => {
         },
       ],
     });
+    expect(await screen.findByTestId("wizard-step-store")).toBeTruthy();
+    await click("wizard-finish");
     expect(await screen.findByTestId("session-user")).toBeTruthy();
     expect(screen.queryByTestId("key-prompt")).toBeNull();
     expect(screen.queryByTestId("nav-demo")).toBeNull();
@@ -122,5 +161,102 @@ describe("first-run wizard", () => {
     await createManager();
     expect(await screen.findByTestId("wizard-step-environment")).toBeTruthy();
     expect(screen.getByTestId("wizard-error").getAttribute("data-code")).toBe("keychain_unavailable");
+  });
+});
+
+describe("first-run wizard: the store server step", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("comes after the licences, with working on its own chosen", async () => {
+    const fake = new FakeBackend({ firstRun: true });
+    render(<App backend={fake} />);
+    await throughLicences();
+    expect(screen.getByTestId("wizard").getAttribute("data-step")).toBe("store");
+    expect(document.querySelector('.steps [aria-current="step"]')?.textContent).toBe("Store server");
+    expect((screen.getByTestId("wizard-store-alone") as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByTestId("wizard-store-join") as HTMLInputElement).checked).toBe(false);
+    expect(screen.queryByTestId("store-join-form")).toBeNull();
+    expect(fake.calls.some((c) => c.command === "bind_licences")).toBe(true);
+  });
+
+  it("on its own: one click opens the register without asking the store server", async () => {
+    const fake = new FakeBackend({ firstRun: true });
+    render(<App backend={fake} />);
+    await throughLicences();
+    await click("wizard-finish");
+    expect(await screen.findByTestId("session-user")).toBeTruthy();
+    expect(screen.queryByTestId("wizard")).toBeNull();
+    expect(fake.calls.some((c) => c.command === "store_join")).toBe(false);
+    expect(fake.storeMembership).toBeNull();
+  });
+
+  it("joins with what was typed, shows the store and its registers, then opens the register", async () => {
+    const fake = new FakeBackend({ firstRun: true });
+    const passwords: string[] = [];
+    const join = fake.storeJoin;
+    fake.storeJoin = (req) => {
+      passwords.push(req.password);
+      return join(req);
+    };
+    render(<App backend={fake} />);
+    await throughLicences();
+    await click("wizard-store-join");
+    expect((screen.getByTestId("store-port") as HTMLInputElement).value).toBe("5432");
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await joinStore("store-secret");
+    expect(fake.calls.filter((c) => c.command === "store_join").map((c) => c.req)).toEqual([
+      { host: "10.0.0.5", port: 5433, database: "store", user: "stateline", password: "(hidden)", register_name: "Register 2" },
+    ]);
+    expect(passwords).toEqual(["store-secret"]);
+    expect((screen.getByTestId("wizard-step-store") as HTMLElement).getAttribute("data-joined")).toBe("true");
+    expect(fake.storeMembership).toMatchObject({ host: "10.0.0.5", port: 5433, database: "store", user: "stateline", register_name: "Register 2" });
+    expect(screen.getByTestId("wizard-store-joined").textContent).toContain("Register 2");
+    expect(screen.getByTestId("wizard-store-joined").textContent).toContain("10.0.0.5:5433");
+    expect(screen.getByTestId("wizard-store-registers").textContent).toContain("Register 2 (this register)");
+    expect(document.body.innerHTML).not.toContain("store-secret");
+    await act(async () => {
+      vi.advanceTimersByTime(JOINED_PAUSE_MS);
+    });
+    vi.useRealTimers();
+    expect(await screen.findByTestId("session-user")).toBeTruthy();
+    expect(screen.queryByTestId("wizard")).toBeNull();
+  });
+
+  it("opens the register at once with Start Stateline after a join", async () => {
+    const fake = new FakeBackend({ firstRun: true });
+    render(<App backend={fake} />);
+    await throughLicences();
+    await joinStore("store-secret");
+    expect(await screen.findByTestId("wizard-store-joined")).toBeTruthy();
+    await click("wizard-finish");
+    expect(await screen.findByTestId("session-user")).toBeTruthy();
+  });
+
+  it("a refused login keeps the step, with the message under its heading and the password cleared", async () => {
+    const fake = new FakeBackend({ firstRun: true });
+    render(<App backend={fake} />);
+    await throughLicences();
+    await joinStore("wrong-password");
+    const error = await screen.findByTestId("store-join-error");
+    expect(error.getAttribute("data-code")).toBe("store_server_login_refused");
+    expect(screen.getByTestId("store-join-error-heading").textContent).toMatch(/refused the user or password/);
+    expect(error.textContent).toMatch(/check the user and password/);
+    expect(screen.getByTestId("wizard").getAttribute("data-step")).toBe("store");
+    expect(screen.queryByTestId("wizard-store-joined")).toBeNull();
+    expect((screen.getByTestId("store-password") as HTMLInputElement).value).toBe("");
+    expect((screen.getByTestId("store-password") as HTMLInputElement).type).toBe("password");
+    expect((screen.getByTestId("store-host") as HTMLInputElement).value).toBe("10.0.0.5");
+    expect(document.body.innerHTML).not.toContain("wrong-password");
+    expect(fake.storeMembership).toBeNull();
+    expect(screen.queryByTestId("session-user")).toBeNull();
+
+    type("store-password", "store-secret");
+    await act(async () => {
+      fireEvent.submit(screen.getByTestId("store-join-form"));
+    });
+    expect(await screen.findByTestId("wizard-store-joined")).toBeTruthy();
+    expect(screen.queryByTestId("store-join-error")).toBeNull();
   });
 });

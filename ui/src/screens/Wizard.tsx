@@ -2,8 +2,11 @@
  * First run: create the manager (who is then logged in); choose demo, sandbox or production and
  * the state; for a real Metrc, enter the vendor key, the manager's own key (the matrix shows what
  * it may do), then pick the licences the register works for and confirm each one's time zone and
- * reporting deadline. Each step is one backend command that either succeeds or changes nothing;
- * the wizard resumes at the first step not yet done. Each step has a `wizard-step-*` test id.
+ * reporting deadline, and last (optional) whether the register joins the store's server or works on
+ * its own (`WizardStoreStep`). Each step is one backend command that either succeeds or changes
+ * nothing; the wizard resumes at the first step not yet done. Binding the licences completes the
+ * setup, so the store step is never resumed: a register closed there starts on its own, and a
+ * manager joins later in Settings › Store server. Each step has a `wizard-step-*` test id.
  */
 import { useState } from "react";
 import type { AppState, DiscoveredLicence, Environment, KeyValidationView, LicenceBinding } from "../api";
@@ -13,8 +16,9 @@ import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
 import { ENVIRONMENTS } from "./Settings";
+import { WizardStoreStep } from "./WizardStoreStep";
 
-const STEPS = ["manager", "environment", "vendor", "key", "licences"] as const;
+const STEPS = ["manager", "environment", "vendor", "key", "licences", "store"] as const;
 type Step = (typeof STEPS)[number];
 const STEP_LABELS: Record<Step, string> = {
   manager: "Manager",
@@ -22,6 +26,7 @@ const STEP_LABELS: Record<Step, string> = {
   vendor: "Vendor key",
   key: "Your key",
   licences: "Licences",
+  store: "Store server",
 };
 
 /** The time zone proposed for a state's licences (a person confirms it). */
@@ -151,7 +156,7 @@ export function Wizard({ state, onState, onDone }: { state: AppState; onState: (
     const next = await act(() => backend.bindLicences({ licences: Object.values(chosen) }));
     if (next !== undefined) {
       onState(next);
-      onDone();
+      go("store");
     }
   }
 
@@ -315,12 +320,13 @@ export function Wizard({ state, onState, onDone }: { state: AppState; onState: (
             <ErrorNote error={error} testId="wizard-error" />
             <div className="row">
               <Button onClick={() => go("key")}>Back</Button>
-              <Button look="primary" large disabled={busy || Object.keys(chosen).length === 0} onClick={() => void bind()} data-testid="wizard-finish">
-                Start Stateline
+              <Button look="primary" large disabled={busy || Object.keys(chosen).length === 0} onClick={() => void bind()} data-testid="wizard-next">
+                Next
               </Button>
             </div>
           </div>
         )}
+        {step === "store" && <WizardStoreStep onDone={onDone} />}
       </div>
     </main>
   );
