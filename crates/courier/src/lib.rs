@@ -3,10 +3,11 @@
 //! the key never leaves the keychain it was entered in).
 //!
 //! A pass takes leases on handed-over sales of the users whose keys this register holds
-//! (`stateline_link::handover`), and for each: looks it up in Metrc by its external number first
-//! when it was ever leased before, POSTs it with the user's key (its original time, its maker's
-//! client id) only while the lease has more than the safety margin left, and writes the outcome
-//! under the lease's fence.
+//! (`stateline_link::handover`); looks each up in Metrc by its external number first when it was
+//! ever leased before; POSTs the rest with the user's key (their original times, their makers'
+//! client ids), up to Metrc's object limit per request and never mixing licences or users, only
+//! while the lease has more than the safety margin left; and writes each outcome under its
+//! lease's fence.
 //!
 //! Guarantees (this register's half of "Exactly once across registers" in CONTRIBUTING.md):
 //! - nothing is POSTed without a lease with at least [`CourierConfig::margin`] left, measured
@@ -27,7 +28,7 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use metrc::ErrorClass;
+use metrc::{ErrorClass, NewReceipt};
 use stateline_clock::Clock;
 use stateline_keys::KeySource;
 use stateline_link::StoreServer;
@@ -47,6 +48,8 @@ pub struct CourierConfig {
     pub margin: Duration,
     /// Records leased per pass.
     pub batch: u32,
+    /// Most receipts in one POST (Metrc's object limit).
+    pub object_limit: usize,
 }
 
 impl Default for CourierConfig {
@@ -59,7 +62,8 @@ impl Default for CourierConfig {
                 grace: Duration::from_secs(90),
             },
             margin: Duration::from_secs(35),
-            batch: 20,
+            batch: 50,
+            object_limit: 10,
         }
     }
 }
@@ -160,27 +164,33 @@ impl Courier {
             )
             .await?;
         report.leased = leased.len();
+        // Ready to POST, by licence and user (a request never mixes them), in lease order.
+        let mut ready: Vec<((String, String), Vec<(&Leased, NewReceipt)>)> = Vec::new();
         for lease in &leased {
-            match self.deliver(lease, asked_at).await? {
-                Step::Outcome(delivered, found) => {
-                    let written = server
-                        .record_delivery(&holder, lease, &delivered, self.clock.now())
-                        .await?;
-                    if !written {
-                        report.fenced_out += 1;
-                    } else if found {
-                        report.found += 1;
-                    } else if matches!(delivered, Delivered::Rejected(_)) {
-                        report.rejected += 1;
-                    } else {
-                        report.sent += 1;
+            match self.prepare(lease).await? {
+                Prepared::Send(receipt) => {
+                    let group = (
+                        lease.record.licence.clone(),
+                        lease.record.acting_user.to_lowercase(),
+                    );
+                    match ready.iter_mut().find(|(g, _)| *g == group) {
+                        Some((_, records)) => records.push((lease, receipt)),
+                        None => ready.push((group, vec![(lease, receipt)])),
                     }
                 }
-                Step::GiveBack => {
-                    server.release_lease(&holder, lease).await?;
-                    report.given_back += 1;
+                Prepared::Done(step) => {
+                    self.settle(server, &holder, lease, step, &mut report)
+                        .await?;
                 }
-                Step::Unsure => report.unsure += 1,
+            }
+        }
+        for (_, records) in ready {
+            for chunk in records.chunks(self.config.object_limit.max(1)) {
+                let steps = self.post(chunk, asked_at).await;
+                for ((lease, _), step) in chunk.iter().zip(steps) {
+                    self.settle(server, &holder, lease, step, &mut report)
+                        .await?;
+                }
             }
         }
         if report.leased > 0 {
@@ -192,21 +202,55 @@ impl Courier {
         Ok(report)
     }
 
-    /// Looks up (when leased before) and sends one leased sale.
-    async fn deliver(&self, lease: &Leased, asked_at: Instant) -> Result<Step, CourierError> {
+    /// Writes, gives back or leaves one leased record, as `step` says.
+    async fn settle(
+        &self,
+        server: &mut StoreServer,
+        holder: &str,
+        lease: &Leased,
+        step: Step,
+        report: &mut CourierReport,
+    ) -> Result<(), CourierError> {
+        match step {
+            Step::Outcome(delivered, found) => {
+                let written = server
+                    .record_delivery(holder, lease, &delivered, self.clock.now())
+                    .await?;
+                if !written {
+                    report.fenced_out += 1;
+                } else if found {
+                    report.found += 1;
+                } else if matches!(delivered, Delivered::Rejected(_)) {
+                    report.rejected += 1;
+                } else {
+                    report.sent += 1;
+                }
+            }
+            Step::GiveBack => {
+                server.release_lease(holder, lease).await?;
+                report.given_back += 1;
+            }
+            Step::Unsure => report.unsure += 1,
+        }
+        Ok(())
+    }
+
+    /// Reads a leased sale and, when it was leased before, looks it up in Metrc: either its
+    /// receipt to POST, or what to do with it already.
+    async fn prepare(&self, lease: &Leased) -> Result<Prepared, CourierError> {
         let record = &lease.record;
         let Ok(sale) = serde_json::from_value::<Sale>(record.body.clone()) else {
             tracing::warn!(record = %record.client_id, "a handed-over sale cannot be read; left for another register");
-            return Ok(Step::GiveBack);
+            return Ok(Prepared::Done(Step::GiveBack));
         };
         let db = self.db.clone();
         let licence = record.licence.clone();
         let Ok(tz) = run_blocking(move || Ok::<_, CourierError>(db.licence(&licence)?.tz()?)).await
         else {
-            return Ok(Step::GiveBack);
+            return Ok(Prepared::Done(Step::GiveBack));
         };
         let Some(key) = self.keys.key_for(&record.acting_user) else {
-            return Ok(Step::GiveBack);
+            return Ok(Prepared::Done(Step::GiveBack));
         };
         if lease.leased_before {
             match self
@@ -215,43 +259,75 @@ impl Courier {
                 .await
             {
                 Ok(Some(receipt)) => {
-                    return Ok(Step::Outcome(Delivered::Confirmed(Some(receipt.id)), true));
+                    return Ok(Prepared::Done(Step::Outcome(
+                        Delivered::Confirmed(Some(receipt.id)),
+                        true,
+                    )));
                 }
                 Ok(None) => {}
                 Err(error) => {
                     tracing::info!(code = error.code(), record = %record.client_id, "lookup failed; the lease lapses");
-                    return Ok(Step::Unsure);
+                    return Ok(Prepared::Done(Step::Unsure));
                 }
             }
         }
+        Ok(Prepared::Send(stateline_delivery::payload::receipt_of(
+            &sale, &tz,
+        )))
+    }
+
+    /// POSTs one licence's and user's receipts in one request — or, when Metrc refuses the
+    /// request and it holds more than one, each alone, so each record gets its own outcome —
+    /// only while the lease has the margin left. One step per record, in order.
+    async fn post(&self, chunk: &[(&Leased, NewReceipt)], asked_at: Instant) -> Vec<Step> {
+        let give_back = || chunk.iter().map(|_| Step::GiveBack).collect();
         if asked_at.elapsed() + self.config.margin > self.config.terms.lease {
-            return Ok(Step::GiveBack);
+            return give_back();
         }
-        let receipt = stateline_delivery::payload::receipt_of(&sale, &tz);
+        let Some((first, _)) = chunk.first() else {
+            return Vec::new();
+        };
+        let Some(key) = self.keys.key_for(&first.record.acting_user) else {
+            return give_back();
+        };
+        let receipts: Vec<NewReceipt> = chunk.iter().map(|(_, r)| r.clone()).collect();
         match self
             .client
-            .create_receipts(&key.key, &record.licence, &[receipt])
+            .create_receipts(&key.key, &first.record.licence, &receipts)
             .await
         {
-            Ok(outcome) => Ok(Step::Outcome(
-                Delivered::Confirmed(outcome.ids.first().copied()),
-                false,
-            )),
-            Err(error) => Ok(match error.class() {
+            Ok(outcome) => (0..chunk.len())
+                .map(|i| Step::Outcome(Delivered::Confirmed(outcome.ids.get(i).copied()), false))
+                .collect(),
+            Err(error) => match error.class() {
+                ErrorClass::Validation if chunk.len() > 1 => {
+                    let mut steps = Vec::with_capacity(chunk.len());
+                    for one in chunk {
+                        steps
+                            .extend(Box::pin(self.post(std::slice::from_ref(one), asked_at)).await);
+                    }
+                    steps
+                }
                 ErrorClass::Validation => {
-                    Step::Outcome(Delivered::Rejected(error.to_string()), false)
+                    vec![Step::Outcome(Delivered::Rejected(error.to_string()), false)]
                 }
                 ErrorClass::Unauthorized | ErrorClass::Forbidden => {
                     self.keys.key_refused(&key.owner);
-                    Step::GiveBack
+                    give_back()
                 }
                 ErrorClass::NotSent
                 | ErrorClass::RateLimited
                 | ErrorClass::TooLarge
                 | ErrorClass::NotFound
-                | ErrorClass::InvalidInput => Step::GiveBack,
-                ErrorClass::Ambiguous => Step::Unsure,
-            }),
+                | ErrorClass::InvalidInput => give_back(),
+                ErrorClass::Ambiguous => chunk.iter().map(|_| Step::Unsure).collect(),
+            },
         }
     }
+}
+
+/// A leased record read and, if need be, looked up.
+enum Prepared {
+    Send(NewReceipt),
+    Done(Step),
 }

@@ -66,6 +66,7 @@ fn courier_config() -> CourierConfig {
         },
         margin: Duration::from_millis(100),
         batch: 10,
+        object_limit: 10,
     }
 }
 
