@@ -165,7 +165,7 @@ impl Courier {
             .await?;
         report.leased = leased.len();
         // Ready to POST, by licence and user (a request never mixes them), in lease order.
-        let mut ready: Vec<((String, String), Vec<(&Leased, NewReceipt)>)> = Vec::new();
+        let mut ready: Vec<Group<'_>> = Vec::new();
         for lease in &leased {
             match self.prepare(lease).await? {
                 Prepared::Send(receipt) => {
@@ -325,6 +325,9 @@ impl Courier {
         }
     }
 }
+
+/// Receipts ready to POST for one (licence, user), with their leases, in lease order.
+type Group<'a> = ((String, String), Vec<(&'a Leased, NewReceipt)>);
 
 /// A leased record read and, if need be, looked up.
 enum Prepared {
