@@ -84,7 +84,20 @@ test("a manager validates keys and reads the matrix", () => withFailureShot(app,
     await s.cmd("POST", "/window/rect", { width: 1024, height: 768 }).catch(() => undefined);
     await s.byId("store-join-form");
     assert.equal(await s.execute('return document.querySelector("[data-testid=\\"store-port\\"]").value;'), "5432");
-    await s.execute('document.querySelector("[data-testid=\\"settings-store\\"]").scrollIntoView();');
+    // The resize may re-lay the page out after a scroll: scroll until the section stays in view.
+    for (let tries = 0; ; tries++) {
+      const inView = await s.execute(
+        'const e = document.querySelector("[data-testid=\\"settings-store\\"]"); e.scrollIntoView(); ' +
+          "const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight / 2;",
+      );
+      await new Promise((done) => setTimeout(done, 200));
+      const stillInView = await s.execute(
+        'const r = document.querySelector("[data-testid=\\"settings-store\\"]").getBoundingClientRect(); ' +
+          "return r.top >= 0 && r.top < window.innerHeight / 2;",
+      );
+      if (inView && stillInView) break;
+      assert.ok(tries < 20, "the store section of Settings never stayed in view");
+    }
     await app.screenshot("settings-store");
     await open(app, "store");
     await s.byId("store-alone");

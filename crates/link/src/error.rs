@@ -66,6 +66,15 @@ pub enum LinkError {
         /// Why the server did not take the last sync.
         reason: String,
     },
+    /// Records of this register are being delivered by another register of the store (handed
+    /// over for want of their user's key here): leaving now would strand them.
+    #[error(
+        "{handed_over} sales of this register are being sent to Metrc by another register of the store, which holds their user's key; leave once they are in Metrc (the Sync screen shows them), or enter that user's key at the register holding them"
+    )]
+    HandedOver {
+        /// How many.
+        handed_over: usize,
+    },
     /// The register's own store failed.
     #[error(transparent)]
     Store(#[from] stateline_store::StoreError),
@@ -91,6 +100,7 @@ impl LinkError {
             LinkError::NotJoined { .. } => "store_not_joined",
             LinkError::InAnotherStore { .. } => "store_in_another_store",
             LinkError::NotPushed { .. } => "store_records_not_pushed",
+            LinkError::HandedOver { .. } => "store_records_handed_over",
             LinkError::Store(e) => e.code(),
         }
     }

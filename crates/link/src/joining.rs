@@ -120,7 +120,9 @@ pub struct Departure {
 /// Says goodbye to the store (a last sync, then leave) with `password` from the caller's keychain
 /// (`None`: the keychain had none, so the server cannot be asked). `Ok(None)` when this register
 /// is not in a store. Refuses with [`LinkError::NotPushed`] while records have not reached the
-/// store and the server did not answer, unless `force`.
+/// store and the server did not answer, unless `force`; refuses with [`LinkError::HandedOver`]
+/// while another register is delivering records of this one, even when forced (they would be
+/// stranded: the outcome could not come back).
 pub async fn depart(
     db: &Database,
     password: Option<SecretString>,
@@ -142,6 +144,13 @@ pub async fn depart(
         }),
     };
     if let Err(error) = &farewell {
+        let handed_over = db
+            .call(|db| db.handed_over_open().map_err(LinkError::from))
+            .await?
+            .len();
+        if handed_over > 0 {
+            return Err(LinkError::HandedOver { handed_over });
+        }
         let unpushed = db
             .call(|db| {
                 db.count_entries_after(push::pushed_through(db)?)
@@ -171,6 +180,13 @@ async fn farewell(
         app_version: app_version.to_owned(),
     };
     crate::sync_pass(db, &mut server, &identity, FAREWELL_BATCH, clock, |_| {}).await?;
+    let handed_over = db
+        .call(|db| db.handed_over_open().map_err(LinkError::from))
+        .await?
+        .len();
+    if handed_over > 0 {
+        return Err(LinkError::HandedOver { handed_over });
+    }
     server.leave(db.install_id(), clock.now()).await
 }
 

@@ -159,6 +159,30 @@ async fn a_sale_made_without_bea_s_key_reaches_metrc_once_under_her_key_from_the
         0
     );
 
+    // The maker may not leave the store while another register is delivering its sale (its
+    // outcome could not come back), not even when forced.
+    stateline_link::membership::remember(
+        &maker.register.db,
+        &stateline_link::StoreSettings {
+            host: "127.0.0.1".into(),
+            port: cluster.port(),
+            database: "store".into(),
+            user: USER.into(),
+            register_name: maker.name.into(),
+        },
+    )
+    .unwrap();
+    let refused = stateline_link::joining::depart(
+        &maker.register.db,
+        Some(SecretString::from(cluster.password().to_owned())),
+        true,
+        "0.1.0",
+        &maker.register.clock,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), "store_records_handed_over", "{refused}");
+
     let courier = holder.courier(&h, CourierConfig::default());
     let report = courier.run_once(&mut holder.server).await.unwrap();
     assert_eq!((report.leased, report.sent), (1, 1), "{report:?}");
