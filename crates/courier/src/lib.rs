@@ -50,6 +50,8 @@ pub struct CourierConfig {
     pub batch: u32,
     /// Most receipts in one POST (Metrc's object limit).
     pub object_limit: usize,
+    /// Most POSTs in flight at once.
+    pub concurrency: usize,
 }
 
 impl Default for CourierConfig {
@@ -62,8 +64,9 @@ impl Default for CourierConfig {
                 grace: Duration::from_secs(90),
             },
             margin: Duration::from_secs(35),
-            batch: 50,
+            batch: 80,
             object_limit: 10,
+            concurrency: 4,
         }
     }
 }
@@ -184,13 +187,51 @@ impl Courier {
                 }
             }
         }
-        for (_, records) in ready {
-            for chunk in records.chunks(self.config.object_limit.max(1)) {
-                let steps = self.post(chunk, asked_at).await;
-                for ((lease, _), step) in chunk.iter().zip(steps) {
-                    self.settle(server, &holder, lease, step, &mut report)
-                        .await?;
+        // Up to `concurrency` requests in flight; the outcomes are written together afterwards,
+        // in one store transaction.
+        let chunks: Vec<&[(&Leased, NewReceipt)]> = ready
+            .iter()
+            .flat_map(|(_, records)| records.chunks(self.config.object_limit.max(1)))
+            .collect();
+        let mut posted: Vec<Vec<Step>> = Vec::with_capacity(chunks.len());
+        for window in chunks.chunks(self.config.concurrency.max(1)) {
+            let mut in_flight = Vec::with_capacity(window.len());
+            for chunk in window {
+                in_flight.push(self.post(chunk, asked_at));
+            }
+            posted.extend(futures::future::join_all(in_flight).await);
+        }
+        let mut outcomes = Vec::new();
+        for (chunk, steps) in chunks.iter().zip(posted) {
+            for ((lease, _), step) in chunk.iter().zip(steps) {
+                match step {
+                    Step::Outcome(delivered, found) => outcomes.push((*lease, delivered, found)),
+                    other => {
+                        self.settle(server, &holder, lease, other, &mut report)
+                            .await?;
+                    }
                 }
+            }
+        }
+        let written = server
+            .record_deliveries(
+                &holder,
+                &outcomes
+                    .iter()
+                    .map(|(lease, delivered, _)| (*lease, delivered.clone()))
+                    .collect::<Vec<_>>(),
+                self.clock.now(),
+            )
+            .await?;
+        for ((_, delivered, found), written) in outcomes.iter().zip(written) {
+            if !written {
+                report.fenced_out += 1;
+            } else if *found {
+                report.found += 1;
+            } else if matches!(delivered, Delivered::Rejected(_)) {
+                report.rejected += 1;
+            } else {
+                report.sent += 1;
             }
         }
         if report.leased > 0 {

@@ -204,34 +204,61 @@ impl StoreServer {
         delivered: &Delivered,
         now: Timestamp,
     ) -> Result<bool, LinkError> {
-        let (state, metrc_id, message) = match delivered {
-            Delivered::Confirmed(id) => ("confirmed", *id, None),
-            Delivered::Rejected(message) => ("rejected", None, Some(message.as_str())),
-        };
+        let written = self
+            .record_deliveries(holder, &[(leased, delivered.clone())], now)
+            .await?;
+        Ok(written.first().copied().unwrap_or(false))
+    }
+
+    /// [`StoreServer::record_delivery`] for many records in one transaction; one flag per
+    /// record, in order.
+    pub async fn record_deliveries(
+        &mut self,
+        holder: &str,
+        outcomes: &[(&Leased, Delivered)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>, LinkError> {
+        if outcomes.is_empty() {
+            return Ok(Vec::new());
+        }
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
         let tx = self.client.transaction().await.map_err(pg)?;
-        let written = tx
-            .execute(
+        let update = tx
+            .prepare(
                 "UPDATE deliveries SET state = $5, metrc_id = $6, last_error = $7,
                      delivered_by = $3, lease_holder = NULL, lease_expires_at = NULL,
                      updated_at = $8, change_seq = nextval('deliveries_change_seq')
                  WHERE register_id = $1 AND local_seq = $2 AND lease_holder = $3
                    AND lease_fence = $4 AND handed_over AND state = 'handed_over'",
-                &[
-                    &leased.record.register_id,
-                    &leased.record.local_seq,
-                    &holder,
-                    &leased.fence,
-                    &state,
-                    &metrc_id,
-                    &message,
-                    &now,
-                ],
             )
             .await
             .map_err(pg)?;
-        if written == 1 {
+        let mut written = Vec::with_capacity(outcomes.len());
+        for (leased, delivered) in outcomes {
+            let (state, metrc_id, message) = match delivered {
+                Delivered::Confirmed(id) => ("confirmed", *id, None),
+                Delivered::Rejected(message) => ("rejected", None, Some(message.as_str())),
+            };
+            let n = tx
+                .execute(
+                    &update,
+                    &[
+                        &leased.record.register_id,
+                        &leased.record.local_seq,
+                        &holder,
+                        &leased.fence,
+                        &state,
+                        &metrc_id,
+                        &message,
+                        &now,
+                    ],
+                )
+                .await
+                .map_err(pg)?;
+            written.push(n == 1);
+        }
+        if written.iter().any(|w| *w) {
             tx.execute(
                 "SELECT pg_notify($1, $2)",
                 &[&crate::server::RECORDS_CHANNEL, &holder],
@@ -240,7 +267,7 @@ impl StoreServer {
             .map_err(pg)?;
         }
         tx.commit().await.map_err(pg)?;
-        Ok(written == 1)
+        Ok(written)
     }
 
     /// Gives a lease back without an outcome (the holder's key was refused, or it stops): the

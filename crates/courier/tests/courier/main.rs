@@ -273,6 +273,7 @@ async fn a_holder_that_vanished_after_posting_leaves_the_record_to_be_found_not_
         margin: Duration::from_millis(100),
         batch: 10,
         object_limit: 10,
+        concurrency: 2,
     };
     let courier = second.courier(&h, config);
     assert_eq!(

@@ -67,6 +67,7 @@ fn courier_config() -> CourierConfig {
         margin: Duration::from_millis(100),
         batch: 10,
         object_limit: 10,
+        concurrency: 2,
     }
 }
 
