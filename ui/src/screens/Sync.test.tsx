@@ -26,9 +26,9 @@ describe("Sync", () => {
     fake.keysElsewhere = [{ user: "bea", register_name: "Register 1", register_seen_at: "2026-11-23T16:12:00Z", last_four: "1234" }];
     renderAs("Mia", <Sync />, fake);
     const bea = await screen.findByTestId(`sync-users-${LICENCE}/Bea`);
-    await waitFor(() => expect(bea.textContent).toContain("Bea's key is only on Register 1 (last seen 09:12)"));
-    expect(bea.textContent).toContain("enter it here");
-    expect(screen.getByTestId(`sync-users-${LICENCE}/Cy`).textContent).not.toContain("key is only on");
+    await waitFor(() => expect(bea.textContent).toContain("Bea's key is on Register 1 (last seen 09:12)"));
+    expect(bea.textContent).toContain("sent to Metrc from there");
+    expect(screen.getByTestId(`sync-users-${LICENCE}/Cy`).textContent).not.toContain("key is on");
   });
 
   it("voids a record only with a reason, and the reason reaches the backend", async () => {
