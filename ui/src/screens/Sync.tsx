@@ -38,7 +38,7 @@ export function Sync() {
     const held = (elsewhere.data ?? []).filter((k) => k.user.toLowerCase() === user.toLowerCase());
     if (held.length === 0) return null;
     const at = held.map((k) => `${k.register_name} (last seen ${clock(k.register_seen_at)})`).join(" and ");
-    return `${user}'s key is on ${at}: her sales here are sent to Metrc from there. To send them from this register instead, enter the key here.`;
+    return `${user}'s key is on ${at}: her sales here are sent to Metrc from there while it runs.`;
   };
   const [stateFilter, setStateFilter] = useState<EntryState | "">("");
   const [whose, setWhose] = useState<{ licence: string; user: string | null } | null>(null);
