@@ -40,6 +40,8 @@ pub enum CliError {
     },
     #[error("{0}")]
     Config(String),
+    #[error("{0}")]
+    AuditBroken(String),
 }
 
 impl CliError {
@@ -57,6 +59,7 @@ impl CliError {
             CliError::BadInput { .. } => "invalid_input",
             CliError::Io { .. } => "io_error",
             CliError::Config(_) => "invalid_configuration",
+            CliError::AuditBroken(_) => "audit_chain_broken",
         }
     }
 

@@ -23,6 +23,7 @@ mod record;
 mod refresh;
 mod report;
 mod store;
+mod store_audit;
 mod sync;
 mod users;
 mod vendor_key;

@@ -46,6 +46,8 @@ pub enum StoreCommand {
     Sync(SyncArgs),
     /// Take this register out of its store. stdin: your PIN.
     Leave(LeaveArgs),
+    /// Verify every register's audit chain from the store server's copy.
+    VerifyAudit,
 }
 
 #[derive(Debug, Args)]
@@ -201,7 +203,7 @@ fn password_from_stdin() -> Result<SecretString, CliError> {
 }
 
 /// The membership, or the message for a register on its own.
-fn joined_or_explain(db: &Database) -> Result<StoreSettings, CliError> {
+pub(crate) fn joined_or_explain(db: &Database) -> Result<StoreSettings, CliError> {
     membership::joined(db)?.ok_or_else(|| {
         CliError::Config(
             "this register is on its own (not part of a store); a manager joins it with \
@@ -211,7 +213,10 @@ fn joined_or_explain(db: &Database) -> Result<StoreSettings, CliError> {
     })
 }
 
-async fn connect(db: &Database, settings: &StoreSettings) -> Result<StoreServer, CliError> {
+pub(crate) async fn connect(
+    db: &Database,
+    settings: &StoreSettings,
+) -> Result<StoreServer, CliError> {
     let password = match secrets().store_server_password(&password_entry(db)?).await {
         Ok(password) => password,
         Err(SecretStoreError::NotFound { .. }) => {
@@ -577,6 +582,7 @@ pub fn run(ctx: &Context, command: StoreCommand) -> Result<(), CliError> {
             StoreCommand::Status => status(ctx, &db).await,
             StoreCommand::Sync(args) => sync(ctx, &db, args).await,
             StoreCommand::Leave(args) => leave(&db, args).await,
+            StoreCommand::VerifyAudit => crate::store_audit::verify(ctx, &db).await,
         }
     })
 }

@@ -8,6 +8,7 @@
 //! - [`records`]: every register's records, pushed append-only and idempotently, pulled by the
 //!   others;
 //! - [`deliveries`]: where each record stands with Metrc, as its register last said;
+//! - [`audit`]: every register's audit log with its hash chain, verifiable from the store;
 //! - [`people`]: every register's users, merged part by part, so each register can log them in;
 //! - [`key_holders`]: which register holds a Metrc key for whom (never the key);
 //! - [`handover`]: records handed over to the register that holds their user's key, leases,
@@ -29,6 +30,7 @@
 //! Left for issue #13: applying the other registers' records to on-hand, TLS and pooling, people,
 //! keys and leases across registers (see the issue's note).
 
+pub mod audit;
 pub mod deliveries;
 mod error;
 pub mod handover;

@@ -1,8 +1,10 @@
-//! One pass of the store link over a live connection: heartbeat, the store's people (pulled and
-//! merged, then this register's pushed when they changed), which register holds whose key,
-//! records handed over to the register holding their user's key and the outcomes back, this register's records and the
-//! delivery states that changed until none are left, the other registers' records until none are
-//! new, then their state changes. The worker runs it in a loop; `stateline store sync` and joining run it once.
+//! One pass of the store link over a live connection, in this order: heartbeat; the store's
+//! people (pulled and merged, then this register's pushed when they changed); which register
+//! holds whose key; this register's records and the delivery states that changed, until none are
+//! left; records handed over to the register holding their user's key, and the outcomes back;
+//! the audit rows the store does not have; the other registers' records until none are new; then
+//! their state changes. The worker runs it in a loop; `stateline store sync` and joining run it
+//! once.
 //!
 //! Guarantees: each step is idempotent and moves its local mark only after the store committed
 //! (see [`crate::push`], [`crate::pull`]), so a pass that fails part-way is
@@ -32,6 +34,8 @@ pub struct SyncReport {
     pub keys_in_store: usize,
     /// Records handed over to the register holding their user's key, and outcomes back.
     pub handovers: crate::handover::Handovers,
+    /// This register's audit rows new to the store.
+    pub audit_pushed: u64,
 }
 
 /// Runs one pass (see the module doc); `progress` hears the push mark after each batch.
@@ -60,6 +64,7 @@ pub async fn sync_pass(
         }
     }
     report.handovers = crate::handover::exchange_handovers(db, server, batch, clock.now()).await?;
+    report.audit_pushed = crate::audit::push_audit(db, server, batch).await?;
     loop {
         let new = pull::pull_once(db, server, batch, clock.now()).await?;
         report.pulled += new;

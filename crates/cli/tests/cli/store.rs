@@ -305,6 +305,14 @@ fn two_registers_join_a_store_see_each_others_records_and_one_leaves() {
         human.contains("keys: no register of the store holds a Metrc key"),
         "{human}"
     );
+    // Both registers' audit chains verify from the store's copy, with this register's own head.
+    let chains = one.ok_json(&["store", "verify-audit"], "");
+    let chains = chains.as_array().expect("one verdict per register");
+    assert_eq!(chains.len(), 2, "{chains:?}");
+    assert!(chains.iter().all(|c| c["result"] == "intact"), "{chains:?}");
+    let local = one.ok_json(&["audit", "verify"], "");
+    let mine = chains.iter().find(|c| c["this_register"] == true).unwrap();
+    assert_eq!(mine["head_hash"], local["head_hash"], "{local}");
 
     // Each register knows the other's sale by its client id, and only its own as its own.
     let db_one = Database::open(one.dir.join("stateline.sqlite")).unwrap();

@@ -11,7 +11,7 @@ use tokio_postgres::Client;
 use crate::LinkError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 7] = [
+const MIGRATIONS: [(i32, &str); 8] = [
     (1, include_str!("0001_store.sql")),
     (2, include_str!("0002_records.sql")),
     (3, include_str!("0003_deliveries.sql")),
@@ -19,6 +19,7 @@ const MIGRATIONS: [(i32, &str); 7] = [
     (5, include_str!("0005_people.sql")),
     (6, include_str!("0006_key_holders.sql")),
     (7, include_str!("0007_handovers.sql")),
+    (8, include_str!("0008_audit.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -84,27 +84,54 @@ impl AuditVerification {
 const ALL_ROWS: &str = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
                         FROM audit_log ORDER BY seq";
 
-/// Walks the log from the first row and reports the first break.
-pub(crate) fn verify(conn: &Connection) -> Result<AuditVerification, StoreError> {
-    let mut stmt = conn.prepare(ALL_ROWS)?;
-    let mut rows = stmt.query([])?;
+/// One stored row of the chain, as read back (from this register, or from a store server's copy
+/// of another register's log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainRow {
+    /// Position in the log, from 1.
+    pub seq: i64,
+    /// When it was written (ms since the epoch, as stored).
+    pub at_ms: i64,
+    /// Who did it (`None`: Stateline itself).
+    pub actor: Option<String>,
+    /// The action's code.
+    pub action: String,
+    /// What it was about.
+    pub subject: String,
+    /// Its words.
+    pub detail: String,
+    /// The previous row's hash.
+    pub prev_hash: String,
+    /// This row's hash.
+    pub hash: String,
+}
+
+pub(crate) fn chain_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChainRow> {
+    Ok(ChainRow {
+        seq: r.get(0)?,
+        at_ms: r.get(1)?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        subject: r.get(4)?,
+        detail: r.get(5)?,
+        prev_hash: r.get(6)?,
+        hash: r.get(7)?,
+    })
+}
+
+/// Walks rows in `seq` order from the first and reports the first break (see the module doc).
+pub fn verify_rows(rows: impl IntoIterator<Item = ChainRow>) -> AuditVerification {
     let mut expected_seq = 1_i64;
     let mut prev = GENESIS.to_owned();
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let actor: Option<String> = r.get(2)?;
-        let action: String = r.get(3)?;
-        let subject: String = r.get(4)?;
-        let detail: String = r.get(5)?;
-        let prev_hash: String = r.get(6)?;
-        let hash: String = r.get(7)?;
-        let broken = |reason: String| Ok(AuditVerification::Broken { seq, reason });
+    for row in rows {
+        let seq = row.seq;
+        let broken = |reason: String| AuditVerification::Broken { seq, reason };
         if seq != expected_seq {
             return broken(format!(
                 "entry {expected_seq} is missing (the next entry is {seq}): rows were removed"
             ));
         }
-        if prev_hash != prev {
+        if row.prev_hash != prev {
             return broken(format!(
                 "entry {seq} does not link to entry {}: an earlier row was changed or removed",
                 seq - 1
@@ -112,22 +139,40 @@ pub(crate) fn verify(conn: &Connection) -> Result<AuditVerification, StoreError>
         }
         let fields = RowFields {
             seq,
-            at_ms: r.get(1)?,
-            actor: actor.as_deref(),
-            action: &action,
-            subject: &subject,
-            detail: &detail,
+            at_ms: row.at_ms,
+            actor: row.actor.as_deref(),
+            action: &row.action,
+            subject: &row.subject,
+            detail: &row.detail,
         };
-        if row_hash(&prev_hash, &fields) != hash {
+        if row_hash(&row.prev_hash, &fields) != row.hash {
             return broken(format!(
                 "entry {seq}'s content does not match its hash: it was edited"
             ));
         }
-        prev = hash;
+        prev = row.hash;
         expected_seq += 1;
     }
-    Ok(AuditVerification::Intact {
+    AuditVerification::Intact {
         entries: (expected_seq - 1) as u64,
         head_hash: prev,
-    })
+    }
+}
+
+/// Walks the log from the first row and reports the first break.
+pub(crate) fn verify(conn: &Connection) -> Result<AuditVerification, StoreError> {
+    let mut stmt = conn.prepare(ALL_ROWS)?;
+    let mut failed = None;
+    let rows = stmt.query_map([], chain_row)?.map_while(|row| match row {
+        Ok(row) => Some(row),
+        Err(error) => {
+            failed = Some(error);
+            None
+        }
+    });
+    let verdict = verify_rows(rows);
+    match failed {
+        Some(error) => Err(error.into()),
+        None => Ok(verdict),
+    }
 }

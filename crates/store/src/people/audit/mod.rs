@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 pub use action::AuditAction;
-pub use chain::AuditVerification;
+pub use chain::{AuditVerification, ChainRow, verify_rows};
 
 use crate::time::{from_ms, to_ms};
 use crate::{Database, StoreError};
@@ -215,6 +215,23 @@ impl Database {
     /// Checks the whole chain and reports the first broken link.
     pub fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
         self.read(chain::verify)
+    }
+
+    /// At most `limit` stored rows after `after_seq`, in order, exactly as stored (for the store
+    /// server's copy, which a manager verifies from any register).
+    pub fn audit_rows_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<ChainRow>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, at, actor, action, subject, detail, prev_hash, hash
+                 FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![after_seq, limit], chain::chain_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
     }
 }
 
