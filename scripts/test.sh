@@ -4,7 +4,8 @@
 #   cargo fmt, clippy; Rust tests inside a D-Bus session with an unlocked gnome-keyring (the real
 #   keychain); the date-sensitive suites again with the clock moved by libfaketime (a year ahead,
 #   a daylight-saving change in Denver, New Year's Eve; scripts/date-travel.sh); the app's debug
-#   build; the desktop end-to-end suite under Xvfb over WebDriver.
+#   build; the demo store's smoke run (scripts/demo-store.sh starts its store server and pretend
+#   Metrc, checks they answer, stops them); the desktop end-to-end suite under Xvfb over WebDriver.
 # Every stage runs once. A stage whose prerequisite failed is skipped. Ends with a summary and
 # exits non-zero if anything failed.
 set -euo pipefail
@@ -68,6 +69,7 @@ stage cargo-test "ui-build" rust_tests_with_keychain
 stage date-travel "cargo-test ui-test" \
   dbus-run-session -- bash scripts/unlocked-keyring.sh stateline-travel bash scripts/date-travel.sh
 stage app-build "ui-build" cargo build -p stateline-app
+stage demo-store "app-build" env STATELINE_DEMO_STORE_SMOKE=1 bash scripts/demo-store.sh
 stage desktop-e2e "app-build tauri-driver npm-ci" bash tests/desktop/run.sh
 
 echo

@@ -22,6 +22,8 @@ pub use instance::{AlreadyRunning, InstanceLock};
 pub const DATA_DIR_ENV: &str = "STATELINE_DATA_DIR";
 /// The environment variable that forces demo mode (`1`).
 pub const DEMO_ENV: &str = "STATELINE_DEMO";
+/// In demo mode, the pretend Metrc another process runs (a demo store: `scripts/demo-store.sh`).
+pub const DEMO_METRC_URL_ENV: &str = "STATELINE_DEMO_METRC_URL";
 
 /// The data folder: `STATELINE_DATA_DIR`, else the platform's data folder + `Stateline`.
 pub fn data_dir() -> PathBuf {
@@ -59,6 +61,7 @@ impl std::error::Error for StartError {}
 fn app_config(dir: PathBuf) -> AppConfig {
     let mut config = AppConfig::new(dir, Arc::new(KeychainStore::new()));
     config.force_demo = std::env::var(DEMO_ENV).is_ok_and(|v| v == "1");
+    config.demo_metrc_url = std::env::var(DEMO_METRC_URL_ENV).ok();
     config
 }
 

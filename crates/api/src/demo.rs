@@ -148,6 +148,21 @@ mod enabled {
             self.client_with(metrc::ClientConfig::new(base, vendor))
         }
 
+        /// A Metrc client for a pretend Metrc another process runs (a demo store's registers
+        /// share one); a malformed address says what to set.
+        pub(crate) fn shared_emulator_client(
+            &self,
+            url: &str,
+        ) -> Result<metrc::MetrcClient, ApiError> {
+            let base = url.parse().map_err(|e| {
+                ApiError::Internal(format!(
+                    "STATELINE_DEMO_METRC_URL {url:?} is not an address ({e}); set it to the URL `stateline emulator` prints, e.g. http://127.0.0.1:8899"
+                ))
+            })?;
+            let vendor = metrc::VendorKey::new(DEMO_VENDOR_KEY)?;
+            self.client_with(metrc::ClientConfig::new(base, vendor))
+        }
+
         /// Binds the demo licence, loads its inventory and customer types, and gives the
         /// existing managers the demo manager key (best effort: logged, never fatal).
         pub(crate) async fn prepare_demo(&self) {

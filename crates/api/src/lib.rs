@@ -73,6 +73,10 @@ pub struct AppConfig {
     pub idle_check: Duration,
     /// How long the store link waits between passes when nothing wakes it (a register in a store).
     pub store_link_idle: Duration,
+    /// In demo mode, the pretend Metrc already running at this address (`stateline emulator`)
+    /// instead of one of its own — so the registers of a demo store share one Metrc
+    /// (`scripts/demo-store.sh`); its faults are then not on the demo panel.
+    pub demo_metrc_url: Option<String>,
 }
 
 impl AppConfig {
@@ -89,6 +93,7 @@ impl AppConfig {
             force_demo: false,
             idle_check: Duration::from_secs(10),
             store_link_idle: Duration::from_secs(10),
+            demo_metrc_url: None,
         }
     }
 }

@@ -101,6 +101,8 @@ impl App {
             .unwrap_or(Environment::Demo))
     }
 
+    /// Whether the register runs the demo: on its own pretend Metrc, or on one a demo store's
+    /// registers share.
     pub(crate) fn demo_running(&self) -> bool {
         #[cfg(feature = "demo")]
         {
@@ -109,7 +111,7 @@ impl App {
                 .read()
                 .unwrap_or_else(PoisonError::into_inner)
                 .as_ref()
-                .is_some_and(|l| l.demo.is_some())
+                .is_some_and(|l| l.demo.is_some() || self.inner.config.demo_metrc_url.is_some())
         }
         #[cfg(not(feature = "demo"))]
         {
@@ -143,15 +145,18 @@ impl App {
         let client = match environment {
             Environment::Demo => {
                 #[cfg(feature = "demo")]
-                {
-                    let emulator = match owned.emulator.take() {
-                        Some(running) => running,
-                        None => self.start_emulator().await?,
-                    };
-                    let client = self.emulator_client(&emulator)?;
-                    demo = Some(emulator.control());
-                    owned.emulator = Some(emulator);
-                    client
+                match &self.inner.config.demo_metrc_url {
+                    Some(url) => self.shared_emulator_client(url)?,
+                    None => {
+                        let emulator = match owned.emulator.take() {
+                            Some(running) => running,
+                            None => self.start_emulator().await?,
+                        };
+                        let client = self.emulator_client(&emulator)?;
+                        demo = Some(emulator.control());
+                        owned.emulator = Some(emulator);
+                        client
+                    }
                 }
                 #[cfg(not(feature = "demo"))]
                 {

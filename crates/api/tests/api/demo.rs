@@ -567,3 +567,62 @@ async fn the_demo_tells_the_same_story_on_any_date() {
         app.shutdown(Duration::from_secs(5)).await.unwrap();
     }
 }
+
+/// A demo store's registers share one pretend Metrc (`scripts/demo-store.sh`): with
+/// `demo_metrc_url` set, the app starts no emulator of its own, its sales reach the one given,
+/// the demo panel says its faults are not this register's to switch, and an address that is not
+/// one is refused saying what to set.
+#[tokio::test]
+async fn two_demo_registers_can_share_one_pretend_metrc() {
+    let shared = metrc_emulator::Emulator::start(
+        "127.0.0.1:0".parse().unwrap(),
+        metrc_emulator::Seed::demo(jiff::Timestamp::now()),
+        metrc_emulator::Options::default(),
+    )
+    .await
+    .unwrap();
+    let control = shared.control();
+    let mut apps = Vec::new();
+    for seed in [11, 12] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.rng_seed = Some(seed);
+        config.demo_metrc_url = Some(shared.base_url());
+        let app = App::open(config).await.unwrap();
+        first_run(&app).await;
+        apps.push((dir, app));
+    }
+    assert!(apps[0].1.demo_control().is_none(), "no emulator of its own");
+    assert_eq!(
+        apps[0].1.demo_faults().await.unwrap_err().code(),
+        ApiError::NotDemo.code()
+    );
+    let mut sold = Vec::new();
+    for (_, app) in &apps {
+        sold.push(stateline_testkit::app::sell_first(app).await.client_id);
+    }
+    stateline_testkit::app::eventually(
+        async || {
+            let receipts = control.receipts(DEMO_LICENSE);
+            sold.iter().all(|client_id| {
+                receipts
+                    .iter()
+                    .any(|r| r.external_receipt_number.as_deref() == Some(client_id.as_str()))
+            })
+        },
+        "both registers' sales are in the one pretend Metrc",
+    )
+    .await;
+    for (_, app) in apps {
+        app.shutdown(Duration::from_secs(10)).await.unwrap();
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.demo_metrc_url = Some("not an address".into());
+    let refused = App::open(config).await.err().expect("a bad address is refused");
+    assert!(
+        refused.to_string().contains("STATELINE_DEMO_METRC_URL"),
+        "says what to set: {refused}"
+    );
+}
