@@ -22,6 +22,7 @@ mod error;
 mod events;
 mod inventory;
 mod ipc_error;
+mod key_retirement;
 mod keys;
 mod runtime;
 mod sell;

@@ -33,6 +33,7 @@ pub(crate) struct RunningLink {
     worker: LinkWorker,
     forwarder: OwnedTask,
     courier: Option<CourierWorker>,
+    retirement: OwnedTask,
 }
 
 /// The UI's view of a link status (`None`: no link runs).
@@ -133,6 +134,7 @@ impl App {
             self.inner.config.clock.clone(),
         );
         let forwarder = forward_status(worker.subscribe(), self.inner.events.clone());
+        let retirement = self.retire_after_passes(worker.subscribe());
         let courier = self.link().ok().map(|metrc| {
             let courier = Courier::new(
                 self.inner.db.clone(),
@@ -165,10 +167,38 @@ impl App {
                 worker,
                 forwarder,
                 courier,
+                retirement,
             });
         if let Some(earlier) = earlier {
             stop_link(earlier, Duration::from_secs(5)).await;
         }
+    }
+
+    /// After every successful pass of the link, retires keys a newer key elsewhere replaced
+    /// (`key_retirement`); owned with the link.
+    fn retire_after_passes(&self, mut status: watch::Receiver<LinkStatus>) -> OwnedTask {
+        let weak = std::sync::Arc::downgrade(&self.inner);
+        OwnedTask::spawn(move |mut stop| async move {
+            let mut last = None;
+            loop {
+                let success = status.borrow_and_update().last_success;
+                if success.is_some() && success != last {
+                    last = success;
+                    let Some(inner) = weak.upgrade() else { return };
+                    if let Err(error) = (App { inner }).retire_stale_keys().await {
+                        tracing::warn!(code = error.code(), %error, "rotated keys could not be retired now");
+                    }
+                }
+                tokio::select! {
+                    _ = &mut stop => return,
+                    changed = status.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        })
     }
 
     /// Wakes the store link (after a record was made), when there is one.
@@ -216,6 +246,7 @@ impl App {
 
 async fn stop_link(link: RunningLink, timeout: Duration) {
     let _ = link.forwarder.stop(timeout).await;
+    let _ = link.retirement.stop(timeout).await;
     if let Some(courier) = link.courier
         && let Err(error) = courier.stop(timeout).await
     {

@@ -471,3 +471,88 @@ async fn key_whereabouts_names_the_register_holding_a_users_current_usable_key()
     );
     app.shutdown(Duration::from_secs(10)).await.unwrap();
 }
+
+/// Rotating a key at one register retires the older copy at the others: Max's key saved here is
+/// removed from this register's keychain, audited as Stateline's doing, once the store lists a
+/// newer key for him saved at another register.
+#[tokio::test]
+async fn a_key_rotated_at_another_register_retires_the_older_copy_here() {
+    use stateline_store::link::held_keys::HeldKey;
+    let cluster = Cluster::start();
+    cluster.create_database("store");
+    let dir = tempfile::tempdir().unwrap();
+    let keychain = Arc::new(MemoryStore::new());
+    let app = open_with(dir.path(), keychain.clone()).await;
+    login(&app, "Max", "2468").await;
+    app.set_key(SetKeyRequest {
+        owner: KeyOwnerRef::User { user: "Max".into() },
+        key: metrc_emulator::DEMO_MANAGER_KEY.into(),
+    })
+    .await
+    .unwrap();
+    let mine = app.key_overview().await.unwrap();
+    let saved_here = mine
+        .iter()
+        .find(|k| k.owner == KeyOwnerRef::User { user: "Max".into() })
+        .and_then(|k| k.saved_at)
+        .expect("Max's key is saved here");
+
+    // Another register of the store holds a newer key for Max (rotated there a minute later).
+    let mut other = StoreServer::connect(
+        &settings(&cluster).server_config(SecretString::from(cluster.password().to_owned())),
+    )
+    .await
+    .unwrap();
+    other
+        .join("REGISTER-9", "Register 9", "0.1.0", saved_here)
+        .await
+        .unwrap();
+    other
+        .replace_held_keys(
+            "REGISTER-9",
+            &[HeldKey {
+                environment: "demo".into(),
+                holder: "user:Max".into(),
+                last_four: "9999".into(),
+                saved_at: saved_here + jiff::SignedDuration::from_mins(1),
+                verdict: Some("all_good".into()),
+                validated_at: None,
+            }],
+            saved_here,
+        )
+        .await
+        .unwrap();
+
+    app.store_join(join_request(
+        cluster.port(),
+        cluster.password(),
+        "Register 1",
+    ))
+    .await
+    .unwrap();
+    eventually(
+        async || {
+            app.key_overview().await.unwrap().iter().all(|k| {
+                k.owner != KeyOwnerRef::User { user: "Max".into() } || k.last_four.is_none()
+            })
+        },
+        "the older copy of Max's key is retired here",
+    )
+    .await;
+    let audit = app
+        .list_audit(AuditQueryRequest {
+            before_seq: None,
+            action: Some("key_cleared".into()),
+            limit: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(audit[0].actor.is_none(), "Stateline's doing");
+    assert!(
+        audit[0].detail.contains("Register 9") && audit[0].detail.contains("9999"),
+        "{:?}",
+        audit[0].detail
+    );
+    app.shutdown(Duration::from_secs(10)).await.unwrap();
+}

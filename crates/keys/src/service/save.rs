@@ -124,6 +124,28 @@ impl Keys {
     /// Removes `holder`'s key from the keychain and its metadata; that holder's records will wait.
     pub async fn clear(&self, actor: &Actor, holder: &KeyHolder) -> Result<(), KeysError> {
         Self::may_change_key(actor, holder)?;
+        self.remove(
+            holder,
+            Some(actor.name().to_owned()),
+            "removed from the keychain".into(),
+        )
+        .await
+    }
+
+    /// Stateline removes this register's copy of `holder`'s key because a newer key for the same
+    /// holder was saved at another register of the store (`why` says where); audited as the
+    /// system's doing. The holder's records here then wait, and sales among them go to the
+    /// register holding the newer key.
+    pub async fn retire(&self, holder: &KeyHolder, why: String) -> Result<(), KeysError> {
+        self.remove(holder, None, why).await
+    }
+
+    async fn remove(
+        &self,
+        holder: &KeyHolder,
+        by: Option<String>,
+        detail: String,
+    ) -> Result<(), KeysError> {
         let (holder, entry) = self.entry(holder).await?;
         match self.inner.secrets.clear_user_key(&entry).await {
             Ok(()) | Err(SecretStoreError::NotFound { .. }) => {}
@@ -131,21 +153,16 @@ impl Keys {
         }
         self.inner.ring.put(&holder, None);
         let env = self.inner.environment.clone();
-        let by = actor.name().to_owned();
         self.blocking(move |db| {
             let now = db.now();
             db.write(|tx| {
                 metadata::delete(tx, &env, &holder)?;
-                audit::append(
-                    tx,
-                    now,
-                    &AuditEvent::by(
-                        &by,
-                        AuditAction::KeyCleared,
-                        holder.to_string(),
-                        "removed from the keychain",
-                    ),
-                )?;
+                let subject = holder.to_string();
+                let event = match &by {
+                    Some(by) => AuditEvent::by(by, AuditAction::KeyCleared, subject, detail),
+                    None => AuditEvent::by_system(AuditAction::KeyCleared, subject, detail),
+                };
+                audit::append(tx, now, &event)?;
                 Ok(())
             })
         })
