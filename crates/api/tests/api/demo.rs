@@ -620,10 +620,9 @@ async fn two_demo_registers_can_share_one_pretend_metrc() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path());
     config.demo_metrc_url = Some("not an address".into());
-    let refused = App::open(config)
-        .await
-        .err()
-        .expect("a bad address is refused");
+    let Err(refused) = App::open(config).await else {
+        panic!("a bad address is refused");
+    };
     assert!(
         refused.to_string().contains("STATELINE_DEMO_METRC_URL"),
         "says what to set: {refused}"
