@@ -20,21 +20,14 @@ use stateline_link::{RegisterIdentity, ServerConfig, StoreServer, sync_pass};
 use stateline_store::time::to_ms;
 use stateline_store::{Clock, EntryState, Money, NewSale, NewSaleLine, Quantity};
 use stateline_testkit::delivery::{BUDTENDER, Harness, Register, START};
-use stateline_testkit::postgres::{Cluster, USER};
+use stateline_testkit::postgres::Cluster;
 
 const LATENCY_MS: u64 = 150;
 const OBJECT_LIMIT: usize = 10;
 const CONCURRENCY: usize = 4;
 
 fn server_config(cluster: &Cluster) -> ServerConfig {
-    ServerConfig {
-        host: "127.0.0.1".into(),
-        port: cluster.port(),
-        database: "store".into(),
-        user: USER.into(),
-        password: secrecy::SecretString::from(cluster.password().to_owned()),
-        connect_timeout: Duration::from_secs(5),
-    }
+    cluster.server_config("store")
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use stateline_link::{LinkSchedule, LinkWorker, RegisterIdentity, ServerConfig};
-use stateline_testkit::postgres::{Cluster, USER};
+use stateline_testkit::postgres::Cluster;
 use stateline_testkit::store::{self as fixture, A, line, sale};
 
 const BLOCKS: usize = 8;
@@ -23,14 +23,7 @@ const PER_BLOCK: usize = 50;
 const HOPS: usize = 200;
 
 fn config(cluster: &Cluster) -> ServerConfig {
-    ServerConfig {
-        host: "127.0.0.1".into(),
-        port: cluster.port(),
-        database: "store".into(),
-        user: USER.into(),
-        password: secrecy::SecretString::from(cluster.password().to_owned()),
-        connect_timeout: Duration::from_secs(5),
-    }
+    cluster.server_config("store")
 }
 
 fn start(local: &fixture::Store, cluster: &Cluster, name: &str) -> LinkWorker {

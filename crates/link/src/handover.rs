@@ -84,12 +84,9 @@ impl StoreServer {
             .await
             .map_err(pg)?;
         if marked > 0 {
-            tx.execute(
-                "SELECT pg_notify($1, $2)",
-                &[&crate::server::RECORDS_CHANNEL, &register_id],
-            )
-            .await
-            .map_err(pg)?;
+            crate::server::notify_others(&tx, register_id)
+                .await
+                .map_err(pg)?;
         }
         tx.commit().await.map_err(pg)?;
         Ok(marked)
@@ -259,12 +256,9 @@ impl StoreServer {
             written.push(n == 1);
         }
         if written.iter().any(|w| *w) {
-            tx.execute(
-                "SELECT pg_notify($1, $2)",
-                &[&crate::server::RECORDS_CHANNEL, &holder],
-            )
-            .await
-            .map_err(pg)?;
+            crate::server::notify_others(&tx, holder)
+                .await
+                .map_err(pg)?;
         }
         tx.commit().await.map_err(pg)?;
         Ok(written)

@@ -144,13 +144,7 @@ pub async fn depart(
         }),
     };
     if let Err(error) = &farewell {
-        let handed_over = db
-            .call(|db| db.handed_over_open().map_err(LinkError::from))
-            .await?
-            .len();
-        if handed_over > 0 {
-            return Err(LinkError::HandedOver { handed_over });
-        }
+        refuse_while_handed_over(db).await?;
         let unpushed = db
             .call(|db| {
                 db.count_entries_after(push::pushed_through(db)?)
@@ -167,6 +161,18 @@ pub async fn depart(
     Ok(Some(Departure { settings, farewell }))
 }
 
+/// [`LinkError::HandedOver`] while another register delivers records of this one.
+async fn refuse_while_handed_over(db: &Database) -> Result<(), LinkError> {
+    let handed_over = db
+        .call(|db| db.handed_over_open().map_err(LinkError::from))
+        .await?
+        .len();
+    if handed_over > 0 {
+        return Err(LinkError::HandedOver { handed_over });
+    }
+    Ok(())
+}
+
 async fn farewell(
     db: &Database,
     settings: &StoreSettings,
@@ -180,13 +186,7 @@ async fn farewell(
         app_version: app_version.to_owned(),
     };
     crate::sync_pass(db, &mut server, &identity, FAREWELL_BATCH, clock, |_| {}).await?;
-    let handed_over = db
-        .call(|db| db.handed_over_open().map_err(LinkError::from))
-        .await?
-        .len();
-    if handed_over > 0 {
-        return Err(LinkError::HandedOver { handed_over });
-    }
+    refuse_while_handed_over(db).await?;
     server.leave(db.install_id(), clock.now()).await
 }
 

@@ -113,12 +113,9 @@ impl StoreServer {
             changed += 1;
         }
         if changed > 0 {
-            tx.execute(
-                "SELECT pg_notify($1, $2)",
-                &[&crate::server::RECORDS_CHANNEL, &register_id],
-            )
-            .await
-            .map_err(pg)?;
+            crate::server::notify_others(&tx, register_id)
+                .await
+                .map_err(pg)?;
         }
         tx.commit().await.map_err(pg)?;
         Ok(changed)

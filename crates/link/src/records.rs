@@ -100,12 +100,9 @@ impl StoreServer {
         if pushed.inserted > 0
             && let Some(first) = records.first()
         {
-            tx.execute(
-                "SELECT pg_notify($1, $2)",
-                &[&crate::server::RECORDS_CHANNEL, &first.register_id],
-            )
-            .await
-            .map_err(pg)?;
+            crate::server::notify_others(&tx, &first.register_id)
+                .await
+                .map_err(pg)?;
         }
         tx.commit().await.map_err(pg)?;
         Ok(pushed)

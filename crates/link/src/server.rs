@@ -21,6 +21,20 @@ use crate::{LinkError, schema};
 /// The notification channel a push announces itself on (the payload: the pushing register's id).
 pub const RECORDS_CHANNEL: &str = "stateline_records";
 
+/// Tells the other registers, when `tx` commits, that `register_id` changed something they pull
+/// (new records, states, people, outcomes): their links wake at once.
+pub(crate) async fn notify_others(
+    tx: &tokio_postgres::Transaction<'_>,
+    register_id: &str,
+) -> Result<(), tokio_postgres::Error> {
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&RECORDS_CHANNEL, &register_id],
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Where the store server is and how to log in.
 #[derive(Clone)]
 pub struct ServerConfig {

@@ -52,6 +52,18 @@ fn free_port() -> u16 {
 }
 
 impl Cluster {
+    /// How a register reaches database `database` of this cluster.
+    pub fn server_config(&self, database: &str) -> stateline_link::ServerConfig {
+        stateline_link::ServerConfig {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            database: database.into(),
+            user: USER.into(),
+            password: secrecy::SecretString::from(self.password.clone()),
+            connect_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+
     /// Creates and starts a cluster (a few seconds).
     pub fn start() -> Cluster {
         let bin = server_binaries();

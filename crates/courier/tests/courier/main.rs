@@ -18,14 +18,7 @@ use stateline_testkit::delivery::{BUDTENDER, Harness, Register, START, test_conf
 use stateline_testkit::postgres::{Cluster, USER};
 
 fn config(cluster: &Cluster) -> ServerConfig {
-    ServerConfig {
-        host: "127.0.0.1".into(),
-        port: cluster.port(),
-        database: "store".into(),
-        user: USER.into(),
-        password: SecretString::from(cluster.password().to_owned()),
-        connect_timeout: Duration::from_secs(5),
-    }
+    cluster.server_config("store")
 }
 
 /// A register of the store, joined, with its own connection.

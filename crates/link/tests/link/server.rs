@@ -1,8 +1,5 @@
 //! Shared set-up: one cluster per test, a fresh database in it, settings to reach it.
 
-use std::time::Duration;
-
-use secrecy::SecretString;
 use stateline_link::ServerConfig;
 use stateline_testkit::postgres::{Cluster, USER};
 
@@ -15,14 +12,7 @@ pub fn cluster() -> Cluster {
 
 /// Settings for the `store` database of `cluster`.
 pub fn config(cluster: &Cluster) -> ServerConfig {
-    ServerConfig {
-        host: "127.0.0.1".into(),
-        port: cluster.port(),
-        database: "store".into(),
-        user: USER.into(),
-        password: SecretString::from(cluster.password().to_owned()),
-        connect_timeout: Duration::from_secs(5),
-    }
+    cluster.server_config("store")
 }
 
 /// A plain connection to the `store` database, outside the link (to play an older or newer store).
