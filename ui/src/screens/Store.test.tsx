@@ -14,7 +14,10 @@ function joined(): FakeBackend {
     { id: "reg-1", name: "Register 1", app_version: "0.1.0", last_seen_at: T0, records: 12, open: 2, this_register: true },
     { id: "reg-2", name: "Register 2", app_version: "0.1.0", last_seen_at: "2026-11-23T13:50:00Z", records: 7, open: 1, this_register: false },
   ];
-  fake.storeServer.backlog = [{ licence: LICENCE, acting_user: "Bea", open: 3, oldest: "2026-11-23T11:00:00Z" }];
+  fake.storeServer.backlog = [
+    { licence: LICENCE, acting_user: "Bea", open: 3, oldest: "2026-11-23T11:00:00Z" },
+    { licence: LICENCE, acting_user: "Cy", open: 1, oldest: "2026-11-22T08:00:00Z" },
+  ];
   fake.storeServer.keys = [
     key({ user: "Bea", register_name: "Register 2", last_four: "1234", newest: true }),
     key({ user: "Bea", register_name: "Register 1", this_register: true, last_four: "9999", newest: false }),
@@ -56,6 +59,10 @@ describe("Store screen", () => {
     const backlog = screen.getByTestId("store-backlog-Bea").textContent ?? "";
     expect(backlog).toContain(LICENCE);
     expect(backlog).toContain("3 h old");
+    // The licence reports within 24 h: Bea's oldest has 21 h left, Cy's is 6 h late.
+    expect(backlog).toContain("due in 21 h");
+    const late = screen.getByTestId("store-backlog-Cy").textContent ?? "";
+    expect(late).toContain("overdue by 6 h");
   });
 
   it("shows whose key is where, by its last four, with a rotated key's older copy marked", async () => {

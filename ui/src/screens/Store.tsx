@@ -2,13 +2,14 @@
  * The Store screen (manager): this register in its store of several registers (issue #13) — its
  * link to the store server (connected, or unreachable since when), every register of the store
  * (name, last seen, version, records, how many are not yet with Metrc) and the store's backlog by
- * licence and user with the oldest record's age, and whose Metrc key is held at which register (last
+ * licence and user with the oldest record's age and how long it has left before its licence's
+ * reporting deadline (or how late it is), and whose Metrc key is held at which register (last
  * four only; an older copy of a rotated key is marked stale). A register on its own says so and points to
  * Settings, where a manager joins it. It reloads on `store_changed` (no polling); a store server
  * that does not answer is shown as such, never as an error of the screen.
  */
 import type { StoreOverviewView } from "../api";
-import { useFacilityClock, useFacilityTime, useLoad, useNow } from "../context";
+import { useAppState, useFacilityClock, useFacilityTime, useLoad, useNow } from "../context";
 import { ageMs, formatDuration } from "../format";
 import { Button } from "../ui/Button";
 import { ErrorNote, Note } from "../ui/Note";
@@ -43,6 +44,9 @@ function OnItsOwn({ onOpenSettings }: { onOpenSettings: () => void }) {
 }
 
 function Joined({ overview }: { overview: StoreOverviewView }) {
+  const app = useAppState();
+  const deadlineHours = (licence: string): number | null =>
+    app.licences.find((l) => l.number === licence)?.reporting_deadline_hours ?? null;
   const clock = useFacilityClock();
   const time = useFacilityTime();
   const now = useNow(30_000);
@@ -123,6 +127,7 @@ function Joined({ overview }: { overview: StoreOverviewView }) {
                     <th>User</th>
                     <th>Waiting</th>
                     <th>Oldest</th>
+                    <th>Oldest's deadline</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -132,6 +137,7 @@ function Joined({ overview }: { overview: StoreOverviewView }) {
                       <td>{b.acting_user}</td>
                       <td>{b.open}</td>
                       <td>{formatDuration(ageMs(b.oldest, now) ?? 0)} old</td>
+                      <Deadline oldest={b.oldest} hours={deadlineHours(b.licence)} now={now} />
                     </tr>
                   ))}
                 </tbody>
@@ -180,6 +186,20 @@ function Joined({ overview }: { overview: StoreOverviewView }) {
         </>
       )}
     </>
+  );
+}
+
+/** How long the oldest waiting record has left before its reporting deadline, or how late it is. */
+function Deadline({ oldest, hours, now }: { oldest: string; hours: number | null; now: number }) {
+  const age = ageMs(oldest, now);
+  if (hours === null || age === null) return <td className="muted">—</td>;
+  const left = hours * 3_600_000 - age;
+  return left >= 0 ? (
+    <td data-state={left < 3_600_000 ? "soon" : "ok"}>due in {formatDuration(left)}</td>
+  ) : (
+    <td data-state="overdue">
+      <strong>overdue by {formatDuration(-left)}</strong>
+    </td>
   );
 }
 
