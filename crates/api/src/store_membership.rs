@@ -50,16 +50,13 @@ impl App {
     pub async fn key_whereabouts(&self) -> Result<Vec<KeyWhereaboutsView>, ApiError> {
         self.current_actor()?;
         let environment = self.environment()?.as_str();
-        let keys = self.inner.db.call(|db| db.store_key_holders()).await?;
-        let here = self.inner.db.install_id().to_owned();
+        let keys = self
+            .inner
+            .db
+            .call(move |db| db.keys_held_elsewhere(Some(environment)))
+            .await?;
         Ok(keys
             .into_iter()
-            .filter(|k| {
-                k.register_id != here
-                    && k.newest
-                    && k.key.usable()
-                    && k.key.environment == environment
-            })
             .filter_map(|k| {
                 Some(KeyWhereaboutsView {
                     user: k.key.user()?.to_owned(),

@@ -307,14 +307,11 @@ pub async fn exchange_handovers(
     let reader = db.clone();
     let (open, candidates) = run_blocking(move || {
         let mark = crate::push::pushed_through(&reader)?;
+        let elsewhere = reader.users_with_keys_elsewhere(None)?;
         let candidates: Vec<i64> = reader
             .handover_candidates(mark)?
             .into_iter()
-            .filter(|e| {
-                reader
-                    .where_user_key_is(None, &e.acting_user)
-                    .is_ok_and(|held| !held.is_empty())
-            })
+            .filter(|e| elsewhere.contains(&e.acting_user.to_lowercase()))
             .map(|e| e.id)
             .collect();
         Ok::<_, LinkError>((reader.handed_over_open()?, candidates))

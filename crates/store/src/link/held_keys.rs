@@ -114,6 +114,31 @@ impl Database {
         environment: Option<&str>,
         user: &str,
     ) -> Result<Vec<StoreHeldKey>, StoreError> {
+        Ok(self
+            .keys_held_elsewhere(environment)?
+            .into_iter()
+            .filter(|k| k.key.user().is_some_and(|u| u.eq_ignore_ascii_case(user)))
+            .collect())
+    }
+
+    /// The users (lower-case) whose usable, newest key another register holds, as last pulled.
+    pub fn users_with_keys_elsewhere(
+        &self,
+        environment: Option<&str>,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        Ok(self
+            .keys_held_elsewhere(environment)?
+            .into_iter()
+            .filter_map(|k| k.key.user().map(str::to_lowercase))
+            .collect())
+    }
+
+    /// The usable, newest keys other registers hold (in `environment`, or any), as last pulled:
+    /// where the work of a user with no key here can go.
+    pub fn keys_held_elsewhere(
+        &self,
+        environment: Option<&str>,
+    ) -> Result<Vec<StoreHeldKey>, StoreError> {
         let here = self.install_id().to_owned();
         Ok(self
             .store_key_holders()?
@@ -123,7 +148,6 @@ impl Database {
                     && k.newest
                     && k.key.usable()
                     && environment.is_none_or(|e| k.key.environment == e)
-                    && k.key.user().is_some_and(|u| u.eq_ignore_ascii_case(user))
             })
             .collect())
     }
