@@ -24,8 +24,16 @@ npm_ci_if_stale ui
 (cd ui && npm run build --silent)
 cargo build -p stateline-app -p stateline-cli
 
+# A port on 127.0.0.1 nothing listens on (bash alone: no other tool needed on a fresh machine).
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
 }
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
