@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use stateline_keys::{KeyOwner, KeySource, SendingKey};
 use stateline_store::{Database, EntryKind, Licence, StoreError};
 use stateline_tasks::StoreCall;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use super::backoff::BackoffPolicy;
 use super::status::{Health, LicenceStatus, StateCounts, StatusSnapshot, user_statuses};
@@ -103,6 +103,8 @@ pub(crate) struct Inner {
     pub reads: ReadLimiter,
     pub memory: Mutex<Memory>,
     pub status: watch::Sender<StatusSnapshot>,
+    /// Wakes the worker's loop (if one runs) when work became sendable outside a pass.
+    pub wake: Arc<Notify>,
 }
 
 /// The delivery engine: a cheap, cloneable handle.
@@ -156,8 +158,15 @@ impl DeliveryEngine {
                 config,
                 memory: Mutex::new(Memory::default()),
                 status,
+                wake: Arc::new(Notify::new()),
             }),
         }
+    }
+
+    /// Wakes the worker's loop now (a record was made, a key released records, a person pressed
+    /// "sync now"); a wake while a pass runs is kept, so the loop passes once more.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
     }
 
     pub fn database(&self) -> &Database {
@@ -231,6 +240,9 @@ impl DeliveryEngine {
             .await?;
         self.memory().key_problems.retain(|(_, u), _| u != user);
         self.publish().await;
+        if released > 0 {
+            self.wake();
+        }
         Ok(released)
     }
 
@@ -246,6 +258,7 @@ impl DeliveryEngine {
             self.db(move |db| db.clear_gate(&licence)).await?;
         }
         self.publish().await;
+        self.wake();
         Ok(())
     }
 

@@ -20,7 +20,6 @@ use crate::DeliveryError;
 #[derive(Debug)]
 pub struct DeliveryWorker {
     engine: DeliveryEngine,
-    wake: Arc<Notify>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -31,21 +30,16 @@ impl DeliveryWorker {
     /// gate and due lookups are picked up at the latest then).
     pub async fn start(engine: DeliveryEngine, idle: Duration) -> Result<Self, DeliveryError> {
         engine.recover().await?;
-        let wake = Arc::new(Notify::new());
+        let wake = Arc::clone(&engine.inner.wake);
         let (stop, stop_rx) = watch::channel(false);
         engine.set_running(true);
         let task = tokio::spawn(run(engine.clone(), Arc::clone(&wake), stop_rx, idle));
-        Ok(Self {
-            engine,
-            wake,
-            stop,
-            task,
-        })
+        Ok(Self { engine, stop, task })
     }
 
     /// Wake the loop now (after a sale, or when a person presses "sync now").
     pub fn sync_now(&self) {
-        self.wake.notify_one();
+        self.engine.wake();
     }
 
     pub fn subscribe(&self) -> watch::Receiver<StatusSnapshot> {
@@ -59,7 +53,7 @@ impl DeliveryWorker {
     /// Stops the loop, waiting at most `timeout` for the batch in flight.
     pub async fn stop(self, timeout: Duration) -> Result<(), DeliveryError> {
         let _ = self.stop.send(true);
-        self.wake.notify_one();
+        self.engine.wake();
         let mut task = self.task;
         let outcome = stateline_tasks::join_or_abort(&mut task, timeout).await;
         self.engine.set_running(false);
