@@ -14,6 +14,8 @@ pub mod peer_effects;
 pub mod peer_records;
 pub mod pushed_states;
 pub mod shared_people;
+pub mod store_records;
+pub mod store_registers;
 
 use crate::{Database, StoreError};
 

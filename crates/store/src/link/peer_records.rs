@@ -15,6 +15,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::peer_effects;
 
+use crate::outbox::{EntryKind, EntryState};
 use crate::time::{from_ms, to_ms};
 use crate::{Database, StoreError};
 
@@ -221,6 +222,149 @@ impl Database {
             ))?;
             let rows = stmt.query_map(params![licence, to_ms(since)], from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+}
+
+/// A pulled record with where it stands, for the store-wide views (Sync, deadlines, outage
+/// report, reconciliation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerEntry {
+    /// The register that made it.
+    pub register_id: String,
+    /// Its sequence there (its outbox id at that register).
+    pub local_seq: i64,
+    /// Its client id (external number in Metrc).
+    pub client_id: String,
+    /// What it is.
+    pub kind: EntryKind,
+    /// The licence.
+    pub licence: String,
+    /// Who made it.
+    pub acting_user: String,
+    /// When it happened at that register.
+    pub occurred_at: Timestamp,
+    /// When this register pulled it.
+    pub pulled_at: Timestamp,
+    /// Its state as its register last told the store (`None`: not told yet, or a state this
+    /// build does not know).
+    pub state: Option<EntryState>,
+}
+
+impl PeerEntry {
+    /// Not known to be with Metrc, nor withdrawn.
+    pub fn is_open(&self) -> bool {
+        !self.state.is_some_and(EntryState::is_terminal)
+    }
+}
+
+/// Which pulled records to list; empty fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerFilter {
+    /// Only this register's.
+    pub register_id: Option<String>,
+    /// Only this licence.
+    pub licence: Option<String>,
+    /// Only this user's.
+    pub acting_user: Option<String>,
+    /// Only this kind.
+    pub kind: Option<EntryKind>,
+    /// Only these states (a record whose state is not known yet counts as `pending`).
+    pub states: Vec<EntryState>,
+    /// Only records made at or after this time.
+    pub from: Option<Timestamp>,
+    /// Only records made before this time.
+    pub to: Option<Timestamp>,
+    /// Only records not known to be with Metrc nor withdrawn.
+    pub open_only: bool,
+    /// At most this many, newest first (`None`: all, oldest first).
+    pub newest: Option<u32>,
+}
+
+const ENTRY_COLUMNS: &str =
+    "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, pulled_at, state";
+
+fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<PeerEntry> {
+    let kind: String = row.get(3)?;
+    let state: Option<String> = row.get(8)?;
+    Ok(PeerEntry {
+        register_id: row.get(0)?,
+        local_seq: row.get(1)?,
+        client_id: row.get(2)?,
+        kind: kind.parse().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        licence: row.get(4)?,
+        acting_user: row.get(5)?,
+        occurred_at: from_ms(row.get(6)?),
+        pulled_at: from_ms(row.get(7)?),
+        state: state.and_then(|s| s.parse().ok()),
+    })
+}
+
+impl Database {
+    /// The pulled records matching `filter` (see [`PeerFilter`]).
+    pub fn peer_entries(&self, filter: &PeerFilter) -> Result<Vec<PeerEntry>, StoreError> {
+        let states: Vec<String> = filter
+            .states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let state_clause = if states.is_empty() {
+            String::new()
+        } else {
+            let unknown = if filter.states.contains(&EntryState::Pending) {
+                " OR state IS NULL"
+            } else {
+                ""
+            };
+            format!("AND (state IN ({}){unknown})", states.join(", "))
+        };
+        let open_clause = if filter.open_only {
+            "AND (state IS NULL OR state NOT IN ('confirmed', 'voided'))"
+        } else {
+            ""
+        };
+        let (order, limit) = match filter.newest {
+            Some(n) => (
+                "occurred_at DESC, register_id, local_seq DESC",
+                i64::from(n),
+            ),
+            None => ("occurred_at, register_id, local_seq", -1),
+        };
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM peer_records
+             WHERE (?1 IS NULL OR register_id = ?1) AND (?2 IS NULL OR licence = ?2)
+               AND (?3 IS NULL OR acting_user = ?3) AND (?4 IS NULL OR kind = ?4)
+               AND (?5 IS NULL OR occurred_at >= ?5) AND (?6 IS NULL OR occurred_at < ?6)
+               {state_clause} {open_clause}
+             ORDER BY {order} LIMIT ?7"
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![
+                    filter.register_id,
+                    filter.licence,
+                    filter.acting_user,
+                    filter.kind.map(EntryKind::as_str),
+                    filter.from.map(to_ms),
+                    filter.to.map(to_ms),
+                    limit
+                ],
+                entry_from_row,
+            )?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Whether another register of the store made a sale with this client id (as far as pulled).
+    pub fn is_peer_sale(&self, client_id: &str) -> Result<bool, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM peer_records WHERE client_id = ?1 AND kind = 'sale')",
+            )?
+            .query_row([client_id], |r| r.get(0))?)
         })
     }
 }

@@ -10,4 +10,5 @@ mod link;
 mod outbox;
 mod people_sharing;
 mod recording;
+mod store_views;
 mod users;
