@@ -26,7 +26,18 @@
 //! `reporting_deadline_hours`; lateness is Metrc's acceptance (the `confirmed` transition) minus
 //! the deadline, or, for a record still waiting, the report time minus the deadline.
 //!
-//! Guarantees: read-only, from one consistent snapshot; rows in the order records were made;
+//! **Across the store** (issue #13): a register in a store also reports the other registers'
+//! records from its copy of them (`peer_records`), each row naming its register. Their attempt
+//! logs stay at their registers, so a record of another register is in the report when, as its
+//! register last told the store, it was not with Metrc `prompt_within` after it was made — still
+//! waiting, refused, or withdrawn (its reason is what its state says: waiting for a key → key
+//! problem, refused → rejected, might have landed → Metrc unavailable; otherwise none, and that
+//! register's own report has the details); one confirmed since is known only to its register's
+//! own report. A record of a licence not bound at this register is left out (its time zone and
+//! deadline are not known here).
+//!
+//! Guarantees: read-only; this register's rows from one consistent snapshot, the other
+//! registers' from the copy as of the last store sync; rows in the order records were made;
 //! names and reasons only (never a key). CSV and HTML renderings are in [`render`].
 
 pub mod render;
@@ -36,6 +47,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use stateline_store::link::peer_records::{PeerEntry, PeerFilter};
 use stateline_store::outbox::attempts::{self, AttemptOutcome};
 use stateline_store::outbox::{EntryKind, EntryState};
 use stateline_store::time::{from_ms, to_ms};
@@ -127,6 +139,12 @@ pub struct OutageRow {
     /// How late Metrc's acceptance was (or, still waiting, how overdue it is now); zero if on time.
     pub late_by: SignedDuration,
     pub state: EntryState,
+    /// The register that made it (its install id).
+    pub register_id: String,
+    /// That register's name in the store (empty when this register is in no store).
+    pub register: String,
+    /// Whether this register made it (the other registers' rows come from the pulled copy).
+    pub this_register: bool,
 }
 
 /// The report.
@@ -451,7 +469,70 @@ fn row_for(
         deadline_at,
         late_by,
         state: c.state,
+        register_id: String::new(),
+        register: String::new(),
+        this_register: true,
     }))
+}
+
+/// What a state says about why another register's record waited.
+fn peer_reasons(state: Option<EntryState>) -> Vec<WaitReason> {
+    match state {
+        Some(EntryState::WaitingForKey) => vec![WaitReason::KeyProblem],
+        Some(EntryState::Rejected) => vec![WaitReason::Rejected],
+        Some(EntryState::Ambiguous) => vec![WaitReason::MetrcUnavailable],
+        _ => Vec::new(),
+    }
+}
+
+/// Another register's record as a row, when it belongs in the report (see the module doc).
+fn peer_row(
+    p: PeerEntry,
+    licences: &HashMap<String, (String, i64)>,
+    q: &OutageQuery,
+    now: Timestamp,
+    register: String,
+) -> Option<OutageRow> {
+    let (time_zone, deadline_hours) = licences.get(&p.licence)?.clone();
+    let state = p.state.unwrap_or(EntryState::Pending);
+    if state == EntryState::Confirmed {
+        return None;
+    }
+    let prompt_until = p
+        .occurred_at
+        .checked_add(q.prompt_within)
+        .unwrap_or(Timestamp::MAX);
+    if state != EntryState::Voided && now <= prompt_until {
+        return None;
+    }
+    let deadline_at = p
+        .occurred_at
+        .checked_add(SignedDuration::from_hours(deadline_hours))
+        .unwrap_or(Timestamp::MAX);
+    let late_by = if state == EntryState::Voided {
+        SignedDuration::ZERO
+    } else {
+        now.duration_since(deadline_at).max(SignedDuration::ZERO)
+    };
+    Some(OutageRow {
+        entry_id: p.local_seq,
+        client_id: p.client_id,
+        kind: p.kind,
+        licence: p.licence,
+        time_zone,
+        made_at: p.occurred_at,
+        recorded_at: p.occurred_at,
+        made_by: p.acting_user,
+        reasons: peer_reasons(p.state),
+        attempts: 0,
+        accepted_at: None,
+        deadline_at,
+        late_by,
+        state,
+        register_id: p.register_id,
+        register,
+        this_register: false,
+    })
 }
 
 /// The outage report, read from the store (import this trait to call it on a `Database`).
@@ -477,7 +558,7 @@ impl OutageReports for Database {
             self.licence(licence)?;
         }
         let now = self.now();
-        self.read(|c| {
+        let mut report = self.read(|c| {
             let mut rows = Vec::new();
             let found = candidates(c, query)?;
             let since = found
@@ -494,14 +575,54 @@ impl OutageReports for Database {
                     rows.push(row);
                 }
             }
-            Ok(OutageReport {
+            Ok::<_, ComplianceError>(OutageReport {
                 from: query.from,
                 to: query.to,
                 licence: query.licence.clone(),
                 generated_at: now,
                 rows,
             })
-        })
+        })?;
+        let registers = self.known_registers()?;
+        let own_name = registers.name_of(self.install_id()).unwrap_or_default();
+        for row in &mut report.rows {
+            row.register_id = self.install_id().to_owned();
+            row.register = own_name.to_owned();
+        }
+        let licences: HashMap<String, (String, i64)> = self
+            .licences()?
+            .into_iter()
+            .map(|l| {
+                let hours = i64::from(l.reporting_deadline_hours);
+                (l.number, (l.time_zone, hours))
+            })
+            .collect();
+        let peers = self.peer_entries(&PeerFilter {
+            licence: query.licence.clone(),
+            from: Some(query.from),
+            to: Some(query.to),
+            ..PeerFilter::default()
+        })?;
+        let before = report.rows.len();
+        for p in peers {
+            let register = registers
+                .name_of(&p.register_id)
+                .map_or_else(|| p.register_id.clone(), str::to_owned);
+            if let Some(row) = peer_row(p, &licences, query, now, register) {
+                report.rows.push(row);
+            }
+        }
+        if report.rows.len() > before {
+            report.rows.sort_by(|a, b| {
+                (a.made_at, !a.this_register, &a.register_id, a.entry_id).cmp(&(
+                    b.made_at,
+                    !b.this_register,
+                    &b.register_id,
+                    b.entry_id,
+                ))
+            });
+        }
+        Ok(report)
     }
 }
 

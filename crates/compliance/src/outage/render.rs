@@ -3,7 +3,8 @@
 //! Guarantees: CSV lines end with CRLF and every field containing a comma, a double quote, CR or
 //! LF is enclosed in double quotes with inner quotes doubled, so names such as `O'Neil, "Bo"`
 //! survive a round trip; the HTML page has no external assets (inline CSS, no scripts, no links)
-//! and every value is escaped; times are shown in each licence's local time with its UTC offset.
+//! and every value is escaped; every row names its register (the CSV's last column, the page's
+//! first; the CSV's is empty for a register in no store); times are shown in each licence's local time with its UTC offset.
 
 use std::fmt::Write as _;
 
@@ -12,7 +13,7 @@ use jiff::Timestamp;
 use super::{OutageReport, OutageRow};
 
 /// The CSV header, in column order.
-pub const CSV_COLUMNS: [&str; 13] = [
+pub const CSV_COLUMNS: [&str; 14] = [
     "licence",
     "record",
     "kind",
@@ -26,6 +27,7 @@ pub const CSV_COLUMNS: [&str; 13] = [
     "late_by_minutes",
     "state",
     "entry_id",
+    "register",
 ];
 
 /// One CSV field, quoted when RFC 4180 requires it. Text a spreadsheet would run as a formula
@@ -58,7 +60,7 @@ fn late_minutes(row: &OutageRow) -> i64 {
     (secs + 59).div_euclid(60)
 }
 
-fn cells(row: &OutageRow) -> [String; 13] {
+fn cells(row: &OutageRow) -> [String; 14] {
     [
         row.licence.clone(),
         row.client_id.clone(),
@@ -79,6 +81,7 @@ fn cells(row: &OutageRow) -> [String; 13] {
         late_minutes(row).to_string(),
         row.state.as_str().to_owned(),
         row.entry_id.to_string(),
+        row.register.clone(),
     ]
 }
 
@@ -118,7 +121,8 @@ th{background:#eee}td.late{font-weight:bold}\
 @media print{body{margin:0}th{background:#ddd !important;-webkit-print-color-adjust:exact}\
 tr{page-break-inside:avoid}}";
 
-const HTML_HEADINGS: [&str; 11] = [
+const HTML_HEADINGS: [&str; 12] = [
+    "Register",
     "Licence",
     "Record",
     "Kind",
@@ -147,7 +151,7 @@ pub fn to_html(report: &OutageReport) -> String {
          <title>Stateline outage report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <h1>Outage report</h1>\n<p>Records made from {} to {} (UTC), {}.</p>\n\
          <p>Generated {} (UTC). {} record(s) were made while the register was not in step with \
-         Metrc; {} reached Metrc after the reporting deadline or are still overdue.</p>\n",
+         Metrc (across the store when this register is in one); {} reached Metrc after the reporting deadline or are still overdue.</p>\n",
         html_escape(&report.from.strftime("%Y-%m-%d %H:%M").to_string()),
         html_escape(&report.to.strftime("%Y-%m-%d %H:%M").to_string()),
         html_escape(&scope),
@@ -167,7 +171,12 @@ pub fn to_html(report: &OutageReport) -> String {
         let _ = writeln!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td{late_class}>{}</td><td>{}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td><td{late_class}>{}</td><td>{}</td></tr>",
+            html_escape(if c[13].is_empty() {
+                "this register"
+            } else {
+                &c[13]
+            }),
             html_escape(&c[0]),
             html_escape(&c[1]),
             html_escape(&c[2]),

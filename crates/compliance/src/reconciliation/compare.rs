@@ -1,7 +1,9 @@
 //! The comparison of one local day with Metrc's receipts for it: pure, no I/O.
 //!
 //! Guarantees: every Metrc receipt and every local sale of the day is looked at exactly once;
-//! a receipt is "ours" only if its external number is the client id of a sale of this register;
+//! a receipt is "ours" only if its external number is the client id of a sale of this register
+//! or, in a store, of another register's sale in this register's copy (so a sale made at
+//! register 2 is never "unknown" at register 1; its own differences are register 2's to find);
 //! records still on their way to Metrc (not confirmed, or with a correction or void in flight)
 //! are counted as not compared instead of being reported; line comparison is exact (milli-units
 //! and cents), summed per package label.
@@ -90,7 +92,7 @@ fn diff(kind: DifferenceKind, sale: Option<&LocalSale>, receipt: Option<i64>) ->
 }
 
 /// Compares the local sales of a day with Metrc's receipts of that day. `ours` holds every
-/// client id of a sale made on this register (any day).
+/// client id of a sale made on this register or, in a store, another register (any day).
 pub(crate) fn compare(
     local: &[LocalSale],
     receipts: &[MetrcReceipt],

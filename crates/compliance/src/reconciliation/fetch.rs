@@ -198,7 +198,7 @@ pub async fn reconcile_day(
         .values()
         .filter_map(|r| r.external_receipt_number.as_deref())
     {
-        if db.read(|c| store::is_our_sale(c, number))? {
+        if db.read(|c| store::is_our_sale(c, number))? || db.is_peer_sale(number)? {
             ours.insert(number.to_owned());
         }
     }

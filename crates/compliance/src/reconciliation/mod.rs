@@ -5,7 +5,9 @@
 //! most 24 hours from the start of the day to now, oldest first, every page), keeps those whose
 //! `SalesDateTime` falls on the day in the licence's time zone, looks up by external number any
 //! confirmed sale the windows did not return, fetches the lines of the receipts it compares, and
-//! reports each difference with a kind, the ids, local and Metrc values and a suggested fix.
+//! reports each difference with a kind, the ids, local and Metrc values and a suggested fix. In a
+//! store, a receipt carrying the external number of another register's sale (from this
+//! register's copy, `peer_records`) is the store's, not an unknown one.
 //!
 //! Guarantees:
 //! - a run only reads from Metrc (GETs); nothing is voided, deleted or re-sent by a run. Changes
@@ -39,7 +41,8 @@ pub const MAX_LOOKAHEAD_DAYS: i64 = 31;
 pub enum DifferenceKind {
     /// Confirmed here, but Metrc has no receipt with its external number.
     MissingInMetrc,
-    /// An active receipt whose external number is not one of this register's sales (or none).
+    /// An active receipt whose external number is not one of this store's sales (this register's
+    /// or, in a store, another register's as pulled), or has none.
     UnknownExternalNumber,
     /// More than one active receipt carries the same external number of ours.
     DuplicateExternalNumber,

@@ -5,3 +5,4 @@
 mod outage;
 mod reconcile;
 mod reconcile_voids;
+mod store_wide;

@@ -1,0 +1,261 @@
+//! Compliance across the store (issue #13), from a register's own SQLite: the deadlines and the
+//! outage report list the other registers' records from the pulled copy with their register, and
+//! reconciliation counts another register's sale in Metrc as the store's, not an unknown one.
+
+use jiff::{SignedDuration, Timestamp};
+use metrc_emulator::{DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, Receipt, SaleLine};
+use serde_json::json;
+use stateline_compliance::outage::render::{CSV_COLUMNS, to_csv, to_html};
+use stateline_compliance::{
+    DifferenceKind, OutageQuery, OutageReports, Trigger, reconcile_day, store_deadlines,
+};
+use stateline_store::{Clock, DeadlineWarning, EntryState, PeerRecord, PeerStateChange};
+use stateline_testkit::delivery as support;
+use stateline_testkit::store::{self as fixture, A, LIC, line, sale_by};
+use support::{BUDTENDER, Harness, user_key};
+
+fn peer(register: &str, seq: i64, licence: &str, at: Timestamp) -> PeerRecord {
+    PeerRecord {
+        register_id: register.into(),
+        local_seq: seq,
+        client_id: format!("SL-{register}-{seq:012}"),
+        kind: "sale".into(),
+        licence: licence.into(),
+        acting_user: "bea".into(),
+        occurred_at: at,
+        body: json!({}),
+    }
+}
+
+fn state(register: &str, seq: i64, state: &str, change_seq: i64) -> PeerStateChange {
+    PeerStateChange {
+        register_id: register.into(),
+        local_seq: seq,
+        state: state.into(),
+        change_seq,
+        deltas: Default::default(),
+    }
+}
+
+fn hours(at: Timestamp, h: i64) -> Timestamp {
+    at.checked_add(SignedDuration::from_hours(h)).unwrap()
+}
+
+/// This register (REG1 by name) with one waiting sale at t0, and REG2's records: one waiting
+/// since 30 h before t0, one confirmed, one withdrawn, one made a minute before the report.
+fn a_store_with_backlogs() -> fixture::Store {
+    let store = fixture::store();
+    let db = &store.db;
+    let t0 = fixture::t0();
+    db.record_sale(&sale_by("alice", vec![line(A, "1")]))
+        .unwrap();
+    db.remember_registers(
+        &[
+            (db.install_id().to_owned(), "Register 1".into()),
+            ("REG2".into(), "Register 2".into()),
+        ],
+        t0,
+    )
+    .unwrap();
+    let now = hours(t0, 23);
+    db.save_peer_records(
+        &[
+            peer("REG2", 1, LIC, hours(t0, -30)),
+            peer("REG2", 2, LIC, hours(t0, 1)),
+            peer("REG2", 3, LIC, hours(t0, 2)),
+            peer("REG2", 4, LIC, now - SignedDuration::from_mins(1)),
+            peer("REG3", 1, "999-NOT-BOUND", hours(t0, 1)),
+        ],
+        t0,
+    )
+    .unwrap();
+    db.apply_peer_states(&[
+        state("REG2", 1, "waiting_for_key", 1),
+        state("REG2", 2, "confirmed", 2),
+        state("REG2", 3, "voided", 3),
+    ])
+    .unwrap();
+    store.clock.set(now);
+    store
+}
+
+#[test]
+fn deadlines_cover_every_registers_open_records() {
+    let store = a_store_with_backlogs();
+    let db = &store.db;
+    let deadlines = store_deadlines(db, store.clock.now(), 100).unwrap();
+    let rows: Vec<(&str, DeadlineWarning, bool)> = deadlines
+        .rows
+        .iter()
+        .map(|r| (r.client_id.as_str(), r.warning, r.this_register))
+        .collect();
+    let own = db.list_entries(&Default::default()).unwrap()[0]
+        .client_id
+        .clone();
+    assert_eq!(
+        rows,
+        [
+            ("SL-REG2-000000000001", DeadlineWarning::Overdue, false),
+            (own.as_str(), DeadlineWarning::Soon, true),
+        ],
+        "most urgent first; settled, fresh and unbound-licence records are not warned about"
+    );
+    assert_eq!(
+        deadlines.rows[0].state,
+        Some(EntryState::WaitingForKey),
+        "as its register last told the store"
+    );
+    let counts: Vec<(bool, u64, u64, u64)> = deadlines
+        .registers
+        .iter()
+        .map(|r| (r.this_register, r.open, r.soon, r.overdue))
+        .collect();
+    assert_eq!(
+        counts,
+        [(true, 1, 1, 0), (false, 2, 0, 1)],
+        "this register first; REG2's fresh record is open but not near its deadline"
+    );
+    assert!(!deadlines.truncated);
+    let one = store_deadlines(db, store.clock.now(), 1).unwrap();
+    assert!(one.truncated);
+}
+
+#[test]
+fn the_outage_report_names_each_records_register() {
+    let store = a_store_with_backlogs();
+    let db = &store.db;
+    let t0 = fixture::t0();
+    let report = db
+        .outage_report(&OutageQuery::new(hours(t0, -48), hours(t0, 24)))
+        .unwrap();
+    let rows: Vec<(&str, &str, bool, EntryState)> = report
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.client_id.as_str(),
+                r.register.as_str(),
+                r.this_register,
+                r.state,
+            )
+        })
+        .collect();
+    let own = &report.rows[1].client_id;
+    assert_eq!(
+        rows,
+        [
+            (
+                "SL-REG2-000000000001",
+                "Register 2",
+                false,
+                EntryState::WaitingForKey
+            ),
+            (own.as_str(), "Register 1", true, EntryState::Pending),
+            (
+                "SL-REG2-000000000003",
+                "Register 2",
+                false,
+                EntryState::Voided
+            ),
+        ],
+        "in the order made; the confirmed, the fresh and the unbound-licence records are not in it"
+    );
+    let overdue = &report.rows[0];
+    assert_eq!(
+        overdue.reasons,
+        [stateline_compliance::WaitReason::KeyProblem]
+    );
+    assert_eq!(overdue.late_by, SignedDuration::from_hours(29));
+    assert_eq!(report.rows[2].late_by, SignedDuration::ZERO);
+
+    let csv = to_csv(&report);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), CSV_COLUMNS.join(","));
+    assert_eq!(CSV_COLUMNS.last(), Some(&"register"));
+    assert!(lines.next().unwrap().ends_with(",Register 2"));
+    assert!(lines.next().unwrap().ends_with(",Register 1"));
+    let html = to_html(&report);
+    assert!(html.contains("<th>Register</th>"));
+    assert!(html.contains("<td>Register 2</td>"));
+}
+
+#[test]
+fn a_register_in_no_store_reports_as_before() {
+    let store = fixture::store();
+    let db = &store.db;
+    db.record_sale(&sale_by("alice", vec![line(A, "1")]))
+        .unwrap();
+    store.clock.set(hours(fixture::t0(), 2));
+    let t0 = fixture::t0();
+    let report = db
+        .outage_report(&OutageQuery::new(hours(t0, -1), hours(t0, 3)))
+        .unwrap();
+    assert_eq!(report.rows.len(), 1);
+    assert!(report.rows[0].this_register);
+    assert_eq!(report.rows[0].register, "");
+    assert!(to_html(&report).contains("<td>this register</td>"));
+    let deadlines = store_deadlines(db, store.clock.now(), 10).unwrap();
+    assert_eq!(deadlines.registers.len(), 1);
+}
+
+fn local_time(at: Timestamp) -> String {
+    at.to_zoned(jiff::tz::TimeZone::get(DEMO_TIME_ZONE).unwrap())
+        .datetime()
+        .strftime("%Y-%m-%dT%H:%M:%S.000")
+        .to_string()
+}
+
+#[tokio::test]
+async fn another_registers_sale_in_metrc_is_the_stores_not_unknown() {
+    let h = Harness::new().await;
+    h.clock.set(Timestamp::now());
+    let label = h.package("Grams", 0).label;
+    h.sell(BUDTENDER, &label, "1");
+    h.drain().await;
+    let made_at = h.clock.now();
+    let receipt = |number: &str| {
+        Receipt::new_simple(
+            h.control.now(),
+            DEMO_LICENSE,
+            Some(number),
+            &local_time(made_at),
+            vec![SaleLine {
+                package_label: label.clone(),
+                quantity: 1.0,
+                unit_of_measure: "Grams".into(),
+                total_amount: 12.5,
+            }],
+        )
+    };
+    h.control.insert_receipt(receipt("SL-REG2-000000000001"));
+    let foreign = h.control.insert_receipt(receipt("OTHER-POS-77")) as i64;
+    h.db.save_peer_records(&[peer("REG2", 1, DEMO_LICENSE, made_at)], made_at)
+        .unwrap();
+    h.advance(3600);
+    let day = made_at
+        .to_zoned(jiff::tz::TimeZone::get(DEMO_TIME_ZONE).unwrap())
+        .date();
+    let report = reconcile_day(
+        &h.db,
+        &h.client,
+        &user_key(DEMO_MANAGER_KEY),
+        DEMO_LICENSE,
+        day,
+        Trigger::Manual,
+    )
+    .await
+    .expect("reconciliation runs");
+    let unknown: Vec<Option<i64>> = report
+        .differences
+        .iter()
+        .filter(|d| d.kind == DifferenceKind::UnknownExternalNumber)
+        .map(|d| d.metrc_receipt_id)
+        .collect();
+    assert_eq!(
+        unknown,
+        [Some(foreign)],
+        "register 2's sale is the store's; only the other system's receipt is unknown: {:#?}",
+        report.differences
+    );
+    assert_eq!(report.run.metrc_receipts, 3);
+}
