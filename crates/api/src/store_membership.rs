@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use stateline_link::{LinkError, StoreSettings, joining, membership, push};
+use stateline_link::{LinkError, StoreSettings, StoreTls, joining, membership, push};
 use stateline_secrets::{EntryId, SecretStoreError};
 use stateline_store::Database;
 use stateline_store::people::users::Permission;
@@ -95,6 +95,7 @@ impl App {
                 user: s.user,
                 register_name: s.register_name,
                 register_id,
+                tls: s.tls.describe(),
             }),
             link,
             not_pushed,
@@ -175,6 +176,7 @@ impl App {
             database: req.database,
             user: req.user,
             register_name: req.register_name,
+            tls: store_tls(req.tls, req.ca_file),
         };
         let db = self.inner.db.clone();
         let enrolment =
@@ -237,5 +239,18 @@ impl App {
         }
         departure.complete(&db, acting).await?;
         Ok(true)
+    }
+}
+
+/// The join form's TLS choice as a setting (a blank CA file means the public roots).
+fn store_tls(tls: bool, ca_file: Option<String>) -> StoreTls {
+    if !tls {
+        return StoreTls::Off;
+    }
+    StoreTls::Verified {
+        ca_file: ca_file
+            .map(|f| f.trim().to_owned())
+            .filter(|f| !f.is_empty())
+            .map(std::path::PathBuf::from),
     }
 }

@@ -25,8 +25,8 @@ use secrecy::SecretString;
 use serde::Serialize;
 use stateline_clock::{Clock, SystemClock};
 use stateline_link::{
-    LinkError, LinkSchedule, LinkWorker, RegisterIdentity, StoreServer, StoreSettings, joining,
-    membership, push,
+    LinkError, LinkSchedule, LinkWorker, RegisterIdentity, StoreServer, StoreSettings, StoreTls,
+    joining, membership, push,
 };
 use stateline_secrets::{EntryId, KeychainStore, SecretStoreError, Secrets};
 use stateline_store::{Database, Permission};
@@ -70,6 +70,14 @@ pub struct JoinArgs {
     /// This register's name in the store, e.g. "Register 2".
     #[arg(long, value_name = "NAME")]
     pub name: String,
+    /// Connect over TLS, checking the server's certificate against the public roots (or
+    /// `--ca-file`) and its name against `--host`.
+    #[arg(long)]
+    pub tls: bool,
+    /// The PEM file of the store's certificate authority (or the server's self-signed
+    /// certificate); implies `--tls`.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +254,10 @@ async fn join(db: &Database, args: JoinArgs) -> Result<(), CliError> {
         database: args.database,
         user: args.user,
         register_name: args.name,
+        tls: match (args.tls, args.ca_file) {
+            (false, None) => StoreTls::Off,
+            (_, ca_file) => StoreTls::Verified { ca_file },
+        },
     };
     let clock = SystemClock;
     let enrolment = joining::enrol(

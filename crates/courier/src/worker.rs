@@ -106,6 +106,9 @@ async fn pass(
     config: &ServerConfig,
     server: &mut Option<StoreServer>,
 ) -> Result<crate::CourierReport, CourierError> {
+    if server.as_ref().is_some_and(StoreServer::listening_lost) {
+        *server = None;
+    }
     if server.is_none() {
         let connected = StoreServer::connect(config).await?;
         connected.listen(courier.db.install_id()).await?;

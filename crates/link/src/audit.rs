@@ -6,7 +6,8 @@
 //! edited at the register after it was copied shows up as a break at the register, not here);
 //! the register's mark moves only after the store committed; verification walks the store's copy
 //! with the register's own rule (`stateline_store::people::audit::verify_rows`), so a row edited
-//! or removed in the store's copy is found too; nothing here is a secret (the log never holds a
+//! or removed in the store's copy is found too; listing ([`StoreServer::audit_rows`]) reads the
+//! copy newest first, for the Audit screen's store scope; nothing here is a secret (the log never holds a
 //! key or a PIN).
 
 use stateline_store::Database;
@@ -27,7 +28,8 @@ impl StoreServer {
     ) -> Result<u64, LinkError> {
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
         let insert = tx
             .prepare(
                 "INSERT INTO audit_entries (register_id, seq, at_ms, actor, action, subject,
@@ -61,13 +63,39 @@ impl StoreServer {
         Ok(new)
     }
 
+    /// `register_id`'s rows as the store holds them, newest first: at most `limit`, with a
+    /// sequence below `before_seq` (paging) and of `action` when given.
+    pub async fn audit_rows(
+        &self,
+        register_id: &str,
+        before_seq: Option<i64>,
+        action: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ChainRow>, LinkError> {
+        let rows = self
+            .conn()
+            .await?
+            .query(
+                "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash
+                 FROM audit_entries
+                 WHERE register_id = $1 AND ($2::BIGINT IS NULL OR seq < $2)
+                   AND ($3::TEXT IS NULL OR action = $3)
+                 ORDER BY seq DESC LIMIT $4",
+                &[&register_id, &before_seq, &action, &limit],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(rows.iter().map(chain_row).collect())
+    }
+
     /// Verifies `register_id`'s chain as the store holds it.
     pub async fn verify_register_audit(
         &self,
         register_id: &str,
     ) -> Result<AuditVerification, LinkError> {
         let rows = self
-            .client
+            .conn()
+            .await?
             .query(
                 "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash
                  FROM audit_entries WHERE register_id = $1 ORDER BY seq",
@@ -75,16 +103,20 @@ impl StoreServer {
             )
             .await
             .map_err(|e| self.error(e))?;
-        Ok(verify_rows(rows.iter().map(|r| ChainRow {
-            seq: r.get(0),
-            at_ms: r.get(1),
-            actor: r.get(2),
-            action: r.get(3),
-            subject: r.get(4),
-            detail: r.get(5),
-            prev_hash: r.get(6),
-            hash: r.get(7),
-        })))
+        Ok(verify_rows(rows.iter().map(chain_row)))
+    }
+}
+
+fn chain_row(r: &tokio_postgres::Row) -> ChainRow {
+    ChainRow {
+        seq: r.get(0),
+        at_ms: r.get(1),
+        actor: r.get(2),
+        action: r.get(3),
+        subject: r.get(4),
+        detail: r.get(5),
+        prev_hash: r.get(6),
+        hash: r.get(7),
     }
 }
 

@@ -88,7 +88,8 @@ impl crate::StoreServer {
         limit: i64,
     ) -> Result<Vec<StateChange>, crate::LinkError> {
         let rows = self
-            .client
+            .conn()
+            .await?
             .query(
                 "SELECT register_id, local_seq, state, change_seq, deltas FROM deliveries
                  WHERE register_id <> $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3",

@@ -27,6 +27,17 @@ pub enum LinkError {
         /// PostgreSQL's reason (it never repeats the password).
         detail: String,
     },
+    /// The store server's TLS certificate was not trusted (not signed by the given authority or
+    /// the public roots, expired, or naming another host).
+    #[error(
+        "the store server {server} showed a certificate this register does not trust ({detail}); check the host name and the CA file in the store settings"
+    )]
+    CertificateRefused {
+        /// `host:port/database`.
+        server: String,
+        /// Why, from the TLS library.
+        detail: String,
+    },
     /// The store server refused a statement (a bug, or a schema changed by hand).
     #[error("the store server refused a request ({0}); contact support with this message")]
     Server(String),
@@ -94,6 +105,7 @@ impl LinkError {
         match self {
             LinkError::Unreachable { .. } => "store_server_unreachable",
             LinkError::LoginRefused { .. } => "store_server_login_refused",
+            LinkError::CertificateRefused { .. } => "store_server_certificate_refused",
             LinkError::Server(_) => "store_server_error",
             LinkError::SchemaTooNew { .. } => "store_schema_too_new",
             LinkError::InvalidConfig { .. } => "invalid_store_server",
@@ -114,10 +126,34 @@ impl LinkError {
                 detail: db.message().to_owned(),
             },
             Some(db) => LinkError::Server(format!("{}: {}", db.code().code(), db.message())),
-            None => LinkError::Unreachable {
-                server: server.to_owned(),
-                detail: error.to_string(),
+            None => match certificate_problem(&error) {
+                Some(why) => LinkError::CertificateRefused {
+                    server: server.to_owned(),
+                    detail: why.to_string(),
+                },
+                None => LinkError::Unreachable {
+                    server: server.to_owned(),
+                    detail: error.to_string(),
+                },
             },
         }
     }
+}
+
+/// The TLS library's verdict on the server's certificate, if that is what failed.
+fn certificate_problem(error: &tokio_postgres::Error) -> Option<&rustls::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let tls = cause.downcast_ref::<rustls::Error>().or_else(|| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(tls @ rustls::Error::InvalidCertificate(_)) = tls {
+            return Some(tls);
+        }
+        source = cause.source();
+    }
+    None
 }

@@ -73,7 +73,8 @@ impl StoreServer {
         }
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
         let marked = tx
             .execute(
                 "UPDATE deliveries SET handed_over = true, state = 'handed_over', updated_at = $3,
@@ -101,7 +102,8 @@ impl StoreServer {
         limit: i64,
     ) -> Result<(Vec<HandoverOutcome>, i64), LinkError> {
         let rows = self
-            .client
+            .conn()
+            .await?
             .query(
                 "SELECT d.local_seq, d.state, d.metrc_id, d.last_error,
                         COALESCE(g.name, d.delivered_by), d.change_seq
@@ -142,7 +144,8 @@ impl StoreServer {
         let users: Vec<String> = users.iter().map(|u| u.to_lowercase()).collect();
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
         let leased = tx
             .query(
                 "WITH pick AS (
@@ -220,7 +223,8 @@ impl StoreServer {
         }
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
         let update = tx
             .prepare(
                 "UPDATE deliveries SET state = $5, metrc_id = $6, last_error = $7,
@@ -267,7 +271,8 @@ impl StoreServer {
     /// Gives a lease back without an outcome (the holder's key was refused, or it stops): the
     /// record waits for the next holder, who looks it up first.
     pub async fn release_lease(&mut self, holder: &str, leased: &Leased) -> Result<(), LinkError> {
-        self.client
+        self.conn()
+            .await?
             .execute(
                 "UPDATE deliveries SET lease_holder = NULL, lease_expires_at = NULL
                  WHERE register_id = $1 AND local_seq = $2 AND lease_holder = $3

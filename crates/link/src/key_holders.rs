@@ -24,7 +24,8 @@ impl StoreServer {
     ) -> Result<(), LinkError> {
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
         tx.execute(
             "DELETE FROM key_holders WHERE register_id = $1",
             &[&register_id],
@@ -63,7 +64,8 @@ impl StoreServer {
     /// Every key held by a register still in the store, by holder, newest first.
     pub async fn held_keys(&self) -> Result<Vec<StoreHeldKey>, LinkError> {
         let rows = self
-            .client
+            .conn()
+            .await?
             .query(HELD_KEYS, &[])
             .await
             .map_err(|e| self.error(e))?;

@@ -1,8 +1,10 @@
 //! The register's side of a store (issue #13): several registers share one store server, a
 //! PostgreSQL database, while each still sells alone on its own SQLite.
 //!
-//! - [`server`]: connecting to the store server (`tokio-postgres`; the password is handed in as a
-//!   secret, never logged) and bringing its schema up to date;
+//! - [`server`]: the store server as a pool of connections (`deadpool-postgres` over
+//!   `tokio-postgres`; the password is handed in as a secret, never logged) plus one listening
+//!   connection, and bringing its schema up to date; [`tls`]: plain or TLS with the server's
+//!   certificate checked (rustls);
 //! - [`schema`]: the store schema's embedded, append-only migrations (a newer schema is refused);
 //! - [`registers`]: the registers of the store (join, last seen);
 //! - [`records`]: every register's records, pushed append-only and idempotently, pulled by the
@@ -26,9 +28,6 @@
 //! one); every schema change is one transaction under an advisory lock, so registers starting
 //! together migrate once; a register never needs the store server to sell (the store link is
 //! background work, and nothing in `stateline-store` depends on this crate).
-//!
-//! Left for issue #13: applying the other registers' records to on-hand, TLS and pooling, people,
-//! keys and leases across registers (see the issue's note).
 
 pub mod audit;
 pub mod deliveries;
@@ -46,6 +45,7 @@ pub mod registers;
 pub mod schema;
 pub mod server;
 pub mod sync;
+pub mod tls;
 pub mod worker;
 
 pub use error::LinkError;
@@ -55,4 +55,5 @@ pub use overview::{Backlog, RegisterSummary, StoreOverview};
 pub use registers::Register;
 pub use server::{ServerConfig, StoreServer};
 pub use sync::{SyncReport, sync_pass};
+pub use tls::StoreTls;
 pub use worker::{LinkSchedule, LinkStatus, LinkWorker, RegisterIdentity};

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use stateline_store::Database;
 
-use crate::{LinkError, ServerConfig};
+use crate::{LinkError, ServerConfig, StoreTls};
 
 /// The register setting holding the store membership (JSON).
 pub const STORE_SETTING: &str = "link.store";
@@ -37,6 +37,9 @@ pub struct StoreSettings {
     pub user: String,
     /// This register's name in the store ("Register 2").
     pub register_name: String,
+    /// Plain or TLS (memberships saved before TLS existed read as plain).
+    #[serde(default)]
+    pub tls: StoreTls,
 }
 
 impl StoreSettings {
@@ -48,6 +51,7 @@ impl StoreSettings {
             database: self.database.trim().to_owned(),
             user: self.user.trim().to_owned(),
             register_name: self.register_name.trim().to_owned(),
+            tls: self.tls,
         };
         let fields = [
             (
@@ -83,6 +87,7 @@ impl StoreSettings {
                 detail: "a register's name is at most 80 characters".into(),
             });
         }
+        crate::tls::check(&settings.tls)?;
         if settings.port == 0 {
             return Err(LinkError::InvalidConfig {
                 field: "port",
@@ -103,6 +108,7 @@ impl StoreSettings {
             user: self.user.clone(),
             password,
             connect_timeout: CONNECT_TIMEOUT,
+            tls: self.tls.clone(),
         }
     }
 

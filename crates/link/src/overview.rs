@@ -57,8 +57,8 @@ impl StoreServer {
     pub async fn overview(&mut self) -> Result<StoreOverview, LinkError> {
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self
-            .client
+        let mut conn = self.conn().await?;
+        let tx = conn
             .build_transaction()
             .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
             .read_only(true)

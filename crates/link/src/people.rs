@@ -58,7 +58,8 @@ impl StoreServer {
     ) -> Result<usize, LinkError> {
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
         let current = tx
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM people WHERE name_key = $1 FOR UPDATE"
@@ -129,7 +130,8 @@ impl StoreServer {
         limit: i64,
     ) -> Result<(Vec<SharedUser>, i64), LinkError> {
         let rows = self
-            .client
+            .conn()
+            .await?
             .query(
                 &format!(
                     "SELECT {COLUMNS}, change_seq FROM people WHERE change_seq > $1

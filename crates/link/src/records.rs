@@ -61,7 +61,8 @@ impl StoreServer {
     ) -> Result<Pushed, LinkError> {
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
-        let tx = self.client.transaction().await.map_err(pg)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(pg)?;
         let insert = tx
             .prepare(&format!(
                 "INSERT INTO records ({COLUMNS}, pushed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -119,7 +120,8 @@ impl StoreServer {
         let (ids, seqs): (Vec<&str>, Vec<i64>) =
             after.iter().map(|(id, seq)| (id.as_str(), *seq)).unzip();
         let rows = self
-            .client
+            .conn()
+            .await?
             .query(
                 &format!(
                     "SELECT {COLUMNS} FROM records r

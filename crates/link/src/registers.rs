@@ -55,7 +55,8 @@ impl StoreServer {
             });
         }
         let taken = self
-            .client
+            .conn()
+            .await?
             .query_opt(
                 "SELECT register_id FROM registers
                  WHERE lower(name) = lower($1) AND register_id <> $2 AND left_at IS NULL",
@@ -72,7 +73,8 @@ impl StoreServer {
             });
         }
         let row = self
-            .client
+            .conn()
+            .await?
             .query_one(
                 &format!(
                     "INSERT INTO registers ({COLUMNS}) VALUES ($1, $2, $3, $4, $4)
@@ -96,7 +98,8 @@ impl StoreServer {
         now: Timestamp,
     ) -> Result<(), LinkError> {
         let updated = self
-            .client
+            .conn()
+            .await?
             .execute(
                 "UPDATE registers SET last_seen_at = $3, app_version = $2
                  WHERE register_id = $1 AND left_at IS NULL",
@@ -115,7 +118,8 @@ impl StoreServer {
     /// Register `id` leaves the store: it no longer counts as one of its registers, and its name
     /// is free again; its records stay (they happened). Leaving twice is not an error.
     pub async fn leave(&self, id: &str, now: Timestamp) -> Result<(), LinkError> {
-        self.client
+        self.conn()
+            .await?
             .execute(
                 "UPDATE registers SET left_at = $2 WHERE register_id = $1 AND left_at IS NULL",
                 &[&id, &now],
@@ -128,7 +132,8 @@ impl StoreServer {
     /// Every register still in the store, by name.
     pub async fn registers(&self) -> Result<Vec<Register>, LinkError> {
         let rows = self
-            .client
+            .conn()
+            .await?
             .query(
                 &format!(
                     "SELECT {COLUMNS} FROM registers WHERE left_at IS NULL ORDER BY lower(name)"

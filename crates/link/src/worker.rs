@@ -108,6 +108,9 @@ struct Run {
 impl Run {
     /// Connects and joins when needed, then heartbeat, push, states and pull (see the module doc).
     async fn pass(&self, server: &mut Option<StoreServer>) -> Result<i64, LinkError> {
+        if server.as_ref().is_some_and(StoreServer::listening_lost) {
+            *server = None;
+        }
         if server.is_none() {
             let connected = StoreServer::connect(&self.config).await?;
             connected

@@ -61,6 +61,7 @@ impl Cluster {
             user: USER.into(),
             password: secrecy::SecretString::from(self.password.clone()),
             connect_timeout: std::time::Duration::from_secs(5),
+            tls: stateline_link::StoreTls::Off,
         }
     }
 
@@ -170,6 +171,48 @@ impl Cluster {
             "pg_ctl",
             &["-D", path_str(&self.data_dir()), "-m", mode, "-w", "stop"],
         );
+    }
+
+    /// Turns TLS on with the server certificate `cert_pem` (its private key `key_pem`) and, from
+    /// then on, refuses every TCP login that is not encrypted; restarts the server.
+    pub fn require_tls(&self, cert_pem: &str, key_pem: &str) {
+        let data = self.data_dir();
+        let write = |name: &str, contents: &str| {
+            let path = data.join(name);
+            std::fs::write(&path, contents).expect("a file in the cluster folder");
+            path
+        };
+        write("server.crt", cert_pem);
+        let key = write("server.key", key_pem);
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+                .expect("the key is private");
+        }
+        write(
+            "pg_hba.conf",
+            "local all all scram-sha-256\n\
+             hostssl all all 127.0.0.1/32 scram-sha-256\n\
+             hostnossl all all 127.0.0.1/32 reject\n",
+        );
+        let conf = data.join("postgresql.conf");
+        let mut settings = std::fs::read_to_string(&conf).expect("postgresql.conf");
+        settings
+            .push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(&conf, settings).expect("postgresql.conf is written");
+        if let Some(user) = self.run_as {
+            let status = Command::new("chown")
+                .args(["-R", &format!("{user}:{user}")])
+                .arg(&data)
+                .status()
+                .expect("chown runs");
+            assert!(
+                status.success(),
+                "the cluster files could be given to {user}"
+            );
+        }
+        self.stop_server("fast");
+        self.start_server();
     }
 
     /// The loopback port.

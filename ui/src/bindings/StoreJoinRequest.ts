@@ -7,4 +7,13 @@ export type StoreJoinRequest = { host: string, port: number, database: string, u
 /**
  * The store server's password: kept in the OS keychain, never echoed.
  */
-password: string, register_name: string, };
+password: string, register_name: string, 
+/**
+ * Connect over TLS, checking the server's certificate.
+ */
+tls: boolean, 
+/**
+ * With `tls`: the PEM file of the store's certificate authority (or the server's
+ * self-signed certificate) on this register; empty or absent: the public roots.
+ */
+ca_file: string | null, };

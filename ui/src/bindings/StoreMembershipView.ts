@@ -11,4 +11,8 @@ register_name: string,
 /**
  * This register's id in the store.
  */
-register_id: string, };
+register_id: string, 
+/**
+ * How the connection is protected ("not encrypted", "TLS, checked against …").
+ */
+tls: string, };

@@ -8,7 +8,7 @@ import { Store } from "./Store";
 
 function joined(): FakeBackend {
   const fake = new FakeBackend();
-  fake.storeMembership = { host: "10.0.0.5", port: 5432, database: "store", user: "stateline", register_name: "Register 1", register_id: "reg-1" };
+  fake.storeMembership = { host: "10.0.0.5", port: 5432, database: "store", user: "stateline", register_name: "Register 1", register_id: "reg-1", tls: "not encrypted" };
   fake.storeLinkView = { ...fake.storeLinkView, joined: true, connected: true, last_success: T0 };
   fake.storeServer.registers = [
     { id: "reg-1", name: "Register 1", app_version: "0.1.0", last_seen_at: T0, records: 12, open: 2, this_register: true },

@@ -27,8 +27,24 @@ describe("Settings › Store server", () => {
     await fillAndJoin("store-secret");
     expect((await screen.findByTestId("store-membership")).textContent).toContain("Register 2");
     const sent = fake.calls.find((c) => c.command === "store_join")?.req as Record<string, unknown>;
-    expect(sent).toMatchObject({ host: "10.0.0.5", port: 5432, database: "store", user: "stateline", register_name: "Register 2" });
+    expect(sent).toMatchObject({ host: "10.0.0.5", port: 5432, database: "store", user: "stateline", register_name: "Register 2", tls: false, ca_file: null });
+    expect(screen.getByTestId("store-tls-state").textContent).toBe("not encrypted");
     expect(fake.audit.some((a) => a.action === "store_membership_changed")).toBe(true);
+  });
+
+  it("joins over TLS with the store's CA file, and refuses an unreadable one by its code", async () => {
+    const { fake } = renderAs("Mia", <StoreSettings />);
+    await screen.findByTestId("store-join-form");
+    expect(screen.queryByTestId("store-ca-file")).toBeNull();
+    fireEvent.click(screen.getByTestId("store-tls"));
+    type("store-ca-file", "/nowhere/ca.pem");
+    await fillAndJoin("store-secret");
+    expect((await screen.findByTestId("store-join-error")).getAttribute("data-code")).toBe("invalid_store_server");
+    type("store-ca-file", "/etc/stateline/store-ca.pem");
+    await fillAndJoin("store-secret");
+    expect((await screen.findByTestId("store-tls-state")).textContent).toBe("TLS, checked against /etc/stateline/store-ca.pem");
+    const sent = fake.calls.filter((c) => c.command === "store_join").at(-1)?.req as Record<string, unknown>;
+    expect(sent).toMatchObject({ tls: true, ca_file: "/etc/stateline/store-ca.pem" });
   });
 
   it("shows a refusal by its code with the message, and the password is cleared", async () => {

@@ -55,7 +55,7 @@ function Membership({ membership, onLeft }: { membership: StoreMembershipView; o
   return (
     <div className="stack" data-testid="store-membership">
       <p>
-        This register is <strong>{membership.register_name}</strong> in the store at {membership.host}:{membership.port}/{membership.database} (user {membership.user}).
+        This register is <strong>{membership.register_name}</strong> in the store at {membership.host}:{membership.port}/{membership.database} (user {membership.user}); the connection is <span data-testid="store-tls-state">{membership.tls}</span>.
       </p>
       <StoreError error={leave.error} testId="store-leave-error" />
       <div className="row">

@@ -207,7 +207,7 @@ describe("first-run wizard: the store server step", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     await joinStore("store-secret");
     expect(fake.calls.filter((c) => c.command === "store_join").map((c) => c.req)).toEqual([
-      { host: "10.0.0.5", port: 5433, database: "store", user: "stateline", password: "(hidden)", register_name: "Register 2" },
+      { host: "10.0.0.5", port: 5433, database: "store", user: "stateline", password: "(hidden)", register_name: "Register 2", tls: false, ca_file: null },
     ]);
     expect(passwords).toEqual(["store-secret"]);
     expect((screen.getByTestId("wizard-step-store") as HTMLElement).getAttribute("data-joined")).toBe("true");

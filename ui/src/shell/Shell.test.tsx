@@ -159,7 +159,7 @@ describe("Shell", () => {
 
   it("warns above every screen while the store server is unreachable, and stops once it is back", async () => {
     const fake = new FakeBackend();
-    fake.storeMembership = { host: "10.0.0.5", port: 5432, database: "store", user: "stateline", register_name: "Register 1", register_id: "reg-1" };
+    fake.storeMembership = { host: "10.0.0.5", port: 5432, database: "store", user: "stateline", register_name: "Register 1", register_id: "reg-1", tls: "not encrypted" };
     fake.storeLinkView = { ...fake.storeLinkView, joined: true, connected: true };
     await loginAs(fake, "Bea", "1234");
     expect(screen.getByTestId("screen-sell")).toBeTruthy();

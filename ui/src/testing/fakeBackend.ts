@@ -952,7 +952,12 @@ export class FakeBackend implements Backend {
       if (req.password !== this.storeServer.password) {
         fail("store_server_login_refused", `The store server ${req.host}:${req.port}/${req.database} refused the login; check the user and password.`);
       }
-      this.storeMembership = { host: req.host.trim(), port: req.port, database: req.database.trim(), user: req.user.trim(), register_name: req.register_name.trim(), register_id: "reg-1" };
+      const caFile = req.ca_file?.trim() ?? "";
+      if (req.tls && caFile.startsWith("/nowhere")) {
+        fail("invalid_store_server", `invalid store server CA file: ${caFile} cannot be read; give the PEM file of the store server's certificate authority`);
+      }
+      const tls = !req.tls ? "not encrypted" : caFile === "" ? "TLS, checked against the public roots" : `TLS, checked against ${caFile}`;
+      this.storeMembership = { host: req.host.trim(), port: req.port, database: req.database.trim(), user: req.user.trim(), register_name: req.register_name.trim(), register_id: "reg-1", tls };
       this.storeServer.registers = [
         { id: "reg-1", name: req.register_name.trim(), app_version: "0.1.0", last_seen_at: T0, records: 0, open: 0, this_register: true },
         ...this.storeServer.registers.filter((r) => !r.this_register),

@@ -46,6 +46,8 @@ pub struct StoreMembershipView {
     pub register_name: String,
     /// This register's id in the store.
     pub register_id: String,
+    /// How the connection is protected ("not encrypted", "TLS, checked against …").
+    pub tls: String,
 }
 
 /// One register of the store.
@@ -154,6 +156,13 @@ pub struct StoreJoinRequest {
     #[ts(type = "string")]
     pub password: Sensitive,
     pub register_name: String,
+    /// Connect over TLS, checking the server's certificate.
+    #[serde(default)]
+    pub tls: bool,
+    /// With `tls`: the PEM file of the store's certificate authority (or the server's
+    /// self-signed certificate) on this register; empty or absent: the public roots.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 /// `store_leave`.

@@ -32,6 +32,7 @@ fn settings(cluster: &Cluster) -> StoreSettings {
         database: "store".into(),
         user: USER.into(),
         register_name: "Register 1".into(),
+        tls: stateline_link::StoreTls::Off,
     }
 }
 
@@ -120,6 +121,8 @@ fn join_request(port: u16, password: &str, name: &str) -> StoreJoinRequest {
         user: USER.into(),
         password: password.into(),
         register_name: name.into(),
+        tls: false,
+        ca_file: None,
     }
 }
 

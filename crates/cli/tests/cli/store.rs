@@ -244,6 +244,19 @@ fn two_registers_join_a_store_see_each_others_records_and_one_leaves() {
         one.fails(&join_args(&port, "  "), &manager_and_password),
         "invalid_store_server"
     );
+    let mut unreadable_ca = join_args(&port, "Register 1");
+    unreadable_ca.extend(["--ca-file", "/nowhere/store-ca.pem"]);
+    assert_eq!(
+        one.fails(&unreadable_ca, &manager_and_password),
+        "invalid_store_server"
+    );
+    let mut plain_server_over_tls = join_args(&port, "Register 1");
+    plain_server_over_tls.push("--tls");
+    assert_eq!(
+        one.fails(&plain_server_over_tls, &manager_and_password),
+        "store_server_unreachable",
+        "this test server does not speak TLS"
+    );
     assert_eq!(one.status()["joined"], false);
     assert!(
         KeychainStore::new().get(&one.password_entry()).is_err(),

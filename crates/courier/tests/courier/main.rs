@@ -162,6 +162,7 @@ async fn a_sale_made_without_bea_s_key_reaches_metrc_once_under_her_key_from_the
             database: "store".into(),
             user: USER.into(),
             register_name: maker.name.into(),
+            tls: stateline_link::StoreTls::Off,
         },
     )
     .unwrap();

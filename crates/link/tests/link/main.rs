@@ -13,4 +13,5 @@ mod schema;
 mod server;
 mod simulation;
 mod sync;
+mod tls;
 mod worker;

@@ -122,6 +122,7 @@ impl World {
             user: USER.into(),
             password: SecretString::from(self.password.clone()),
             connect_timeout: Duration::from_secs(5),
+            tls: stateline_link::StoreTls::Off,
         }
     }
 

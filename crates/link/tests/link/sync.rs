@@ -251,8 +251,29 @@ fn membership_is_checked_kept_without_the_password_and_forgotten_whole() {
         database: "store".into(),
         user: "stateline".into(),
         register_name: " Register 2 ".into(),
+        tls: stateline_link::StoreTls::Off,
     };
+    let not_pem = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(not_pem.path(), "not a certificate").unwrap();
     for (bad, field) in [
+        (
+            StoreSettings {
+                tls: stateline_link::StoreTls::Verified {
+                    ca_file: Some("/nowhere/store-ca.pem".into()),
+                },
+                ..good.clone()
+            },
+            "CA file",
+        ),
+        (
+            StoreSettings {
+                tls: stateline_link::StoreTls::Verified {
+                    ca_file: Some(not_pem.path().to_owned()),
+                },
+                ..good.clone()
+            },
+            "CA file",
+        ),
         (
             StoreSettings {
                 host: " ".into(),
