@@ -77,6 +77,11 @@ adapters! {
     store_overview -> StoreOverviewView;
     store_join(StoreJoinRequest) -> StoreOverviewView;
     store_leave(StoreLeaveRequest) -> StoreOverviewView;
+    store_registers -> StoreRegistersView;
+    list_store_entries(StoreEntryQuery) -> StoreEntriesView;
+    store_deadlines -> StoreDeadlinesView;
+    list_store_audit(StoreAuditRequest) -> StoreAuditView;
+    verify_store_audits -> StoreAuditChainsView;
     demo_faults -> Vec<DemoFaultView>;
     set_demo_fault(DemoFaultRequest) -> Vec<DemoFaultView>;
 }

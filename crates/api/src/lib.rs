@@ -31,6 +31,7 @@ mod setup;
 mod store;
 mod store_link;
 mod store_membership;
+mod store_views;
 mod sync;
 
 use std::path::PathBuf;

@@ -9,7 +9,8 @@
 //! soon / overdue rule as the status chip ([`DeadlineWarning::at`]); a record of a licence not
 //! bound here is left out (its deadline is not known here); rows with a warning (soon or
 //! overdue) are listed, most urgent first, at most `limit`; the counts per register cover every
-//! open record.
+//! open record, for this register and every register whose records were pulled (zeros when
+//! none is open).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -146,6 +147,15 @@ pub fn store_deadlines(
             ..RegisterDeadlines::default()
         },
     );
+    for peer in db.peer_counts()? {
+        registers.insert(
+            (true, peer.register_id.clone()),
+            RegisterDeadlines {
+                register_id: peer.register_id,
+                ..RegisterDeadlines::default()
+            },
+        );
+    }
     let mut rows = Vec::new();
     for o in open {
         let Some(&hours) = licences.get(&o.licence) else {

@@ -7,8 +7,8 @@
 //! the register's mark moves only after the store committed; verification walks the store's copy
 //! with the register's own rule (`stateline_store::people::audit::verify_rows`), so a row edited
 //! or removed in the store's copy is found too; listing ([`StoreServer::audit_rows`]) reads the
-//! copy newest first, for the Audit screen's store scope; nothing here is a secret (the log never holds a
-//! key or a PIN).
+//! copy newest first, for the Audit screen's store scope; nothing here is a secret (the log never
+//! holds a key or a PIN).
 
 use stateline_store::Database;
 use stateline_store::people::audit::{AuditVerification, ChainRow, verify_rows};

@@ -3,7 +3,8 @@
 //! holds whose key; this register's records and the delivery states that changed, until none are
 //! left; records handed over to the register holding their user's key, and the outcomes back;
 //! the audit rows the store does not have; the other registers' records until none are new; then
-//! their state changes. The worker runs it in a loop; `stateline store sync` and joining run it
+//! their state changes; last, the store's registers by name, stamped with the pass's end (how
+//! fresh this register's copy of the others' records is: `stateline_store::link::store_registers`). The worker runs it in a loop; `stateline store sync` and joining run it
 //! once.
 //!
 //! Guarantees: each step is idempotent and moves its local mark only after the store committed
@@ -80,5 +81,25 @@ pub async fn sync_pass(
             break;
         }
     }
+    remember_registers(db, server, clock.now()).await?;
     Ok(report)
+}
+
+/// Keeps the store's registers by name, with when the copy was brought up to date.
+async fn remember_registers(
+    db: &Database,
+    server: &StoreServer,
+    now: jiff::Timestamp,
+) -> Result<(), LinkError> {
+    let registers: Vec<(String, String)> = server
+        .registers()
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let writer = db.clone();
+    stateline_tasks::run_blocking(move || {
+        Ok::<_, LinkError>(writer.remember_registers(&registers, now)?)
+    })
+    .await
 }

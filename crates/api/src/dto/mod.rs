@@ -19,6 +19,7 @@ mod sell;
 mod sensitive;
 mod session;
 mod store_link;
+mod store_views;
 mod sync;
 mod wire;
 
@@ -36,6 +37,7 @@ pub use sell::*;
 pub use sensitive::Sensitive;
 pub use session::*;
 pub use store_link::*;
+pub use store_views::*;
 pub use sync::*;
 
 pub use super::ipc_error::IpcError;
@@ -123,6 +125,20 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         StoreOverviewView,
         StoreJoinRequest,
         StoreLeaveRequest,
+        // store-wide views: Sync and Audit scopes, deadlines, every register's audit chain
+        StoreScope,
+        KnownRegisterView,
+        StoreRegistersView,
+        StoreEntryQuery,
+        StoreEntryView,
+        StoreEntriesView,
+        StoreDeadlineView,
+        RegisterDeadlinesView,
+        StoreDeadlinesView,
+        StoreAuditRequest,
+        StoreAuditView,
+        RegisterChainView,
+        StoreAuditChainsView,
         // demo
         DemoFaultView,
         DemoFaultRequest,

@@ -8,3 +8,4 @@ mod demo;
 mod journeys;
 mod reconcile_keys;
 mod store_link;
+mod store_views;
