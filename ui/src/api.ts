@@ -122,6 +122,19 @@ import type { StoreMembershipView } from "./bindings/StoreMembershipView";
 import type { StoreOverviewView } from "./bindings/StoreOverviewView";
 import type { StoreRegisterView } from "./bindings/StoreRegisterView";
 import type { StoreServerView } from "./bindings/StoreServerView";
+import type { KnownRegisterView } from "./bindings/KnownRegisterView";
+import type { RegisterChainView } from "./bindings/RegisterChainView";
+import type { RegisterDeadlinesView } from "./bindings/RegisterDeadlinesView";
+import type { StoreAuditChainsView } from "./bindings/StoreAuditChainsView";
+import type { StoreAuditRequest } from "./bindings/StoreAuditRequest";
+import type { StoreAuditView } from "./bindings/StoreAuditView";
+import type { StoreDeadlineView } from "./bindings/StoreDeadlineView";
+import type { StoreDeadlinesView } from "./bindings/StoreDeadlinesView";
+import type { StoreEntriesView } from "./bindings/StoreEntriesView";
+import type { StoreEntryQuery } from "./bindings/StoreEntryQuery";
+import type { StoreEntryView } from "./bindings/StoreEntryView";
+import type { StoreRegistersView } from "./bindings/StoreRegistersView";
+import type { StoreScope } from "./bindings/StoreScope";
 
 export type {
   AddUserRequest,
@@ -238,6 +251,19 @@ export type {
   StoreOverviewView,
   StoreRegisterView,
   StoreServerView,
+  KnownRegisterView,
+  RegisterChainView,
+  RegisterDeadlinesView,
+  StoreAuditChainsView,
+  StoreAuditRequest,
+  StoreAuditView,
+  StoreDeadlineView,
+  StoreDeadlinesView,
+  StoreEntriesView,
+  StoreEntryQuery,
+  StoreEntryView,
+  StoreRegistersView,
+  StoreScope,
 };
 
 /** An error as the backend reports it: a stable snake_case code and a message for people. */
@@ -327,6 +353,11 @@ export interface Backend {
   storeOverview(): Promise<StoreOverviewView>;
   storeJoin(req: StoreJoinRequest): Promise<StoreOverviewView>;
   storeLeave(req: StoreLeaveRequest): Promise<StoreOverviewView>;
+  storeRegisters(): Promise<StoreRegistersView>;
+  listStoreEntries(req: StoreEntryQuery): Promise<StoreEntriesView>;
+  storeDeadlines(): Promise<StoreDeadlinesView>;
+  listStoreAudit(req: StoreAuditRequest): Promise<StoreAuditView>;
+  verifyStoreAudits(): Promise<StoreAuditChainsView>;
 
   demoFaults(): Promise<DemoFaultView[]>;
   setDemoFault(req: DemoFaultRequest): Promise<DemoFaultView[]>;

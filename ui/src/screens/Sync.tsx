@@ -3,11 +3,13 @@
  * as a small chart; progress while a backlog drains; the records themselves with each one's
  * history of attempts; and the actions: sync now, retry, edit and resend a rejected sale, and
  * (managers) void a record with a reason. A user whose records wait for a key that another register
- * of the store holds is told where it is ("Bea's key is only on Register 1…"). Everything refetches
- * on the backend's events.
+ * of the store holds is told where it is ("Bea's key is only on Register 1…"). In a store, the
+ * records list can show the whole store or one other register (read from this register's copy, so
+ * it works while cut off, with how fresh the copy is); another register's records are read-only
+ * here. Everything refetches on the backend's events.
  */
 import { useState } from "react";
-import type { CartLine, EntryHistoryView, EntryState, EntryView, StateCounts } from "../api";
+import type { CartLine, EntryHistoryView, EntryState, EntryView, StateCounts, StoreEntryView } from "../api";
 import { useAction, useBackend, useCan, useFacilityClock, useLoad, useNow, useSession, useStatus, useFacilityTime } from "../context";
 import { BacklogChart } from "../ui/BacklogChart";
 import { Button } from "../ui/Button";
@@ -15,6 +17,8 @@ import { Dialog } from "../ui/Dialog";
 import { SelectField, TextArea, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
 import { Reconciliation } from "./Reconciliation";
+import { ScopePicker, useAsOf, useStoreRegisters } from "./StoreScope";
+import type { Scope } from "./StoreScope";
 
 const STATE_LABELS: Record<EntryState, string> = {
   pending: "pending",
@@ -54,6 +58,24 @@ export function Sync() {
       }),
     [stateFilter, whose?.licence, whose?.user],
     ["records_changed"],
+  );
+  const registers = useStoreRegisters();
+  const [scope, setScope] = useState<Scope>(null);
+  const asOf = useAsOf();
+  const storeEntries = useLoad(
+    (b) =>
+      scope === null
+        ? Promise.resolve(null)
+        : b.listStoreEntries({
+            scope,
+            licence: whose?.licence ?? null,
+            user: whose?.user ?? null,
+            states: stateFilter === "" ? [] : [stateFilter],
+            kind: null,
+            limit: 100,
+          }),
+    [scope?.kind, scope?.kind === "register" ? scope.register_id : null, stateFilter, whose?.licence, whose?.user],
+    ["records_changed", "store_changed"],
   );
   const history = useLoad((b) => b.backlogSeries({ hours: CHART_HOURS }), [], ["status_changed"]);
   const now = useNow(30_000);
@@ -124,6 +146,7 @@ export function Sync() {
               Show everyone's
             </Button>
           )}
+          <ScopePicker registers={registers} value={scope} onChange={setScope} testId="sync-scope" />
           <SelectField
             label="Show"
             value={stateFilter}
@@ -132,34 +155,52 @@ export function Sync() {
             data-testid="sync-filter"
           />
         </div>
-        <ErrorNote error={entries.error} />
-        <table className="grid" data-testid="sync-entries">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>What</th>
-              <th>Who</th>
-              <th>Made</th>
-              <th>State</th>
-              <th>Last problem</th>
-              <th>Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(entries.data ?? []).map((e) => (
-              <EntryRow
-                key={e.id}
-                entry={e}
-                canResolve={can("resolve_rejected")}
-                open={openHistory === e.id}
-                onToggle={() => setOpenHistory(openHistory === e.id ? null : e.id)}
-                onVoid={() => setVoiding(e)}
-                onEdit={() => setEditing(e)}
-              />
-            ))}
-          </tbody>
-        </table>
-        {entries.data?.length === 0 && <p className="muted">No records here.</p>}
+        {scope !== null && storeEntries.data !== null && (
+          <p className="muted" data-testid="sync-scope-as-of">
+            Other registers' records {asOf(storeEntries.data.as_of)}; they are read-only here.
+          </p>
+        )}
+        <ErrorNote error={scope === null ? entries.error : storeEntries.error} />
+        {scope !== null ? (
+          <StoreEntries
+            entries={storeEntries.data?.entries ?? null}
+            canResolve={can("resolve_rejected")}
+            openHistory={openHistory}
+            setOpenHistory={setOpenHistory}
+            onVoid={setVoiding}
+            onEdit={setEditing}
+          />
+        ) : (
+          <>
+            <table className="grid" data-testid="sync-entries">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>What</th>
+                  <th>Who</th>
+                  <th>Made</th>
+                  <th>State</th>
+                  <th>Last problem</th>
+                  <th>Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(entries.data ?? []).map((e) => (
+                  <EntryRow
+                    key={e.id}
+                    entry={e}
+                    canResolve={can("resolve_rejected")}
+                    open={openHistory === e.id}
+                    onToggle={() => setOpenHistory(openHistory === e.id ? null : e.id)}
+                    onVoid={() => setVoiding(e)}
+                    onEdit={() => setEditing(e)}
+                  />
+                ))}
+              </tbody>
+            </table>
+            {entries.data?.length === 0 && <p className="muted">No records here.</p>}
+          </>
+        )}
       </section>
       {can("reconcile_with_metrc") && <Reconciliation />}
       {voiding !== null && <VoidDialog entry={voiding} onClose={() => setVoiding(null)} />}
@@ -209,7 +250,81 @@ function CountsTable(props: {
   );
 }
 
-function EntryRow(props: { entry: EntryView; canResolve: boolean; open: boolean; onToggle: () => void; onVoid: () => void; onEdit: () => void }) {
+/** The records of a store scope: this register's with their actions, the others' read-only. */
+function StoreEntries(props: {
+  entries: StoreEntryView[] | null;
+  canResolve: boolean;
+  openHistory: number | null;
+  setOpenHistory: (id: number | null) => void;
+  onVoid: (entry: EntryView) => void;
+  onEdit: (entry: EntryView) => void;
+}) {
+  const { entries, openHistory, setOpenHistory } = props;
+  const facilityTime = useFacilityTime();
+  return (
+    <>
+      <table className="grid" data-testid="sync-store-entries">
+        <thead>
+          <tr>
+            <th>Register</th>
+            <th>#</th>
+            <th>What</th>
+            <th>Who</th>
+            <th>Made</th>
+            <th>State</th>
+            <th>Last problem</th>
+            <th>Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(entries ?? []).map((e) => {
+            const own = e.own;
+            if (own !== null) {
+              return (
+                <EntryRow
+                  key={`own-${own.id}`}
+                  register={e.register_name === "" ? "this register" : `${e.register_name} (this one)`}
+                  entry={own}
+                  canResolve={props.canResolve}
+                  open={openHistory === own.id}
+                  onToggle={() => setOpenHistory(openHistory === own.id ? null : own.id)}
+                  onVoid={() => props.onVoid(own)}
+                  onEdit={() => props.onEdit(own)}
+                />
+              );
+            }
+            return (
+              <tr key={`${e.register_id}-${e.seq}`} data-testid={`peer-row-${e.client_id}`} data-state={e.state ?? "unknown"}>
+                <td>{e.register_name}</td>
+                <td>{e.seq}</td>
+                <td>
+                  {e.kind.replace(/_/g, " ")} <span className="muted">{e.client_id}</span>
+                </td>
+                <td>{e.acting_user}</td>
+                <td>{facilityTime(e.occurred_at, e.licence)}</td>
+                <td>{e.state === null ? "not reported yet" : STATE_LABELS[e.state]}</td>
+                <td />
+                <td className="muted">read-only here</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {entries?.length === 0 && <p className="muted">No records here.</p>}
+    </>
+  );
+}
+
+function EntryRow(props: {
+  entry: EntryView;
+  canResolve: boolean;
+  open: boolean;
+  onToggle: () => void;
+  onVoid: () => void;
+  onEdit: () => void;
+  /** In a store scope: the register column. */
+  register?: string;
+}) {
   const { entry, canResolve, open } = props;
   const session = useSession();
   const backend = useBackend();
@@ -221,6 +336,7 @@ function EntryRow(props: { entry: EntryView; canResolve: boolean; open: boolean;
   return (
     <>
       <tr data-testid={`entry-row-${entry.id}`} data-state={entry.state}>
+        {props.register !== undefined && <td>{props.register}</td>}
         <td>{entry.id}</td>
         <td>
           {entry.kind.replace(/_/g, " ")} <span className="muted">{entry.client_id}</span>
@@ -255,7 +371,7 @@ function EntryRow(props: { entry: EntryView; canResolve: boolean; open: boolean;
       </tr>
       {open && (
         <tr>
-          <td colSpan={7}>
+          <td colSpan={props.register === undefined ? 7 : 8}>
             <History id={entry.id} />
           </td>
         </tr>

@@ -49,6 +49,12 @@ import type {
   StoreMembershipView,
   StoreOverviewView,
   StoreRegisterView,
+  KnownRegisterView,
+  RegisterChainView,
+  StoreAuditRequest,
+  StoreDeadlinesView,
+  StoreEntryQuery,
+  StoreEntryView,
 } from "../api";
 import { FakeCompliance, isDay, manualRun } from "./fakeCompliance";
 import { T0 } from "./testClock";
@@ -196,6 +202,17 @@ export class FakeBackend implements Backend {
   storeLinkView: StoreLinkView = offLink();
   /** Records the store does not have yet. */
   storeNotPushed = 0;
+  /** The registers this register knows from its copy, and when it last synced with the store. */
+  knownRegisters: KnownRegisterView[] = [];
+  storeAsOf: string | null = null;
+  /** The other registers' records in this register's copy. */
+  peerEntries: StoreEntryView[] = [];
+  /** What `store_deadlines` answers (`null`: this register's own, nothing near its deadline). */
+  storeDeadlinesView: StoreDeadlinesView | null = null;
+  /** Each register's audit log as the store server holds it, by register id. */
+  storeAudit = new Map<string, AuditEntryView[]>();
+  /** Every register's chain as `verify_store_audits` reports it. */
+  storeChains: RegisterChainView[] = [];
 
   /** Every command the UI sent, in order, with its argument. */
   calls: { command: string; req: unknown }[] = [];
@@ -983,6 +1000,90 @@ export class FakeBackend implements Backend {
       this.storeLinkView = offLink();
       this.emit("store_changed", offLink());
       return this.storeOverviewNow();
+    });
+
+  storeRegisters = () =>
+    this.call("store_registers", undefined, () => {
+      this.need("session");
+      return {
+        joined: this.storeMembership !== null,
+        this_register_id: "reg-1",
+        as_of: this.storeAsOf,
+        registers: this.knownRegisters.map((r) => ({ ...r })),
+      };
+    });
+
+  listStoreEntries = (req: StoreEntryQuery) =>
+    this.call("list_store_entries", req, () => {
+      this.need("session");
+      const scope = req.scope;
+      const own = scope.kind === "store" || scope.register_id === "reg-1";
+      const name = this.storeMembership?.register_name ?? "";
+      const mine: StoreEntryView[] = own
+        ? this.entries.map((e) => ({
+            register_id: "reg-1",
+            register_name: name,
+            this_register: true,
+            own: { ...e },
+            seq: e.id,
+            client_id: e.client_id,
+            kind: e.kind,
+            licence: e.licence,
+            acting_user: e.acting_user,
+            state: e.state,
+            occurred_at: e.occurred_at,
+          }))
+        : [];
+      const peers = this.peerEntries.filter((p) => scope.kind === "store" || p.register_id === scope.register_id).map((p) => ({ ...p }));
+      const entries = [...mine, ...peers]
+        .filter((e) => req.licence === null || e.licence === req.licence)
+        .filter((e) => req.user === null || e.acting_user === req.user)
+        .filter((e) => req.states.length === 0 || req.states.includes(e.state ?? "pending"))
+        .sort((a, b) => Date.parse(b.occurred_at) - Date.parse(a.occurred_at))
+        .slice(0, req.limit ?? 100);
+      return { as_of: this.storeAsOf, entries };
+    });
+
+  storeDeadlines = () =>
+    this.call("store_deadlines", undefined, () => {
+      this.need("view_reports");
+      return (
+        this.storeDeadlinesView ?? {
+          at: T0,
+          as_of: this.storeAsOf,
+          rows: [],
+          truncated: false,
+          registers: [{ register_id: "reg-1", register_name: "", this_register: true, open: 0, soon: 0, overdue: 0 }],
+        }
+      );
+    });
+
+  private storeServerReadable(): void {
+    if (this.storeMembership === null) fail("store_not_joined", "This register is not in a store; join one in Settings first.");
+    if (!this.storeServer.reachable) {
+      fail("store_server_unreachable", "The store server cannot be reached; the register keeps selling on its own and will catch up.");
+    }
+  }
+
+  listStoreAudit = (req: StoreAuditRequest) =>
+    this.call("list_store_audit", req, () => {
+      this.need("view_reports");
+      this.storeServerReadable();
+      const rows = (this.storeAudit.get(req.register_id) ?? [])
+        .filter((e) => req.action === null || e.action === req.action)
+        .filter((e) => req.before_seq === null || e.seq < req.before_seq)
+        .sort((a, b) => b.seq - a.seq)
+        .slice(0, req.limit ?? 100);
+      const name = this.knownRegisters.find((r) => r.id === req.register_id)?.name ?? req.register_id;
+      return { register_name: name, entries: rows.map((e) => ({ ...e })) };
+    });
+
+  verifyStoreAudits = () =>
+    this.call("verify_store_audits", undefined, () => {
+      this.need("view_reports");
+      this.storeServerReadable();
+      const registers = this.storeChains.map((c) => ({ ...c }));
+      return { checked_at: T0, registers, broken: registers.filter((c) => c.code !== null).length };
     });
 
   demoFaults = () =>
