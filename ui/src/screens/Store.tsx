@@ -6,13 +6,16 @@
  * reporting deadline (or how late it is), and whose Metrc key is held at which register (last
  * four only; an older copy of a rotated key is marked stale). A register on its own says so and points to
  * Settings, where a manager joins it. It reloads on `store_changed` (no polling); a store server
- * that does not answer is shown as such, never as an error of the screen.
+ * that does not answer is shown as such, never as an error of the screen. Compliance across the
+ * store — every register's records near their deadline, every register's audit chain — is in
+ * `StoreCompliance`.
  */
 import type { StoreOverviewView } from "../api";
 import { useAppState, useFacilityClock, useFacilityTime, useLoad, useNow } from "../context";
 import { ageMs, formatDuration } from "../format";
 import { Button } from "../ui/Button";
 import { ErrorNote, Note } from "../ui/Note";
+import { AuditChains, StoreDeadlines } from "./StoreCompliance";
 
 export function Store({ onOpenSettings }: { onOpenSettings: () => void }) {
   const loaded = useLoad((b) => b.storeOverview(), [], ["store_changed"]);
@@ -79,6 +82,8 @@ function Joined({ overview }: { overview: StoreOverviewView }) {
           {overview.not_pushed === 0 ? "The store has every record of this register." : `${overview.not_pushed} records of this register are not in the store yet.`}
         </p>
       </div>
+      <StoreDeadlines />
+      <AuditChains />
       {!reachable && server?.error && (
         <Note tone="warn" testId="store-server-unreachable">
           {server.error.message}
