@@ -1,7 +1,9 @@
 //! What the register keeps locally for its store (issue #13): the other registers' records as
 //! pulled from the store server ([`peer_records`]) and what they take from stock
 //! ([`peer_effects`]), and the delivery state of its own records as
-//! last pushed there ([`pushed_states`]).
+//! last pushed there ([`pushed_states`]); the store's registers by name with the time of the last
+//! sync ([`store_registers`]) and the records of the whole store or one register
+//! ([`store_records`]), for the store-wide views that must answer while cut off.
 //!
 //! Guarantees: these tables are copies and bookkeeping, never the register's own records — a sale
 //! commits to `sales` and `outbox` exactly as without a store, and nothing here is needed to sell
