@@ -244,18 +244,21 @@ impl App {
         self.require(Permission::ViewReports)?;
         let server = self.store_server().await?;
         let this = self.inner.db.install_id().to_owned();
-        let mut registers = Vec::new();
-        for register in server.registers().await? {
-            let (verification, code) =
-                verification_view(server.verify_register_audit(&register.id).await?);
-            registers.push(RegisterChainView {
-                this_register: register.id == this,
-                register_id: register.id,
-                register_name: register.name,
-                verification,
-                code,
-            });
-        }
+        let registers: Vec<RegisterChainView> = server
+            .verify_every_audit()
+            .await?
+            .into_iter()
+            .map(|chain| {
+                let (verification, code) = verification_view(chain.verdict);
+                RegisterChainView {
+                    this_register: chain.register.id == this,
+                    register_id: chain.register.id,
+                    register_name: chain.register.name,
+                    verification,
+                    code,
+                }
+            })
+            .collect();
         Ok(StoreAuditChainsView {
             checked_at: self.now(),
             broken: registers.iter().filter(|r| r.code.is_some()).count() as u64,

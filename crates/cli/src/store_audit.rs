@@ -26,17 +26,17 @@ struct RegisterChain {
 
 pub(crate) async fn verify(ctx: &Context, db: &Database) -> Result<(), CliError> {
     let settings = joined_or_explain(db)?;
-    let mut server = connect(db, &settings).await?;
-    let registers = server.overview().await?.registers;
-    let mut chains = Vec::with_capacity(registers.len());
-    for register in registers {
-        let verdict = server.verify_register_audit(&register.id).await?;
-        chains.push(RegisterChain {
-            this_register: register.id == db.install_id(),
-            register: register.name,
-            verdict,
-        });
-    }
+    let server = connect(db, &settings).await?;
+    let chains: Vec<RegisterChain> = server
+        .verify_every_audit()
+        .await?
+        .into_iter()
+        .map(|chain| RegisterChain {
+            this_register: chain.register.id == db.install_id(),
+            register: chain.register.name,
+            verdict: chain.verdict,
+        })
+        .collect();
     let broken = chains.iter().filter(|c| !c.verdict.is_intact()).count();
     if ctx.json {
         output::json_line(&chains)?;

@@ -14,7 +14,16 @@ use stateline_store::Database;
 use stateline_store::people::audit::{AuditVerification, ChainRow, verify_rows};
 use stateline_tasks::run_blocking;
 
-use crate::{LinkError, StoreServer};
+use crate::{LinkError, Register, StoreServer};
+
+/// One register's audit chain as the store holds it, verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterChain {
+    /// The register (every register still in the store).
+    pub register: Register,
+    /// Intact, or the first entry that does not check out.
+    pub verdict: AuditVerification,
+}
 
 /// The setting holding the last audit row of this register the store has.
 pub const AUDIT_PUSHED_THROUGH: &str = "link.audit_pushed_through";
@@ -86,6 +95,17 @@ impl StoreServer {
             .await
             .map_err(|e| self.error(e))?;
         Ok(rows.iter().map(chain_row).collect())
+    }
+
+    /// Every register's chain as the store holds it, verified, by register name: what `stateline
+    /// store verify-audit` and the Store screen's check report.
+    pub async fn verify_every_audit(&self) -> Result<Vec<RegisterChain>, LinkError> {
+        let mut chains = Vec::new();
+        for register in self.registers().await? {
+            let verdict = self.verify_register_audit(&register.id).await?;
+            chains.push(RegisterChain { register, verdict });
+        }
+        Ok(chains)
     }
 
     /// Verifies `register_id`'s chain as the store holds it.
