@@ -2,12 +2,15 @@
 //! because this register holds their user's Metrc key (issue #13: the work travels to the key;
 //! the key never leaves the keychain it was entered in).
 //!
-//! A pass takes leases on handed-over sales of the users whose keys this register holds
-//! (`stateline_link::handover`); looks each up in Metrc by its external number first when it was
-//! ever leased before; POSTs the rest with the user's key (their original times, their makers'
-//! client ids), up to Metrc's object limit per request and never mixing licences or users, only
-//! while the lease has more than the safety margin left; and writes each outcome under its
-//! lease's fence.
+//! A pass takes leases on handed-over records — sales, adjustments, new packages, corrections
+//! and voids — of the users whose keys this register holds (`stateline_link::handover`); looks
+//! each up in Metrc by the identifier it carries first when it was ever leased before
+//! (`stateline_delivery::lookup`, the engine's own lookups); sends the rest with the user's key,
+//! built by the engine's own payload rows from the maker's record (their original times, their
+//! makers' client ids, note tokens and tags), up to Metrc's object limit per request (voids one
+//! each) and never mixing licences, users or kinds, only while the lease has more than the
+//! safety margin left; and writes each outcome under its lease's fence. Causal order between
+//! records is the maker's: it hands a record over only once what it waits for is confirmed.
 //!
 //! Guarantees (this register's half of "Exactly once across registers" in CONTRIBUTING.md):
 //! - nothing is POSTed without a lease with at least [`CourierConfig::margin`] left, measured
@@ -28,12 +31,20 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use metrc::{ErrorClass, NewReceipt};
+use jiff::tz::TimeZone;
+use metrc::ErrorClass;
+use serde::de::DeserializeOwned;
 use stateline_clock::Clock;
+use stateline_delivery::lookup::{self, Lookup, Target};
+use stateline_delivery::payload::{self, Payload};
 use stateline_keys::KeySource;
 use stateline_link::StoreServer;
 use stateline_link::handover::{Delivered, LeaseTerms, Leased};
-use stateline_store::{Database, Sale};
+use stateline_link::records::StoreRecord;
+use stateline_store::records::adjustments::Adjustment;
+use stateline_store::records::corrections::SaleCorrection;
+use stateline_store::records::new_packages::NewPackageRecord;
+use stateline_store::{Database, EntryKind, Sale};
 use stateline_tasks::run_blocking;
 
 pub use error::CourierError;
@@ -167,18 +178,19 @@ impl Courier {
             )
             .await?;
         report.leased = leased.len();
-        // Ready to POST, by licence and user (a request never mixes them), in lease order.
+        // Ready to send, by licence, user and kind (a request never mixes them), in lease order.
         let mut ready: Vec<Group<'_>> = Vec::new();
         for lease in &leased {
             match self.prepare(lease).await? {
-                Prepared::Send(receipt) => {
+                Prepared::Send(row) => {
                     let group = (
                         lease.record.licence.clone(),
                         lease.record.acting_user.to_lowercase(),
+                        row.kind(),
                     );
                     match ready.iter_mut().find(|(g, _)| *g == group) {
-                        Some((_, records)) => records.push((lease, receipt)),
-                        None => ready.push((group, vec![(lease, receipt)])),
+                        Some((_, records)) => records.push((lease, row)),
+                        None => ready.push((group, vec![(lease, row)])),
                     }
                 }
                 Prepared::Done(step) => {
@@ -189,9 +201,15 @@ impl Courier {
         }
         // Up to `concurrency` requests in flight; the outcomes are written together afterwards,
         // in one store transaction.
-        let chunks: Vec<&[(&Leased, NewReceipt)]> = ready
+        let chunks: Vec<&[(&Leased, Row)]> = ready
             .iter()
-            .flat_map(|(_, records)| records.chunks(self.config.object_limit.max(1)))
+            .flat_map(|((_, _, kind), records)| {
+                let limit = match kind {
+                    EntryKind::SaleVoid => 1,
+                    _ => self.config.object_limit.max(1),
+                };
+                records.chunks(limit)
+            })
             .collect();
         let mut posted: Vec<Vec<Step>> = Vec::with_capacity(chunks.len());
         for window in chunks.chunks(self.config.concurrency.max(1)) {
@@ -276,51 +294,47 @@ impl Courier {
         Ok(())
     }
 
-    /// Reads a leased sale and, when it was leased before, looks it up in Metrc: either its
-    /// receipt to POST, or what to do with it already.
+    /// Reads a leased record and, when it was leased before, looks it up in Metrc: either the
+    /// row to send, or what to do with it already.
     async fn prepare(&self, lease: &Leased) -> Result<Prepared, CourierError> {
         let record = &lease.record;
-        let Ok(sale) = serde_json::from_value::<Sale>(record.body.clone()) else {
-            tracing::warn!(record = %record.client_id, "a handed-over sale cannot be read; left for another register");
-            return Ok(Prepared::Done(Step::GiveBack));
-        };
         let db = self.db.clone();
         let licence = record.licence.clone();
         let Ok(tz) = run_blocking(move || Ok::<_, CourierError>(db.licence(&licence)?.tz()?)).await
         else {
             return Ok(Prepared::Done(Step::GiveBack));
         };
+        let Some(row) = row_of(lease, &tz) else {
+            tracing::warn!(record = %record.client_id, kind = %record.kind, "a handed-over record cannot be read; left for another register");
+            return Ok(Prepared::Done(Step::GiveBack));
+        };
         let Some(key) = self.keys.key_for(&record.acting_user) else {
             return Ok(Prepared::Done(Step::GiveBack));
         };
         if lease.leased_before {
-            match self
-                .client
-                .receipt_by_external_number(&key.key, &record.licence, &record.client_id)
-                .await
-            {
-                Ok(Some(receipt)) => {
+            let found =
+                lookup::find(&self.client, &key.key, &record.licence, row.target(record)).await;
+            match found {
+                Ok(Lookup::Found(metrc_id)) => {
                     return Ok(Prepared::Done(Step::Outcome(
-                        Delivered::Confirmed(Some(receipt.id)),
+                        Delivered::Confirmed(metrc_id),
                         true,
                     )));
                 }
-                Ok(None) => {}
+                Ok(Lookup::Missing) => {}
                 Err(error) => {
                     tracing::info!(code = error.code(), record = %record.client_id, "lookup failed; the lease lapses");
                     return Ok(Prepared::Done(Step::Unsure));
                 }
             }
         }
-        Ok(Prepared::Send(stateline_delivery::payload::receipt_of(
-            &sale, &tz,
-        )))
+        Ok(Prepared::Send(row))
     }
 
-    /// POSTs one licence's and user's receipts in one request — or, when Metrc refuses the
+    /// Sends one licence's, user's and kind's rows in one request — or, when Metrc refuses the
     /// request and it holds more than one, each alone, so each record gets its own outcome —
     /// only while the lease has the margin left. One step per record, in order.
-    async fn post(&self, chunk: &[(&Leased, NewReceipt)], asked_at: Instant) -> Vec<Step> {
+    async fn post(&self, chunk: &[(&Leased, Row)], asked_at: Instant) -> Vec<Step> {
         let give_back = || chunk.iter().map(|_| Step::GiveBack).collect();
         if asked_at.elapsed() + self.config.margin > self.config.terms.lease {
             return give_back();
@@ -331,14 +345,10 @@ impl Courier {
         let Some(key) = self.keys.key_for(&first.record.acting_user) else {
             return give_back();
         };
-        let receipts: Vec<NewReceipt> = chunk.iter().map(|(_, r)| r.clone()).collect();
-        match self
-            .client
-            .create_receipts(&key.key, &first.record.licence, &receipts)
-            .await
-        {
-            Ok(outcome) => (0..chunk.len())
-                .map(|i| Step::Outcome(Delivered::Confirmed(outcome.ids.get(i).copied()), false))
+        let payload = Row::payload(chunk.iter().map(|(_, row)| row));
+        match payload::send(&self.client, &key.key, &first.record.licence, &payload).await {
+            Ok(ids) => (0..chunk.len())
+                .map(|i| Step::Outcome(Delivered::Confirmed(ids.get(i).copied().flatten()), false))
                 .collect(),
             Err(error) => match error.class() {
                 ErrorClass::Validation if chunk.len() > 1 => {
@@ -367,11 +377,127 @@ impl Courier {
     }
 }
 
-/// Receipts ready to POST for one (licence, user), with their leases, in lease order.
-type Group<'a> = ((String, String), Vec<(&'a Leased, NewReceipt)>);
+/// Rows ready to send for one (licence, user, kind), with their leases, in lease order.
+type Group<'a> = ((String, String, EntryKind), Vec<(&'a Leased, Row)>);
 
 /// A leased record read and, if need be, looked up.
 enum Prepared {
-    Send(NewReceipt),
+    Send(Row),
     Done(Step),
+}
+
+/// One leased record as the Metrc row it becomes (built by the engine's own payload rows).
+enum Row {
+    Receipt(metrc::NewReceipt),
+    Adjustment(metrc::PackageAdjustment),
+    NewPackage(metrc::NewPackage),
+    Correction(metrc::ReceiptUpdate, Vec<stateline_store::NewSaleLine>),
+    Void(i64),
+}
+
+/// The maker's record body as its type, if it reads.
+fn body<T: DeserializeOwned>(record: &StoreRecord) -> Option<T> {
+    serde_json::from_value(record.body.clone()).ok()
+}
+
+/// The row a leased record becomes; `None` when its body does not read (or a void or
+/// correction came without the sale it changes).
+fn row_of(lease: &Leased, tz: &TimeZone) -> Option<Row> {
+    let record = &lease.record;
+    Some(match record.kind.parse::<EntryKind>().ok()? {
+        EntryKind::Sale => Row::Receipt(payload::receipt_of(&body::<Sale>(record)?, tz)),
+        EntryKind::Adjustment => {
+            Row::Adjustment(payload::adjustment_row(&body::<Adjustment>(record)?, tz))
+        }
+        EntryKind::NewPackage => {
+            Row::NewPackage(payload::new_package_row(&body::<NewPackageRecord>(record)?, tz))
+        }
+        EntryKind::SaleCorrection => {
+            let (sale, receipt_id) = lease.changes.as_ref()?;
+            let correction = body::<SaleCorrection>(record)?;
+            let update =
+                payload::correction_row(&body::<Sale>(sale)?, &correction.lines, *receipt_id, tz);
+            Row::Correction(update, correction.lines)
+        }
+        EntryKind::SaleVoid => Row::Void(lease.changes.as_ref()?.1),
+    })
+}
+
+impl Row {
+    fn kind(&self) -> EntryKind {
+        match self {
+            Row::Receipt(_) => EntryKind::Sale,
+            Row::Adjustment(_) => EntryKind::Adjustment,
+            Row::NewPackage(_) => EntryKind::NewPackage,
+            Row::Correction(..) => EntryKind::SaleCorrection,
+            Row::Void(_) => EntryKind::SaleVoid,
+        }
+    }
+
+    /// What a lookup of this record searches Metrc for.
+    fn target<'a>(&'a self, record: &'a StoreRecord) -> Target<'a> {
+        match self {
+            Row::Receipt(_) => Target::Receipt {
+                client_id: &record.client_id,
+            },
+            Row::Adjustment(_) => Target::Adjustment {
+                client_id: &record.client_id,
+            },
+            Row::NewPackage(package) => Target::Package { tag: &package.tag },
+            Row::Correction(update, lines) => Target::Correction {
+                receipt_id: update.id,
+                lines,
+            },
+            Row::Void(receipt_id) => Target::Void {
+                receipt_id: *receipt_id,
+            },
+        }
+    }
+
+    /// One request's payload from rows of one kind (the grouping guarantees one kind).
+    fn payload<'a>(rows: impl Iterator<Item = &'a Row>) -> Payload {
+        let rows: Vec<&Row> = rows.collect();
+        match rows.first().map(|r| r.kind()) {
+            Some(EntryKind::Adjustment) => Payload::Adjustments(
+                rows.iter()
+                    .filter_map(|r| match r {
+                        Row::Adjustment(a) => Some(a.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Some(EntryKind::NewPackage) => Payload::NewPackages(
+                rows.iter()
+                    .filter_map(|r| match r {
+                        Row::NewPackage(p) => Some(p.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Some(EntryKind::SaleCorrection) => Payload::ReceiptUpdates(
+                rows.iter()
+                    .filter_map(|r| match r {
+                        Row::Correction(u, _) => Some(u.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Some(EntryKind::SaleVoid) => Payload::Voids(
+                rows.iter()
+                    .filter_map(|r| match r {
+                        Row::Void(id) => Some(*id),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            Some(EntryKind::Sale) | None => Payload::Receipts(
+                rows.iter()
+                    .filter_map(|r| match r {
+                        Row::Receipt(receipt) => Some(receipt.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }

@@ -1,12 +1,14 @@
 //! Registers SIGKILLed mid-work and restarted on their data folders: one during a push (a
 //! request to the store server in flight, right after a sale, over a slowed link), the holder of
-//! Bea's key during a delivery (a POST to Metrc in flight, Metrc slowed), and another register
-//! during a delivery of its own sales.
+//! Bea's key during a delivery under a lease (it holds a live lease and a POST to Metrc is in
+//! flight, Metrc slowed: after the restart it takes its lapsed leases again and looks the
+//! records up before any POST), and another register during a delivery of its own sales.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+use crate::leases::Leases;
 use crate::store::{self, Store};
 use crate::wait::{PATIENCE, until_every};
 
@@ -32,7 +34,7 @@ async fn registers_killed_during_a_push_and_during_a_delivery_lose_and_double_no
     let seed = store::seed(1302);
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     let holder = rng.random_range(0..3);
-    let specs = store::three_registers(&mut rng, &[holder], 40, 200);
+    let specs = store::three_registers(&mut rng, &[holder], 50, 200);
     let mut store = Store::open(seed, specs).await;
     let pusher = (holder + rng.random_range(1..3)) % 3;
     let seller = 3 - holder - pusher;
@@ -48,14 +50,27 @@ async fn registers_killed_during_a_push_and_during_a_delivery_lose_and_double_no
 
     store.slow_receipts(600);
     store.wait_for_sales(seller, rng.random_range(8..14)).await;
-    kill_mid_request(&mut store, holder, "the holder's POST in flight", |s| {
-        s.tills[holder].metrc_proxy.awaiting_reply()
-    })
-    .await;
     kill_mid_request(&mut store, seller, "a POST of its own in flight", |s| {
         s.tills[seller].metrc_proxy.awaiting_reply()
     })
     .await;
+    let leases = Leases::connect(&store).await;
+    let holder_id = store.tills[holder].register_id().expect("its id");
+    let started = Instant::now();
+    loop {
+        let leasing = leases.live_holder().await.as_deref() == Some(holder_id.as_str());
+        if leasing && store.tills[holder].metrc_proxy.awaiting_reply() {
+            break;
+        }
+        if started.elapsed() > PATIENCE {
+            panic!(
+                "{}",
+                store.failure("never caught the holder mid-POST under a lease")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    store.kill_and_restart(holder).await;
     store.control.clear_faults();
 
     let checked = store.finish().await;

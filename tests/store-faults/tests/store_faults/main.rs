@@ -18,6 +18,7 @@
 //! a failure names its seed. Waits are generous polls (a minute), never timed assertions.
 
 mod kills;
+mod leases;
 mod network;
 mod oracle;
 mod pause;

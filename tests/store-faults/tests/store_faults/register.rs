@@ -7,9 +7,9 @@
 //! kill waits for it, a clean stop waits for it to exit and insists it exited successfully);
 //! signals go to this register's process only, by its id.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -73,6 +73,7 @@ pub struct Till {
     pub metrc_proxy: Proxy,
     pub output: Arc<Mutex<Output>>,
     child: Option<Child>,
+    go: Option<ChildStdin>,
     runs: u64,
 }
 
@@ -83,12 +84,14 @@ impl Till {
             spec,
             dir: tempfile::Builder::new()
                 .prefix("stateline-register-")
+                .disable_cleanup(std::env::var_os("STATELINE_STORE_FAULT_KEEP").is_some())
                 .tempdir()
                 .expect("a data folder"),
             store_proxy,
             metrc_proxy,
             output: Arc::default(),
             child: None,
+            go: None,
             runs: 0,
         }
     }
@@ -146,7 +149,7 @@ impl Till {
             .args(["--seed", &(launch.seed ^ self.runs).to_string()])
             .env("STATELINE_STORE_PASSWORD", &launch.password)
             .env("STATELINE_LOG", "info")
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log);
         for user in &self.spec.holds {
@@ -154,10 +157,20 @@ impl Till {
         }
         let mut child = command.spawn().expect("the register starts");
         self.runs += 1;
+        self.go = child.stdin.take();
         let stdout = child.stdout.take().expect("piped stdout");
         let output = self.output.clone();
         std::thread::spawn(move || read_lines(stdout, output));
         self.child = Some(child);
+    }
+
+    /// Starts the running process's sale plan.
+    pub fn go(&mut self) {
+        let stdin = self.go.as_mut().expect("running");
+        stdin
+            .write_all(b"GO\n")
+            .and_then(|()| stdin.flush())
+            .expect("the register reads its stdin");
     }
 
     /// The running process's id.
@@ -177,6 +190,7 @@ impl Till {
 
     /// SIGKILLs the process and reaps it.
     pub fn kill(&mut self) {
+        self.go = None;
         let mut child = self.child.take().expect("running");
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
@@ -187,6 +201,7 @@ impl Till {
         let Some(mut child) = self.child.take() else {
             return Ok(());
         };
+        self.go = None;
         self.signal_pid(child.id(), "TERM");
         let started = Instant::now();
         loop {

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use metrc_emulator::{Control, DEMO_LICENSE, Emulator, Faults, Latency, Options, Seed};
-use rand::rngs::StdRng;
 use rand::Rng;
+use rand::rngs::StdRng;
 use stateline_store_fault_tests::plan;
 use stateline_store_fault_tests::proxy::Proxy;
 use stateline_testkit::postgres::{Cluster, USER};
@@ -135,10 +135,13 @@ impl Store {
         for i in 0..store.tills.len() {
             store.start(i).await;
         }
+        for till in &mut store.tills {
+            till.go();
+        }
         store
     }
 
-    /// Starts register `i` (again) and waits until it is ready.
+    /// Starts register `i` (again) and waits until it is ready (its plan waits for `go`).
     pub async fn start(&mut self, i: usize) {
         self.tills[i].start(&self.launch);
         let till = &self.tills[i];
@@ -151,11 +154,12 @@ impl Store {
         }
     }
 
-    /// SIGKILLs register `i`, then starts it again on its data folder.
+    /// SIGKILLs register `i`, then starts it again on its data folder, its plan at once.
     pub async fn kill_and_restart(&mut self, i: usize) {
         self.tills[i].kill();
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.start(i).await;
+        self.tills[i].go();
     }
 
     /// Kills the store server (`pg_ctl stop -m immediate`) and starts it again.

@@ -3,9 +3,9 @@
 //! Metrc keys of the users named by `--holds-key` (the emulator's demo keys, in a static key
 //! source: the OS keychain is covered by other suites), runs the delivery worker, the store link
 //! worker and the courier worker against the store server and Metrc it is given (through the
-//! driver's proxies), records its sale plan on a clock skewed by `--skew-secs`, and runs until
-//! SIGTERM (a clean stop) or SIGKILL. The store server's password comes from
-//! `STATELINE_STORE_PASSWORD`, never from an argument.
+//! driver's proxies), records its sale plan (once the driver writes `GO` on its stdin) on a
+//! clock skewed by `--skew-secs`, and runs until SIGTERM (a clean stop) or SIGKILL. The store
+//! server's password comes from `STATELINE_STORE_PASSWORD`, never from an argument.
 //!
 //! Guarantees: what it prints follows `stateline_store_fault_tests::lines` (an `ACK` only after
 //! the sale committed); a restart on the same data folder is the same register (same register

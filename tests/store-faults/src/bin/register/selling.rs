@@ -3,6 +3,8 @@
 //! stdout only after it committed, and each wakes the link and the delivery worker as a sale in
 //! the app does.
 //!
+//! The plan starts when the driver writes `GO` on stdin.
+//!
 //! Guarantees: an `ACK` line is written and flushed only after `record_sale` returned (the sale
 //! and its outbox entry committed in one transaction); a refused sale is reported as `REFUSED`
 //! and not tried again; the plan counts the sales already in the database, so a restart goes on
@@ -26,22 +28,72 @@ pub fn say(line: &Line) {
     let _ = out.flush();
 }
 
-/// Sales already in the database.
-fn sales_made(db: &Database) -> Result<u64, String> {
-    Ok(db
-        .counts(None)
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|c| c.count)
-        .sum())
+/// Sales already in the database (confirmed ones too).
+fn sales_made(args: &Args) -> Result<u64, String> {
+    let conn = rusqlite::Connection::open(args.data.join("stateline.sqlite"))
+        .map_err(|e| e.to_string())?;
+    conn.query_row("SELECT count(*) FROM outbox WHERE kind = 'sale'", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(|n| n as u64)
+    .map_err(|e| e.to_string())
+}
+
+/// What this register counts against `label`, for the log of a refused sale: the package row
+/// and every effect, its own and the other registers'.
+fn counted(args: &Args, label: &str) -> String {
+    let read = || -> rusqlite::Result<String> {
+        let conn = rusqlite::Connection::open(args.data.join("stateline.sqlite"))?;
+        let package: (i64, i64) = conn.query_row(
+            "SELECT metrc_quantity, pending_delta FROM packages WHERE label = ?1",
+            [label],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let own: Vec<(i64, i64)> = conn
+            .prepare("SELECT entry_id, delta FROM package_effects WHERE label = ?1")?
+            .query_map([label], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let peers: Vec<(String, i64, i64, Option<i64>)> = conn
+            .prepare(
+                "SELECT register_id, local_seq, delta, confirmed_at FROM peer_effects
+                 WHERE label = ?1 ORDER BY register_id, local_seq",
+            )?
+            .query_map([label], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(format!(
+            "metrc_quantity and pending {package:?}; own effects {own:?}; other registers' {peers:?}"
+        ))
+    };
+    read().unwrap_or_else(|e| format!("unreadable: {e}"))
+}
+
+/// Waits for `GO` on stdin: the driver starts every register's plan at once, after all of them
+/// fetched their packages from Metrc (a register fetching Metrc's quantity after another
+/// register's sale reached Metrc counts that sale twice until its next refresh — low, never
+/// high, by design — and these registers never refresh again).
+async fn wait_for_go() -> Result<(), String> {
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match std::io::stdin().read_line(&mut line) {
+                Ok(0) => return Err("stdin closed before GO".to_owned()),
+                Ok(_) if line.trim() == "GO" => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }
 
 /// Records the planned sales (see the module doc).
 pub async fn sell(args: &Args, db: Database, workers: &Workers) -> Result<(), String> {
-    let reader = db.clone();
-    let mut n = tokio::task::spawn_blocking(move || sales_made(&reader))
-        .await
-        .map_err(|e| e.to_string())??;
+    wait_for_go().await?;
+    let mut n = sales_made(args)?;
     let mut attempts = n;
     while attempts < args.sales {
         tokio::time::sleep(Duration::from_millis(args.interval_ms)).await;
@@ -76,11 +128,14 @@ pub async fn sell(args: &Args, db: Database, workers: &Workers) -> Result<(), St
                 workers.link.sync_now();
                 workers.delivery.sync_now();
             }
-            Err(error) => say(&Line::Refused {
-                user,
-                label,
-                code: error.code().to_owned(),
-            }),
+            Err(error) => {
+                tracing::error!(%error, %label, counted = %counted(args, &label), "a planned sale was refused");
+                say(&Line::Refused {
+                    user,
+                    label,
+                    code: error.code().to_owned(),
+                })
+            }
         }
     }
     say(&Line::Planned);
