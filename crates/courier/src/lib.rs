@@ -183,6 +183,7 @@ impl Courier {
         for lease in &leased {
             match self.prepare(lease).await? {
                 Prepared::Send(row) => {
+                    let row = *row;
                     let group = (
                         lease.record.licence.clone(),
                         lease.record.acting_user.to_lowercase(),
@@ -328,7 +329,7 @@ impl Courier {
                 }
             }
         }
-        Ok(Prepared::Send(row))
+        Ok(Prepared::Send(Box::new(row)))
     }
 
     /// Sends one licence's, user's and kind's rows in one request — or, when Metrc refuses the
@@ -382,7 +383,7 @@ type Group<'a> = ((String, String, EntryKind), Vec<(&'a Leased, Row)>);
 
 /// A leased record read and, if need be, looked up.
 enum Prepared {
-    Send(Row),
+    Send(Box<Row>),
     Done(Step),
 }
 
@@ -409,9 +410,10 @@ fn row_of(lease: &Leased, tz: &TimeZone) -> Option<Row> {
         EntryKind::Adjustment => {
             Row::Adjustment(payload::adjustment_row(&body::<Adjustment>(record)?, tz))
         }
-        EntryKind::NewPackage => {
-            Row::NewPackage(payload::new_package_row(&body::<NewPackageRecord>(record)?, tz))
-        }
+        EntryKind::NewPackage => Row::NewPackage(payload::new_package_row(
+            &body::<NewPackageRecord>(record)?,
+            tz,
+        )),
         EntryKind::SaleCorrection => {
             let (sale, receipt_id) = lease.changes.as_ref()?;
             let correction = body::<SaleCorrection>(record)?;

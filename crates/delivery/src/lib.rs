@@ -18,6 +18,7 @@ pub mod crash;
 pub mod engine;
 mod error;
 mod gate;
+pub mod lookup;
 pub mod payload;
 mod reconcile;
 pub mod refresh;

@@ -67,59 +67,17 @@ pub fn build(db: &Database, entries: &[OutboxEntry]) -> Result<Payload, Delivery
     match first.kind {
         EntryKind::Sale => entries
             .iter()
-            .map(|entry| sale_receipt(db, entry.record_id, &tz).map(|(_, receipt)| receipt))
+            .map(|entry| Ok(receipt_of(&db.sale(entry.record_id)?, &tz)))
             .collect::<Result<_, _>>()
             .map(Payload::Receipts),
         EntryKind::Adjustment => entries
             .iter()
-            .map(|entry| {
-                let adjustment = db.adjustment(entry.record_id)?;
-                Ok(metrc::PackageAdjustment {
-                    label: adjustment.label.clone(),
-                    quantity: adjustment.quantity.to_f64(),
-                    unit_of_measure: adjustment.unit_of_measure.clone(),
-                    adjustment_reason: adjustment.reason.clone(),
-                    adjustment_date: local_date_time(adjustment.occurred_at, &tz).date(),
-                    reason_note: Some(adjustment.metrc_reason_note()),
-                })
-            })
+            .map(|entry| Ok(adjustment_row(&db.adjustment(entry.record_id)?, &tz)))
             .collect::<Result<_, DeliveryError>>()
             .map(Payload::Adjustments),
         EntryKind::NewPackage => entries
             .iter()
-            .map(|entry| {
-                let record = db.new_package(entry.record_id)?;
-                Ok(metrc::NewPackage {
-                    tag: record.tag.clone(),
-                    location: None,
-                    sublocation: None,
-                    item: record.item_name.clone(),
-                    quantity: record.quantity.to_f64(),
-                    unit_of_measure: record.unit_of_measure.clone(),
-                    patient_license_number: None,
-                    note: None,
-                    is_production_batch: false,
-                    production_batch_number: None,
-                    is_donation: false,
-                    is_trade_sample: false,
-                    is_finished_good: false,
-                    product_requires_remediation: false,
-                    use_same_item: record.item_name.is_none(),
-                    actual_date: local_date_time(record.occurred_at, &tz).date(),
-                    expiration_date: None,
-                    sell_by_date: None,
-                    use_by_date: None,
-                    ingredients: record
-                        .ingredients
-                        .iter()
-                        .map(|ingredient| metrc::PackageIngredient {
-                            package: ingredient.label.clone(),
-                            quantity: ingredient.quantity.to_f64(),
-                            unit_of_measure: ingredient.unit_of_measure.clone(),
-                        })
-                        .collect(),
-                })
-            })
+            .map(|entry| Ok(new_package_row(&db.new_package(entry.record_id)?, &tz)))
             .collect::<Result<_, DeliveryError>>()
             .map(Payload::NewPackages),
         EntryKind::SaleCorrection => entries
@@ -127,12 +85,8 @@ pub fn build(db: &Database, entries: &[OutboxEntry]) -> Result<Payload, Delivery
             .map(|entry| {
                 let correction = db.sale_correction(entry.record_id)?;
                 let receipt_id = depends_on_receipt(entry)?;
-                let (_, mut receipt) = sale_receipt(db, correction.sale_id, &tz)?;
-                receipt.transactions = transactions(&correction.lines);
-                Ok(metrc::ReceiptUpdate {
-                    id: receipt_id,
-                    receipt,
-                })
+                let sale = db.sale(correction.sale_id)?;
+                Ok(correction_row(&sale, &correction.lines, receipt_id, &tz))
             })
             .collect::<Result<_, DeliveryError>>()
             .map(Payload::ReceiptUpdates),
@@ -144,15 +98,114 @@ pub fn build(db: &Database, entries: &[OutboxEntry]) -> Result<Payload, Delivery
     }
 }
 
-/// The receipt of a sale as first reported (original lines and time).
-fn sale_receipt(
-    db: &Database,
-    sale_id: i64,
+/// The Metrc row of a recorded adjustment (this register's or another's): its original local
+/// date and the note carrying its token.
+pub fn adjustment_row(
+    adjustment: &stateline_store::records::adjustments::Adjustment,
     tz: &TimeZone,
-) -> Result<(stateline_store::Sale, metrc::NewReceipt), DeliveryError> {
-    let sale = db.sale(sale_id)?;
-    let receipt = receipt_of(&sale, tz);
-    Ok((sale, receipt))
+) -> metrc::PackageAdjustment {
+    metrc::PackageAdjustment {
+        label: adjustment.label.clone(),
+        quantity: adjustment.quantity.to_f64(),
+        unit_of_measure: adjustment.unit_of_measure.clone(),
+        adjustment_reason: adjustment.reason.clone(),
+        adjustment_date: local_date_time(adjustment.occurred_at, tz).date(),
+        reason_note: Some(adjustment.metrc_reason_note()),
+    }
+}
+
+/// The Metrc row of a recorded new package: its new tag and original local date.
+pub fn new_package_row(
+    record: &stateline_store::records::new_packages::NewPackageRecord,
+    tz: &TimeZone,
+) -> metrc::NewPackage {
+    metrc::NewPackage {
+        tag: record.tag.clone(),
+        location: None,
+        sublocation: None,
+        item: record.item_name.clone(),
+        quantity: record.quantity.to_f64(),
+        unit_of_measure: record.unit_of_measure.clone(),
+        patient_license_number: None,
+        note: None,
+        is_production_batch: false,
+        production_batch_number: None,
+        is_donation: false,
+        is_trade_sample: false,
+        is_finished_good: false,
+        product_requires_remediation: false,
+        use_same_item: record.item_name.is_none(),
+        actual_date: local_date_time(record.occurred_at, tz).date(),
+        expiration_date: None,
+        sell_by_date: None,
+        use_by_date: None,
+        ingredients: record
+            .ingredients
+            .iter()
+            .map(|ingredient| metrc::PackageIngredient {
+                package: ingredient.label.clone(),
+                quantity: ingredient.quantity.to_f64(),
+                unit_of_measure: ingredient.unit_of_measure.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The update of receipt `receipt_id` that a correction of `sale` to `lines` sends: the sale as
+/// first reported with the corrected lines.
+pub fn correction_row(
+    sale: &stateline_store::Sale,
+    lines: &[NewSaleLine],
+    receipt_id: i64,
+    tz: &TimeZone,
+) -> metrc::ReceiptUpdate {
+    let mut receipt = receipt_of(sale, tz);
+    receipt.transactions = transactions(lines);
+    metrc::ReceiptUpdate {
+        id: receipt_id,
+        receipt,
+    }
+}
+
+/// Sends `payload` to `licence` with `key`: one call per kind (voids one request each); the
+/// ids Metrc gave, one per row (`None` when it gave none or not one per row).
+pub async fn send(
+    client: &metrc::MetrcClient,
+    key: &metrc::UserKey,
+    licence: &str,
+    payload: &Payload,
+) -> Result<Vec<Option<i64>>, metrc::MetrcError> {
+    let ids = |outcome: metrc::WriteOutcome, expected: usize| -> Vec<Option<i64>> {
+        if outcome.ids.len() == expected {
+            outcome.ids.into_iter().map(Some).collect()
+        } else {
+            vec![None; expected]
+        }
+    };
+    match payload {
+        Payload::Receipts(rows) => client
+            .create_receipts(key, licence, rows)
+            .await
+            .map(|o| ids(o, rows.len())),
+        Payload::Adjustments(rows) => client
+            .adjust_packages(key, licence, rows)
+            .await
+            .map(|o| ids(o, rows.len())),
+        Payload::NewPackages(rows) => client
+            .create_packages(key, licence, rows)
+            .await
+            .map(|o| ids(o, rows.len())),
+        Payload::ReceiptUpdates(rows) => client
+            .update_receipts(key, licence, rows)
+            .await
+            .map(|()| rows.iter().map(|r| Some(r.id)).collect()),
+        Payload::Voids(receipt_ids) => {
+            for id in receipt_ids {
+                client.void_receipt(key, licence, *id).await?;
+            }
+            Ok(receipt_ids.iter().map(|id| Some(*id)).collect())
+        }
+    }
 }
 
 /// The Metrc receipt of a recorded sale (this register's, or another register's as the store

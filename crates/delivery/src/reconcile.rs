@@ -8,24 +8,17 @@
 
 use metrc::{ErrorClass, MetrcError};
 use stateline_keys::SendingKey;
-use stateline_store::{AttemptOutcome, Confirmation, EntryKind, Licence, OutboxEntry, Quantity};
+use stateline_store::{AttemptOutcome, Confirmation, EntryKind, Licence, OutboxEntry};
 
 use super::DeliveryEngine;
 use super::engine::PassReport;
 use super::send::status_of;
 use super::status::Health;
 use crate::DeliveryError;
+use crate::lookup::{self, Lookup, Target};
 
 /// Misses, spaced by the settle window, after which a record is considered not in Metrc.
 pub const MISSES_BEFORE_RESEND: u32 = 2;
-
-/// What a lookup found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lookup {
-    /// In Metrc, with its id when Metrc gives one.
-    Found(Option<i64>),
-    Missing,
-}
 
 impl DeliveryEngine {
     pub(crate) async fn reconcile(
@@ -116,82 +109,43 @@ impl DeliveryEngine {
         let client = &self.inner.client;
         let (key, number) = (&key.key, licence.number.as_str());
         match entry.kind {
-            EntryKind::Sale => Ok(client
-                .receipt_by_external_number(key, number, &entry.client_id)
-                .await?
-                .map_or(Lookup::Missing, |receipt| Lookup::Found(Some(receipt.id)))),
+            EntryKind::Sale => {
+                let target = Target::Receipt {
+                    client_id: &entry.client_id,
+                };
+                lookup::find(client, key, number, target).await
+            }
             EntryKind::NewPackage => {
                 let tag = self.record_detail(entry).await?;
-                match client.package_by_label(key, number, &tag).await {
-                    Ok(found) => Ok(found.map_or(Lookup::Missing, |p| Lookup::Found(Some(p.id)))),
-                    // Metrc answers 401 for a label it does not know at this licence, which looks
-                    // like a key problem: the active package list tells the two apart.
-                    Err(e)
-                        if matches!(
-                            e.class(),
-                            ErrorClass::Unauthorized | ErrorClass::Forbidden
-                        ) =>
-                    {
-                        let packages = client.active_packages(key, number, None).await?;
-                        Ok(packages
-                            .iter()
-                            .find(|p| p.label == tag)
-                            .map_or(Lookup::Missing, |p| Lookup::Found(Some(p.id))))
-                    }
-                    Err(e) => Err(e),
-                }
+                lookup::find(client, key, number, Target::Package { tag: &tag }).await
             }
             EntryKind::Adjustment => {
-                let token = stateline_store::records::adjustments::note_token(&entry.client_id);
-                let history = client.package_adjustments(key, number).await?;
-                Ok(
-                    if history.iter().any(|a| {
-                        a.adjustment_note
-                            .as_deref()
-                            .is_some_and(|note| note.contains(&token))
-                    }) {
-                        Lookup::Found(None)
-                    } else {
-                        Lookup::Missing
-                    },
-                )
+                let target = Target::Adjustment {
+                    client_id: &entry.client_id,
+                };
+                lookup::find(client, key, number, target).await
             }
             EntryKind::SaleVoid => {
                 let Some(receipt_id) = entry.depends_on_metrc_id else {
                     return Ok(Lookup::Missing);
                 };
-                let receipt = client.receipt(key, number, receipt_id).await?;
-                Ok(match receipt {
-                    Some(r) if r.archived_date.is_none() => Lookup::Missing,
-                    _ => Lookup::Found(Some(receipt_id)),
-                })
+                lookup::find(client, key, number, Target::Void { receipt_id }).await
             }
             EntryKind::SaleCorrection => {
                 let Some(receipt_id) = entry.depends_on_metrc_id else {
                     return Ok(Lookup::Missing);
                 };
-                let expected = self.correction_lines(entry).await?;
-                let receipt = client.receipt(key, number, receipt_id).await?;
-                let matches = receipt.is_some_and(|r| {
-                    let mut seen: Vec<(String, i64)> = r
-                        .transactions
-                        .iter()
-                        .map(|t| {
-                            let quantity = t.quantity_sold.or(t.quantity).unwrap_or_default();
-                            (
-                                t.package_label.clone().unwrap_or_default(),
-                                Quantity::from_f64(quantity).milli(),
-                            )
-                        })
-                        .collect();
-                    seen.sort();
-                    seen == expected
-                });
-                Ok(if matches {
-                    Lookup::Found(Some(receipt_id))
-                } else {
-                    Lookup::Missing
-                })
+                let record_id = entry.record_id;
+                let lines = self
+                    .db(move |db| db.sale_correction(record_id))
+                    .await
+                    .map_err(local_lookup_error)?
+                    .lines;
+                let target = Target::Correction {
+                    receipt_id,
+                    lines: &lines,
+                };
+                lookup::find(client, key, number, target).await
             }
         }
     }
@@ -202,24 +156,6 @@ impl DeliveryEngine {
         self.db(move |db| db.new_package(record_id).map(|r| r.tag))
             .await
             .map_err(local_lookup_error)
-    }
-
-    /// A correction's lines as (label, milli-quantity), sorted.
-    async fn correction_lines(
-        &self,
-        entry: &OutboxEntry,
-    ) -> Result<Vec<(String, i64)>, MetrcError> {
-        let record_id = entry.record_id;
-        let mut lines: Vec<(String, i64)> = self
-            .db(move |db| db.sale_correction(record_id))
-            .await
-            .map_err(local_lookup_error)?
-            .lines
-            .into_iter()
-            .map(|l| (l.label, l.quantity.0))
-            .collect();
-        lines.sort();
-        Ok(lines)
     }
 }
 

@@ -64,40 +64,7 @@ impl DeliveryEngine {
         key: &SendingKey,
         payload: &Payload,
     ) -> Result<Vec<Option<i64>>, MetrcError> {
-        let client = &self.inner.client;
-        let number = licence.number.as_str();
-        let key = &key.key;
-        let ids = |outcome: metrc::WriteOutcome, expected: usize| -> Vec<Option<i64>> {
-            if outcome.ids.len() == expected {
-                outcome.ids.into_iter().map(Some).collect()
-            } else {
-                vec![None; expected]
-            }
-        };
-        match payload {
-            Payload::Receipts(rows) => client
-                .create_receipts(key, number, rows)
-                .await
-                .map(|o| ids(o, rows.len())),
-            Payload::Adjustments(rows) => client
-                .adjust_packages(key, number, rows)
-                .await
-                .map(|o| ids(o, rows.len())),
-            Payload::NewPackages(rows) => client
-                .create_packages(key, number, rows)
-                .await
-                .map(|o| ids(o, rows.len())),
-            Payload::ReceiptUpdates(rows) => client
-                .update_receipts(key, number, rows)
-                .await
-                .map(|()| rows.iter().map(|r| Some(r.id)).collect()),
-            Payload::Voids(receipt_ids) => {
-                for id in receipt_ids {
-                    client.void_receipt(key, number, *id).await?;
-                }
-                Ok(receipt_ids.iter().map(|id| Some(*id)).collect())
-            }
-        }
+        crate::payload::send(&self.inner.client, &key.key, &licence.number, payload).await
     }
 
     async fn settle(

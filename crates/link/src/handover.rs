@@ -38,6 +38,28 @@ pub struct Leased {
     pub fence: i64,
     /// Someone held a lease on it before: look it up in Metrc before any POST.
     pub leased_before: bool,
+    /// For a void or a correction: the sale it changes (as the store holds it) and that sale's
+    /// Metrc receipt id, as the maker named them when handing it over.
+    pub changes: Option<(StoreRecord, i64)>,
+}
+
+/// What the maker tells the store about a record it hands over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    /// The record (its local sequence on the maker).
+    pub local_seq: i64,
+    /// For a void or a correction: the sale's local sequence and its Metrc receipt id.
+    pub changes: Option<(i64, i64)>,
+}
+
+impl Notice {
+    /// The notice for one of this register's outbox entries.
+    pub fn of(entry: &stateline_store::OutboxEntry) -> Notice {
+        Notice {
+            local_seq: entry.id,
+            changes: entry.depends_on.zip(entry.depends_on_metrc_id),
+        }
+    }
 }
 
 /// What a holder reports for a leased record.
@@ -60,30 +82,47 @@ pub struct LeaseTerms {
 }
 
 impl StoreServer {
-    /// Marks this register's records handed over (see the module doc); returns how many the
-    /// store marked now.
+    /// Marks this register's records handed over (see the module doc), with the sale a void or
+    /// correction changes; returns how many the store marked now.
     pub async fn announce_handovers(
         &mut self,
         register_id: &str,
-        local_seqs: &[i64],
+        notices: &[Notice],
         now: Timestamp,
     ) -> Result<u64, LinkError> {
-        if local_seqs.is_empty() {
+        if notices.is_empty() {
             return Ok(0);
         }
         let label = self.label.clone();
         let pg = |e| LinkError::from_postgres(&label, e);
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        let marked = tx
-            .execute(
+        let mark = tx
+            .prepare(
                 "UPDATE deliveries SET handed_over = true, state = 'handed_over', updated_at = $3,
-                     delivered_by = NULL, change_seq = nextval('deliveries_change_seq')
-                 WHERE register_id = $1 AND local_seq = ANY($2) AND NOT handed_over",
-                &[&register_id, &local_seqs, &now],
+                     delivered_by = NULL, change_seq = nextval('deliveries_change_seq'),
+                     depends_on_seq = $4, depends_on_metrc_id = $5
+                 WHERE register_id = $1 AND local_seq = $2 AND NOT handed_over",
             )
             .await
             .map_err(pg)?;
+        let mut marked = 0;
+        for notice in notices {
+            let (depends_on_seq, depends_on_metrc_id) = notice.changes.unzip();
+            marked += tx
+                .execute(
+                    &mark,
+                    &[
+                        &register_id,
+                        &notice.local_seq,
+                        &now,
+                        &depends_on_seq,
+                        &depends_on_metrc_id,
+                    ],
+                )
+                .await
+                .map_err(pg)?;
+        }
         if marked > 0 {
             crate::server::notify_others(&tx, register_id)
                 .await
@@ -129,7 +168,7 @@ impl StoreServer {
         Ok((outcomes, through))
     }
 
-    /// Leases up to `limit` handed-over sales of `users` (names, any case) to `holder`, oldest
+    /// Leases up to `limit` handed-over records of `users` (names, any case) to `holder`, oldest
     /// first (see the module doc).
     pub async fn take_leases(
         &mut self,
@@ -151,7 +190,7 @@ impl StoreServer {
                 "WITH pick AS (
                      SELECT d.register_id, d.local_seq, d.lease_fence IS NOT NULL AS leased_before
                      FROM deliveries d JOIN records r USING (register_id, local_seq)
-                     WHERE d.handed_over AND d.state = 'handed_over' AND r.kind = 'sale'
+                     WHERE d.handed_over AND d.state = 'handed_over'
                        AND lower(r.acting_user) = ANY($2)
                        AND (d.lease_holder IS NULL
                             OR d.lease_expires_at + make_interval(secs => $3) < now())
@@ -162,7 +201,8 @@ impl StoreServer {
                      lease_fence = nextval('lease_fence_seq'),
                      lease_expires_at = now() + make_interval(secs => $4)
                  FROM pick WHERE d.register_id = pick.register_id AND d.local_seq = pick.local_seq
-                 RETURNING d.register_id, d.local_seq, d.lease_fence, pick.leased_before",
+                 RETURNING d.register_id, d.local_seq, d.lease_fence, pick.leased_before,
+                     d.depends_on_seq, d.depends_on_metrc_id",
                 &[
                     &holder,
                     &users,
@@ -173,22 +213,35 @@ impl StoreServer {
             )
             .await
             .map_err(pg)?;
+        let select_record = tx
+            .prepare(&format!(
+                "SELECT {} FROM records WHERE register_id = $1 AND local_seq = $2",
+                crate::records::COLUMNS
+            ))
+            .await
+            .map_err(pg)?;
         let mut out = Vec::with_capacity(leased.len());
         for row in &leased {
             let (register_id, local_seq): (String, i64) = (row.get(0), row.get(1));
             let record = tx
-                .query_one(
-                    "SELECT register_id, local_seq, client_id, kind, licence, acting_user,
-                            occurred_at, body
-                     FROM records WHERE register_id = $1 AND local_seq = $2",
-                    &[&register_id, &local_seq],
-                )
+                .query_one(&select_record, &[&register_id, &local_seq])
                 .await
                 .map_err(pg)?;
+            let changes = match (row.get::<_, Option<i64>>(4), row.get::<_, Option<i64>>(5)) {
+                (Some(sale_seq), Some(receipt_id)) => {
+                    let sale = tx
+                        .query_one(&select_record, &[&register_id, &sale_seq])
+                        .await
+                        .map_err(pg)?;
+                    Some((crate::records::from_row(&sale), receipt_id))
+                }
+                _ => None,
+            };
             out.push(Leased {
                 record: crate::records::from_row(&record),
                 fence: row.get(2),
                 leased_before: row.get(3),
+                changes,
             });
         }
         tx.commit().await.map_err(pg)?;
@@ -313,13 +366,18 @@ pub async fn exchange_handovers(
     let (open, candidates) = run_blocking(move || {
         let mark = crate::push::pushed_through(&reader)?;
         let elsewhere = reader.users_with_keys_elsewhere(None)?;
-        let candidates: Vec<i64> = reader
+        let candidates: Vec<Notice> = reader
             .handover_candidates(mark)?
-            .into_iter()
+            .iter()
             .filter(|e| elsewhere.contains(&e.acting_user.to_lowercase()))
-            .map(|e| e.id)
+            .map(Notice::of)
             .collect();
-        Ok::<_, LinkError>((reader.handed_over_open()?, candidates))
+        let open: Vec<Notice> = reader
+            .handed_over_entries()?
+            .iter()
+            .map(Notice::of)
+            .collect();
+        Ok::<_, LinkError>((open, candidates))
     })
     .await?;
     server
@@ -327,12 +385,16 @@ pub async fn exchange_handovers(
         .await?;
     if !candidates.is_empty() {
         let writer = db.clone();
-        let handed =
-            run_blocking(move || Ok::<_, LinkError>(writer.hand_over(&candidates)?)).await?;
+        let ids: Vec<i64> = candidates.iter().map(|n| n.local_seq).collect();
+        let handed = run_blocking(move || Ok::<_, LinkError>(writer.hand_over(&ids)?)).await?;
+        let notices: Vec<Notice> = candidates
+            .into_iter()
+            .filter(|n| handed.contains(&n.local_seq))
+            .collect();
         server
-            .announce_handovers(db.install_id(), &handed, now)
+            .announce_handovers(db.install_id(), &notices, now)
             .await?;
-        done.handed_over = handed.len();
+        done.handed_over = notices.len();
     }
     loop {
         let reader = db.clone();

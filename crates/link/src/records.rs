@@ -26,7 +26,7 @@ pub struct Pushed {
     pub already_there: usize,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, body";
 
 pub(crate) fn from_row(row: &Row) -> StoreRecord {

@@ -14,7 +14,7 @@ use stateline_link::handover::{Delivered, LeaseTerms};
 use stateline_link::{RegisterIdentity, ServerConfig, StoreServer, sync_pass};
 use stateline_store::time::to_ms;
 use stateline_store::{Clock, EntryState};
-use stateline_testkit::delivery::{BUDTENDER, Harness, Register, START, test_config};
+use stateline_testkit::delivery::{BUDTENDER, Harness, MANAGER, Register, START, test_config};
 use stateline_testkit::postgres::{Cluster, USER};
 
 fn config(cluster: &Cluster) -> ServerConfig {
@@ -312,4 +312,211 @@ async fn a_holder_that_vanished_after_posting_leaves_the_record_to_be_found_not_
         .filter(|r| r.external_receipt_number.as_deref() == Some(client_id.as_str()))
         .count();
     assert_eq!(in_metrc, 1);
+}
+
+/// Records of every kind made at a register without their makers' keys — Max's split to a new
+/// tag and adjustment, Bea's sale from the new tag and two more of hers that Max then corrects
+/// and voids (a budtender's key may neither change packages nor edit receipts) — are handed over
+/// in causal order and each reaches Metrc once, under its maker's key, from the register that
+/// holds both keys; every outcome comes back to the maker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_of_every_kind_travel_to_the_key_in_causal_order() {
+    use stateline_store::{
+        Ingredient, Money, NewAdjustment, NewPackageOutput, NewPackages, NewSale,
+        NewSaleCorrection, NewSaleLine, Quantity,
+    };
+    let cluster = Cluster::start();
+    cluster.create_database("store");
+    let h = Harness::new().await;
+    let mut maker = Till::open(&h, &cluster, "Register 2", 31).await;
+    let mut holder = Till::open(&h, &cluster, "Register 1", 32).await;
+    holder.holds_key_of(BUDTENDER);
+    holder.holds_key_of(MANAGER);
+    maker.register.keys.clear_user_key(BUDTENDER);
+    maker.register.keys.clear_user_key(MANAGER);
+    let db = maker.register.db.clone();
+    let licence = metrc_emulator::DEMO_LICENSE;
+    let now = maker.register.clock.now();
+    let (grams, each) = (h.package("Grams", 0), h.package("Each", 0));
+    let tag = "1A4FF0100000022000099002";
+    let q = |text: &str| Quantity::parse(text).unwrap();
+    let line = |label: &str, unit: &str, quantity: &str| NewSaleLine {
+        label: label.into(),
+        quantity: q(quantity),
+        unit_of_measure: unit.into(),
+        total_amount: Money::parse("10").unwrap(),
+    };
+    let sell = |lines: Vec<NewSaleLine>| {
+        db.record_sale(&NewSale {
+            licence: licence.into(),
+            acting_user: BUDTENDER.into(),
+            occurred_at: now,
+            customer_type: "Consumer".into(),
+            patient_number: None,
+            caregiver_number: None,
+            lines,
+        })
+        .unwrap()
+    };
+    let split = db
+        .record_new_packages(&NewPackages {
+            licence: licence.into(),
+            acting_user: MANAGER.into(),
+            occurred_at: now,
+            outputs: vec![NewPackageOutput {
+                tag: tag.into(),
+                item_name: None,
+                quantity: q("3"),
+                unit_of_measure: grams.unit_of_measure.clone(),
+                ingredients: vec![Ingredient {
+                    label: grams.label.clone(),
+                    quantity: q("3"),
+                    unit_of_measure: grams.unit_of_measure.clone(),
+                }],
+            }],
+        })
+        .unwrap();
+    let from_new_tag = sell(vec![line(tag, &grams.unit_of_measure, "1")]);
+    let adjusted = db
+        .record_adjustment(&NewAdjustment {
+            licence: licence.into(),
+            acting_user: MANAGER.into(),
+            label: each.label.clone(),
+            quantity: q("-1"),
+            unit_of_measure: each.unit_of_measure.clone(),
+            reason: "Drying".into(),
+            note: None,
+            occurred_at: now,
+        })
+        .unwrap();
+    let corrected = sell(vec![line(&each.label, &each.unit_of_measure, "2")]);
+    let voided = sell(vec![line(&each.label, &each.unit_of_measure, "1")]);
+    let correction = db
+        .record_sale_correction(&NewSaleCorrection {
+            sale_client_id: corrected.client_id.clone(),
+            acting_user: MANAGER.into(),
+            lines: vec![line(&each.label, &each.unit_of_measure, "1")],
+        })
+        .unwrap();
+    let void = db
+        .record_sale_void(&voided.client_id, "customer changed her mind", MANAGER)
+        .unwrap();
+    maker.register.engine.run_once().await.unwrap();
+    h.control.clear_request_log();
+
+    let courier = holder.courier(&h, CourierConfig::default());
+    let open = || {
+        db.list_entries(&stateline_store::EntryFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.state != EntryState::Confirmed)
+            .count()
+    };
+    for _ in 0..12 {
+        if open() == 0 {
+            break;
+        }
+        holder.pass().await;
+        maker.pass().await;
+        courier.run_once(&mut holder.server).await.unwrap();
+        maker.pass().await;
+    }
+    assert_eq!(
+        open(),
+        0,
+        "every record came back confirmed: {:?}",
+        db.list_entries(&stateline_store::EntryFilter::default())
+            .unwrap()
+            .iter()
+            .map(|e| (
+                e.id,
+                e.kind,
+                e.state,
+                e.metrc_id,
+                e.depends_on,
+                e.depends_on_metrc_id
+            ))
+            .collect::<Vec<_>>()
+    );
+
+    let writes: Vec<_> = h
+        .control
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect();
+    let sale_posts: Vec<_> = writes
+        .iter()
+        .filter(|r| r.path == "/sales/v2/receipts" && r.method == "POST")
+        .map(|r| r.user.clone())
+        .collect();
+    assert_eq!(
+        sale_posts,
+        vec![Some(metrc_emulator::DEMO_BUDTENDER.to_owned()); sale_posts.len()],
+        "Bea's sales under her key"
+    );
+    assert!(
+        writes
+            .iter()
+            .filter(|r| r.path.starts_with("/sales/") && r.method != "POST")
+            .all(|r| r.user.as_deref() == Some(metrc_emulator::DEMO_MANAGER)),
+        "Max's correction and void under his key: {writes:?}"
+    );
+    assert!(
+        writes
+            .iter()
+            .filter(|r| r.path.starts_with("/packages/"))
+            .all(|r| r.user.as_deref() == Some(metrc_emulator::DEMO_MANAGER)),
+        "Max's records under his key: {writes:?}"
+    );
+    let creates_tag = writes
+        .iter()
+        .position(|r| {
+            r.path.starts_with("/packages/v2") && r.method == "POST" && !r.path.ends_with("adjust")
+        })
+        .expect("the split was sent");
+    let first_receipt = writes
+        .iter()
+        .position(|r| r.path == "/sales/v2/receipts" && r.method == "POST")
+        .expect("sales were sent");
+    assert!(
+        creates_tag < first_receipt,
+        "the new tag exists before a sale from it: {writes:?}"
+    );
+    assert!(h.control.package(licence, tag).is_some());
+    let receipts = h.control.receipts(licence);
+    let receipt = |client_id: &str| {
+        let found: Vec<_> = receipts
+            .iter()
+            .filter(|r| r.external_receipt_number.as_deref() == Some(client_id))
+            .collect();
+        assert_eq!(found.len(), 1, "{client_id} once in Metrc");
+        found[0].clone()
+    };
+    receipt(&from_new_tag.client_id);
+    let corrected_receipt = receipt(&corrected.client_id);
+    assert_eq!(
+        corrected_receipt
+            .transactions
+            .iter()
+            .map(|t| t.quantity)
+            .sum::<f64>(),
+        1.0,
+        "the correction's lines"
+    );
+    assert!(receipt(&voided.client_id).voided, "voided");
+    let token = stateline_store::records::adjustments::note_token(&adjusted.client_id);
+    assert_eq!(
+        h.control
+            .adjustments(licence)
+            .iter()
+            .filter(|a| a.note.as_deref().is_some_and(|n| n.contains(&token)))
+            .count(),
+        1,
+        "the adjustment once"
+    );
+    for recorded in split.iter().chain([&adjusted, &correction, &void]) {
+        let entry = db.entry_by_client_id(&recorded.client_id).unwrap().unwrap();
+        assert_eq!(entry.state, EntryState::Confirmed, "{}", entry.client_id);
+    }
 }

@@ -4,9 +4,11 @@
 //!
 //! Guarantees (this register's half of the rule in CONTRIBUTING.md, "Exactly once across
 //! registers"):
-//! - only a `sale` in `waiting_for_key` that the store already has (at or below the push mark) is
-//!   handed over — a record in that state has no attempt in flight here, and nothing else can see
-//!   a record the store does not have;
+//! - only a record in `waiting_for_key` that the store already has (at or below the push mark)
+//!   and that causal order lets go is handed over — a record in that state has no attempt in
+//!   flight here, nothing else can see a record the store does not have, and a record that must
+//!   wait for another (a sale from a new tag, a void of an unconfirmed sale) is handed over only
+//!   once that one is confirmed;
 //! - the handover is written here first, in one transaction; from then on this register can
 //!   neither release the record to its own engine (a new key for the user leaves it alone) nor
 //!   void it — the schema's transition trigger refuses both;
@@ -18,7 +20,7 @@
 
 use rusqlite::params;
 
-use crate::outbox::{ENTRY_COLUMNS, OutboxEntry, causal, entry_from_row};
+use crate::outbox::{ENTRY_COLUMNS, EntryKind, OutboxEntry, causal, entry_from_row};
 use crate::records::effects;
 use crate::time::to_ms;
 use crate::{Database, StoreError};
@@ -48,17 +50,49 @@ const REJECT: &str = "UPDATE outbox SET state = 'rejected', last_error = ?2, sta
     WHERE id = ?1 AND state = 'waiting_for_key' AND id IN (SELECT entry_id FROM handovers)";
 
 impl Database {
-    /// Sales waiting for their user's key that the store has (at or below `pushed_through`) and
-    /// that are not handed over yet, oldest first.
+    /// Records waiting for their user's key that the store has (at or below `pushed_through`),
+    /// that are not handed over yet and that causal order lets go now (the same rule as
+    /// `claim_batch`: nothing earlier of another kind on their packages, no unconfirmed creator
+    /// of a tag they use, the sale a void or correction changes confirmed), oldest first. A
+    /// record held back here is handed over once what it waits for is confirmed — also when that
+    /// came back from another register — so the holder never receives records out of order.
     pub fn handover_candidates(&self, pushed_through: i64) -> Result<Vec<OutboxEntry>, StoreError> {
         self.read(|c| {
+            let mut out = Vec::new();
+            for kind in EntryKind::ALL {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM outbox o
+                     WHERE o.state = 'waiting_for_key' AND o.kind = ?2 AND o.id <= ?1
+                       AND o.id NOT IN (SELECT entry_id FROM handovers)
+                       AND {}
+                     ORDER BY o.id",
+                    causal::unblocked_condition(kind)
+                ))?;
+                let rows =
+                    stmt.query_map(params![pushed_through, kind.as_str()], entry_from_row)?;
+                for entry in rows {
+                    let entry = entry?;
+                    let needs_receipt =
+                        matches!(kind, EntryKind::SaleVoid | EntryKind::SaleCorrection);
+                    if !needs_receipt || entry.depends_on_metrc_id.is_some() {
+                        out.push(entry);
+                    }
+                }
+            }
+            out.sort_by_key(|e| e.id);
+            Ok(out)
+        })
+    }
+
+    /// The handed-over records whose outcome has not come back yet, as entries (what the store
+    /// is told again after a crash between a handover and its announcement).
+    pub fn handed_over_entries(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM outbox o
-                 WHERE o.state = 'waiting_for_key' AND o.kind = 'sale' AND o.id <= ?1
-                   AND o.id NOT IN (SELECT entry_id FROM handovers)
-                 ORDER BY o.id"
+                "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN handovers h ON h.entry_id = o.id
+                 WHERE o.state = 'waiting_for_key' ORDER BY o.id"
             ))?;
-            let rows = stmt.query_map(params![pushed_through], entry_from_row)?;
+            let rows = stmt.query_map([], entry_from_row)?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }

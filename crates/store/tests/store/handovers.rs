@@ -108,3 +108,70 @@ fn a_refused_handed_over_sale_comes_back_and_is_this_registers_again_when_resent
     assert!(!db.is_handed_over(id).unwrap());
     assert_eq!(db.entry(id).unwrap().state, EntryState::Pending);
 }
+
+/// Any kind of record is handed over, but only in causal order: an adjustment of a package waits
+/// for the earlier sale of it, a void for the earlier adjustment of its package and for its sale
+/// confirmed (here, by the outcomes another register got) with its receipt id known.
+#[test]
+fn records_of_every_kind_are_handed_over_in_causal_order() {
+    let store = fixture::store();
+    let db = &store.db;
+    let sold = db.record_sale(&sale_by("bea", vec![line(A, "1")])).unwrap();
+    let mut by_bea = fixture::adjustment(A, "-1");
+    by_bea.acting_user = "bea".into();
+    let adjusted = db.record_adjustment(&by_bea).unwrap();
+    db.mark_waiting_for_key("bea", None).unwrap();
+    let id = |client_id: &str| db.entry_by_client_id(client_id).unwrap().unwrap().id;
+    let (sale, adjustment) = (id(&sold.client_id), id(&adjusted.client_id));
+    let candidates = |through| -> Vec<i64> {
+        db.handover_candidates(through)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect()
+    };
+
+    assert_eq!(candidates(100), [sale], "the adjustment waits for the sale");
+    assert_eq!(db.hand_over(&[sale]).unwrap(), [sale]);
+    assert!(candidates(100).is_empty(), "still waiting for the sale");
+    assert_eq!(
+        db.apply_handover_outcomes(&[outcome(sale, "confirmed")], 1)
+            .unwrap(),
+        1
+    );
+    assert_eq!(candidates(100), [adjustment]);
+
+    let voided = db
+        .record_sale_void(&sold.client_id, "customer returned it", "bea")
+        .unwrap();
+    db.mark_waiting_for_key("bea", None).unwrap();
+    let void = id(&voided.client_id);
+    assert_eq!(
+        candidates(100),
+        [adjustment],
+        "the void waits for the earlier adjustment of the same package"
+    );
+    assert_eq!(db.hand_over(&[adjustment]).unwrap(), [adjustment]);
+    let mut confirmed = outcome(adjustment, "confirmed");
+    confirmed.metrc_id = None;
+    assert_eq!(db.apply_handover_outcomes(&[confirmed], 2).unwrap(), 1);
+    let offered = db.handover_candidates(100).unwrap();
+    let void_entry = offered
+        .iter()
+        .find(|e| e.id == void)
+        .expect("the void of a confirmed sale is offered");
+    assert_eq!(
+        void_entry.depends_on_metrc_id,
+        Some(7001),
+        "with the receipt id the other register got"
+    );
+    assert_eq!(db.hand_over(&[void]).unwrap(), [void]);
+    assert_eq!(
+        db.handed_over_entries()
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>(),
+        [void]
+    );
+}
