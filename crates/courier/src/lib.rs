@@ -8,7 +8,7 @@
 //! (`stateline_delivery::lookup`, the engine's own lookups); sends the rest with the user's key,
 //! built by the engine's own payload rows from the maker's record (their original times, their
 //! makers' client ids, note tokens and tags), up to Metrc's object limit per request (voids one
-//! each) and never mixing licences, users or kinds, only while the lease has more than the
+//! each) and never mixing licences, keys or kinds, only while the lease has more than the
 //! safety margin left; and writes each outcome under its lease's fence. Causal order between
 //! records is the maker's: it hands a record over only once what it waits for is confirmed.
 //!
@@ -23,7 +23,9 @@
 //!   sent, 429, 413) gives the lease back; a refused key (401/403) gives it back and tells the
 //!   key source, which re-checks the key;
 //! - a `Validation` refusal (400) is the record's outcome (`rejected`), for its maker to fix;
-//! - records go only under the acting user's key as the key source gives it (SPEC guarantee 5).
+//! - a record goes only under the key its maker's mode names (SPEC guarantee 5): its acting
+//!   user's own key, or — from a register in facility mode — the facility key; never the key this
+//!   register's own mode would pick.
 
 mod error;
 pub mod worker;
@@ -37,7 +39,7 @@ use serde::de::DeserializeOwned;
 use stateline_clock::Clock;
 use stateline_delivery::lookup::{self, Lookup, Target};
 use stateline_delivery::payload::{self, Payload};
-use stateline_keys::KeySource;
+use stateline_keys::{KeyOwner, KeySource};
 use stateline_link::StoreServer;
 use stateline_link::handover::{Delivered, LeaseTerms, Leased};
 use stateline_link::records::StoreRecord;
@@ -144,27 +146,29 @@ impl Courier {
         }
     }
 
-    /// The users whose handed-over records this register can send: those it holds a key for
-    /// that the key source will use.
-    async fn users(&self) -> Result<Vec<String>, CourierError> {
+    /// Whose handed-over records this register can send: the users whose own keys it holds
+    /// (usable, and loaded in the key source), and whether it holds the facility key.
+    async fn keys_held(&self) -> Result<(Vec<String>, bool), CourierError> {
         let db = self.db.clone();
         let held = run_blocking(move || Ok::<_, CourierError>(db.held_keys()?)).await?;
         let mut users: Vec<String> = held
             .iter()
             .filter(|k| k.usable())
             .filter_map(|k| k.user().map(str::to_owned))
-            .filter(|user| self.keys.key_for(user).is_some())
+            .filter(|user| self.keys.held_key(&KeyOwner::User(user.clone())).is_some())
             .collect();
         users.sort();
         users.dedup();
-        Ok(users)
+        let facility = held.iter().any(|k| k.usable() && k.user().is_none())
+            && self.keys.held_key(&KeyOwner::Facility).is_some();
+        Ok((users, facility))
     }
 
     /// One pass (see the module doc).
     pub async fn run_once(&self, server: &mut StoreServer) -> Result<CourierReport, CourierError> {
         let mut report = CourierReport::default();
-        let users = self.users().await?;
-        if users.is_empty() {
+        let (users, facility) = self.keys_held().await?;
+        if users.is_empty() && !facility {
             return Ok(report);
         }
         let asked_at = Instant::now();
@@ -173,22 +177,19 @@ impl Courier {
             .take_leases(
                 &holder,
                 &users,
+                facility,
                 self.config.terms,
                 i64::from(self.config.batch),
             )
             .await?;
         report.leased = leased.len();
-        // Ready to send, by licence, user and kind (a request never mixes them), in lease order.
+        // Ready to send, by licence, key and kind (a request never mixes them), in lease order.
         let mut ready: Vec<Group<'_>> = Vec::new();
         for lease in &leased {
             match self.prepare(lease).await? {
                 Prepared::Send(row) => {
                     let row = *row;
-                    let group = (
-                        lease.record.licence.clone(),
-                        lease.record.acting_user.to_lowercase(),
-                        row.kind(),
-                    );
+                    let group = (lease.record.licence.clone(), needed_key(lease), row.kind());
                     match ready.iter_mut().find(|(g, _)| *g == group) {
                         Some((_, records)) => records.push((lease, row)),
                         None => ready.push((group, vec![(lease, row)])),
@@ -309,7 +310,7 @@ impl Courier {
             tracing::warn!(record = %record.client_id, kind = %record.kind, "a handed-over record cannot be read; left for another register");
             return Ok(Prepared::Done(Step::GiveBack));
         };
-        let Some(key) = self.keys.key_for(&record.acting_user) else {
+        let Some(key) = self.keys.held_key(&needed_key(lease)) else {
             return Ok(Prepared::Done(Step::GiveBack));
         };
         if lease.leased_before {
@@ -343,7 +344,7 @@ impl Courier {
         let Some((first, _)) = chunk.first() else {
             return Vec::new();
         };
-        let Some(key) = self.keys.key_for(&first.record.acting_user) else {
+        let Some(key) = self.keys.held_key(&needed_key(first)) else {
             return give_back();
         };
         let payload = Row::payload(chunk.iter().map(|(_, row)| row));
@@ -378,8 +379,8 @@ impl Courier {
     }
 }
 
-/// Rows ready to send for one (licence, user, kind), with their leases, in lease order.
-type Group<'a> = ((String, String, EntryKind), Vec<(&'a Leased, Row)>);
+/// Rows ready to send for one (licence, key, kind), with their leases, in lease order.
+type Group<'a> = ((String, KeyOwner, EntryKind), Vec<(&'a Leased, Row)>);
 
 /// A leased record read and, if need be, looked up.
 enum Prepared {
@@ -394,6 +395,15 @@ enum Row {
     NewPackage(metrc::NewPackage),
     Correction(metrc::ReceiptUpdate, Vec<stateline_store::NewSaleLine>),
     Void(i64),
+}
+
+/// The key a handed-over record goes under: its maker's key mode decided (never this register's).
+fn needed_key(lease: &Leased) -> KeyOwner {
+    if lease.via_facility {
+        KeyOwner::Facility
+    } else {
+        KeyOwner::User(lease.record.acting_user.clone())
+    }
 }
 
 /// The maker's record body as its type, if it reads.

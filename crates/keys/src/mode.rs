@@ -11,7 +11,7 @@ use stateline_store::settings;
 use crate::KeysError;
 
 /// Setting: `individual` or `facility`.
-pub(crate) const KEY_MODE: &str = "key_mode";
+pub(crate) const KEY_MODE: &str = settings::KEY_MODE;
 /// Setting: `true` when managers may send a user's records under the facility key.
 pub(crate) const FACILITY_OVERRIDES_ALLOWED: &str = "facility_overrides_allowed";
 

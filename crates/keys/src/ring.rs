@@ -113,6 +113,19 @@ impl KeySource for KeyRing {
         self.with(|s| s.policy.mode == super::KeyMode::Facility)
     }
 
+    fn held_key(&self, owner: &KeyOwner) -> Option<SendingKey> {
+        self.with(|s| {
+            let key = match owner {
+                KeyOwner::User(user) => s.users.get(&user.to_lowercase()).cloned(),
+                KeyOwner::Facility => s.facility.clone(),
+            };
+            key.map(|key| SendingKey {
+                owner: owner.clone(),
+                key,
+            })
+        })
+    }
+
     fn key_refused(&self, owner: &KeyOwner) {
         let holder = match owner {
             KeyOwner::User(user) => KeyHolder::User(user.clone()),

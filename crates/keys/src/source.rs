@@ -47,6 +47,17 @@ pub trait KeySource: Send + Sync + std::fmt::Debug {
     /// under the one facility key).
     fn batches_across_users(&self) -> bool;
 
+    /// The key this register holds for `owner` itself, whatever the key mode: a user's own key,
+    /// or the facility key. Another register's handed-over record names the key it needs, and
+    /// goes under exactly that one. By default only a user's own key as [`Self::key_for`] gives
+    /// it.
+    fn held_key(&self, owner: &KeyOwner) -> Option<SendingKey> {
+        match owner {
+            KeyOwner::User(user) => self.key_for(user).filter(|k| k.owner == *owner),
+            KeyOwner::Facility => None,
+        }
+    }
+
     /// Metrc refused `owner`'s key (401/403) while sending. Implementations may re-validate the
     /// key in the background; they must not block.
     fn key_refused(&self, owner: &KeyOwner) {
@@ -94,6 +105,12 @@ impl StaticKeys {
         });
     }
 
+    /// Facility mode on or off, leaving the keys as they are (on with no facility key: every
+    /// record waits for one).
+    pub fn set_facility_mode(&self, on: bool) {
+        self.with(|inner| inner.facility_mode = on);
+    }
+
     /// Individual mode with a facility key available for explicit overrides.
     pub fn set_facility_key(&self, key: UserKey) {
         self.with(|inner| inner.facility = Some(key));
@@ -126,6 +143,19 @@ impl KeySource for StaticKeys {
 
     fn batches_across_users(&self) -> bool {
         self.with(|inner| inner.facility_mode)
+    }
+
+    fn held_key(&self, owner: &KeyOwner) -> Option<SendingKey> {
+        self.with(|inner| {
+            let key = match owner {
+                KeyOwner::User(user) => inner.users.get(user).cloned(),
+                KeyOwner::Facility => inner.facility.clone(),
+            };
+            key.map(|key| SendingKey {
+                owner: owner.clone(),
+                key,
+            })
+        })
     }
 }
 

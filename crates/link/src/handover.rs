@@ -41,6 +41,8 @@ pub struct Leased {
     /// For a void or a correction: the sale it changes (as the store holds it) and that sale's
     /// Metrc receipt id, as the maker named them when handing it over.
     pub changes: Option<(StoreRecord, i64)>,
+    /// It goes under the facility key (its maker's key mode), not its user's.
+    pub via_facility: bool,
 }
 
 /// What the maker tells the store about a record it hands over.
@@ -50,14 +52,17 @@ pub struct Notice {
     pub local_seq: i64,
     /// For a void or a correction: the sale's local sequence and its Metrc receipt id.
     pub changes: Option<(i64, i64)>,
+    /// It needs the facility key (the maker is in facility mode), not its user's.
+    pub via_facility: bool,
 }
 
 impl Notice {
     /// The notice for one of this register's outbox entries.
-    pub fn of(entry: &stateline_store::OutboxEntry) -> Notice {
+    pub fn of(entry: &stateline_store::OutboxEntry, via_facility: bool) -> Notice {
         Notice {
             local_seq: entry.id,
             changes: entry.depends_on.zip(entry.depends_on_metrc_id),
+            via_facility,
         }
     }
 }
@@ -101,7 +106,7 @@ impl StoreServer {
             .prepare(
                 "UPDATE deliveries SET handed_over = true, state = 'handed_over', updated_at = $3,
                      delivered_by = NULL, change_seq = nextval('deliveries_change_seq'),
-                     depends_on_seq = $4, depends_on_metrc_id = $5
+                     depends_on_seq = $4, depends_on_metrc_id = $5, via_facility = $6
                  WHERE register_id = $1 AND local_seq = $2 AND NOT handed_over",
             )
             .await
@@ -118,6 +123,7 @@ impl StoreServer {
                         &now,
                         &depends_on_seq,
                         &depends_on_metrc_id,
+                        &notice.via_facility,
                     ],
                 )
                 .await
@@ -168,16 +174,18 @@ impl StoreServer {
         Ok((outcomes, through))
     }
 
-    /// Leases up to `limit` handed-over records of `users` (names, any case) to `holder`, oldest
-    /// first (see the module doc).
+    /// Leases up to `limit` handed-over records to `holder`, oldest first (see the module doc):
+    /// those needing the key of one of `users` (names, any case), and, when `facility`, those
+    /// needing the facility key.
     pub async fn take_leases(
         &mut self,
         holder: &str,
         users: &[String],
+        facility: bool,
         terms: LeaseTerms,
         limit: i64,
     ) -> Result<Vec<Leased>, LinkError> {
-        if users.is_empty() {
+        if users.is_empty() && !facility {
             return Ok(Vec::new());
         }
         let users: Vec<String> = users.iter().map(|u| u.to_lowercase()).collect();
@@ -191,7 +199,8 @@ impl StoreServer {
                      SELECT d.register_id, d.local_seq, d.lease_fence IS NOT NULL AS leased_before
                      FROM deliveries d JOIN records r USING (register_id, local_seq)
                      WHERE d.handed_over AND d.state = 'handed_over'
-                       AND lower(r.acting_user) = ANY($2)
+                       AND ((NOT d.via_facility AND lower(r.acting_user) = ANY($2))
+                            OR (d.via_facility AND $6))
                        AND (d.lease_holder IS NULL
                             OR d.lease_expires_at + make_interval(secs => $3) < now())
                      ORDER BY r.occurred_at, d.register_id, d.local_seq
@@ -202,13 +211,14 @@ impl StoreServer {
                      lease_expires_at = now() + make_interval(secs => $4)
                  FROM pick WHERE d.register_id = pick.register_id AND d.local_seq = pick.local_seq
                  RETURNING d.register_id, d.local_seq, d.lease_fence, pick.leased_before,
-                     d.depends_on_seq, d.depends_on_metrc_id",
+                     d.depends_on_seq, d.depends_on_metrc_id, d.via_facility",
                 &[
                     &holder,
                     &users,
                     &terms.grace.as_secs_f64(),
                     &terms.lease.as_secs_f64(),
                     &limit,
+                    &facility,
                 ],
             )
             .await
@@ -242,6 +252,7 @@ impl StoreServer {
                 fence: row.get(2),
                 leased_before: row.get(3),
                 changes,
+                via_facility: row.get(6),
             });
         }
         tx.commit().await.map_err(pg)?;
@@ -365,17 +376,23 @@ pub async fn exchange_handovers(
     let reader = db.clone();
     let (open, candidates) = run_blocking(move || {
         let mark = crate::push::pushed_through(&reader)?;
+        // In facility mode every record here waits for the facility key, not its user's.
+        let facility = reader.facility_mode()?;
+        let facility_elsewhere = facility && reader.facility_key_elsewhere()?;
         let elsewhere = reader.users_with_keys_elsewhere(None)?;
         let candidates: Vec<Notice> = reader
             .handover_candidates(mark)?
             .iter()
-            .filter(|e| elsewhere.contains(&e.acting_user.to_lowercase()))
-            .map(Notice::of)
+            .filter(|e| match facility {
+                true => facility_elsewhere,
+                false => elsewhere.contains(&e.acting_user.to_lowercase()),
+            })
+            .map(|e| Notice::of(e, facility))
             .collect();
         let open: Vec<Notice> = reader
             .handed_over_entries()?
             .iter()
-            .map(Notice::of)
+            .map(|e| Notice::of(e, facility))
             .collect();
         Ok::<_, LinkError>((open, candidates))
     })

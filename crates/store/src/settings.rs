@@ -10,6 +10,10 @@ use crate::{Database, StoreError};
 /// The random per-install identifier used in client identifiers.
 pub const INSTALL_ID: &str = "install_id";
 
+/// Which key records go under: `individual` (the default) or `facility` (written by the keys
+/// crate; read here too, by the store link, to know which key a waiting record needs).
+pub const KEY_MODE: &str = "key_mode";
+
 const GET: &str = "SELECT value FROM settings WHERE key = ?1";
 const SET: &str = "INSERT INTO settings (key, value) VALUES (?1, ?2)
                    ON CONFLICT (key) DO UPDATE SET value = excluded.value";

@@ -49,13 +49,18 @@ impl Till {
     /// This register holds `user`'s key (its metadata, as the keys crate writes it; the key
     /// itself is in the register's key source).
     fn holds_key_of(&self, user: &str) {
+        self.holds_key(&format!("user:{user}"));
+    }
+
+    /// This register holds the key of `holder` (`user:<name>` or `facility`), as metadata.
+    fn holds_key(&self, holder: &str) {
         let conn =
             rusqlite::Connection::open(self.register.dir.path().join("stateline.sqlite")).unwrap();
         conn.execute(
             "INSERT INTO key_metadata (environment, holder, entry, last_four, saved_at, saved_by,
                  verdict, validated_at)
              VALUES ('demo', ?1, 'entry', '2222', ?2, 'max', 'all_good', ?2)",
-            rusqlite::params![format!("user:{user}"), to_ms(self.register.db.now())],
+            rusqlite::params![holder, to_ms(self.register.db.now())],
         )
         .unwrap();
     }
@@ -238,7 +243,7 @@ async fn a_holder_that_vanished_after_posting_leaves_the_record_to_be_found_not_
     let first_id = first.register.db.install_id().to_owned();
     let leased = first
         .server
-        .take_leases(&first_id, &[BUDTENDER.to_owned()], terms, 10)
+        .take_leases(&first_id, &[BUDTENDER.to_owned()], false, terms, 10)
         .await
         .unwrap();
     assert_eq!(leased.len(), 1);
@@ -519,4 +524,64 @@ async fn records_of_every_kind_travel_to_the_key_in_causal_order() {
         let entry = db.entry_by_client_id(&recorded.client_id).unwrap().unwrap();
         assert_eq!(entry.state, EntryState::Confirmed, "{}", entry.client_id);
     }
+}
+
+/// A register in facility mode without the facility key hands its records over to the register
+/// holding that key, which sends them under the facility key — even though it holds no key of
+/// the seller's and runs in individual mode itself — and never under a user's key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_facility_mode_the_work_travels_to_the_facility_key() {
+    let cluster = Cluster::start();
+    cluster.create_database("store");
+    let h = Harness::new().await;
+    let mut maker = Till::open(&h, &cluster, "Register 2", 41).await;
+    let mut holder = Till::open(&h, &cluster, "Register 1", 42).await;
+    maker.register.keys.set_facility_mode(true);
+    maker
+        .register
+        .db
+        .set_setting(stateline_store::settings::KEY_MODE, "facility")
+        .unwrap();
+    let (entry_id, client_id) = bea_sells_without_her_key(&h, &maker).await;
+    holder.holds_key_of(BUDTENDER);
+    holder.pass().await;
+    maker.pass().await;
+    let courier = holder.courier(&h, CourierConfig::default());
+    assert_eq!(
+        courier.run_once(&mut holder.server).await.unwrap().leased,
+        0,
+        "Bea's own key is not the key this record needs"
+    );
+
+    holder.register.keys.clear_user_key(BUDTENDER);
+    holder
+        .register
+        .keys
+        .set_facility_key(stateline_testkit::delivery::user_key(
+            metrc_emulator::DEMO_MANAGER_KEY,
+        ));
+    holder.holds_key("facility");
+    holder.pass().await;
+    maker.pass().await;
+    h.control.clear_request_log();
+    let report = courier.run_once(&mut holder.server).await.unwrap();
+    assert_eq!((report.leased, report.sent), (1, 1), "{report:?}");
+    assert_eq!(
+        receipt_posts(&h),
+        [Some(metrc_emulator::DEMO_MANAGER.to_owned())],
+        "one POST, under the facility key"
+    );
+    maker.pass().await;
+    assert_eq!(
+        maker.register.db.entry(entry_id).unwrap().state,
+        EntryState::Confirmed
+    );
+    assert_eq!(
+        h.control
+            .receipts(metrc_emulator::DEMO_LICENSE)
+            .iter()
+            .filter(|r| r.external_receipt_number.as_deref() == Some(client_id.as_str()))
+            .count(),
+        1
+    );
 }

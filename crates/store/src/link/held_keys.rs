@@ -133,6 +133,20 @@ impl Database {
             .collect())
     }
 
+    /// Whether this register sends every record under the facility key (its key mode), so a
+    /// record waiting here waits for the facility key, not its user's.
+    pub fn facility_mode(&self) -> Result<bool, StoreError> {
+        Ok(self.setting(crate::settings::KEY_MODE)?.as_deref() == Some("facility"))
+    }
+
+    /// Whether another register holds a usable, newest facility key, as last pulled.
+    pub fn facility_key_elsewhere(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .keys_held_elsewhere(None)?
+            .iter()
+            .any(|k| k.key.user().is_none()))
+    }
+
     /// The usable, newest keys other registers hold (in `environment`, or any), as last pulled:
     /// where the work of a user with no key here can go.
     pub fn keys_held_elsewhere(
