@@ -6,7 +6,11 @@
 //! reach a key: it may not depend on the keys or secrets crates); a register replaces its own
 //! rows whole, in one transaction, only when they changed since its last push (a fingerprint in
 //! its settings, written after the store committed); registers that left the store are not
-//! listed; "newest" marks, per holder and environment, the key saved last anywhere in the store.
+//! listed; "newest" marks, per holder and environment, the usable key saved last anywhere in
+//! the store (an unusable one only when no copy is usable), so a copy Metrc refused never hides a
+//! working key saved elsewhere — save times come from the registers' own clocks, and a register
+//! whose clock is minutes fast would otherwise keep its refused old key "newest" after a
+//! rotation at a register whose clock is slow, and nobody would hand that user's sales over.
 
 use stateline_store::Database;
 use stateline_store::link::held_keys::{HeldKey, KEYS_PUSHED, StoreHeldKey};
@@ -73,12 +77,19 @@ impl StoreServer {
     }
 }
 
-/// Every key held by a register still in the store (see [`StoreServer::held_keys`]).
+/// Every key held by a register still in the store (see [`StoreServer::held_keys`]). The newest
+/// of a holder's keys is the usable one saved last — an unusable one only when no copy is usable
+/// (the verdicts `HeldKey::usable` accepts: none yet, `all_good`, `missing_permissions`,
+/// `could_not_check`).
 pub(crate) const HELD_KEYS: &str = "SELECT k.register_id, g.name, g.last_seen_at, k.environment,
         k.holder, k.last_four, k.saved_at, k.verdict, k.validated_at,
-        k.saved_at = max(k.saved_at) OVER (PARTITION BY k.environment, k.holder)
+        k.saved_at = COALESCE(
+            max(k.saved_at) FILTER (WHERE k.verdict IS NULL
+                OR k.verdict IN ('all_good', 'missing_permissions', 'could_not_check')) OVER holder,
+            max(k.saved_at) OVER holder)
     FROM key_holders k JOIN registers g ON g.register_id = k.register_id
     WHERE g.left_at IS NULL
+    WINDOW holder AS (PARTITION BY k.environment, k.holder)
     ORDER BY k.environment, lower(k.holder), k.saved_at DESC, lower(g.name)";
 
 pub(crate) fn held_key_from_row(row: &tokio_postgres::Row) -> StoreHeldKey {

@@ -114,3 +114,52 @@ async fn the_store_knows_whose_key_is_where_and_a_register_says_where_a_users_ke
         "the keychain entry's name is not the store's business either"
     );
 }
+
+#[tokio::test]
+async fn a_key_metrc_refused_at_a_register_whose_clock_is_fast_does_not_hide_a_newer_one() {
+    let cluster = cluster();
+    let fast = fixture::register(1);
+    let slow = fixture::register(2);
+    let mut at_fast = StoreServer::connect(&config(&cluster)).await.unwrap();
+    let mut at_slow = StoreServer::connect(&config(&cluster)).await.unwrap();
+    for (store, server, name) in [
+        (&fast, &at_fast, "Register 1"),
+        (&slow, &at_slow, "Register 2"),
+    ] {
+        server
+            .join(store.db.install_id(), name, "0.1.0", store.db.now())
+            .await
+            .unwrap();
+    }
+    // Bea's old key was saved at register 1, whose clock is four minutes fast; she rotated it at
+    // register 2 a minute ago (by register 2's clock), and Metrc now refuses the old one there.
+    holds(&fast, "user:Bea", "1111", -4, "key_invalid");
+    holds(&slow, "user:Bea", "7777", 1, "all_good");
+
+    pass(&slow, &mut at_slow).await;
+    pass(&fast, &mut at_fast).await;
+    pass(&slow, &mut at_slow).await;
+
+    let newest: Vec<(String, bool)> = at_fast
+        .overview()
+        .await
+        .unwrap()
+        .keys
+        .iter()
+        .map(|k| (k.key.last_four.clone(), k.newest))
+        .collect();
+    assert_eq!(newest, [("1111".into(), false), ("7777".into(), true)]);
+    // So register 1 hands Bea's sales over to register 2, and register 2 keeps its key.
+    assert!(
+        fast.db
+            .users_with_keys_elsewhere(Some("demo"))
+            .unwrap()
+            .contains("bea")
+    );
+    assert!(
+        slow.db
+            .where_user_key_is(Some("demo"), "bea")
+            .unwrap()
+            .is_empty()
+    );
+}
