@@ -23,5 +23,6 @@ mod network;
 mod oracle;
 mod pause;
 mod register;
+mod rotation;
 mod store;
 mod wait;

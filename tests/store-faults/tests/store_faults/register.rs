@@ -73,7 +73,7 @@ pub struct Till {
     pub metrc_proxy: Proxy,
     pub output: Arc<Mutex<Output>>,
     child: Option<Child>,
-    go: Option<ChildStdin>,
+    commands: Option<ChildStdin>,
     runs: u64,
 }
 
@@ -91,7 +91,7 @@ impl Till {
             metrc_proxy,
             output: Arc::default(),
             child: None,
-            go: None,
+            commands: None,
             runs: 0,
         }
     }
@@ -157,7 +157,7 @@ impl Till {
         }
         let mut child = command.spawn().expect("the register starts");
         self.runs += 1;
-        self.go = child.stdin.take();
+        self.commands = child.stdin.take();
         let stdout = child.stdout.take().expect("piped stdout");
         let output = self.output.clone();
         std::thread::spawn(move || read_lines(stdout, output));
@@ -166,9 +166,14 @@ impl Till {
 
     /// Starts the running process's sale plan.
     pub fn go(&mut self) {
-        let stdin = self.go.as_mut().expect("running");
+        self.command("GO");
+    }
+
+    /// Writes one command line to the running process's stdin (`GO`, `KEY <user> <key>`).
+    pub fn command(&mut self, line: &str) {
+        let stdin = self.commands.as_mut().expect("running");
         stdin
-            .write_all(b"GO\n")
+            .write_all(format!("{line}\n").as_bytes())
             .and_then(|()| stdin.flush())
             .expect("the register reads its stdin");
     }
@@ -190,7 +195,7 @@ impl Till {
 
     /// SIGKILLs the process and reaps it.
     pub fn kill(&mut self) {
-        self.go = None;
+        self.commands = None;
         let mut child = self.child.take().expect("running");
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
@@ -201,7 +206,7 @@ impl Till {
         let Some(mut child) = self.child.take() else {
             return Ok(());
         };
-        self.go = None;
+        self.commands = None;
         self.signal_pid(child.id(), "TERM");
         let started = Instant::now();
         loop {

@@ -13,6 +13,8 @@
 
 mod args;
 mod clock;
+mod commands;
+mod keys;
 mod selling;
 mod setup;
 mod workers;
@@ -63,17 +65,19 @@ async fn run(args: Args, password: SecretString) -> Result<(), String> {
     let clock: Arc<dyn Clock> = Arc::new(clock::SkewedClock::new(args.skew_secs));
     let db = setup::database(&args, clock.clone())?;
     let client = setup::metrc_client(&args)?;
-    let keys = setup::keys(&args, &db)?;
+    let keys = setup::keys(&args, clock.clone())?;
     setup::packages(&db, &client).await?;
     let server = workers::server_config(&args, password);
     let workers = Workers::start(&args, &db, &client, &keys, clock, server).await?;
     say(&Line::Ready(db.install_id().to_owned()));
+    let (go, started) = tokio::sync::oneshot::channel();
     let outcome = tokio::select! {
         _ = terminate.recv() => Ok(()),
         sold = async {
-            selling::sell(&args, db.clone(), &workers).await?;
+            selling::sell(&args, db.clone(), &workers, started).await?;
             std::future::pending::<Result<(), String>>().await
         } => sold,
+        served = commands::serve(go, &keys, &workers) => served,
     };
     workers.stop(Duration::from_secs(5)).await;
     say(&Line::Stopped);

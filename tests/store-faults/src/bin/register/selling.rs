@@ -3,7 +3,7 @@
 //! stdout only after it committed, and each wakes the link and the delivery worker as a sale in
 //! the app does.
 //!
-//! The plan starts when the driver writes `GO` on stdin.
+//! The plan starts when the driver says `GO` (see `commands`).
 //!
 //! Guarantees: an `ACK` line is written and flushed only after `record_sale` returned (the sale
 //! and its outbox entry committed in one transaction); a refused sale is reported as `REFUSED`
@@ -17,6 +17,7 @@ use metrc_emulator::DEMO_LICENSE;
 use stateline_store::{Database, Money, NewSale, NewSaleLine, Quantity};
 use stateline_store_fault_tests::lines::{Ack, Line};
 use stateline_store_fault_tests::plan;
+use tokio::sync::oneshot;
 
 use crate::args::Args;
 use crate::workers::Workers;
@@ -69,30 +70,14 @@ fn counted(args: &Args, label: &str) -> String {
     read().unwrap_or_else(|e| format!("unreadable: {e}"))
 }
 
-/// Waits for `GO` on stdin: the driver starts every register's plan at once, after all of them
-/// fetched their packages from Metrc (a register fetching Metrc's quantity after another
-/// register's sale reached Metrc counts that sale twice until its next refresh — low, never
-/// high, by design — and these registers never refresh again).
-async fn wait_for_go() -> Result<(), String> {
-    tokio::task::spawn_blocking(|| {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match std::io::stdin().read_line(&mut line) {
-                Ok(0) => return Err("stdin closed before GO".to_owned()),
-                Ok(_) if line.trim() == "GO" => return Ok(()),
-                Ok(_) => {}
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-    })
-    .await
-    .map_err(|e| e.to_string())?
-}
-
 /// Records the planned sales (see the module doc).
-pub async fn sell(args: &Args, db: Database, workers: &Workers) -> Result<(), String> {
-    wait_for_go().await?;
+pub async fn sell(
+    args: &Args,
+    db: Database,
+    workers: &Workers,
+    go: oneshot::Receiver<()>,
+) -> Result<(), String> {
+    go.await.map_err(|_| "no GO".to_owned())?;
     let mut n = sales_made(args)?;
     let mut attempts = n;
     while attempts < args.sales {
@@ -125,8 +110,7 @@ pub async fn sell(args: &Args, db: Database, workers: &Workers) -> Result<(), St
                     user,
                     at: sale.occurred_at,
                 }));
-                workers.link.sync_now();
-                workers.delivery.sync_now();
+                workers.nudge();
             }
             Err(error) => {
                 tracing::error!(%error, %label, counted = %counted(args, &label), "a planned sale was refused");

@@ -4,21 +4,19 @@
 //!
 //! Guarantees: every step is idempotent, so a register restarted on its data folder (after a
 //! SIGKILL) finds its records, its register id and its packages as it left them and refreshes
-//! nothing (its counts stay the store-wide view it had); a held key is the emulator's demo key in
-//! a static key source (the OS keychain is covered by the keychain, CLI and app suites: here only
-//! *where* a key is matters), and its metadata row is written as the keys crate writes it
-//! (never the key), so the store learns which register holds whose key.
+//! nothing (its counts stay the store-wide view it had); the keys it holds from the start are
+//! the emulator's demo keys (see `keys`), saved once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use metrc_emulator::{DEMO_LICENSE, DEMO_TIME_ZONE, DEMO_VENDOR_KEY};
 use stateline_clock::Clock;
-use stateline_keys::StaticKeys;
 use stateline_store::{Database, Licence, OpenOptions};
 use stateline_store_fault_tests::plan;
 
 use crate::args::Args;
+use crate::keys::RegisterKeys;
 
 /// Opens the register's database and makes sure it has the licence.
 pub fn database(args: &Args, clock: Arc<dyn Clock>) -> Result<Database, String> {
@@ -54,29 +52,12 @@ pub fn metrc_client(args: &Args) -> Result<metrc::MetrcClient, String> {
     metrc::MetrcClient::new(config).map_err(|e| e.to_string())
 }
 
-/// The keys this register holds, in a static key source, with their metadata written.
-pub fn keys(args: &Args, db: &Database) -> Result<StaticKeys, String> {
-    let keys = StaticKeys::new();
-    let conn = rusqlite::Connection::open(args.data.join("stateline.sqlite"))
-        .map_err(|e| format!("database for key metadata: {e}"))?;
-    conn.busy_timeout(Duration::from_secs(5))
-        .map_err(|e| e.to_string())?;
+/// The keys this register holds from the start (`--holds-key`), as saved at its first start.
+pub fn keys(args: &Args, clock: Arc<dyn Clock>) -> Result<RegisterKeys, String> {
+    let keys = RegisterKeys::new(args.data.join("stateline.sqlite"), clock);
     for user in &args.holds_keys {
         let key = plan::demo_key(user).ok_or_else(|| format!("no demo key for {user}"))?;
-        keys.set_user_key(user, metrc::UserKey::new(key).map_err(|e| e.to_string())?);
-        let saved_at = stateline_store::time::to_ms(db.now());
-        conn.execute(
-            "INSERT OR IGNORE INTO key_metadata (environment, holder, entry, last_four,
-                 saved_at, saved_by, verdict, validated_at)
-             VALUES ('demo', ?1, ?2, ?3, ?4, 'max', 'all_good', ?4)",
-            rusqlite::params![
-                format!("user:{user}"),
-                format!("store-faults.user-{user}"),
-                &key[key.len() - 4..],
-                saved_at
-            ],
-        )
-        .map_err(|e| format!("key metadata: {e}"))?;
+        keys.hold(user, key, true)?;
     }
     Ok(keys)
 }

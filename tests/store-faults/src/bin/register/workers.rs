@@ -16,17 +16,17 @@ use stateline_clock::Clock;
 use stateline_courier::worker::CourierSchedule;
 use stateline_courier::{Courier, CourierConfig, CourierWorker};
 use stateline_delivery::{BackoffPolicy, DeliveryConfig, DeliveryEngine, DeliveryWorker};
-use stateline_keys::StaticKeys;
 use stateline_link::handover::LeaseTerms;
 use stateline_link::{LinkSchedule, LinkWorker, RegisterIdentity, ServerConfig, StoreTls};
 use stateline_store::Database;
 
 use crate::args::Args;
+use crate::keys::RegisterKeys;
 
 /// The running workers.
 pub struct Workers {
-    pub delivery: DeliveryWorker,
-    pub link: LinkWorker,
+    delivery: DeliveryWorker,
+    link: LinkWorker,
     courier: CourierWorker,
 }
 
@@ -49,7 +49,7 @@ impl Workers {
         args: &Args,
         db: &Database,
         client: &metrc::MetrcClient,
-        keys: &StaticKeys,
+        keys: &RegisterKeys,
         clock: Arc<dyn Clock>,
         server: ServerConfig,
     ) -> Result<Workers, String> {
@@ -116,6 +116,22 @@ impl Workers {
             link,
             courier,
         })
+    }
+
+    /// Releases `user`'s records waiting for a key (a key for them was saved here).
+    pub async fn release(&self, user: &str) -> Result<usize, String> {
+        self.delivery
+            .engine()
+            .release_user(user)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Wakes all three (after a sale, or a key saved here).
+    pub fn nudge(&self) {
+        self.link.sync_now();
+        self.delivery.sync_now();
+        self.courier.deliver_now();
     }
 
     /// Stops all three, each within `timeout`.
