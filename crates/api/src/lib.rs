@@ -31,6 +31,7 @@ mod setup;
 mod store;
 mod store_link;
 mod store_membership;
+mod store_server;
 mod store_views;
 mod sync;
 
@@ -125,6 +126,7 @@ struct Inner {
     owned: tokio::sync::Mutex<runtime::Owned>,
     drain: Mutex<runtime::DrainTracker>,
     daily: daily::DailyState,
+    store_server: Mutex<store_server::KeptServer>,
     #[cfg(feature = "demo")]
     demo: Mutex<demo::DemoState>,
 }
@@ -167,6 +169,7 @@ impl App {
                 owned: tokio::sync::Mutex::new(runtime::Owned::default()),
                 drain: Mutex::new(runtime::DrainTracker::default()),
                 daily: daily::DailyState::default(),
+                store_server: Mutex::new(None),
                 #[cfg(feature = "demo")]
                 demo: Mutex::new(demo::DemoState::default()),
                 config,

@@ -83,7 +83,7 @@ impl App {
         let link = self.store_link_view().await?;
         let register_id = self.inner.db.install_id().to_owned();
         let server = match &settings {
-            Some(settings) => Some(self.server_view(settings, &register_id).await),
+            Some(_) => Some(self.server_view(&register_id).await),
             None => None,
         };
         Ok(StoreOverviewView {
@@ -104,11 +104,9 @@ impl App {
     }
 
     /// What the store server says, or why it does not answer.
-    async fn server_view(&self, settings: &StoreSettings, register_id: &str) -> StoreServerView {
+    async fn server_view(&self, register_id: &str) -> StoreServerView {
         let overview = async {
-            let password = self.store_password().await?;
-            let mut server =
-                stateline_link::StoreServer::connect(&settings.server_config(password)).await?;
+            let mut server = self.store_server().await?;
             Ok::<_, ApiError>(server.overview().await?)
         }
         .await;
@@ -196,6 +194,7 @@ impl App {
         }
         let (server, settings) = enrolment.complete(&db, actor.name()).await?;
         drop(server);
+        self.forget_store_server();
         self.audited("store_membership_changed");
         self.stop_store_link(STOP_LINK).await;
         self.run_store_link(settings, password).await;
@@ -209,6 +208,7 @@ impl App {
         match self.leave_store(req.force, actor.name()).await {
             Ok(left) => {
                 if left {
+                    self.forget_store_server();
                     self.audited("store_membership_changed");
                     self.emit(AppEvent::StoreChanged(StoreLinkView::default()));
                 }

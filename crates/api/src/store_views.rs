@@ -12,7 +12,7 @@
 //! reached fails with its code (`store_server_unreachable`, `store_server_login_refused`,
 //! `keychain_*`); a register in no store gets `store_not_joined`; nothing here writes.
 
-use stateline_link::{LinkError, StoreServer, membership};
+use stateline_link::membership;
 use stateline_store::link::store_records::{RecordScope, StoreRecord, StoreRecordFilter};
 use stateline_store::link::store_registers::KnownRegisters;
 use stateline_store::people::audit::AuditVerification;
@@ -179,18 +179,6 @@ impl App {
                 })
                 .collect(),
         })
-    }
-
-    /// A connection to this register's store server (`store_not_joined` in no store).
-    async fn store_server(&self) -> Result<StoreServer, ApiError> {
-        let settings = self
-            .db(membership::joined)
-            .await?
-            .ok_or_else(|| LinkError::NotJoined {
-                server: "any store server".into(),
-            })?;
-        let password = self.store_password().await?;
-        Ok(StoreServer::connect(&settings.server_config(password)).await?)
     }
 
     /// `list_store_audit` (`view_reports`): one register's audit log as the store server holds
