@@ -4,11 +4,11 @@
 //! flight, Metrc slowed: after the restart it takes its lapsed leases again and looks the
 //! records up before any POST), and another register during a delivery of its own sales.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::Rng;
 
-use crate::leases::Leases;
+use crate::leases::{Leases, await_post_under_lease};
 use crate::store::{self, Store};
 use crate::wait::{PATIENCE, until_every};
 
@@ -55,21 +55,7 @@ async fn registers_killed_during_a_push_and_during_a_delivery_lose_and_double_no
     })
     .await;
     let leases = Leases::connect(&store).await;
-    let holder_id = store.tills[holder].register_id().expect("its id");
-    let started = Instant::now();
-    loop {
-        let leasing = leases.live_holder().await.as_deref() == Some(holder_id.as_str());
-        if leasing && store.tills[holder].metrc_proxy.awaiting_reply() {
-            break;
-        }
-        if started.elapsed() > PATIENCE {
-            panic!(
-                "{}",
-                store.failure("never caught the holder mid-POST under a lease")
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    await_post_under_lease(&store, &leases, holder).await;
     store.kill_and_restart(holder).await;
     store.control.clear_faults();
 

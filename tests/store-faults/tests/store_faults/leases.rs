@@ -1,12 +1,16 @@
 //! The store's leases as the driver reads them, over its own connection to the store server
 //! (never as a register): who holds a live lease, which handed-over records a register holds
-//! leases on, whether another session has those rows locked, and who delivered a record.
+//! leases on, whether another session has those rows locked, who delivered a record, and the
+//! moment a register POSTs under a lease.
 //!
 //! Guarantees: read-only, except a lock probe that is always rolled back.
+
+use std::time::{Duration, Instant};
 
 use tokio_postgres::NoTls;
 
 use crate::store::Store;
+use crate::wait::PATIENCE;
 
 /// A handed-over record: its maker's register id and local sequence.
 pub type Record = (String, i64);
@@ -96,5 +100,28 @@ impl Leases {
             .await
             .expect("a delivery")
             .get(0)
+    }
+}
+
+/// Waits until register `i` holds a live lease while a request of its to Metrc is in flight (a
+/// POST under a lease, with Metrc slowed), or fails the run.
+pub async fn await_post_under_lease(store: &Store, leases: &Leases, i: usize) {
+    let id = store.tills[i].register_id().expect("its id");
+    let started = Instant::now();
+    loop {
+        let leasing = leases.live_holder().await.as_deref() == Some(id.as_str());
+        if leasing && store.tills[i].metrc_proxy.awaiting_reply() {
+            return;
+        }
+        if started.elapsed() > PATIENCE {
+            panic!(
+                "{}",
+                store.failure(&format!(
+                    "never caught {} mid-POST under a lease",
+                    store.tills[i].spec.name
+                ))
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
 }

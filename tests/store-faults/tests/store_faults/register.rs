@@ -185,12 +185,11 @@ impl Till {
 
     /// Sends `signal` (`STOP`, `CONT`, `TERM`) to the register's process.
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.pid().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} {}", self.spec.name);
+        assert!(
+            send_signal(self.pid(), signal),
+            "kill -{signal} {}",
+            self.spec.name
+        );
     }
 
     /// SIGKILLs the process and reaps it.
@@ -207,7 +206,7 @@ impl Till {
             return Ok(());
         };
         self.commands = None;
-        self.signal_pid(child.id(), "TERM");
+        send_signal(child.id(), "TERM");
         let started = Instant::now();
         loop {
             if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -227,13 +226,6 @@ impl Till {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    fn signal_pid(&self, pid: u32, signal: &str) {
-        let _ = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(pid.to_string())
-            .status();
     }
 
     /// Whether the current run is ready.
@@ -271,6 +263,15 @@ impl Drop for Till {
             let _ = child.wait();
         }
     }
+}
+
+/// Sends `signal` to process `pid` with the shell's own `kill` (no procps needed); whether it
+/// was delivered.
+fn send_signal(pid: u32, signal: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("kill -{signal} {pid}")])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn read_lines(stdout: std::process::ChildStdout, output: Arc<Mutex<Output>>) {

@@ -170,6 +170,11 @@ impl Store {
             .expect("the store server restarts");
     }
 
+    /// How long a courier's lease lasts.
+    pub fn lease(&self) -> Duration {
+        Duration::from_millis(self.launch.lease_ms)
+    }
+
     /// How long after a lapsed lease another register may take its record.
     pub fn grace(&self) -> Duration {
         Duration::from_millis(self.launch.grace_ms)

@@ -94,6 +94,10 @@ impl KeySource for RegisterKeys {
         self.keys.batches_across_users()
     }
 
+    fn held_key(&self, owner: &KeyOwner) -> Option<SendingKey> {
+        self.keys.held_key(owner)
+    }
+
     fn key_refused(&self, owner: &KeyOwner) {
         let KeyOwner::User(user) = owner else {
             return;
