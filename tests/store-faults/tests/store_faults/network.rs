@@ -19,7 +19,7 @@ async fn store_server_killed_and_registers_cut_off_from_the_store_or_from_metrc(
     let seed = store::seed(1301);
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     let holder = rng.random_range(0..3);
-    let specs = store::three_registers(&mut rng, &[holder], 48, 250);
+    let specs = store::three_registers(&mut rng, &[holder], 60, 250);
     let store = Store::open(seed, specs).await;
     let cut_off = (holder + rng.random_range(1..3)) % 3;
     let how = if rng.random_bool(0.5) {
