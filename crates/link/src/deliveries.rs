@@ -26,6 +26,8 @@ pub struct DeliveryState {
     pub last_error: Option<String>,
     /// What the record does to package quantities (milli-units by label, signed).
     pub deltas: BTreeMap<String, i64>,
+    /// When the record entered this state, by the register's clock.
+    pub state_changed_at: Timestamp,
 }
 
 /// Replaces the states of these records inside the caller's transaction (see the module doc).
@@ -41,8 +43,9 @@ pub(crate) async fn upsert(
     }
     let upsert = tx
         .prepare(
-            "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at, deltas)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at, deltas,
+                 state_changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (register_id, local_seq) DO UPDATE SET
                  state = CASE WHEN NOT deliveries.handed_over OR (deliveries.state = 'rejected'
                          AND excluded.state IN ('pending', 'voided'))
@@ -53,6 +56,9 @@ pub(crate) async fn upsert(
                  last_error = CASE WHEN deliveries.handed_over THEN deliveries.last_error
                      ELSE excluded.last_error END,
                  updated_at = excluded.updated_at, deltas = excluded.deltas,
+                 state_changed_at = CASE WHEN NOT deliveries.handed_over OR (deliveries.state = 'rejected'
+                         AND excluded.state IN ('pending', 'voided'))
+                     THEN excluded.state_changed_at ELSE deliveries.state_changed_at END,
                  change_seq = nextval('deliveries_change_seq')",
         )
         .await?;
@@ -68,6 +74,7 @@ pub(crate) async fn upsert(
                 &s.last_error,
                 &now,
                 &deltas,
+                &s.state_changed_at,
             ],
         )
         .await?;
@@ -91,7 +98,7 @@ impl crate::StoreServer {
             .conn()
             .await?
             .query(
-                "SELECT register_id, local_seq, state, change_seq, deltas FROM deliveries
+                "SELECT register_id, local_seq, state, change_seq, deltas, state_changed_at FROM deliveries
                  WHERE register_id <> $1 AND change_seq > $2 ORDER BY change_seq LIMIT $3",
                 &[&register_id, &after, &limit],
             )
@@ -106,6 +113,7 @@ impl crate::StoreServer {
                 change_seq: row.get(3),
                 deltas: serde_json::from_value(row.get::<_, serde_json::Value>(4))
                     .unwrap_or_default(),
+                changed_at: row.get(5),
             })
             .collect())
     }

@@ -105,6 +105,7 @@ impl StoreServer {
         let mark = tx
             .prepare(
                 "UPDATE deliveries SET handed_over = true, state = 'handed_over', updated_at = $3,
+                     state_changed_at = $3,
                      delivered_by = NULL, change_seq = nextval('deliveries_change_seq'),
                      depends_on_seq = $4, depends_on_metrc_id = $5, via_facility = $6
                  WHERE register_id = $1 AND local_seq = $2 AND NOT handed_over",
@@ -293,7 +294,8 @@ impl StoreServer {
             .prepare(
                 "UPDATE deliveries SET state = $5, metrc_id = $6, last_error = $7,
                      delivered_by = $3, lease_holder = NULL, lease_expires_at = NULL,
-                     updated_at = $8, change_seq = nextval('deliveries_change_seq')
+                     updated_at = $8, state_changed_at = $8,
+                     change_seq = nextval('deliveries_change_seq')
                  WHERE register_id = $1 AND local_seq = $2 AND lease_holder = $3
                    AND lease_fence = $4 AND handed_over AND state = 'handed_over'",
             )

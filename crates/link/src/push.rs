@@ -142,6 +142,7 @@ pub async fn push_once(
             attempts: i32::try_from(e.attempts).unwrap_or(i32::MAX),
             last_error: e.last_error.clone(),
             deltas: next.deltas.get(&e.id).cloned().unwrap_or_default(),
+            state_changed_at: e.state_changed_at,
         })
         .collect();
     let pushed = server.push_with_states(&next.records, &states, now).await?;

@@ -30,11 +30,12 @@
 //! records from its copy of them (`peer_records`), each row naming its register. Their attempt
 //! logs stay at their registers, so a record of another register is in the report when, as its
 //! register last told the store, it was not with Metrc `prompt_within` after it was made — still
-//! waiting, refused, or withdrawn (its reason is what its state says: waiting for a key → key
-//! problem, refused → rejected, might have landed → Metrc unavailable; otherwise none, and that
-//! register's own report has the details); one confirmed since is known only to its register's
-//! own report. A record of a licence not bound at this register is left out (its time zone and
-//! deadline are not known here).
+//! waiting, refused, or withdrawn, or confirmed later than that (with when Metrc accepted it, by
+//! its register's clock, and how late) — its reason being what its state says (waiting for a key
+//! → key problem, refused → rejected, might have landed → Metrc unavailable; otherwise none, and
+//! that register's own report has the details, including records sent promptly while its
+//! licence was out of step). A record of a licence not bound at this register is left out (its
+//! time zone and deadline are not known here).
 //!
 //! Guarantees: read-only; this register's rows from one consistent snapshot, the other
 //! registers' from the copy as of the last store sync; rows in the order records were made;
@@ -495,24 +496,29 @@ fn peer_row(
 ) -> Option<OutageRow> {
     let (time_zone, deadline_hours) = licences.get(&p.licence)?.clone();
     let state = p.state.unwrap_or(EntryState::Pending);
-    if state == EntryState::Confirmed {
-        return None;
-    }
     let prompt_until = p
         .occurred_at
         .checked_add(q.prompt_within)
         .unwrap_or(Timestamp::MAX);
-    if state != EntryState::Voided && now <= prompt_until {
+    let accepted_at = match state {
+        // Delivered late by its register's word: in the report, with when Metrc accepted it.
+        EntryState::Confirmed => match p.state_changed_at {
+            Some(at) if at > prompt_until => Some(at),
+            _ => return None,
+        },
+        _ => None,
+    };
+    if state != EntryState::Voided && accepted_at.is_none() && now <= prompt_until {
         return None;
     }
     let deadline_at = p
         .occurred_at
         .checked_add(SignedDuration::from_hours(deadline_hours))
         .unwrap_or(Timestamp::MAX);
-    let late_by = if state == EntryState::Voided {
-        SignedDuration::ZERO
-    } else {
-        now.duration_since(deadline_at).max(SignedDuration::ZERO)
+    let late_by = match (state, accepted_at) {
+        (EntryState::Voided, _) => SignedDuration::ZERO,
+        (_, Some(at)) => at.duration_since(deadline_at).max(SignedDuration::ZERO),
+        _ => now.duration_since(deadline_at).max(SignedDuration::ZERO),
     };
     Some(OutageRow {
         entry_id: p.local_seq,
@@ -525,7 +531,7 @@ fn peer_row(
         made_by: p.acting_user,
         reasons: peer_reasons(p.state),
         attempts: 0,
-        accepted_at: None,
+        accepted_at,
         deadline_at,
         late_by,
         state,

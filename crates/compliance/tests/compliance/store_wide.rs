@@ -34,6 +34,14 @@ fn state(register: &str, seq: i64, state: &str, change_seq: i64) -> PeerStateCha
         state: state.into(),
         change_seq,
         deltas: Default::default(),
+        changed_at: None,
+    }
+}
+
+fn state_at(at: Timestamp, register: &str, seq: i64, st: &str, change_seq: i64) -> PeerStateChange {
+    PeerStateChange {
+        changed_at: Some(at),
+        ..state(register, seq, st, change_seq)
     }
 }
 
@@ -42,7 +50,8 @@ fn hours(at: Timestamp, h: i64) -> Timestamp {
 }
 
 /// This register (REG1 by name) with one waiting sale at t0, and REG2's records: one waiting
-/// since 30 h before t0, one confirmed, one withdrawn, one made a minute before the report.
+/// since 30 h before t0, one confirmed a minute after it was made, one withdrawn, one made a
+/// minute before the report, and one made 20 h before t0 that Metrc accepted 30 h later.
 fn a_store_with_backlogs() -> fixture::Store {
     let store = fixture::store();
     let db = &store.db;
@@ -64,6 +73,7 @@ fn a_store_with_backlogs() -> fixture::Store {
             peer("REG2", 2, LIC, hours(t0, 1)),
             peer("REG2", 3, LIC, hours(t0, 2)),
             peer("REG2", 4, LIC, now - SignedDuration::from_mins(1)),
+            peer("REG2", 5, LIC, hours(t0, -20)),
             peer("REG3", 1, "999-NOT-BOUND", hours(t0, 1)),
         ],
         t0,
@@ -71,8 +81,15 @@ fn a_store_with_backlogs() -> fixture::Store {
     .unwrap();
     db.apply_peer_states(&[
         state("REG2", 1, "waiting_for_key", 1),
-        state("REG2", 2, "confirmed", 2),
+        state_at(
+            hours(t0, 1) + SignedDuration::from_mins(1),
+            "REG2",
+            2,
+            "confirmed",
+            2,
+        ),
         state("REG2", 3, "voided", 3),
+        state_at(hours(t0, 10), "REG2", 5, "confirmed", 4),
     ])
     .unwrap();
     store.clock.set(now);
@@ -141,7 +158,7 @@ fn the_outage_report_names_each_records_register() {
             )
         })
         .collect();
-    let own = &report.rows[1].client_id;
+    let own = &report.rows[2].client_id;
     assert_eq!(
         rows,
         [
@@ -151,6 +168,12 @@ fn the_outage_report_names_each_records_register() {
                 false,
                 EntryState::WaitingForKey
             ),
+            (
+                "SL-REG2-000000000005",
+                "Register 2",
+                false,
+                EntryState::Confirmed
+            ),
             (own.as_str(), "Register 1", true, EntryState::Pending),
             (
                 "SL-REG2-000000000003",
@@ -159,7 +182,8 @@ fn the_outage_report_names_each_records_register() {
                 EntryState::Voided
             ),
         ],
-        "in the order made; the confirmed, the fresh and the unbound-licence records are not in it"
+        "in the order made, the one delivered late too; the one delivered promptly, the fresh \
+         and the unbound-licence records are not in it"
     );
     let overdue = &report.rows[0];
     assert_eq!(
@@ -167,12 +191,16 @@ fn the_outage_report_names_each_records_register() {
         [stateline_compliance::WaitReason::KeyProblem]
     );
     assert_eq!(overdue.late_by, SignedDuration::from_hours(29));
-    assert_eq!(report.rows[2].late_by, SignedDuration::ZERO);
+    let delivered_late = &report.rows[1];
+    assert_eq!(delivered_late.accepted_at, Some(hours(t0, 10)));
+    assert_eq!(delivered_late.late_by, SignedDuration::from_hours(6));
+    assert_eq!(report.rows[3].late_by, SignedDuration::ZERO);
 
     let csv = to_csv(&report);
     let mut lines = csv.lines();
     assert_eq!(lines.next().unwrap(), CSV_COLUMNS.join(","));
     assert_eq!(CSV_COLUMNS.last(), Some(&"register"));
+    assert!(lines.next().unwrap().ends_with(",Register 2"));
     assert!(lines.next().unwrap().ends_with(",Register 2"));
     assert!(lines.next().unwrap().ends_with(",Register 1"));
     let html = to_html(&report);

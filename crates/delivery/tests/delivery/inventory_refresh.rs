@@ -459,6 +459,7 @@ fn peer_sale(h: &Harness, label: &str, state: &str, change_seq: i64) {
         state: state.into(),
         change_seq,
         deltas: [(label.to_owned(), -1000)].into_iter().collect(),
+        changed_at: Some(h.db.now()),
     }])
     .unwrap();
 }

@@ -5,7 +5,7 @@
 use secrecy::SecretString;
 use stateline_link::membership::{self, StoreSettings};
 use stateline_link::{RegisterIdentity, StoreServer, sync_pass};
-use stateline_store::{Confirmation, EntryKind};
+use stateline_store::{Confirmation, EntryKind, EntryState};
 use stateline_testkit::store::{self as fixture, A, LIC, line, sale, sale_by};
 
 use crate::server::{cluster, config};
@@ -181,6 +181,21 @@ async fn two_registers_exchange_records_and_the_store_sees_what_metrc_has() {
     assert!(heard.states_pulled >= 2, "{heard:?}");
     let after = two.db.peer_counts().unwrap();
     assert_eq!((after[0].records, after[0].open), (3, 1));
+    let confirmed_there: Vec<_> = two
+        .db
+        .peer_entries(&stateline_store::link::peer_records::PeerFilter {
+            states: vec![EntryState::Confirmed],
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|p| p.state_changed_at)
+        .collect();
+    assert_eq!(
+        confirmed_there,
+        [Some(now), Some(now)],
+        "when Metrc accepted them, by Register 1's clock"
+    );
     assert_eq!(
         two.db.on_hand(A).unwrap(),
         fixture::q("6"),

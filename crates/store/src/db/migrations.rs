@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_store_effects.sql"),
     include_str!("migrations/0011_shared_people.sql"),
     include_str!("migrations/0012_handovers.sql"),
+    include_str!("migrations/0013_peer_state_times.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -71,6 +71,9 @@ pub struct PeerStateChange {
     /// What the record does to package quantities, as that register last recorded it
     /// (milli-units per label).
     pub deltas: BTreeMap<String, i64>,
+    /// When the record entered this state, by its register's clock (for `confirmed`: when
+    /// Metrc accepted it); `None` from a store server that does not carry it.
+    pub changed_at: Option<Timestamp>,
 }
 
 /// States after which a record's effects are settled (folded or dropped).
@@ -175,7 +178,8 @@ impl Database {
                 "SELECT state FROM peer_records WHERE register_id = ?1 AND local_seq = ?2",
             )?;
             let mut update = tx.prepare_cached(
-                "UPDATE peer_records SET state = ?3 WHERE register_id = ?1 AND local_seq = ?2",
+                "UPDATE peer_records SET state = ?3, state_changed_at = ?4
+                 WHERE register_id = ?1 AND local_seq = ?2",
             )?;
             let mut applied = 0;
             let mut through = None;
@@ -188,7 +192,12 @@ impl Database {
                 else {
                     break;
                 };
-                update.execute(params![c.register_id, c.local_seq, c.state])?;
+                update.execute(params![
+                    c.register_id,
+                    c.local_seq,
+                    c.state,
+                    c.changed_at.map(to_ms)
+                ])?;
                 let settled_before = before.as_deref().is_some_and(|s| SETTLED.contains(&s));
                 if !settled_before {
                     match c.state.as_str() {
@@ -249,6 +258,8 @@ pub struct PeerEntry {
     /// Its state as its register last told the store (`None`: not told yet, or a state this
     /// build does not know).
     pub state: Option<EntryState>,
+    /// When it entered that state, by its register's clock (`None`: not known).
+    pub state_changed_at: Option<Timestamp>,
 }
 
 impl PeerEntry {
@@ -282,7 +293,8 @@ pub struct PeerFilter {
 }
 
 const ENTRY_COLUMNS: &str =
-    "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, pulled_at, state";
+    "register_id, local_seq, client_id, kind, licence, acting_user, occurred_at, pulled_at, state,
+     state_changed_at";
 
 fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<PeerEntry> {
     let kind: String = row.get(3)?;
@@ -299,6 +311,7 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<PeerEntry> {
         occurred_at: from_ms(row.get(6)?),
         pulled_at: from_ms(row.get(7)?),
         state: state.and_then(|s| s.parse().ok()),
+        state_changed_at: row.get::<_, Option<i64>>(9)?.map(from_ms),
     })
 }
 

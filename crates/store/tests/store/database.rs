@@ -56,6 +56,7 @@ fn migrations_apply_from_every_earlier_version() {
         (10, include_str!("fixtures/schema_v10.sql")),
         (11, include_str!("fixtures/schema_v11.sql")),
         (12, include_str!("fixtures/schema_v12.sql")),
+        (13, include_str!("fixtures/schema_v13.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,

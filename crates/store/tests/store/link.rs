@@ -37,6 +37,7 @@ fn changed(seq: i64, state: &str, change_seq: i64, deltas: &[(&str, i64)]) -> Pe
             .iter()
             .map(|(label, milli)| ((*label).to_owned(), *milli))
             .collect::<BTreeMap<_, _>>(),
+        changed_at: None,
     }
 }
 

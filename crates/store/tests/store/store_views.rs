@@ -30,6 +30,7 @@ fn state(register: &str, seq: i64, state: &str, change_seq: i64) -> PeerStateCha
         state: state.into(),
         change_seq,
         deltas: Default::default(),
+        changed_at: None,
     }
 }
 
