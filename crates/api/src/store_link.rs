@@ -142,7 +142,8 @@ impl App {
                 metrc.keys.ring(),
                 self.inner.config.clock.clone(),
                 CourierConfig::default(),
-            );
+            )
+            .sharing_reads(metrc.engine.read_limiter());
             CourierWorker::start(
                 courier,
                 settings.server_config(password),

@@ -23,6 +23,8 @@
 //!   sent, 429, 413) gives the lease back; a refused key (401/403) gives it back and tells the
 //!   key source, which re-checks the key;
 //! - a `Validation` refusal (400) is the record's outcome (`rejected`), for its maker to fix;
+//! - every lookup waits for the register's GET limiter ([`Courier::sharing_reads`]: the delivery
+//!   engine's, in the app), so the courier never pushes the register past Metrc's read limits;
 //! - a record goes only under the key its maker's mode names (SPEC guarantee 5): its acting
 //!   user's own key, or — from a register in facility mode — the facility key; never the key this
 //!   register's own mode would pick.
@@ -34,7 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::tz::TimeZone;
-use metrc::ErrorClass;
+use metrc::{ErrorClass, ReadLimiter, ReadLimits};
 use serde::de::DeserializeOwned;
 use stateline_clock::Clock;
 use stateline_delivery::lookup::{self, Lookup, Target};
@@ -111,6 +113,7 @@ pub struct Courier {
     keys: Arc<dyn KeySource>,
     clock: Arc<dyn Clock>,
     config: CourierConfig,
+    reads: ReadLimiter,
 }
 
 impl std::fmt::Debug for Courier {
@@ -143,7 +146,16 @@ impl Courier {
             keys,
             clock,
             config,
+            reads: ReadLimiter::new(ReadLimits::default()),
         }
+    }
+
+    /// Looks records up under `reads`, the register's one GET limiter (the delivery engine's),
+    /// so the courier's lookups and everything else the register reads stay under Metrc's
+    /// limits together.
+    pub fn sharing_reads(mut self, reads: ReadLimiter) -> Self {
+        self.reads = reads;
+        self
     }
 
     /// Whose handed-over records this register can send: the users whose own keys it holds
@@ -314,8 +326,10 @@ impl Courier {
             return Ok(Prepared::Done(Step::GiveBack));
         };
         if lease.leased_before {
-            let found =
-                lookup::find(&self.client, &key.key, &record.licence, row.target(record)).await;
+            let found = {
+                let _permit = self.reads.acquire(&record.licence).await;
+                lookup::find(&self.client, &key.key, &record.licence, row.target(record)).await
+            };
             match found {
                 Ok(Lookup::Found(metrc_id)) => {
                     return Ok(Prepared::Done(Step::Outcome(
