@@ -1,10 +1,10 @@
 //! Network and server faults while every register sells: a register cut off from the store
-//! server but not from Metrc (its manager's sales still go to Metrc, its handed-over sales wait),
-//! the register holding Bea's key cut off from Metrc but not from the store (it holds leases it
-//! cannot use), the holder cut off from the store with a POST in flight under a lease (the
-//! answer cannot be written; after healing it takes the lapsed lease again and must find the
-//! sale in Metrc rather than POST it twice), then the store server killed (`pg_ctl stop -m
-//! immediate`) and restarted — with every register's clock skewed by up to five minutes.
+//! server but not from Metrc (its manager's sales still go to Metrc, its handed-over sales wait);
+//! the store server killed (`pg_ctl stop -m immediate`) and restarted; the register holding
+//! Bea's key cut off from Metrc but not from the store (it holds leases it cannot use); the
+//! holder cut off from the store with a POST in flight under a lease (the answer cannot be
+//! written; after healing it takes the lapsed lease again and must find the sale in Metrc rather
+//! than POST it twice) — with every register's clock skewed by up to five minutes.
 
 use std::time::Duration;
 
@@ -36,6 +36,8 @@ async fn store_server_killed_and_registers_cut_off_from_the_store_or_from_metrc(
         .await;
     store.tills[cut_off].store_proxy.heal();
 
+    store.restart_store_server().await;
+
     let how = if rng.random_bool(0.5) {
         Cut::Refuse
     } else {
@@ -52,8 +54,6 @@ async fn store_server_killed_and_registers_cut_off_from_the_store_or_from_metrc(
     tokio::time::sleep(store.lease() + store.grace() + Duration::from_secs(1)).await;
     store.tills[holder].store_proxy.heal();
     store.control.clear_faults();
-
-    store.restart_store_server().await;
 
     let checked = store.finish().await;
     println!("network faults (seed {seed}): {checked:?}");
