@@ -2,7 +2,8 @@
 //! holding it last said.
 //!
 //! Guarantees: one row per record, replaced (never duplicated) as its state changes, each change
-//! with a new, larger `change_seq` (so [`StoreServer::states_since`] reads changes in order); a row only
+//! with a new, larger `change_seq`, numbered under [`crate::changes`] so numbers become visible in
+//! the order they were taken (so [`StoreServer::states_since`] reads changes in order); a row only
 //! for a record the store has (a foreign key), so a state cannot arrive before its record; a batch
 //! is written in the same transaction as the records pushed with it ([`crate::records`]), so a
 //! failure leaves the store's previous states and the register sends the same states again.
@@ -41,6 +42,7 @@ pub(crate) async fn upsert(
     if states.is_empty() {
         return Ok(());
     }
+    crate::changes::order_changes(tx).await?;
     let upsert = tx
         .prepare(
             "INSERT INTO deliveries (register_id, local_seq, state, attempts, last_error, updated_at, deltas,

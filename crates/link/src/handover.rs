@@ -102,6 +102,7 @@ impl StoreServer {
         let pg = |e| LinkError::from_postgres(&label, e);
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
+        crate::changes::order_changes(&tx).await.map_err(pg)?;
         let mark = tx
             .prepare(
                 "UPDATE deliveries SET handed_over = true, state = 'handed_over', updated_at = $3,
@@ -290,6 +291,7 @@ impl StoreServer {
         let pg = |e| LinkError::from_postgres(&label, e);
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
+        crate::changes::order_changes(&tx).await.map_err(pg)?;
         let update = tx
             .prepare(
                 "UPDATE deliveries SET state = $5, metrc_id = $6, last_error = $7,

@@ -30,6 +30,7 @@
 //! background work, and nothing in `stateline-store` depends on this crate).
 
 pub mod audit;
+mod changes;
 pub mod deliveries;
 mod error;
 pub mod handover;

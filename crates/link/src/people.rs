@@ -5,8 +5,8 @@
 //! Guarantees: the store merges what a register pushes with the same rule the registers use
 //! (`stateline_store::link::shared_people`: part by part, the later change wins, a lock or a
 //! disabling wins a tie), inside one transaction that locks each user's row, so two registers
-//! pushing the same user at once both count; a row changes — and takes the next `change_seq` —
-//! only when the merge changed it, so pushing the same users again is harmless; a change notifies
+//! pushing the same user at once both count; a row changes — and takes the next `change_seq`,
+//! under [`crate::changes`] so the others read every change — only when the merge changed it, so pushing the same users again is harmless; a change notifies
 //! the other registers (the records channel) when it commits; PIN hashes are Argon2id strings,
 //! never PINs, and no Metrc key is here.
 
@@ -60,6 +60,7 @@ impl StoreServer {
         let pg = |e| LinkError::from_postgres(&label, e);
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
+        crate::changes::order_changes(&tx).await.map_err(pg)?;
         let current = tx
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM people WHERE name_key = $1 FOR UPDATE"

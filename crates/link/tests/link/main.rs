@@ -4,6 +4,7 @@
 //! One test binary for the crate, one module per subject; `server` is the shared set-up.
 
 mod audit;
+mod handover;
 mod key_holders;
 mod people;
 mod push;
