@@ -6,7 +6,8 @@
 //! ([`crate::schema`]) or fails without writing anything; the pool holds at most
 //! [`POOL_SIZE`] connections, replaces closed ones, and a connection that stops answering is
 //! given up by the kernel after [`TCP_USER_TIMEOUT`] (so a black-holed server shows as
-//! unreachable instead of hanging a pass); the listening connection's I/O task is owned by the
+//! unreachable instead of hanging a pass), and a transaction left idle (a paused register) is
+//! ended by the server after [`IDLE_IN_TRANSACTION`]; the listening connection's I/O task is owned by the
 //! [`StoreServer`] and aborted when it drops. After [`StoreServer::listen`], a push by any other
 //! register wakes [`StoreServer::others_pushed`] (PostgreSQL `LISTEN`/`NOTIFY` on
 //! [`RECORDS_CHANNEL`], sent in the pushing transaction, so only a committed push wakes anyone);
@@ -35,6 +36,11 @@ pub const POOL_SIZE: usize = 4;
 
 /// How long an unacknowledged write may wait before the kernel gives the connection up.
 pub const TCP_USER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long any of this register's transactions may sit idle before the store server ends its
+/// session: a paused or hung register (its connection still open) releases the rows it leased or
+/// locked after this, at most. Every transaction runs its statements back to back.
+pub const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(30);
 
 /// How long a pass may wait for a free pooled connection.
 const POOL_WAIT: Duration = Duration::from_secs(30);
@@ -102,6 +108,10 @@ impl ServerConfig {
             .password(self.password.expose_secret())
             .application_name("stateline")
             .connect_timeout(self.connect_timeout)
+            .options(format!(
+                "-c idle_in_transaction_session_timeout={}",
+                IDLE_IN_TRANSACTION.as_millis()
+            ))
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(10))
             .tcp_user_timeout(TCP_USER_TIMEOUT)
@@ -341,6 +351,17 @@ impl StoreServer {
                 "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
                 &[],
             )
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(row.get(0))
+    }
+
+    /// A setting of this register's sessions as the server applies it (`SHOW`).
+    pub async fn setting(&self, name: &str) -> Result<String, LinkError> {
+        let row = self
+            .conn()
+            .await?
+            .query_one("SELECT current_setting($1)", &[&name])
             .await
             .map_err(|e| self.error(e))?;
         Ok(row.get(0))

@@ -134,6 +134,14 @@ async fn the_pool_bounds_connections_and_outlives_a_server_restart() {
     while let Some(encrypted) = readers.join_next().await {
         assert!(!encrypted.unwrap());
     }
+    assert_eq!(
+        store
+            .setting("idle_in_transaction_session_timeout")
+            .await
+            .unwrap(),
+        "30s",
+        "a paused register's transaction is ended by the server"
+    );
     let raw = server::raw(&cluster).await;
     let open: i64 = raw
         .query_one(
