@@ -361,7 +361,9 @@ impl Courier {
         let Some(key) = self.keys.held_key(&needed_key(first)) else {
             return give_back();
         };
-        let payload = Row::payload(chunk.iter().map(|(_, row)| row));
+        let Some(payload) = Row::payload(chunk.iter().map(|(_, row)| row)) else {
+            return give_back();
+        };
         match payload::send(&self.client, &key.key, &first.record.licence, &payload).await {
             Ok(ids) => (0..chunk.len())
                 .map(|i| Step::Outcome(Delivered::Confirmed(ids.get(i).copied().flatten()), false))
@@ -480,50 +482,67 @@ impl Row {
         }
     }
 
-    /// One request's payload from rows of one kind (the grouping guarantees one kind).
-    fn payload<'a>(rows: impl Iterator<Item = &'a Row>) -> Payload {
-        let rows: Vec<&Row> = rows.collect();
-        match rows.first().map(|r| r.kind()) {
-            Some(EntryKind::Adjustment) => Payload::Adjustments(
-                rows.iter()
-                    .filter_map(|r| match r {
-                        Row::Adjustment(a) => Some(a.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            Some(EntryKind::NewPackage) => Payload::NewPackages(
-                rows.iter()
-                    .filter_map(|r| match r {
-                        Row::NewPackage(p) => Some(p.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            Some(EntryKind::SaleCorrection) => Payload::ReceiptUpdates(
-                rows.iter()
-                    .filter_map(|r| match r {
-                        Row::Correction(u, _) => Some(u.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            Some(EntryKind::SaleVoid) => Payload::Voids(
-                rows.iter()
-                    .filter_map(|r| match r {
-                        Row::Void(id) => Some(*id),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            Some(EntryKind::Sale) | None => Payload::Receipts(
-                rows.iter()
-                    .filter_map(|r| match r {
-                        Row::Receipt(receipt) => Some(receipt.clone()),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
+    /// One request's payload from rows of one kind, one row per record in order; `None` if the
+    /// rows mix kinds (the grouping never does; the records are then given back, never answered
+    /// for rows that were not sent).
+    fn payload<'a>(rows: impl Iterator<Item = &'a Row>) -> Option<Payload> {
+        let mut rows = rows.peekable();
+        let mut payload = match rows.peek()?.kind() {
+            EntryKind::Sale => Payload::Receipts(Vec::new()),
+            EntryKind::Adjustment => Payload::Adjustments(Vec::new()),
+            EntryKind::NewPackage => Payload::NewPackages(Vec::new()),
+            EntryKind::SaleCorrection => Payload::ReceiptUpdates(Vec::new()),
+            EntryKind::SaleVoid => Payload::Voids(Vec::new()),
+        };
+        for row in rows {
+            match (&mut payload, row) {
+                (Payload::Receipts(rows), Row::Receipt(receipt)) => rows.push(receipt.clone()),
+                (Payload::Adjustments(rows), Row::Adjustment(a)) => rows.push(a.clone()),
+                (Payload::NewPackages(rows), Row::NewPackage(p)) => rows.push(p.clone()),
+                (Payload::ReceiptUpdates(rows), Row::Correction(u, _)) => rows.push(u.clone()),
+                (Payload::Voids(ids), Row::Void(id)) => ids.push(*id),
+                _ => return None,
+            }
         }
+        Some(payload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adjustment(label: &str) -> Row {
+        Row::Adjustment(metrc::PackageAdjustment {
+            label: label.into(),
+            quantity: -1.0,
+            unit_of_measure: "Each".into(),
+            adjustment_reason: "Drying".into(),
+            adjustment_date: jiff::civil::date(2026, 1, 2),
+            reason_note: None,
+        })
+    }
+
+    #[test]
+    fn a_payload_holds_one_row_per_record_in_order_and_never_mixes_kinds() {
+        let voids = [Row::Void(7), Row::Void(3)];
+        assert_eq!(Row::payload(voids.iter()), Some(Payload::Voids(vec![7, 3])));
+        let adjustments = [adjustment("A"), adjustment("B")];
+        match Row::payload(adjustments.iter()) {
+            Some(Payload::Adjustments(rows)) => {
+                assert_eq!(
+                    rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(),
+                    ["A", "B"]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let mixed = [Row::Void(7), adjustment("A")];
+        assert_eq!(
+            Row::payload(mixed.iter()),
+            None,
+            "given back, not half sent"
+        );
+        assert_eq!(Row::payload([].iter()), None);
     }
 }
