@@ -6,8 +6,9 @@
 //! (`stateline_store::link::shared_people`: part by part, the later change wins, a lock or a
 //! disabling wins a tie), inside one transaction that locks each user's row, so two registers
 //! pushing the same user at once both count; a row changes — and takes the next `change_seq`,
-//! under [`crate::changes`] so the others read every change — only when the merge changed it, so pushing the same users again is harmless; a change notifies
-//! the other registers (the records channel) when it commits; PIN hashes are Argon2id strings,
+//! under [`crate::changes`] so the others read every change — only when the merge changed it, so
+//! pushing the same users again is harmless; a change notifies the other registers (the records
+//! channel) when it commits; PIN hashes are Argon2id strings,
 //! never PINs, and no Metrc key is here.
 
 use stateline_store::Role;
