@@ -1,6 +1,7 @@
 //! The store at a glance, from the store server: every register (name, last seen, version, its
-//! records and how many are not yet with Metrc), the store's backlog by licence and user with
-//! its oldest record, and whose Metrc key is held where (never a key) — what `stateline store status` and the Store screen show.
+//! records and how many are not yet with Metrc), the store's backlog by licence and user with its
+//! oldest record, and whose Metrc key is held where (never a key) — what `stateline store status`
+//! and the Store screen show.
 //!
 //! Guarantees: read-only; one consistent snapshot (one `REPEATABLE READ` transaction); a record
 //! whose state has not been pushed yet counts as open (it is not known to be with Metrc).

@@ -1,10 +1,10 @@
 //! The `registers` table: which registers belong to the store, by name, and when each was last
 //! seen.
 //!
-//! Guarantees: joining is idempotent (and brings back a register that left) (the same register id joins again with its current name and
-//! version, keeping its first `joined_at`); names are unique among the store's registers ignoring case (one that left frees its name), and a
-//! second register asking for a taken name is refused with a message saying so; nothing here is
-//! a secret.
+//! Guarantees: joining is idempotent (and brings back a register that left) (the same register id
+//! joins again with its current name and version, keeping its first `joined_at`); names are unique
+//! among the store's registers ignoring case (one that left frees its name), and a second register
+//! asking for a taken name is refused with a message saying so; nothing here is a secret.
 
 use jiff::Timestamp;
 use tokio_postgres::Row;

@@ -3,16 +3,16 @@
 //!
 //! Guarantees: the password is held only in a `SecretString` and handed to the driver, never
 //! formatted (the settings' `Debug` redacts it); connecting brings the schema up to date
-//! ([`crate::schema`]) or fails without writing anything; the pool holds at most
-//! [`POOL_SIZE`] connections, replaces closed ones, and a connection that stops answering is
-//! given up by the kernel after [`TCP_USER_TIMEOUT`] (so a black-holed server shows as
-//! unreachable instead of hanging a pass), and a transaction left idle (a paused register) is
-//! ended by the server after [`IDLE_IN_TRANSACTION`]; the listening connection's I/O task is owned by the
-//! [`StoreServer`] and aborted when it drops. After [`StoreServer::listen`], a push by any other
-//! register wakes [`StoreServer::others_pushed`] (PostgreSQL `LISTEN`/`NOTIFY` on
-//! [`RECORDS_CHANNEL`], sent in the pushing transaction, so only a committed push wakes anyone);
-//! the register's own pushes do not; a listening connection that ended is reported by
-//! [`StoreServer::listening_lost`], so the owner reconnects rather than miss pushes.
+//! ([`crate::schema`]) or fails without writing anything; the pool holds at most [`POOL_SIZE`]
+//! connections, replaces closed ones, and a connection that stops answering is given up by the
+//! kernel after [`TCP_USER_TIMEOUT`] (so a black-holed server shows as unreachable instead of
+//! hanging a pass), and a transaction left idle (a paused register) is ended by the server after
+//! [`IDLE_IN_TRANSACTION`]; the listening connection's I/O task is owned by the [`StoreServer`] and
+//! aborted when it drops. After [`StoreServer::listen`], a push by any other register wakes
+//! [`StoreServer::others_pushed`] (PostgreSQL `LISTEN`/`NOTIFY` on [`RECORDS_CHANNEL`], sent in the
+//! pushing transaction, so only a committed push wakes anyone); the register's own pushes do not; a
+//! listening connection that ended is reported by [`StoreServer::listening_lost`], so the owner
+//! reconnects rather than miss pushes.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

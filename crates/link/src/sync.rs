@@ -1,11 +1,11 @@
-//! One pass of the store link over a live connection, in this order: heartbeat; the store's
-//! people (pulled and merged, then this register's pushed when they changed); which register
-//! holds whose key; this register's records and the delivery states that changed, until none are
-//! left; records handed over to the register holding their user's key, and the outcomes back;
-//! the audit rows the store does not have; the other registers' records until none are new; then
-//! their state changes; last, the store's registers by name, stamped with the pass's end (how
-//! fresh this register's copy of the others' records is: `stateline_store::link::store_registers`). The worker runs it in a loop; `stateline store sync` and joining run it
-//! once.
+//! One pass of the store link over a live connection, in this order: heartbeat; the store's people
+//! (pulled and merged, then this register's pushed when they changed); which register holds whose
+//! key; this register's records and the delivery states that changed, until none are left; records
+//! handed over to the register holding their user's key, and the outcomes back; the audit rows the
+//! store does not have; the other registers' records until none are new; then their state changes;
+//! last, the store's registers by name, stamped with the pass's end (how fresh this register's copy
+//! of the others' records is: `stateline_store::link::store_registers`). The worker runs it in a
+//! loop; `stateline store sync` and joining run it once.
 //!
 //! Guarantees: each step is idempotent and moves its local mark only after the store committed
 //! (see [`crate::push`], [`crate::pull`]), so a pass that fails part-way is

@@ -1,10 +1,10 @@
 //! [`LinkWorker`]: the owned background task that keeps this register and its store in step: it
 //! connects to the store server, joins, then per pass tells the store it is alive, pushes its
 //! records until nothing is left, pushes the delivery states that changed, and pulls the other
-//! registers' records until nothing is new; then it waits for a nudge ([`LinkWorker::sync_now`])
-//! or the idle period — or for another register's push (the store server notifies), so a sale
-//! at one register reaches the others at once. When the server cannot be reached it retries after a delay that doubles up
-//! to a cap, and reconnects.
+//! registers' records until nothing is new; then it waits for a nudge ([`LinkWorker::sync_now`]) or
+//! the idle period — or for another register's push (the store server notifies), so a sale at one
+//! register reaches the others at once. When the server cannot be reached it retries after a delay
+//! that doubles up to a cap, and reconnects.
 //!
 //! Guarantees: one owner stops it ([`LinkWorker::stop`], bounded; dropping it aborts); a sale
 //! never waits on it (it reads and writes the register's SQLite only on blocking threads, through

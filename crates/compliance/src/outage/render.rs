@@ -1,10 +1,11 @@
 //! The outage report as CSV (RFC 4180) and as a printable, standalone HTML page.
 //!
-//! Guarantees: CSV lines end with CRLF and every field containing a comma, a double quote, CR or
-//! LF is enclosed in double quotes with inner quotes doubled, so names such as `O'Neil, "Bo"`
-//! survive a round trip; the HTML page has no external assets (inline CSS, no scripts, no links)
-//! and every value is escaped; every row names its register (the CSV's last column, the page's
-//! first; the CSV's is empty for a register in no store); times are shown in each licence's local time with its UTC offset.
+//! Guarantees: CSV lines end with CRLF and every field containing a comma, a double quote, CR or LF
+//! is enclosed in double quotes with inner quotes doubled, so names such as `O'Neil, "Bo"` survive
+//! a round trip; the HTML page has no external assets (inline CSS, no scripts, no links) and every
+//! value is escaped; every row names its register (the CSV's last column, the page's first; the
+//! CSV's is empty for a register in no store); times are shown in each licence's local time with
+//! its UTC offset.
 
 use std::fmt::Write as _;
 

@@ -4,8 +4,8 @@
 //! Guarantees: [`Database::changed_states`] returns exactly the entries, among those already
 //! pushed, whose state or attempts differ from what the store was last told (or that it was never
 //! told), oldest first; [`Database::mark_pushed`] records what the store now holds, in one
-//! transaction with the push mark, and is called only after the store committed — so a failure in between only sends
-//! the same states again.
+//! transaction with the push mark, and is called only after the store committed — so a failure in
+//! between only sends the same states again.
 
 use rusqlite::params;
 
