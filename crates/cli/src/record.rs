@@ -46,19 +46,32 @@ pub struct RecordArgs {
     pub stdin: Option<String>,
 }
 
+/// The largest record JSON read (a sale with hundreds of lines is a few tens of KiB).
+const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+
+/// Reads the record's JSON from `file` or stdin, refusing more than [`MAX_INPUT_BYTES`] before
+/// anything is parsed or written.
 fn read_input(file: Option<&PathBuf>) -> Result<String, CliError> {
-    match file {
-        Some(path) if path.as_os_str() != "-" => {
-            std::fs::read_to_string(path).map_err(CliError::io(format!("read {}", path.display())))
-        }
-        _ => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(CliError::io("read JSON from stdin"))?;
-            Ok(text)
-        }
+    let mut text = String::new();
+    let read = match file {
+        Some(path) if path.as_os_str() != "-" => std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_string(&mut text))
+            .map_err(CliError::io(format!("read {}", path.display()))),
+        _ => std::io::stdin()
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(CliError::io("read JSON from stdin")),
+    }?;
+    if read as u64 > MAX_INPUT_BYTES {
+        return Err(CliError::BadInput {
+            what: "record JSON",
+            detail: format!(
+                "it is larger than {} KiB; a record is far smaller — check the file",
+                MAX_INPUT_BYTES / 1024
+            ),
+        });
     }
+    Ok(text)
 }
 
 /// Parses `text`, naming the path of the field at fault on error.

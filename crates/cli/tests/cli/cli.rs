@@ -325,10 +325,12 @@ fn bad_json_exits_1_and_records_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let dir = dir.path();
     add_licence(dir);
+    let oversized = format!("{{\"licence\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
     let cases = [
         ("{not json", "the sale JSON is not valid"),
         (r#"{"licence":"403R-00001"}"#, "acting_user"),
         (&sale_json(LABEL, "lots") as &str, "lines[0].quantity"),
+        (&oversized as &str, "larger than 1024 KiB"),
     ];
     for (input, expected) in cases {
         let output = stateline(dir, &["record", "sale"], input);
@@ -351,6 +353,23 @@ fn bad_json_exits_1_and_records_nothing() {
             .expect("message")
             .contains("nothing was recorded")
     );
+
+    // A sale dated in 2099, or for a customer type Metrc does not know, is refused by the core.
+    for (field, value, expected) in [
+        ("occurred_at", "2099-01-01T00:00:00Z", "in the future"),
+        ("customer_type", "Martian", "use one of"),
+    ] {
+        let mut sale: serde_json::Value = serde_json::from_str(&sale_json(LABEL, "1")).unwrap();
+        sale[field] = value.into();
+        let output = stateline(dir, &["--json", "record", "sale"], &sale.to_string());
+        assert_eq!(output.status.code(), Some(1));
+        let error = json(&texts(&output).0);
+        assert_eq!(error["code"], "invalid_input", "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(expected),
+            "{error}"
+        );
+    }
 
     // A well-formed sale the core refuses (unknown package) is a core error with its code.
     let output = stateline(dir, &["--json", "record", "sale"], &sale_json("NOPE", "1"));

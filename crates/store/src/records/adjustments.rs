@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::outbox::{self, EntryKind, NewEntry, OutboxEntry};
+use crate::records::entry_checks;
 use crate::records::sales::Recorded;
 use crate::time::{from_ms, to_ms};
 use crate::{
@@ -171,6 +172,10 @@ impl Database {
     pub fn record_adjustment(&self, adj: &NewAdjustment) -> Result<Recorded, StoreError> {
         packages::non_empty("acting user", &adj.acting_user)?;
         packages::non_empty("reason", &adj.reason)?;
+        entry_checks::short_text("acting user", &adj.acting_user)?;
+        entry_checks::short_text("reason", &adj.reason)?;
+        entry_checks::short_text("note", adj.note.as_deref().unwrap_or(""))?;
+        entry_checks::not_in_future(adj.occurred_at, self.now())?;
         let client_id = self.new_client_id();
         let now = to_ms(self.now());
         self.write(|tx| {

@@ -7,6 +7,7 @@
 pub mod adjustments;
 pub mod corrections;
 pub(crate) mod effects;
+pub mod entry_checks;
 pub mod entry_deltas;
 pub mod new_packages;
 pub mod sales;

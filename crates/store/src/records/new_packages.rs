@@ -14,6 +14,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::outbox::{self, EntryKind, NewEntry};
+use crate::records::entry_checks;
 use crate::records::sales::Recorded;
 use crate::time::{from_ms, to_ms};
 use crate::{
@@ -99,6 +100,8 @@ impl Database {
     /// Records a merge or split: one record and outbox entry per new tag, all in one transaction.
     pub fn record_new_packages(&self, req: &NewPackages) -> Result<Vec<Recorded>, StoreError> {
         packages::non_empty("acting user", &req.acting_user)?;
+        entry_checks::short_text("acting user", &req.acting_user)?;
+        entry_checks::not_in_future(req.occurred_at, self.now())?;
         if req.outputs.is_empty() {
             return Err(StoreError::InvalidInput {
                 field: "new packages",

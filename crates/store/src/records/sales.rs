@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::outbox::{self, EntryKind, EntryState, NewEntry, OutboxEntry};
+use crate::records::entry_checks;
 use crate::time::{from_ms, to_ms};
 use crate::{
     Database, Money, Quantity, StoreError, inventory::licence_rules, inventory::licences,
@@ -361,12 +362,24 @@ impl Database {
     pub fn record_sale(&self, sale: &NewSale) -> Result<RecordedSale, StoreError> {
         packages::non_empty("acting user", &sale.acting_user)?;
         packages::non_empty("customer type", &sale.customer_type)?;
+        entry_checks::short_text("acting user", &sale.acting_user)?;
+        entry_checks::short_text("customer type", &sale.customer_type)?;
+        entry_checks::short_text(
+            "patient number",
+            sale.patient_number.as_deref().unwrap_or(""),
+        )?;
+        entry_checks::short_text(
+            "caregiver number",
+            sale.caregiver_number.as_deref().unwrap_or(""),
+        )?;
+        entry_checks::not_in_future(sale.occurred_at, self.now())?;
         let client_id = self.new_client_id();
         let now = to_ms(self.now());
         let patient = non_blank(sale.patient_number.as_deref());
         let caregiver = non_blank(sale.caregiver_number.as_deref());
         self.write(|tx| {
             licences::require(tx, &sale.licence)?;
+            entry_checks::known_customer_type(tx, &sale.customer_type)?;
             licence_rules::require_numbers(tx, &sale.licence, patient, caregiver)?;
             let (deltas, item_names) =
                 validate_lines_and_name_items(tx, &sale.licence, &sale.lines, &|_| {

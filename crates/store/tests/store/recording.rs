@@ -359,3 +359,72 @@ fn a_correction_cannot_take_more_than_on_hand_plus_what_the_sale_had() {
     assert_eq!(s.db.on_hand(A).unwrap(), Quantity::ZERO);
     assert_pending_in_step(&s);
 }
+
+/// Whatever door a record comes in by, a field the size of a document, a customer type Metrc
+/// does not know and a time in the future are refused by name, and nothing is written.
+#[test]
+fn oversized_fields_unknown_customer_types_and_future_times_are_refused_and_write_nothing() {
+    use jiff::SignedDuration;
+    use stateline_store::records::entry_checks::{FUTURE_TOLERANCE, MAX_FIELD_CHARS};
+    let s = store();
+    let db = &s.db;
+    let before = all_rows(&s);
+    let refused = |sale: stateline_store::NewSale| {
+        let error = db.record_sale(&sale).unwrap_err();
+        assert_eq!(error.code(), "invalid_input", "{error}");
+        error.to_string()
+    };
+
+    let mut huge = sale(vec![line(A, "1")]);
+    huge.customer_type = "C".repeat(10 * 1024 * 1024);
+    let message = refused(huge);
+    assert!(
+        message.contains("customer type")
+            && message.contains(&format!("at most {MAX_FIELD_CHARS}")),
+        "{message}"
+    );
+    assert!(message.len() < 400, "the message does not repeat the field");
+    let mut long_patient = sale(vec![line(A, "1")]);
+    long_patient.patient_number = Some("9".repeat(MAX_FIELD_CHARS + 1));
+    assert!(refused(long_patient).contains("patient number"));
+
+    let mut martian = sale(vec![line(A, "1")]);
+    martian.customer_type = "Martian".into();
+    let message = refused(martian);
+    assert!(
+        message.contains("Consumer, Patient, Caregiver, ExternalPatient"),
+        "{message}"
+    );
+
+    let mut in_2099 = sale(vec![line(A, "1")]);
+    in_2099.occurred_at = "2099-01-01T00:00:00Z".parse().unwrap();
+    assert!(refused(in_2099).contains("in the future"));
+    let mut too_soon = sale(vec![line(A, "1")]);
+    too_soon.occurred_at = db.now() + FUTURE_TOLERANCE + SignedDuration::from_secs(1);
+    refused(too_soon);
+    let mut adjustment = common::adjustment(A, "-1");
+    adjustment.occurred_at = db.now() + SignedDuration::from_hours(1);
+    assert_eq!(
+        db.record_adjustment(&adjustment).unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(all_rows(&s), before, "nothing half-written");
+
+    // A clock a few minutes behind the till's is fine.
+    let mut drifted = sale(vec![line(A, "1")]);
+    drifted.occurred_at = db.now() + FUTURE_TOLERANCE - SignedDuration::from_secs(1);
+    db.record_sale(&drifted).unwrap();
+
+    // Once Metrc's own list is cached, it is the list.
+    let conn = rusqlite::Connection::open(db_path(&s.dir)).unwrap();
+    conn.execute_batch(
+        "INSERT INTO app_customer_types (name, position) VALUES ('Consumer', 0), ('NonResidentConsumer', 1)",
+    )
+    .unwrap();
+    let mut visitor = sale(vec![line(A, "1")]);
+    visitor.customer_type = "NonResidentConsumer".into();
+    db.record_sale(&visitor).unwrap();
+    let mut patient = sale(vec![line(A, "1")]);
+    patient.customer_type = "Patient".into();
+    assert!(refused(patient).contains("use one of: Consumer, NonResidentConsumer"));
+}

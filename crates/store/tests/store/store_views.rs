@@ -63,6 +63,7 @@ fn a_scope_lists_this_register_the_whole_store_or_one_register_newest_first() {
     let mins = |m: i64| t0.checked_add(SignedDuration::from_mins(m)).unwrap();
     let mut own = sale_by("alice", vec![line(A, "1")]);
     own.occurred_at = mins(10);
+    store.clock.set(mins(10));
     db.record_sale(&own).unwrap();
     db.save_peer_records(
         &[
