@@ -4,6 +4,7 @@
 //! customer is buying (and, for day windows, what they bought in the window).
 //!
 //! - [`rules`]: the file format, loading and the checks every file must pass;
+//! - [`classify`]: what one unit of a package counts as, from Metrc's item data;
 //! - [`check`]: a cart against a state's rules, and what exceeds which limit by how much.
 //!
 //! Guarantees: every embedded file is loaded and validated by the tests (and by
@@ -13,7 +14,9 @@
 //! database — callers hand in amounts already counted per category.
 
 pub mod check;
+pub mod classify;
 pub mod rules;
 
 pub use check::{Amounts, OverLimit};
+pub use classify::{ItemFacts, Unmapped, per_unit};
 pub use rules::{Category, Customer, LimitsError, Rule, RuleSet, Window, WithoutData};
