@@ -14,7 +14,7 @@ use super::dto::{BacklogPoint, Environment};
 use crate::ApiError;
 
 const ENVIRONMENT: &str = "app.environment";
-const STATE_CODE: &str = "app.state_code";
+const STATE_CODE: &str = settings::REGISTER_STATE;
 const IDLE_LOCK_MINUTES: &str = "app.idle_lock_minutes";
 const OBJECT_LIMIT: &str = "app.object_limit";
 

@@ -47,11 +47,23 @@ impl OverLimit {
     }
 }
 
+impl Rule {
+    /// The weighted sum of `amounts` this rule counts (its equivalences applied).
+    pub fn weighted(&self, amounts: &Amounts) -> f64 {
+        self.counts
+            .iter()
+            .map(|(category, factor)| amounts.get(category).copied().unwrap_or(0.0) * factor)
+            .sum()
+    }
+
+    /// Whether `total` exceeds this rule's limit (with the tolerance of the module doc).
+    pub fn exceeded_by(&self, total: f64) -> bool {
+        total - self.limit > self.limit * 1e-6
+    }
+}
+
 fn weighted(rule: &Rule, amounts: &Amounts) -> f64 {
-    rule.counts
-        .iter()
-        .map(|(category, factor)| amounts.get(category).copied().unwrap_or(0.0) * factor)
-        .sum()
+    rule.weighted(amounts)
 }
 
 impl RuleSet {
@@ -75,7 +87,7 @@ impl RuleSet {
                     total += weighted(rule, &earlier(n));
                 }
                 let by = total - rule.limit;
-                (by > rule.limit * 1e-6).then(|| OverLimit {
+                rule.exceeded_by(total).then(|| OverLimit {
                     rule: rule.id.clone(),
                     window: rule.window,
                     limit: rule.limit,

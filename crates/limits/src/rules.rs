@@ -79,6 +79,38 @@ pub enum Customer {
     Caregiver,
 }
 
+impl Customer {
+    /// The name used in rules files and stored evidence.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Customer::AdultUse => "adult_use",
+            Customer::Medical => "medical",
+            Customer::Caregiver => "caregiver",
+        }
+    }
+
+    /// The customer with that name.
+    pub fn parse(text: &str) -> Option<Customer> {
+        [Customer::AdultUse, Customer::Medical, Customer::Caregiver]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
+
+    /// Who a Metrc customer type is under the limits: `Patient`, `ExternalPatient` and any
+    /// type naming a patient are medical, any naming a caregiver is a caregiver, the rest
+    /// (`Consumer`, …) adult-use.
+    pub fn of_metrc_type(customer_type: &str) -> Customer {
+        let lower = customer_type.to_ascii_lowercase();
+        if lower.contains("caregiver") {
+            Customer::Caregiver
+        } else if lower.contains("patient") {
+            Customer::Medical
+        } else {
+            Customer::AdultUse
+        }
+    }
+}
+
 /// Over what a rule sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Window {
@@ -89,7 +121,16 @@ pub enum Window {
 }
 
 impl Window {
-    fn parse(text: &str) -> Option<Window> {
+    /// The form rules files use: `transaction` or `days:N`.
+    pub fn as_text(self) -> String {
+        match self {
+            Window::Transaction => "transaction".into(),
+            Window::Days(n) => format!("days:{n}"),
+        }
+    }
+
+    /// Parses [`Window::as_text`]'s form.
+    pub fn parse(text: &str) -> Option<Window> {
         if text == "transaction" {
             return Some(Window::Transaction);
         }
@@ -142,6 +183,17 @@ pub enum WithoutData {
     AdultUseLimits,
     /// Only with a manager's audited override.
     ManagerOverride,
+}
+
+impl WithoutData {
+    /// The name used in rules files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WithoutData::Refuse => "refuse",
+            WithoutData::AdultUseLimits => "adult_use_limits",
+            WithoutData::ManagerOverride => "manager_override",
+        }
+    }
 }
 
 /// One state's rules, checked.
@@ -319,16 +371,50 @@ impl RuleSet {
             .unwrap_or(Err(LimitsError::UnknownState(wanted)))
     }
 
-    /// The rules that apply to `customer` (caregivers fall back on medical rules when the file
-    /// has none of their own).
+    /// The rules that apply to `customer`: caregivers fall back on medical rules when the file
+    /// has none of their own, and medical customers (and so caregivers) on adult-use rules when
+    /// it has no medical ones either — never on no rules at all.
     pub fn rules_for(&self, customer: Customer) -> impl Iterator<Item = &Rule> {
-        let own = self.rules.iter().any(|r| r.customer == customer);
-        let applies = if customer == Customer::Caregiver && !own {
-            Customer::Medical
-        } else {
-            customer
-        };
+        let applies = self.rules_applying_to(customer);
         self.rules.iter().filter(move |r| r.customer == applies)
+    }
+
+    /// Whose rules apply to `customer` (see [`RuleSet::rules_for`]).
+    pub fn rules_applying_to(&self, customer: Customer) -> Customer {
+        let has = |c: Customer| self.rules.iter().any(|r| r.customer == c);
+        let mut applies = customer;
+        if applies == Customer::Caregiver && !has(applies) {
+            applies = Customer::Medical;
+        }
+        if applies == Customer::Medical && !has(applies) {
+            applies = Customer::AdultUse;
+        }
+        applies
+    }
+
+    /// A copy with some rules' limits replaced (a store's overrides, by rule id); an id the
+    /// file does not have is refused, as is a limit that is not positive and finite.
+    pub fn with_limits(&self, overrides: &[(String, f64)]) -> Result<RuleSet, LimitsError> {
+        let mut changed = self.clone();
+        for (id, limit) in overrides {
+            let invalid = |detail: String| LimitsError::Invalid {
+                state: self.state.clone(),
+                place: format!("override of rule {id}"),
+                detail,
+            };
+            if !(limit.is_finite() && *limit > 0.0) {
+                return Err(invalid(format!(
+                    "the limit {limit} is not a positive number"
+                )));
+            }
+            let rule = changed
+                .rules
+                .iter_mut()
+                .find(|r| &r.id == id)
+                .ok_or_else(|| invalid("the file has no such rule".into()))?;
+            rule.limit = *limit;
+        }
+        Ok(changed)
     }
 
     /// A category by id.

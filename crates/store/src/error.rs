@@ -279,6 +279,49 @@ pub enum StoreError {
     /// The first manager exists already; more users are added by a manager.
     #[error("this register already has users; a manager adds new users")]
     AlreadySetUp,
+    /// A sale would exceed a purchase limit (issue #14); nothing was written.
+    #[error("This sale is over the {rule} limit: {detail}. Take items off the cart until it fits.")]
+    OverLimit {
+        /// The rule exceeded most (rule id, or the patient's Metrc allotment).
+        rule: String,
+        /// Which limit, the total and by how much, and any other limit exceeded.
+        detail: String,
+    },
+    /// An item cannot be counted under the purchase limits until a manager maps it.
+    #[error(
+        "{item} cannot be sold under the purchase limits yet: {detail}. A manager can map it on the Inventory screen."
+    )]
+    ItemNotMapped {
+        /// The item's name.
+        item: String,
+        /// What is missing.
+        detail: String,
+    },
+    /// Metrc's patient reading says the patient may not buy now.
+    #[error("The patient cannot buy now: {detail}")]
+    PatientNotEligible {
+        /// Why, from the reading.
+        detail: String,
+    },
+    /// A medical sale needs a reading of the patient's allotment that the register does not have.
+    #[error("{detail}")]
+    PatientReadingNeeded {
+        /// What to do.
+        detail: String,
+    },
+    /// The sale needs a manager's approval (an audited exception).
+    #[error("{detail}")]
+    ApprovalNeeded {
+        /// What needs approving and how.
+        detail: String,
+    },
+    /// A sale dated before its licence's reporting window; only a manager's audited late entry
+    /// may record it.
+    #[error("{detail}")]
+    SaleTooOld {
+        /// When, the window, and what to do.
+        detail: String,
+    },
     /// The acting user's role may not do this.
     #[error("only a {needed} may {action}; ask a {needed}")]
     NotAllowed {
@@ -327,6 +370,12 @@ impl StoreError {
             StoreError::UnknownUser { .. } => "unknown_user",
             StoreError::UserExists { .. } => "user_exists",
             StoreError::AlreadySetUp => "already_set_up",
+            StoreError::OverLimit { .. } => "over_limit",
+            StoreError::ItemNotMapped { .. } => "item_not_mapped",
+            StoreError::PatientNotEligible { .. } => "patient_not_eligible",
+            StoreError::PatientReadingNeeded { .. } => "patient_reading_needed",
+            StoreError::ApprovalNeeded { .. } => "manager_approval_needed",
+            StoreError::SaleTooOld { .. } => "sale_too_old",
             StoreError::NotAllowed { .. } => "not_allowed",
         }
     }

@@ -13,6 +13,7 @@
 //! - [`outbox`]: what waits for Metrc, its states, attempts and per-licence gates;
 //! - [`inventory`]: packages, licences and their rules, reporting deadlines, Metrc caches;
 //! - [`people`]: users, roles, PINs and the audit trail;
+//! - [`limits`]: purchase limits — items' counts, overrides, patient readings, each sale's check;
 //! - [`link`]: what the register keeps for its store: others' records, states pushed;
 //! - [`backup`], [`settings`], [`quantity`], [`clock`], [`time`].
 
@@ -21,6 +22,7 @@ pub mod clock;
 pub mod db;
 mod error;
 pub mod inventory;
+pub mod limits;
 pub mod link;
 pub mod outbox;
 pub mod people;
@@ -35,7 +37,8 @@ pub use error::StoreError;
 pub use inventory::deadlines::{DeadlineWarning, NewLicence, StateDeadline};
 pub use inventory::licence_rules::LicenceRules;
 pub use inventory::licences::Licence;
-pub use inventory::packages::{AdjustmentReason, Item, MetrcPackage, Package};
+pub use inventory::packages::{AdjustmentReason, Item, Measure, MetrcPackage, Package};
+pub use limits::{Approval, SaleExceptions};
 pub use link::peer_records::{PeerCount, PeerRecord, PeerStateChange};
 pub use outbox::attempts::{Attempt, AttemptOutcome, NewAttempt};
 pub use outbox::gates::Gate;

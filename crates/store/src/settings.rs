@@ -14,6 +14,10 @@ pub const INSTALL_ID: &str = "install_id";
 /// crate; read here too, by the store link, to know which key a waiting record needs).
 pub const KEY_MODE: &str = "key_mode";
 
+/// The register's US state (two letters; the Metrc host it talks to), chosen at setup: the
+/// state whose purchase limits its sales are checked against.
+pub const REGISTER_STATE: &str = "app.state_code";
+
 const GET: &str = "SELECT value FROM settings WHERE key = ?1";
 const SET: &str = "INSERT INTO settings (key, value) VALUES (?1, ?2)
                    ON CONFLICT (key) DO UPDATE SET value = excluded.value";

@@ -94,6 +94,8 @@ wire_enum!(
         ViewReports,
         ReconcileWithMetrc,
         RestoreBackup,
+        ManageLimits,
+        ApproveSaleExceptions,
     }
 );
 

@@ -21,7 +21,7 @@ use jiff::{SignedDuration, Timestamp};
 use metrc::{ReadLimiter, ReadPermit};
 use stateline_store::inventory::apply::Fetched;
 use stateline_store::inventory::watermarks::{self, Dataset, Plan};
-use stateline_store::{AdjustmentReason, Database, Item, MetrcPackage, Quantity};
+use stateline_store::{AdjustmentReason, Database, Item, Measure, MetrcPackage, Quantity};
 use stateline_tasks::run_blocking as blocking;
 
 use crate::DeliveryError;
@@ -115,6 +115,15 @@ pub async fn refresh_licence(
     refresh_licence_with(db, client, key, licence, &RefreshOptions::default()).await
 }
 
+/// One of Metrc's per-unit figures with its unit, when it gives both (and a positive amount).
+fn measure(amount: Option<f64>, unit: Option<String>) -> Option<Measure> {
+    let amount = amount.filter(|a| a.is_finite() && *a > 0.0)?;
+    Some(Measure {
+        amount: Quantity((amount * 1000.0).round() as i64),
+        unit: unit.filter(|u| !u.trim().is_empty())?,
+    })
+}
+
 /// Refreshes packages, items and adjustment reasons of `licence` with `key` (see the module doc).
 pub async fn refresh_licence_with(
     db: &Database,
@@ -198,6 +207,12 @@ pub async fn refresh_licence_with(
                     name: i.name,
                     category: i.product_category_name,
                     unit_of_measure: i.unit_of_measure_name.unwrap_or_default(),
+                    category_type: i.product_category_type,
+                    unit_weight: measure(i.unit_weight, i.unit_weight_unit_of_measure_name),
+                    unit_thc_content: measure(
+                        i.unit_thc_content,
+                        i.unit_thc_content_unit_of_measure_name,
+                    ),
                 })
                 .collect(),
         ),

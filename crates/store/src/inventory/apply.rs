@@ -14,6 +14,7 @@
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
+use super::packages;
 use super::watermarks::{self, Dataset};
 use crate::link::peer_effects;
 use crate::time::to_ms;
@@ -191,20 +192,9 @@ impl Database {
             }
             purge_freed(tx, licence)?;
             if let Some(items) = &fetched.items {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO items (licence, metrc_id, name, category, unit_of_measure)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (licence, metrc_id) DO UPDATE SET name = excluded.name,
-                         category = excluded.category, unit_of_measure = excluded.unit_of_measure",
-                )?;
+                let mut stmt = tx.prepare_cached(packages::UPSERT_ITEM_SQL)?;
                 for i in items {
-                    stmt.execute(params![
-                        licence,
-                        i.metrc_id,
-                        i.name,
-                        i.category,
-                        i.unit_of_measure
-                    ])?;
+                    packages::upsert_item(&mut stmt, licence, i)?;
                 }
             }
             let mut stmt = tx.prepare_cached(

@@ -26,6 +26,21 @@ pub struct Item {
     pub category: Option<String>,
     /// Unit of measure.
     pub unit_of_measure: String,
+    /// Metrc's `ProductCategoryType` (`Buds`, `Concentrate`, `InfusedEdible`, …).
+    pub category_type: Option<String>,
+    /// Metrc's `UnitWeight` and its unit, for items counted by the piece.
+    pub unit_weight: Option<Measure>,
+    /// Metrc's `UnitThcContent` and its unit, for infused items counted by the piece.
+    pub unit_thc_content: Option<Measure>,
+}
+
+/// An amount with its unit as Metrc names it (`1.0 Grams`, `10 Milligrams`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    /// The amount (exact to a thousandth).
+    pub amount: Quantity,
+    /// Metrc's unit name.
+    pub unit: String,
 }
 
 /// A package as reported by Metrc (input to a refresh).
@@ -85,10 +100,74 @@ const UPSERT_PACKAGE: &str = "INSERT INTO packages
 const INSERT_LOCAL: &str = "INSERT INTO packages
         (label, licence, item_name, unit_of_measure, metrc_quantity, last_modified, local_only, updated_at)
     VALUES (?1, ?2, ?3, ?4, 0, NULL, 1, ?5)";
-const UPSERT_ITEM: &str = "INSERT INTO items (licence, metrc_id, name, category, unit_of_measure)
-    VALUES (?1, ?2, ?3, ?4, ?5)
+pub(crate) const UPSERT_ITEM_SQL: &str = "INSERT INTO items (licence, metrc_id, name, category, unit_of_measure,
+        category_type, unit_weight, unit_weight_unit, unit_thc_content, unit_thc_content_unit)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
     ON CONFLICT (licence, metrc_id) DO UPDATE SET name = excluded.name, category = excluded.category,
-        unit_of_measure = excluded.unit_of_measure";
+        unit_of_measure = excluded.unit_of_measure, category_type = excluded.category_type,
+        unit_weight = excluded.unit_weight, unit_weight_unit = excluded.unit_weight_unit,
+        unit_thc_content = excluded.unit_thc_content,
+        unit_thc_content_unit = excluded.unit_thc_content_unit";
+const ITEM_COLUMNS: &str = "metrc_id, name, category, unit_of_measure, category_type, unit_weight,
+    unit_weight_unit, unit_thc_content, unit_thc_content_unit";
+
+/// A measure from its stored value and unit (both or neither).
+fn measure(amount: Option<f64>, unit: Option<String>) -> Option<Measure> {
+    Some(Measure {
+        amount: Quantity((amount? * 1000.0).round() as i64),
+        unit: unit?,
+    })
+}
+
+pub(crate) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
+    Ok(Item {
+        metrc_id: r.get(0)?,
+        name: r.get(1)?,
+        category: r.get(2)?,
+        unit_of_measure: r.get(3)?,
+        category_type: r.get(4)?,
+        unit_weight: measure(r.get(5)?, r.get(6)?),
+        unit_thc_content: measure(r.get(7)?, r.get(8)?),
+    })
+}
+
+/// Writes one item with its facts through `stmt` (prepared from [`UPSERT_ITEM_SQL`]).
+pub(crate) fn upsert_item(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    licence: &str,
+    item: &Item,
+) -> Result<(), StoreError> {
+    let value = |m: &Option<Measure>| m.as_ref().map(|m| m.amount.milli() as f64 / 1000.0);
+    let unit = |m: &Option<Measure>| m.as_ref().map(|m| m.unit.clone());
+    stmt.execute(params![
+        licence,
+        item.metrc_id,
+        item.name,
+        item.category,
+        item.unit_of_measure,
+        item.category_type,
+        value(&item.unit_weight),
+        unit(&item.unit_weight),
+        value(&item.unit_thc_content),
+        unit(&item.unit_thc_content)
+    ])?;
+    Ok(())
+}
+
+/// The item of that name at `licence` (the newest by Metrc id when Metrc lists two).
+pub(crate) fn item_named(
+    conn: &Connection,
+    licence: &str,
+    name: &str,
+) -> Result<Option<Item>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE licence = ?1 AND name = ?2
+             ORDER BY metrc_id DESC LIMIT 1"
+        ))?
+        .query_row(params![licence, name], item_from_row)
+        .optional()?)
+}
 const UPSERT_REASON: &str =
     "INSERT INTO adjustment_reasons (licence, name, requires_note) VALUES (?1, ?2, ?3)
     ON CONFLICT (licence, name) DO UPDATE SET requires_note = excluded.requires_note";
@@ -217,15 +296,9 @@ impl Database {
     pub fn upsert_items(&self, licence: &str, items: &[Item]) -> Result<(), StoreError> {
         self.write(|tx| {
             licences::require(tx, licence)?;
-            let mut stmt = tx.prepare_cached(UPSERT_ITEM)?;
+            let mut stmt = tx.prepare_cached(UPSERT_ITEM_SQL)?;
             for i in items {
-                stmt.execute(params![
-                    licence,
-                    i.metrc_id,
-                    i.name,
-                    i.category,
-                    i.unit_of_measure
-                ])?;
+                upsert_item(&mut stmt, licence, i)?;
             }
             Ok(())
         })
@@ -268,18 +341,11 @@ impl Database {
     /// The cached items of a licence.
     pub fn items(&self, licence: &str) -> Result<Vec<Item>, StoreError> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT metrc_id, name, category, unit_of_measure FROM items WHERE licence = ?1 ORDER BY name",
-            )?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ITEM_COLUMNS} FROM items WHERE licence = ?1 ORDER BY name"
+            ))?;
             let rows = stmt
-                .query_map(params![licence], |r| {
-                    Ok(Item {
-                        metrc_id: r.get(0)?,
-                        name: r.get(1)?,
-                        category: r.get(2)?,
-                        unit_of_measure: r.get(3)?,
-                    })
-                })?
+                .query_map(params![licence], item_from_row)?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
         })

@@ -51,6 +51,27 @@ pub(crate) fn not_in_future(occurred_at: Timestamp, now: Timestamp) -> Result<()
     Ok(())
 }
 
+/// Refuses a record dated before its licence's reporting window (`now` minus the licence's
+/// reporting deadline): Metrc would take it late, so only a manager's approved late entry may
+/// record it (a paper sale from an outage).
+pub(crate) fn within_reporting_window(
+    occurred_at: Timestamp,
+    now: Timestamp,
+    licence: &crate::Licence,
+    late_approval: Option<&crate::limits::Approval>,
+) -> Result<(), StoreError> {
+    let window = SignedDuration::from_hours(i64::from(licence.reporting_deadline_hours));
+    if late_approval.is_some() || now.duration_since(occurred_at) <= window {
+        return Ok(());
+    }
+    Err(StoreError::SaleTooOld {
+        detail: format!(
+            "{occurred_at} is more than {} hours ago, before licence {}'s reporting window; check the date, or have a manager record it as a late sale (audited)",
+            licence.reporting_deadline_hours, licence.number
+        ),
+    })
+}
+
 /// Refuses a customer type Metrc does not know (see the module doc).
 pub(crate) fn known_customer_type(c: &Connection, customer_type: &str) -> Result<(), StoreError> {
     let cached: Vec<String> = c

@@ -20,7 +20,20 @@ impl Database {
     pub fn record_json(&self, entry: &OutboxEntry) -> Result<serde_json::Value, StoreError> {
         let id = entry.record_id;
         let json = match entry.kind {
-            EntryKind::Sale => serde_json::to_value(self.sale(id)?),
+            EntryKind::Sale => {
+                let (sale, counted) = self.read(|c| {
+                    let sale = sales::find(c, id)?
+                        .ok_or_else(|| StoreError::UnknownSale(format!("#{id}")))?;
+                    Ok::<_, StoreError>((sale, crate::limits::evidence::counted_of(c, id)?))
+                })?;
+                // The sale and, for other registers' limit checks, what it counted as.
+                serde_json::to_value(&sale).map(|mut body| {
+                    if let (Some(object), Some(counted)) = (body.as_object_mut(), counted) {
+                        object.insert("counted".into(), serde_json::json!(counted));
+                    }
+                    body
+                })
+            }
             EntryKind::Adjustment => serde_json::to_value(self.adjustment(id)?),
             EntryKind::NewPackage => serde_json::to_value(self.new_package(id)?),
             EntryKind::SaleCorrection => serde_json::to_value(self.sale_correction(id)?),

@@ -12,6 +12,9 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use crate::limits::assess::{self, CartLine, SaleFacts};
+use crate::limits::evidence::{self, ApprovalUsed};
+use crate::limits::{SaleExceptions, readings};
 use crate::outbox::{self, EntryKind, EntryState, NewEntry, OutboxEntry};
 use crate::records::entry_checks;
 use crate::time::{from_ms, to_ms};
@@ -358,8 +361,23 @@ pub(crate) fn replace_rejected_lines(
 }
 
 impl Database {
-    /// Records a sale, its lines and its outbox entry in one transaction.
+    /// Records a sale, its lines and its outbox entry in one transaction (no exceptions; see
+    /// [`Database::record_sale_with`]).
     pub fn record_sale(&self, sale: &NewSale) -> Result<RecordedSale, StoreError> {
+        self.record_sale_with(sale, &SaleExceptions::default())
+    }
+
+    /// Records a sale, its lines, its outbox entry and its limit check in one transaction, with
+    /// the exceptions a manager approved (a late paper sale; a medical sale without Metrc's
+    /// patient data). Refused, with nothing written: a time in the future or before the
+    /// licence's reporting window (unless approved late), a customer type Metrc does not know,
+    /// a missing or malformed patient or caregiver number, too little on hand, an item the
+    /// limits cannot count, a patient Metrc refused, or any purchase limit exceeded.
+    pub fn record_sale_with(
+        &self,
+        sale: &NewSale,
+        exceptions: &SaleExceptions,
+    ) -> Result<RecordedSale, StoreError> {
         packages::non_empty("acting user", &sale.acting_user)?;
         packages::non_empty("customer type", &sale.customer_type)?;
         entry_checks::short_text("acting user", &sale.acting_user)?;
@@ -372,19 +390,52 @@ impl Database {
             "caregiver number",
             sale.caregiver_number.as_deref().unwrap_or(""),
         )?;
-        entry_checks::not_in_future(sale.occurred_at, self.now())?;
+        let checked_at = self.now();
+        entry_checks::not_in_future(sale.occurred_at, checked_at)?;
         let client_id = self.new_client_id();
-        let now = to_ms(self.now());
-        let patient = non_blank(sale.patient_number.as_deref());
-        let caregiver = non_blank(sale.caregiver_number.as_deref());
+        let now = to_ms(checked_at);
+        let patient = non_blank(sale.patient_number.as_deref())
+            .map(|n| readings::licence_number_shape("patient number", n))
+            .transpose()?;
+        let caregiver = non_blank(sale.caregiver_number.as_deref())
+            .map(|n| readings::licence_number_shape("caregiver number", n))
+            .transpose()?;
+        let (patient, caregiver) = (patient.as_deref(), caregiver.as_deref());
         self.write(|tx| {
-            licences::require(tx, &sale.licence)?;
+            let licence = licences::require(tx, &sale.licence)?;
+            entry_checks::within_reporting_window(
+                sale.occurred_at,
+                checked_at,
+                &licence,
+                exceptions.late.as_ref(),
+            )?;
             entry_checks::known_customer_type(tx, &sale.customer_type)?;
             licence_rules::require_numbers(tx, &sale.licence, patient, caregiver)?;
             let (deltas, item_names) =
                 validate_lines_and_name_items(tx, &sale.licence, &sale.lines, &|_| {
                     Ok(Quantity::ZERO)
                 })?;
+            let cart: Vec<CartLine> = sale
+                .lines
+                .iter()
+                .map(|l| CartLine {
+                    label: l.label.clone(),
+                    quantity: l.quantity,
+                })
+                .collect();
+            let mut assessment = assess::assess(
+                tx,
+                &SaleFacts {
+                    licence: &sale.licence,
+                    customer_type: &sale.customer_type,
+                    patient,
+                    occurred_at: sale.occurred_at,
+                    lines: &cart,
+                    without_patient_data: exceptions.without_patient_data.as_ref(),
+                },
+                checked_at,
+            )?;
+            assess::refuse_over(&assessment)?;
             tx.prepare_cached(INSERT_SALE)?.execute(params![
                 client_id,
                 sale.licence,
@@ -397,6 +448,33 @@ impl Database {
             ])?;
             let sale_id = tx.last_insert_rowid();
             insert_lines(tx, INSERT_LINE, sale_id, &sale.lines)?;
+            if let Some(late) = &exceptions.late {
+                assessment.evidence.approvals.push(ApprovalUsed {
+                    kind: "late_sale".into(),
+                    manager: late.manager().into(),
+                    reason: late.reason().into(),
+                });
+            }
+            evidence::insert(tx, sale_id, patient, &assessment.evidence, checked_at)?;
+            for used in &assessment.evidence.approvals {
+                crate::people::audit::append(
+                    tx,
+                    checked_at,
+                    &crate::people::audit::AuditEvent::by(
+                        &used.manager,
+                        crate::people::audit::AuditAction::SaleExceptionApproved,
+                        &client_id,
+                        format!(
+                            "{} for {}'s sale at {} (happened {}): {}",
+                            used.kind.replace('_', " "),
+                            sale.acting_user,
+                            sale.licence,
+                            sale.occurred_at,
+                            used.reason
+                        ),
+                    ),
+                )?;
+            }
             let entry_id = outbox::insert(
                 tx,
                 &NewEntry {

@@ -57,6 +57,7 @@ fn migrations_apply_from_every_earlier_version() {
         (11, include_str!("fixtures/schema_v11.sql")),
         (12, include_str!("fixtures/schema_v12.sql")),
         (13, include_str!("fixtures/schema_v13.sql")),
+        (14, include_str!("fixtures/schema_v14.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,

@@ -53,11 +53,18 @@ pub enum AuditAction {
     StoreMembershipChanged,
     /// A manager disabled a user or enabled them again.
     UserDisabled,
+    /// A manager mapped an item to purchase-limit categories.
+    ItemMapped,
+    /// A manager overrode (or restored) a figure of the state's purchase limits.
+    LimitOverridden,
+    /// A manager approved a sale outside the usual checks: a late paper sale, or a medical sale
+    /// without Metrc's patient data.
+    SaleExceptionApproved,
 }
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 25] = [
         Self::SaleRecorded,
         Self::SaleCorrected,
         Self::SaleVoided,
@@ -80,6 +87,9 @@ impl AuditAction {
         Self::VendorKeyChanged,
         Self::StoreMembershipChanged,
         Self::UserDisabled,
+        Self::ItemMapped,
+        Self::LimitOverridden,
+        Self::SaleExceptionApproved,
     ];
 
     /// The stored code.
@@ -107,6 +117,9 @@ impl AuditAction {
             Self::VendorKeyChanged => "vendor_key_changed",
             Self::StoreMembershipChanged => "store_membership_changed",
             Self::UserDisabled => "user_disabled",
+            Self::ItemMapped => "item_mapped",
+            Self::LimitOverridden => "limit_overridden",
+            Self::SaleExceptionApproved => "sale_exception_approved",
         }
     }
 

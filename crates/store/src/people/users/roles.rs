@@ -89,11 +89,16 @@ pub enum Permission {
     ReconcileWithMetrc,
     /// Restore the database from a backup.
     RestoreBackup,
+    /// Map items to purchase-limit categories and override a limit figure for the store.
+    ManageLimits,
+    /// Approve an exception at the register: a late paper sale from an outage, or a medical sale
+    /// without Metrc's patient data where the state allows a manager's override.
+    ApproveSaleExceptions,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Permission::Sell,
         Permission::SetOwnKey,
         Permission::Adjust,
@@ -109,6 +114,8 @@ impl Permission {
         Permission::ViewReports,
         Permission::ReconcileWithMetrc,
         Permission::RestoreBackup,
+        Permission::ManageLimits,
+        Permission::ApproveSaleExceptions,
     ];
 
     /// The least role that may do this.
@@ -127,7 +134,9 @@ impl Permission {
             | Permission::ChangeSettings
             | Permission::ViewReports
             | Permission::ReconcileWithMetrc
-            | Permission::RestoreBackup => Role::Manager,
+            | Permission::RestoreBackup
+            | Permission::ManageLimits
+            | Permission::ApproveSaleExceptions => Role::Manager,
         }
     }
 
@@ -149,6 +158,10 @@ impl Permission {
             Permission::ViewReports => "see audit and outage reports",
             Permission::ReconcileWithMetrc => "act on differences between this register and Metrc",
             Permission::RestoreBackup => "restore the database from a backup",
+            Permission::ManageLimits => "map items to purchase limits or override a limit",
+            Permission::ApproveSaleExceptions => {
+                "approve a late sale or a medical sale without Metrc's patient data"
+            }
         }
     }
 }
