@@ -1,13 +1,15 @@
 //! `Control`: the in-process handle tests and the app use to steer a running emulator (faults,
-//! options, keys, permissions) and to inspect its state and request log.
+//! options, keys, permissions, patients, item facts) and to inspect its state and request log.
 //!
 //! Guarantees: cheap to clone, `Send + Sync`; every call takes the world lock briefly and never
 //! awaits; users can be named by user name, employee full name, employee licence number or their
-//! current key.
+//! current key; changing a patient does not reach answers Metrc's one-minute cache already holds
+//! (as in Metrc), unless the cache is cleared with [`Control::clear_patient_cache`].
 
 use crate::faults::{FaultState, Faults};
-use crate::model::{Adjustment, Receipt, Transfer, UserLicense};
+use crate::model::{Adjustment, ItemFacts, Receipt, Transfer, UserLicense};
 use crate::options::Options;
+use crate::patient::Patient;
 use crate::permission::Permission;
 use crate::request_log::RequestRecord;
 use crate::seed::Seed;
@@ -411,6 +413,78 @@ impl Control {
             Some(r) => {
                 r.voided = false;
                 r.last_modified = now;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a patient registration, or replaces the one with the same patient licence number and
+    /// registration number. Returns `Ok(true)` when it was new; `Err` names what is wrong with it.
+    pub fn upsert_patient(&self, patient: Patient) -> Result<bool, String> {
+        patient.check()?;
+        let mut world = self.shared.lock();
+        let same = |p: &Patient| {
+            p.patient_license_number == patient.patient_license_number
+                && p.registration_number == patient.registration_number
+        };
+        match world.db.patients.iter_mut().find(|p| same(p)) {
+            Some(p) => {
+                *p = patient;
+                Ok(false)
+            }
+            None => {
+                world.db.patients.push(patient);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Activates or deactivates every registration of a patient. Returns whether the patient
+    /// was found.
+    pub fn set_patient_active(&self, patient_license_number: &str, active: bool) -> bool {
+        let mut world = self.shared.lock();
+        let mut found = false;
+        for p in world
+            .db
+            .patients
+            .iter_mut()
+            .filter(|p| p.patient_license_number == patient_license_number)
+        {
+            p.active = active;
+            found = true;
+        }
+        found
+    }
+
+    /// Every patient registration.
+    pub fn patients(&self) -> Vec<Patient> {
+        self.shared.lock().db.patients.clone()
+    }
+
+    /// Forgets the patient status answers Metrc's one-minute cache holds, so the next lookup of
+    /// each patient is computed afresh.
+    pub fn clear_patient_cache(&self) {
+        self.shared.lock().patient_cache.clear();
+    }
+
+    /// Replaces the facts (category type, unit weight, unit THC content) of the item named
+    /// `item_name` at `license`, as if edited in Metrc; its `LastModified` moves to now. A
+    /// category type left out is the one the category name suggests. Returns whether found.
+    pub fn set_item_facts(&self, license: &str, item_name: &str, facts: ItemFacts) -> bool {
+        let mut world = self.shared.lock();
+        let now = world.now();
+        match world
+            .db
+            .items
+            .iter_mut()
+            .find(|i| i.license_number == license && i.name == item_name)
+        {
+            Some(i) => {
+                i.category_type = facts.category_type;
+                i.unit_weight = facts.unit_weight;
+                i.unit_thc_content = facts.unit_thc_content;
+                i.last_modified = now;
                 true
             }
             None => false,

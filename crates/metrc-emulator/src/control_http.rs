@@ -1,13 +1,14 @@
 //! The HTTP control API under `/__emulator/`, for the demo panel and the standalone binary.
 //!
-//! Guarantees: no authentication (bind to loopback); JSON in and out; bad input is 400
-//! `{"Message"}`, an unknown user 404 `{"Message"}`; never returns keys except what the caller
-//! sent.
+//! Guarantees: no authentication (bind to loopback); JSON in and out; bad input (a malformed
+//! patient too) is 400 `{"Message"}`, an unknown user or patient 404 `{"Message"}`; never returns
+//! keys except what the caller sent.
 
 use crate::control::Control;
 use crate::faults::Faults;
 use crate::model::Receipt;
 use crate::options::Options;
+use crate::patient::Patient;
 use crate::permission::Permission;
 use crate::reply::{bad_request, empty_ok, message, ok_json};
 use crate::state::Shared;
@@ -16,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -196,6 +197,42 @@ async fn reactivate_receipt(
     }
 }
 
+async fn patients(State(s): State<Arc<Shared>>) -> Response {
+    ok_json(&json!(control(&s).patients()))
+}
+
+async fn upsert_patient(State(s): State<Arc<Shared>>, body: Bytes) -> Result<Response, Response> {
+    let p: Patient = parse(&body)?;
+    let added = control(&s).upsert_patient(p).map_err(bad_request)?;
+    Ok(ok_json(&json!({"ok": true, "added": added})))
+}
+
+#[derive(Deserialize)]
+struct Activity {
+    active: bool,
+}
+
+async fn set_patient_active(
+    State(s): State<Arc<Shared>>,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Result<Response, Response> {
+    let a: Activity = parse(&body)?;
+    if control(&s).set_patient_active(&number, a.active) {
+        Ok(ok_json(&json!({"ok": true})))
+    } else {
+        Err(message(
+            StatusCode::NOT_FOUND,
+            format!("no such patient: {number}"),
+        ))
+    }
+}
+
+async fn clear_patient_cache(State(s): State<Arc<Shared>>) -> Response {
+    control(&s).clear_patient_cache();
+    ok_json(&json!({"ok": true}))
+}
+
 /// The control routes.
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -215,4 +252,10 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
             "/__emulator/receipts/{id}/reactivate",
             post(reactivate_receipt),
         )
+        .route("/__emulator/patients", get(patients).put(upsert_patient))
+        .route(
+            "/__emulator/patients/{number}/active",
+            post(set_patient_active),
+        )
+        .route("/__emulator/patients/cache", delete(clear_patient_cache))
 }

@@ -23,6 +23,8 @@ mod inventory;
 mod middleware;
 mod model;
 mod options;
+mod patient;
+mod patient_status;
 mod permission;
 mod rate_limit;
 mod reply;
@@ -41,16 +43,19 @@ pub use faults::{
     WriteFaultKind,
 };
 pub use model::{
-    AdjustReason, Adjustment, Delivery, Employee, Facility, Item, Package, Receipt, SaleLine,
-    Transfer, TransferPackage, Unit, User, UserLicense,
+    AdjustReason, Adjustment, Delivery, Employee, Facility, Item, ItemFacts, Measure, Package,
+    Receipt, SaleLine, Transfer, TransferPackage, Unit, User, UserLicense, default_category_type,
 };
 pub use options::{BatchMode, Options, RateLimits, RetryAfter};
+pub use patient::{Ounces, OutsidePurchase, Patient};
+pub use patient_status::CACHE_FOR as PATIENT_STATUS_CACHE_FOR;
 pub use permission::{Permission, UnknownPermission};
 pub use request_log::RequestRecord;
 pub use routes::ROUTES;
 pub use seed::{
     DEMO_BUDTENDER, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_LICENSE_2, DEMO_MANAGER,
-    DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Seed,
+    DEMO_MANAGER_KEY, DEMO_PATIENT_INACTIVE, DEMO_PATIENT_NEARLY_USED, DEMO_PATIENT_WITH_ROOM,
+    DEMO_TIME_ZONE, DEMO_VENDOR_KEY, Seed,
 };
 pub use writes::HANG_LIMIT;
 

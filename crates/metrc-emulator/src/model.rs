@@ -1,5 +1,6 @@
-//! The records the emulator keeps: users, facilities, items, packages, receipts, adjustments,
-//! transfers and the small lookups. They are both the seed format and the state snapshot format.
+//! The records the emulator keeps: users, facilities, items (with Metrc's item facts), packages,
+//! receipts, adjustments, transfers and the small lookups. They are both the seed format and the
+//! state snapshot format.
 //!
 //! Guarantees: plain data with serde (snake_case JSON); no behaviour beyond small accessors.
 
@@ -56,7 +57,7 @@ pub struct Facility {
     pub facility_type: Map<String, Value>,
 }
 
-/// An item (product) of a facility.
+/// An item (product) of a facility, with the facts Metrc keeps about it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Item {
     /// Metrc item Id.
@@ -65,13 +66,135 @@ pub struct Item {
     pub license_number: String,
     /// Item name.
     pub name: String,
-    /// Product category name, e.g. "Buds".
+    /// Product category name, e.g. "Buds" or "Pre-Roll Flower" (the state's own names).
     pub category: String,
     /// Unit of measure name, e.g. "Grams".
     pub unit_of_measure: String,
     /// Last change.
     #[serde(default = "epoch")]
     pub last_modified: Timestamp,
+    /// `ProductCategoryType`, Metrc's fixed kind behind the category (`Buds`, `ShakeTrim`,
+    /// `Concentrate`, `InfusedEdible`, `InfusedNonEdible`, `Seeds`, `Clone`, `Plants`, …).
+    /// `None`: derived from the category name (see [`Item::category_type`]).
+    #[serde(default)]
+    pub category_type: Option<String>,
+    /// `UnitWeight` with its unit: what one piece weighs (items sold by the piece).
+    #[serde(default)]
+    pub unit_weight: Option<Measure>,
+    /// `UnitThcContent` with its unit: the THC in one piece (infused items sold by the piece).
+    #[serde(default)]
+    pub unit_thc_content: Option<Measure>,
+}
+
+/// An amount with its unit of measure name, e.g. 0.5 "Grams" or 100 "Milligrams".
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Measure {
+    /// The amount.
+    pub value: f64,
+    /// Metrc's unit name, e.g. "Grams".
+    pub unit: String,
+}
+
+impl Measure {
+    /// `value` in `unit`.
+    pub fn new(value: f64, unit: &str) -> Measure {
+        Measure {
+            value,
+            unit: unit.to_owned(),
+        }
+    }
+}
+
+/// Metrc's facts about an item beyond its name, category and unit, for
+/// `Seed::add_item_with_facts` and `Control::set_item_facts`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemFacts {
+    /// `ProductCategoryType` (`None`: derived from the category name).
+    pub category_type: Option<String>,
+    /// `UnitWeight` with its unit.
+    pub unit_weight: Option<Measure>,
+    /// `UnitThcContent` with its unit.
+    pub unit_thc_content: Option<Measure>,
+}
+
+impl ItemFacts {
+    /// Facts with this `ProductCategoryType` and nothing else.
+    pub fn of_type(category_type: &str) -> ItemFacts {
+        ItemFacts {
+            category_type: Some(category_type.to_owned()),
+            ..ItemFacts::default()
+        }
+    }
+
+    /// Sets the unit weight, e.g. `(0.5, "Grams")`.
+    pub fn unit_weight(mut self, value: f64, unit: &str) -> ItemFacts {
+        self.unit_weight = Some(Measure::new(value, unit));
+        self
+    }
+
+    /// Sets the unit THC content, e.g. `(100.0, "Milligrams")`.
+    pub fn unit_thc_content(mut self, value: f64, unit: &str) -> ItemFacts {
+        self.unit_thc_content = Some(Measure::new(value, unit));
+        self
+    }
+}
+
+impl Item {
+    /// The `ProductCategoryType` Metrc shows: the one set, else the one the category name
+    /// suggests ([`default_category_type`]).
+    pub fn category_type(&self) -> String {
+        self.category_type
+            .clone()
+            .unwrap_or_else(|| default_category_type(&self.category))
+    }
+}
+
+/// The `ProductCategoryType` a category name suggests, for items seeded without one: shake or
+/// trim → `ShakeTrim`; edibles → `InfusedEdible` (non-edibles → `InfusedNonEdible`);
+/// concentrates, extracts, vapes, wax → `Concentrate`; buds, flower, pre-rolls → `Buds`;
+/// tinctures, topicals, other infused → `InfusedNonEdible`; seeds → `Seeds`; clones → `Clone`;
+/// plants → `Plants`; anything else keeps its category name (what the emulator showed before
+/// items had a category type).
+pub fn default_category_type(category: &str) -> String {
+    let key: String = category
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
+    let kind = if has(&["shake", "trim"]) {
+        "ShakeTrim"
+    } else if has(&["nonedible"]) {
+        "InfusedNonEdible"
+    } else if has(&["edible"]) {
+        "InfusedEdible"
+    } else if has(&[
+        "concentrate",
+        "extract",
+        "vape",
+        "cartridge",
+        "wax",
+        "shatter",
+        "rosin",
+        "resin",
+        "budder",
+    ]) {
+        "Concentrate"
+    } else if has(&["bud", "flower", "preroll"]) {
+        "Buds"
+    } else if has(&["tincture", "topical", "infused"]) {
+        "InfusedNonEdible"
+    } else if has(&["seed"]) {
+        "Seeds"
+    } else if has(&["clone"]) {
+        "Clone"
+    } else if has(&["plant"]) {
+        "Plants"
+    } else {
+        return category.to_owned();
+    };
+    kind.to_owned()
 }
 
 /// A package on hand.

@@ -36,6 +36,8 @@ pub enum Permission {
     ViewPlants,
     /// Read harvests.
     ViewHarvests,
+    /// Look up a patient's status (`GET /patients/v2/statuses/{patientLicenseNumber}`).
+    LookupPatients,
 }
 
 const NAMES: &[(Permission, &str, &str)] = &[
@@ -72,6 +74,11 @@ const NAMES: &[(Permission, &str, &str)] = &[
         "ViewPlants",
     ),
     (Permission::ViewHarvests, "view harvests", "ViewHarvests"),
+    (
+        Permission::LookupPatients,
+        "lookup patients",
+        "LookupPatients",
+    ),
 ];
 
 impl Permission {

@@ -2,18 +2,20 @@
 //!
 //! Guarantees: `Seed::demo(now)` is deterministic for a given `now` (same keys, labels and
 //! quantities every time) and dated relative to it — packages stocked 30 days before, the incoming
-//! transfer shipped two days before and due yesterday — so the demo tells the same story on any
-//! date;
-//! `validate` rejects seeds whose records point at unknown facilities, items or users, so a bad
-//! seed fails at start rather than as a confusing 401 or 400 later.
+//! transfer shipped two days before and due yesterday, the patients' dates and purchases counted
+//! from it — so the demo tells the same story on any date; every demo item carries Metrc's facts
+//! (category type, unit weight or unit THC where it is sold by the piece); `validate` rejects
+//! seeds whose records point at unknown facilities, items or users, or whose patients are
+//! malformed, so a bad seed fails at start rather than as a confusing 401 or 400 later.
 
 use crate::error::EmulatorError;
 use crate::facility_type::{CULTIVATION_FLAGS, DISPENSARY_FLAGS, facility_type};
 use crate::model::Adjustment;
 use crate::model::{
-    AdjustReason, Delivery, Employee, Facility, Item, Package, Receipt, Transfer, TransferPackage,
-    Unit, User, UserLicense,
+    AdjustReason, Delivery, Employee, Facility, Item, ItemFacts, Package, Receipt, Transfer,
+    TransferPackage, Unit, User, UserLicense, default_category_type,
 };
+use crate::patient::{Ounces, Patient};
 use crate::permission::Permission;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -32,6 +34,12 @@ pub const DEMO_LICENSE: &str = "403R-00001";
 pub const DEMO_LICENSE_2: &str = "403R-00002";
 /// Demo facility time zone.
 pub const DEMO_TIME_ZONE: &str = "America/Denver";
+/// Demo patient with room left in every category.
+pub const DEMO_PATIENT_WITH_ROOM: &str = "PAT-0001";
+/// Demo patient who bought nearly all of the period's allowance elsewhere three days ago.
+pub const DEMO_PATIENT_NEARLY_USED: &str = "PAT-0002";
+/// Demo patient whose registration is inactive (the licence expired ten days ago).
+pub const DEMO_PATIENT_INACTIVE: &str = "PAT-0003";
 /// Demo budtender user name.
 pub const DEMO_BUDTENDER: &str = "budtender";
 /// Demo manager user name.
@@ -65,6 +73,8 @@ pub struct Seed {
     pub employees: Vec<Employee>,
     /// Incoming transfers.
     pub transfers: Vec<Transfer>,
+    /// Medical patients' registrations (state-wide: every facility looks up the same ones).
+    pub patients: Vec<Patient>,
 }
 
 /// How long before "now" the demo's items and packages were last changed.
@@ -127,17 +137,32 @@ impl Seed {
         }
     }
 
-    /// The demo dispensary as of `now`: licence `403R-00001` (America/Denver), a budtender with
-    /// sales permissions only, a manager with all, 24 packages, adjust reasons and one incoming
-    /// transfer that left the shipper two days before `now` and was due yesterday morning.
+    /// The demo dispensary as of `now`: licence `403R-00001` (America/Denver), which sells to
+    /// consumers and to medical patients, a budtender with sales permissions and Lookup Patients,
+    /// a manager with all, 24 packages, adjust reasons, one incoming transfer that left the
+    /// shipper two days before `now` and was due yesterday morning, and three patients
+    /// ([`DEMO_PATIENT_WITH_ROOM`], [`DEMO_PATIENT_NEARLY_USED`], [`DEMO_PATIENT_INACTIVE`]).
     pub fn demo(now: Timestamp) -> Seed {
         let mut seed = Seed::empty();
         seed.vendor_keys.push(DEMO_VENDOR_KEY.into());
-        seed.add_dispensary(DEMO_LICENSE, "Stateline Demo Dispensary", DEMO_TIME_ZONE);
+        let flags: Vec<&str> = DISPENSARY_FLAGS
+            .iter()
+            .copied()
+            .chain(["IsMedical", "CanSellToPatients"])
+            .collect();
+        seed.add_facility(
+            DEMO_LICENSE,
+            "Stateline Demo Dispensary",
+            DEMO_TIME_ZONE,
+            "Retail Marijuana Store",
+            &flags,
+        );
+        let mut budtender = Permission::sales_only();
+        budtender.push(Permission::LookupPatients);
         seed.add_user(
             DEMO_BUDTENDER,
             DEMO_BUDTENDER_KEY,
-            &[(DEMO_LICENSE, Permission::sales_only())],
+            &[(DEMO_LICENSE, budtender)],
         );
         seed.add_user(
             DEMO_MANAGER,
@@ -186,7 +211,46 @@ impl Seed {
                     .collect(),
             }],
         });
+        seed.add_demo_patients(now);
         seed
+    }
+
+    /// The demo's patients, allowed 2 oz of flower, 0.1 oz (2,800 mg) of THC, 0.5 oz of
+    /// concentrate and 2 oz of infused product per 30 days: one with all of it left, one who
+    /// bought 1.9 oz flower, 0.09 oz THC and 0.45 oz concentrate elsewhere three days before
+    /// `now`, and one inactive whose licence expired ten days before.
+    fn add_demo_patients(&mut self, now: Timestamp) {
+        let zone = TimeZone::get(DEMO_TIME_ZONE).unwrap_or(TimeZone::UTC);
+        let today = now.to_zoned(zone).date();
+        let day = |days: i64| {
+            today
+                .checked_add(jiff::Span::new().days(days))
+                .unwrap_or(today)
+        };
+        let allowed = Ounces::new(2.0, 0.1, 0.5, 2.0);
+        self.add_patient(
+            Patient::new(DEMO_PATIENT_WITH_ROOM, "REG-0001")
+                .allowing(allowed)
+                .dated(day(-165), day(200)),
+        );
+        self.add_patient(
+            Patient::new(DEMO_PATIENT_NEARLY_USED, "REG-0002")
+                .allowing(allowed)
+                .dated(day(-300), day(65))
+                .bought_elsewhere(days_before(now, 3), Ounces::new(1.9, 0.09, 0.45, 0.0)),
+        );
+        self.add_patient(
+            Patient::new(DEMO_PATIENT_INACTIVE, "REG-0003")
+                .allowing(allowed)
+                .dated(day(-375), day(-10))
+                .inactive(),
+        );
+    }
+
+    /// Adds a patient registration.
+    pub fn add_patient(&mut self, patient: Patient) -> &mut Seed {
+        self.patients.push(patient);
+        self
     }
 
     /// [`Seed::demo`] plus a second dispensary `403R-00002` (with its own packages) that only the
@@ -296,13 +360,36 @@ impl Seed {
         self
     }
 
-    /// Adds an item last changed at `last_modified` and returns its Id.
+    /// Adds an item last changed at `last_modified` and returns its Id. Its category type is the
+    /// one the category name suggests ([`default_category_type`]); it has no unit weight or THC
+    /// (see [`Seed::add_item_with_facts`]).
     pub fn add_item(
         &mut self,
         license: &str,
         name: &str,
         category: &str,
         unit: &str,
+        last_modified: Timestamp,
+    ) -> u64 {
+        self.add_item_with_facts(
+            license,
+            name,
+            category,
+            unit,
+            ItemFacts::default(),
+            last_modified,
+        )
+    }
+
+    /// [`Seed::add_item`] with Metrc's item facts; a category type left out is the one the
+    /// category name suggests.
+    pub fn add_item_with_facts(
+        &mut self,
+        license: &str,
+        name: &str,
+        category: &str,
+        unit: &str,
+        facts: ItemFacts,
         last_modified: Timestamp,
     ) -> u64 {
         let id = self.items.iter().map(|i| i.id).max().unwrap_or(0) + 1;
@@ -313,6 +400,13 @@ impl Seed {
             category: category.into(),
             unit_of_measure: unit.into(),
             last_modified,
+            category_type: Some(
+                facts
+                    .category_type
+                    .unwrap_or_else(|| default_category_type(category)),
+            ),
+            unit_weight: facts.unit_weight,
+            unit_thc_content: facts.unit_thc_content,
         });
         id
     }
@@ -358,27 +452,47 @@ impl Seed {
     ) {
         let stocked = days_before(now, DEMO_STOCKED_DAYS_AGO);
         let grams = [
-            ("Blue Dream Flower", "Buds"),
-            ("OG Kush Flower", "Buds"),
-            ("Sour Diesel Flower", "Buds"),
-            ("Gelato Shake", "Shake/Trim"),
+            ("Blue Dream Flower", "Buds", ItemFacts::of_type("Buds")),
+            ("OG Kush Flower", "Buds", ItemFacts::of_type("Buds")),
+            ("Sour Diesel Flower", "Buds", ItemFacts::of_type("Buds")),
+            (
+                "Gelato Shake",
+                "Shake/Trim",
+                ItemFacts::of_type("ShakeTrim"),
+            ),
         ];
         let each = [
-            ("Blue Dream Pre-Roll 1g", "Pre-Roll Flower"),
-            ("Watermelon Gummies 100mg", "Edible"),
-            ("Hybrid Vape Cartridge 0.5g", "Vape Cartridge"),
-            ("CBD Tincture 30ml", "Tincture"),
+            (
+                "Blue Dream Pre-Roll 1g",
+                "Pre-Roll Flower",
+                ItemFacts::of_type("Buds").unit_weight(1.0, "Grams"),
+            ),
+            (
+                "Watermelon Gummies 100mg",
+                "Edible",
+                ItemFacts::of_type("InfusedEdible").unit_thc_content(100.0, "Milligrams"),
+            ),
+            (
+                "Hybrid Vape Cartridge 0.5g",
+                "Vape Cartridge",
+                ItemFacts::of_type("Concentrate").unit_weight(0.5, "Grams"),
+            ),
+            (
+                "CBD Tincture 30ml",
+                "Tincture",
+                ItemFacts::of_type("InfusedNonEdible").unit_thc_content(300.0, "Milligrams"),
+            ),
         ];
         let mut n = first;
-        for (name, cat) in grams {
-            let item = self.add_item(license, name, cat, "Grams", stocked);
+        for (name, cat, facts) in grams {
+            let item = self.add_item_with_facts(license, name, cat, "Grams", facts, stocked);
             for q in [448.0, 112.0, 28.0] {
                 self.add_package(license, &format!("{label_prefix}{n:05}"), item, q, stocked);
                 n += 1;
             }
         }
-        for (name, cat) in each {
-            let item = self.add_item(license, name, cat, "Each", stocked);
+        for (name, cat, facts) in each {
+            let item = self.add_item_with_facts(license, name, cat, "Each", facts, stocked);
             for q in [100.0, 40.0, 12.0] {
                 self.add_package(license, &format!("{label_prefix}{n:05}"), item, q, stocked);
                 n += 1;
@@ -418,6 +532,16 @@ impl Seed {
                 return Err(EmulatorError::InvalidSeed(format!(
                     "package {} belongs to unknown licence {}",
                     p.label, p.license_number
+                )));
+            }
+        }
+        let mut registrations = std::collections::HashSet::new();
+        for p in &self.patients {
+            p.check().map_err(EmulatorError::InvalidSeed)?;
+            if !registrations.insert((&p.patient_license_number, &p.registration_number)) {
+                return Err(EmulatorError::InvalidSeed(format!(
+                    "patient {} has registration {} twice",
+                    p.patient_license_number, p.registration_number
                 )));
             }
         }

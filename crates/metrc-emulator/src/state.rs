@@ -1,4 +1,5 @@
-//! The in-memory world: records, options, faults, request log and rate limiter behind one Mutex.
+//! The in-memory world: records, options, faults, request log, rate limiter and the patient status
+//! cache behind one Mutex.
 //!
 //! Guarantees: one `std::sync::Mutex` guards everything; it is never held across `.await` (all
 //! access goes through short synchronous closures or guards dropped before awaiting); a poisoned
@@ -6,6 +7,7 @@
 
 use crate::faults::{FaultState, Faults};
 use crate::options::Options;
+use crate::patient_status::PatientCache;
 use crate::rate_limit::RateLimiter;
 use crate::request_log::RequestLog;
 use crate::seed::Seed;
@@ -25,6 +27,8 @@ pub(crate) struct World {
     pub faults: FaultState,
     pub log: RequestLog,
     pub limiter: RateLimiter,
+    /// Patient status answers Metrc would still serve from its one-minute cache.
+    pub patient_cache: PatientCache,
     /// Where "now" comes from (the system clock unless the emulator was started with another).
     pub clock: Arc<dyn Clock>,
 }
@@ -54,6 +58,7 @@ impl World {
             faults: FaultState::new(faults),
             log: RequestLog::default(),
             limiter: RateLimiter::default(),
+            patient_cache: PatientCache::default(),
             clock,
         }
     }

@@ -1,6 +1,8 @@
 //! `GET /items/v2/active`, and the item JSON shared with packages.
 //!
-//! Guarantees: Metrc's field names; needs Manage Items (as Metrc documents).
+//! Guarantees: Metrc's field names; needs Manage Items (as Metrc documents); the item's facts
+//! (`ProductCategoryType`, `UnitWeight`, `UnitThcContent` with their units) are the same in every
+//! reply that embeds the item (packages, sales receipt lines).
 
 use crate::auth::Need;
 use crate::call::Call;
@@ -30,7 +32,7 @@ pub(crate) fn item_json(world: &World, item: &Item) -> Value {
         "GlobalProductName": null,
         "GlobalProductNumber": null,
         "ProductCategoryName": item.category,
-        "ProductCategoryType": item.category,
+        "ProductCategoryType": item.category_type(),
         "IsExpirationDateRequired": false,
         "HasExpirationDate": false,
         "IsSellByDateRequired": false,
@@ -48,12 +50,12 @@ pub(crate) fn item_json(world: &World, item: &Item) -> Value {
         "ItemBrandName": null,
         "AdministrationMethod": null,
         "UnitThcPercent": null,
-        "UnitThcContent": null,
-        "UnitThcContentUnitOfMeasureName": null,
+        "UnitThcContent": item.unit_thc_content.as_ref().map(|m| m.value),
+        "UnitThcContentUnitOfMeasureName": item.unit_thc_content.as_ref().map(|m| m.unit.clone()),
         "UnitVolume": null,
         "UnitVolumeUnitOfMeasureName": null,
-        "UnitWeight": null,
-        "UnitWeightUnitOfMeasureName": null,
+        "UnitWeight": item.unit_weight.as_ref().map(|m| m.value),
+        "UnitWeightUnitOfMeasureName": item.unit_weight.as_ref().map(|m| m.unit.clone()),
         "ServingSize": null,
         "NumberOfDoses": null,
         "UnitQuantity": null,

@@ -9,6 +9,7 @@ pub(crate) mod facilities;
 pub(crate) mod items;
 pub(crate) mod lookups;
 pub(crate) mod packages;
+pub(crate) mod patients;
 pub(crate) mod sales;
 pub(crate) mod transfers;
 
@@ -49,6 +50,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/transfers/v2/{id}/deliveries"),
     ("GET", "/transfers/v2/deliveries/{id}/packages"),
     ("GET", "/items/v2/active"),
+    ("GET", "/patients/v2/statuses/{patientLicenseNumber}"),
     ("GET", "/plants/v2/vegetative"),
     ("GET", "/harvests/v2/active"),
 ];
@@ -88,6 +90,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(transfers::delivery_packages),
         )
         .route("/items/v2/active", get(items::active))
+        .route(
+            "/patients/v2/statuses/{patient_license_number}",
+            get(patients::statuses),
+        )
         .route("/plants/v2/vegetative", get(facilities::vegetative_plants))
         .route("/harvests/v2/active", get(facilities::active_harvests))
         .merge(control_http::router())

@@ -3,7 +3,8 @@
 //!
 //! Guarantees: a sale takes its quantities off the packages, a void puts them back, a correction
 //! swaps old lines for new; duplicates, lookup lag, batch mode and back-dating follow `Options`;
-//! a receipt is invisible to lookups and lists until `visible_at`.
+//! a receipt is invisible to lookups and lists until `visible_at`. A receipt naming a
+//! `PatientLicenseNumber` counts against that patient's status (`patient_status`) until voided.
 
 use crate::auth::Need;
 use crate::call::{Call, parse_rows};
@@ -49,6 +50,10 @@ fn line_json(world: &World, r: &Receipt, l: &SaleLine) -> Value {
         "ProductName": item.map(|i| i.name.clone()),
         "ProductCategoryName": item.map(|i| i.category.clone()),
         "ItemStrainName": null,
+        "ItemUnitThcContent": item.and_then(|i| i.unit_thc_content.as_ref()).map(|m| m.value),
+        "ItemUnitThcContentUnitOfMeasureName": item.and_then(|i| i.unit_thc_content.as_ref()).map(|m| m.unit.clone()),
+        "ItemUnitWeight": item.and_then(|i| i.unit_weight.as_ref()).map(|m| m.value),
+        "ItemUnitWeightUnitOfMeasureName": item.and_then(|i| i.unit_weight.as_ref()).map(|m| m.unit.clone()),
         "QuantitySold": l.quantity,
         "UnitOfMeasureName": l.unit_of_measure,
         "UnitOfMeasureAbbreviation": abbreviation,
