@@ -34,6 +34,13 @@ adapters! {
     search_packages(SearchRequest) -> Vec<PackageView>;
     customer_types(LicenceRequest) -> CustomerTypesView;
     complete_sale(SaleRequest) -> Receipt;
+    limit_preview(LimitPreviewRequest) -> LimitCheckView;
+    look_up_patient(PatientLookupRequest) -> PatientReadingView;
+    limit_items(LicenceRequest) -> LimitItemsView;
+    map_item(MapItemRequest) -> LimitItemsView;
+    limit_rules -> LimitRulesView;
+    set_limit_override(LimitOverrideRequest) -> LimitRulesView;
+    clear_limit_override(ClearLimitOverrideRequest) -> LimitRulesView;
     list_packages(LicenceRequest) -> Vec<PackageView>;
     refresh_inventory(LicenceRequest) -> RefreshSummary;
     adjust_reasons(LicenceRequest) -> Vec<AdjustReasonView>;

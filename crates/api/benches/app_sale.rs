@@ -58,6 +58,7 @@ fn main() {
                     customer_type: "Consumer".into(),
                     patient_number: None,
                     caregiver_number: None,
+                    approval: None,
                 })
                 .await
                 .expect("a sale");

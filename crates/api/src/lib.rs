@@ -24,6 +24,7 @@ mod inventory;
 mod ipc_error;
 mod key_retirement;
 mod keys;
+mod limits;
 mod runtime;
 mod sell;
 mod session;

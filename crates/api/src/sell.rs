@@ -6,7 +6,9 @@
 //! quantity, too little on hand, missing patient number) leaves no row anywhere.
 
 use stateline_store::people::users::Permission;
-use stateline_store::{Money, NewSale, NewSaleLine, Package, Quantity, RecordedSale, StoreError};
+use stateline_store::{
+    Money, NewSale, NewSaleLine, Package, Quantity, RecordedSale, SaleExceptions, StoreError,
+};
 
 use super::dto::{
     self, CartLine, CustomerTypesView, LicenceRequest, PackageView, Receipt, ReceiptLine,
@@ -153,6 +155,13 @@ impl App {
         let user = actor.name().to_owned();
         let customer_type = req.customer_type.trim().to_owned();
         let recorded_type = customer_type.clone();
+        let exceptions = SaleExceptions {
+            late: None,
+            without_patient_data: match req.approval {
+                Some(approval) => Some(self.approval(approval).await?),
+                None => None,
+            },
+        };
         let (licence, recorded) = self
             .db(move |db| -> Result<_, ApiError> {
                 let licence = match req.licence.filter(|l| !l.trim().is_empty()) {
@@ -160,15 +169,18 @@ impl App {
                     None => db.package(&first_label)?.licence,
                 };
                 let lines = cart_lines(db, &req.lines)?;
-                let recorded = db.record_sale(&NewSale {
-                    licence: licence.clone(),
-                    acting_user: user,
-                    occurred_at,
-                    customer_type: recorded_type,
-                    patient_number: req.patient_number,
-                    caregiver_number: req.caregiver_number,
-                    lines,
-                })?;
+                let recorded = db.record_sale_with(
+                    &NewSale {
+                        licence: licence.clone(),
+                        acting_user: user,
+                        occurred_at,
+                        customer_type: recorded_type,
+                        patient_number: req.patient_number,
+                        caregiver_number: req.caregiver_number,
+                        lines,
+                    },
+                    &exceptions,
+                )?;
                 Ok((licence, recorded))
             })
             .await?;

@@ -3,4 +3,4 @@
 /**
  * Something only some roles may do.
  */
-export type Permission = "sell" | "set_own_key" | "adjust" | "merge_or_split" | "void_or_correct_sale" | "resolve_rejected" | "set_other_keys" | "validate_any_key" | "choose_key_mode" | "send_under_facility_key" | "manage_users" | "change_settings" | "view_reports" | "reconcile_with_metrc" | "restore_backup";
+export type Permission = "sell" | "set_own_key" | "adjust" | "merge_or_split" | "void_or_correct_sale" | "resolve_rejected" | "set_other_keys" | "validate_any_key" | "choose_key_mode" | "send_under_facility_key" | "manage_users" | "change_settings" | "view_reports" | "reconcile_with_metrc" | "restore_backup" | "manage_limits" | "approve_sale_exceptions";

@@ -15,6 +15,7 @@ mod demo;
 mod events;
 mod inventory;
 mod keys;
+mod limits;
 mod sell;
 mod sensitive;
 mod session;
@@ -33,6 +34,7 @@ pub use demo::*;
 pub use events::*;
 pub use inventory::*;
 pub use keys::*;
+pub use limits::*;
 pub use sell::*;
 pub use sensitive::Sensitive;
 pub use session::*;
@@ -67,6 +69,17 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         CustomerTypesView,
         SaleRequest,
         Receipt,
+        // limits
+        LimitPreviewRequest,
+        LimitCheckView,
+        PatientLookupRequest,
+        PatientReadingView,
+        ApprovalRequest,
+        LimitItemsView,
+        MapItemRequest,
+        LimitRulesView,
+        LimitOverrideRequest,
+        ClearLimitOverrideRequest,
         // inventory
         RefreshSummary,
         AdjustReasonView,

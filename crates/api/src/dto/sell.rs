@@ -55,7 +55,7 @@ pub struct CartLine {
 }
 
 /// `complete_sale`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct SaleRequest {
     /// `null` = the licence of the first line's package.
     pub licence: Option<String>,
@@ -63,6 +63,11 @@ pub struct SaleRequest {
     pub customer_type: String,
     pub patient_number: Option<String>,
     pub caregiver_number: Option<String>,
+    /// A manager's approval of a medical sale without Metrc's patient data, where the state's
+    /// rules allow one (asked for by `manager_approval_needed`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub approval: Option<super::limits::ApprovalRequest>,
 }
 
 /// A receipt line.
