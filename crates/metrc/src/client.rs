@@ -5,6 +5,7 @@
 //! engine decides. Facility-scoped calls send `licenseNumber` as a query parameter.
 
 mod inactive;
+mod patients;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,8 +87,15 @@ fn with_window(mut q: Query, window: Option<LastModifiedWindow>) -> Result<Query
     Ok(q)
 }
 
+/// A path segment as given, or `InvalidInput` when it is empty, over 128 bytes, holds a control
+/// character, or is `.` or `..` (which a URL path drops or climbs instead of sending).
 fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str, MetrcError> {
-    if value.trim().is_empty() || value.len() > 128 || value.chars().any(char::is_control) {
+    if value.trim().is_empty()
+        || value.len() > 128
+        || value.chars().any(char::is_control)
+        || value == "."
+        || value == ".."
+    {
         return Err(MetrcError::invalid(format!(
             "The {what} is empty or malformed. Check it and try again."
         )));

@@ -26,6 +26,7 @@ pub use models::packages::{
     AdjustReason, AdjustmentRecord, NewPackage, Package, PackageAdjustment, PackageIngredient,
     PackageItem,
 };
+pub use models::patients::PatientStatus;
 pub use models::sales::{NewReceipt, NewTransaction, Receipt, ReceiptTransaction, ReceiptUpdate};
 pub use models::transfers::{DeliveryPackage, Transfer, TransferDelivery};
 pub use models::{LastModifiedWindow, WriteOutcome};

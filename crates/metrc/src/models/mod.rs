@@ -10,6 +10,7 @@ pub mod facilities;
 pub mod items;
 pub mod lookups;
 pub mod packages;
+pub mod patients;
 pub mod sales;
 pub mod transfers;
 pub(crate) mod wire;

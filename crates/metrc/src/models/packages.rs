@@ -18,6 +18,9 @@ pub struct PackageItem {
     pub name: Option<String>,
     /// Category name.
     pub product_category_name: Option<String>,
+    /// Category type, e.g. `Buds`, `InfusedEdible` (Metrc sends a name or a number).
+    #[serde(deserialize_with = "string_or_number")]
+    pub product_category_type: Option<String>,
     /// Quantity type (a name or a number).
     #[serde(deserialize_with = "string_or_number")]
     pub quantity_type: Option<String>,
@@ -27,6 +30,14 @@ pub struct PackageItem {
     pub strain_name: Option<String>,
     /// Brand name.
     pub item_brand_name: Option<String>,
+    /// THC content per unit.
+    pub unit_thc_content: Option<f64>,
+    /// Unit of the THC content.
+    pub unit_thc_content_unit_of_measure_name: Option<String>,
+    /// Weight per unit.
+    pub unit_weight: Option<f64>,
+    /// Unit of the weight.
+    pub unit_weight_unit_of_measure_name: Option<String>,
 }
 
 /// A package on hand.

@@ -157,6 +157,21 @@ async fn reads_every_lookup() {
 
     let items = c.active_items(&key, DEMO_LICENSE).await.unwrap();
     assert_eq!(items.len(), 8);
+    let gummies = items
+        .iter()
+        .find(|i| i.name == "Watermelon Gummies 100mg")
+        .expect("gummies");
+    assert_eq!(gummies.product_category_name.as_deref(), Some("Edible"));
+    assert_eq!(
+        gummies.product_category_type.as_deref(),
+        Some("InfusedEdible")
+    );
+    assert_eq!(gummies.unit_thc_content, Some(100.0));
+    assert_eq!(
+        gummies.unit_thc_content_unit_of_measure_name.as_deref(),
+        Some("Milligrams")
+    );
+    assert_eq!(gummies.unit_weight, None);
 
     let reasons = c.adjust_reasons(&key, DEMO_LICENSE).await.unwrap();
     assert!(reasons.iter().any(|r| r.name == "Theft" && r.requires_note));
@@ -230,6 +245,22 @@ async fn package_lookup_by_label() {
     assert_eq!(p.label, LABEL);
     assert_eq!(p.quantity, 448.0);
     assert_eq!(p.unit_of_measure_name.as_deref(), Some("Grams"));
+    let item = p.item.expect("the package's item");
+    assert_eq!(item.product_category_type.as_deref(), Some("Buds"));
+    assert_eq!(item.unit_weight, None);
+    let pre_roll = env
+        .client
+        .package_by_label(&manager(), DEMO_LICENSE, EACH_LABEL)
+        .await
+        .unwrap()
+        .and_then(|p| p.item)
+        .expect("the pre-roll's item");
+    assert_eq!(pre_roll.product_category_type.as_deref(), Some("Buds"));
+    assert_eq!(pre_roll.unit_weight, Some(1.0));
+    assert_eq!(
+        pre_roll.unit_weight_unit_of_measure_name.as_deref(),
+        Some("Grams")
+    );
     // Metrc documents 401 for a label not valid at the licence; the emulator follows it, so an
     // unknown label is indistinguishable from a permission problem.
     expect_err(

@@ -10,10 +10,13 @@ use std::time::Duration;
 use metrc::{
     AdjustReason, AdjustmentRecord, Area, ClientConfig, DeliveryPackage, Employee, Facility, Item,
     LastModifiedWindow, MetrcClient, NewPackage, NewReceipt, NewTransaction, Package,
-    PackageAdjustment, PackageIngredient, Receipt, ReceiptUpdate, Transfer, TransferDelivery,
-    UnitOfMeasure, UserKey, VendorKey, WriteOutcome,
+    PackageAdjustment, PackageIngredient, PatientStatus, Receipt, ReceiptUpdate, Transfer,
+    TransferDelivery, UnitOfMeasure, UserKey, VendorKey, WriteOutcome,
 };
-use metrc_emulator::{DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_VENDOR_KEY, Emulator, Options, Seed};
+use metrc_emulator::{
+    DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_PATIENT_WITH_ROOM, DEMO_VENDOR_KEY, Emulator, Options,
+    Seed,
+};
 use serde::de::DeserializeOwned;
 
 fn endpoints() -> Vec<bru::Endpoint> {
@@ -144,6 +147,22 @@ fn metrc_example_responses_decode_into_the_models() {
     assert_eq!(d[0].package_label, "ABCDEF012345670000010026");
     let i: Vec<Item> = example(&all, "Items/GetActiveItems.bru");
     assert_eq!(i[0].quantity_type.as_deref(), Some("WeightBased"));
+    assert_eq!(i[1].product_category_type.as_deref(), Some("InfusedEdible"));
+    assert_eq!(i[1].unit_thc_content, Some(2.0));
+    let s: Vec<PatientStatus> = example(
+        &all,
+        "PatientsStatus/GetPatientsStatusesByPatientLicenseNumber.bru",
+    );
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[1].patient_license_number, "PTN-123-456");
+    assert_eq!(s[1].registration_number.as_deref(), Some("REG-123-678"));
+    assert!(s[1].active);
+    assert_eq!(s[1].flower_ounces_available, Some(120.0));
+    assert_eq!(s[1].purchase_amount_days, Some(31.0));
+    assert_eq!(
+        s[1].patient_registration_start_date.as_deref(),
+        Some("2023-01-01")
+    );
 }
 
 const LABEL: &str = "1A4FF0100000022000000001";
@@ -276,6 +295,9 @@ async fn run_every_call(c: &MetrcClient) {
     let deliveries = c.transfer_deliveries(&key, transfers[0].id).await.unwrap();
     c.delivery_packages(&key, deliveries[0].id).await.unwrap();
     c.active_items(&key, l).await.unwrap();
+    c.patient_statuses(&key, l, DEMO_PATIENT_WITH_ROOM)
+        .await
+        .unwrap();
     for area in Area::ALL {
         let _ = c.probe(&key, l, area).await;
     }
@@ -326,6 +348,7 @@ async fn every_client_request_fits_a_metrc_endpoint() {
         "Packages/CreateAdjustPackages.bru",
         "Packages/CreatePackagesPackages.bru",
         "Plants/GetVegetativePlants.bru",
+        "PatientsStatus/GetPatientsStatusesByPatientLicenseNumber.bru",
     ] {
         assert!(seen.contains(file), "{file} never exercised");
     }

@@ -7,4 +7,5 @@ mod against_emulator;
 mod bru;
 mod contract;
 mod logging;
+mod patients;
 mod transport;
