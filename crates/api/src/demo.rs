@@ -51,12 +51,14 @@ mod enabled {
     use crate::{App, AppEvent, dto};
     use stateline_keys::KeyHolder;
     use stateline_keys::KeySource;
-    use stateline_store::Licence;
     use stateline_store::StoreError;
     use stateline_store::people::users::{Pin, Role};
+    use stateline_store::{Licence, settings};
 
     /// The demo budtender the first manager gets (PIN documented in docs/ipc.md).
     pub const DEMO_BUDTENDER_NAME: &str = "Bea";
+    /// The state the demo register sells in (its purchase limits apply).
+    pub const DEMO_STATE: &str = "CO";
     /// Her PIN.
     pub const DEMO_BUDTENDER_PIN: &str = "1234";
 
@@ -186,6 +188,15 @@ mod enabled {
                     Ok(db.licences()?.iter().any(|l| l.number == DEMO_LICENSE))
                 })
                 .await?;
+            // The demo sells in Colorado (its time zone's state), so its sales are checked
+            // against Colorado's purchase limits like a real register's.
+            self.db(|db| -> Result<_, StoreError> {
+                if db.setting(settings::REGISTER_STATE)?.is_none() {
+                    db.set_setting(settings::REGISTER_STATE, DEMO_STATE)?;
+                }
+                Ok(())
+            })
+            .await?;
             if !exists {
                 self.db(move |db| {
                     db.upsert_licence(&Licence {

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde::de::DeserializeOwned;
-use stateline_store::{Database, NewAdjustment, NewPackages, NewSale, Permission, Recorded};
+use stateline_store::{
+    Approval, Database, NewAdjustment, NewPackages, NewSale, Permission, Recorded, SaleExceptions,
+};
+
+use crate::deadlines::pin_from_stdin;
 
 use crate::args::Context;
 use crate::error::CliError;
@@ -44,6 +48,21 @@ pub struct RecordArgs {
     /// `-`: read stdin (the default).
     #[arg(value_name = "-", conflicts_with = "file", value_parser = ["-"])]
     pub stdin: Option<String>,
+    /// A sale dated before its licence's reporting window (a paper sale from an outage): needs
+    /// `--approved-by`.
+    #[arg(long, requires = "approved_by")]
+    pub late: bool,
+    /// A medical sale without Metrc's reading of the patient's allotment, where the state's rules
+    /// allow a manager's override: needs `--approved-by`.
+    #[arg(long, requires = "approved_by")]
+    pub without_patient_data: bool,
+    /// The manager approving `--late` or `--without-patient-data` (their PIN is the first stdin
+    /// line, so the JSON comes from `--file`); audited with `--reason`.
+    #[arg(long, value_name = "MANAGER", requires_all = ["file", "reason"])]
+    pub approved_by: Option<String>,
+    /// Why the manager approves (goes into the audit log).
+    #[arg(long, value_name = "TEXT", requires = "approved_by")]
+    pub reason: Option<String>,
 }
 
 /// The largest record JSON read (a sale with hundreds of lines is a few tens of KiB).
@@ -122,9 +141,33 @@ fn check_role(db: &Database, request: &Request) -> Result<(), CliError> {
     Ok(db.require_user_may(user, permission)?)
 }
 
-fn record(db: &Database, request: &Request) -> Result<Vec<Recorded>, CliError> {
+/// The exceptions the approving manager (`--approved-by`, PIN on stdin) approves.
+fn exceptions(db: &Database, args: &RecordArgs) -> Result<SaleExceptions, CliError> {
+    let Some(manager) = &args.approved_by else {
+        return Ok(SaleExceptions::default());
+    };
+    if !args.late && !args.without_patient_data {
+        return Err(CliError::BadInput {
+            what: "--approved-by",
+            detail: "say what the manager approves: --late and/or --without-patient-data".into(),
+        });
+    }
+    let pin = pin_from_stdin("the approving manager's")?;
+    let session = db.verify_pin(manager, &pin)?;
+    let approval = Approval::new(session.actor, args.reason.as_deref().unwrap_or_default())?;
+    Ok(SaleExceptions {
+        late: args.late.then(|| approval.clone()),
+        without_patient_data: args.without_patient_data.then_some(approval),
+    })
+}
+
+fn record(
+    db: &Database,
+    request: &Request,
+    exceptions: &SaleExceptions,
+) -> Result<Vec<Recorded>, CliError> {
     Ok(match request {
-        Request::Sale(sale) => vec![db.record_sale(sale)?.into()],
+        Request::Sale(sale) => vec![db.record_sale_with(sale, exceptions)?.into()],
         Request::Adjustment(adjustment) => vec![db.record_adjustment(adjustment)?],
         Request::NewPackages(packages) => db.record_new_packages(packages)?,
     })
@@ -135,7 +178,14 @@ pub fn run(ctx: &Context, args: RecordArgs) -> Result<(), CliError> {
     let request = parse_request(args.kind, &text)?;
     let db = ctx.open_database()?;
     check_role(&db, &request)?;
-    let recorded = record(&db, &request)?;
+    if args.approved_by.is_some() && !matches!(request, Request::Sale(_)) {
+        return Err(CliError::BadInput {
+            what: "--approved-by",
+            detail: "only a sale takes a manager's approval; nothing was recorded".into(),
+        });
+    }
+    let exceptions = exceptions(&db, &args)?;
+    let recorded = record(&db, &request, &exceptions)?;
     if ctx.json {
         return match args.kind {
             RecordKind::NewPackages => output::json_line(&recorded),

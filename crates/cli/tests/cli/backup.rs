@@ -44,7 +44,7 @@ fn record_sale(dir: &Path) -> String {
     let sale = serde_json::json!({
         "licence": DEMO_LICENSE,
         "acting_user": "bea",
-        "occurred_at": "2026-11-22T18:00:00Z",
+        "occurred_at": support::minutes_ago(60),
         "customer_type": "Consumer",
         "patient_number": null,
         "caregiver_number": null,

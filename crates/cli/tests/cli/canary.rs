@@ -356,7 +356,7 @@ fn no_key_or_pin_reaches_any_output_or_file() {
         true,
     );
     let sale = serde_json::json!({
-        "licence": DEMO_LICENSE, "acting_user": "Canary Bea", "occurred_at": "2026-11-22T18:00:00Z",
+        "licence": DEMO_LICENSE, "acting_user": "Canary Bea", "occurred_at": crate::support::minutes_ago(60),
         "customer_type": "Consumer", "patient_number": null, "caregiver_number": null,
         "lines": [{"label": "1A4FF0100000022000000001", "quantity": "1", "unit_of_measure": "Grams", "total_amount": "12.50"}]
     });

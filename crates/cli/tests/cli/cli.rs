@@ -30,7 +30,7 @@ fn sale_json(label: &str, quantity: &str) -> String {
     serde_json::json!({
         "licence": DEMO_LICENSE,
         "acting_user": "bea",
-        "occurred_at": "2026-11-22T18:00:00Z",
+        "occurred_at": support::minutes_ago(60),
         "customer_type": "Consumer",
         "patient_number": null,
         "caregiver_number": null,
@@ -145,7 +145,7 @@ fn a_sale_goes_from_stdin_to_metrc_once() {
         "unit_of_measure": "Grams",
         "reason": "Scale Variance",
         "note": null,
-        "occurred_at": "2026-11-22T18:05:00Z"
+        "occurred_at": support::minutes_ago(55)
     });
     let file = dir.join("adjustment.json");
     std::fs::write(&file, adjustment.to_string()).expect("write the adjustment");

@@ -122,3 +122,9 @@ pub fn demo_emulator() -> (tokio::runtime::Runtime, Emulator) {
         .expect("emulator starts");
     (rt, emulator)
 }
+
+/// A record time `minutes` before now (RFC 3339 UTC): inside every licence's reporting window,
+/// whatever today's date (the suite also runs under a moved clock).
+pub fn minutes_ago(minutes: i64) -> String {
+    (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(minutes)).to_string()
+}

@@ -480,7 +480,7 @@ fn recorded_requests_are_checked_against_the_acting_users_role() {
         serde_json::json!({
             "licence": "403R-00001", "acting_user": who, "label": "1A4FF0100000022000000002",
             "quantity": "-0.5", "unit_of_measure": "Grams", "reason": "Scale Variance",
-            "note": null, "occurred_at": "2026-11-22T18:05:00Z"
+            "note": null, "occurred_at": support::minutes_ago(55)
         })
         .to_string()
     };

@@ -268,7 +268,7 @@ fn a_manager_saves_the_vendor_key_from_stdin_and_commands_use_it() {
     ));
     assert_eq!(refreshed["packages"], 24);
     let sale = serde_json::json!({
-        "licence": DEMO_LICENSE, "acting_user": "Bea", "occurred_at": "2026-11-22T18:00:00Z",
+        "licence": DEMO_LICENSE, "acting_user": "Bea", "occurred_at": support::minutes_ago(60),
         "customer_type": "Consumer", "patient_number": null, "caregiver_number": null,
         "lines": [{"label": "1A4FF0100000022000000001", "quantity": "1",
                    "unit_of_measure": "Grams", "total_amount": "12.50"}]

@@ -6,6 +6,7 @@ mod backups;
 mod database;
 mod deadlines;
 mod handovers;
+mod limits;
 mod link;
 mod outbox;
 mod people_sharing;
