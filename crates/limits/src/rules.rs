@@ -373,7 +373,8 @@ impl RuleSet {
 
     /// The rules that apply to `customer`: caregivers fall back on medical rules when the file
     /// has none of their own, and medical customers (and so caregivers) on adult-use rules when
-    /// it has no medical ones either — never on no rules at all.
+    /// it has no medical ones either; in a medical-only state (Oklahoma) an adult-use customer
+    /// gets the medical rules — never no rules at all.
     pub fn rules_for(&self, customer: Customer) -> impl Iterator<Item = &Rule> {
         let applies = self.rules_applying_to(customer);
         self.rules.iter().filter(move |r| r.customer == applies)
@@ -388,6 +389,9 @@ impl RuleSet {
         }
         if applies == Customer::Medical && !has(applies) {
             applies = Customer::AdultUse;
+        }
+        if applies == Customer::AdultUse && !has(applies) {
+            applies = Customer::Medical;
         }
         applies
     }

@@ -157,7 +157,9 @@ const WIRE_CODES: &str = "already_set_up backup_invalid database_damaged databas
     not_logged_in note_required package_wrong_licence pragma_mismatch sale_not_changeable \
     stop_timed_out storage_error unit_mismatch unknown_adjustment_reason unknown_entry \
     unknown_licence unknown_package unknown_sale unknown_user unsent_records user_disabled \
-    user_exists user_locked wrong_pin";
+    user_exists user_locked wrong_pin \
+    over_limit item_not_mapped patient_not_eligible patient_reading_needed \
+    manager_approval_needed sale_too_old";
 
 /// The string literals returned by every `pub fn code(&self)` in `source`.
 fn codes_in(source: &str) -> std::collections::BTreeSet<String> {

@@ -6,6 +6,7 @@ mod bindings;
 mod compliance;
 mod demo;
 mod journeys;
+mod patients;
 mod reconcile_keys;
 mod store_link;
 mod store_views;

@@ -37,6 +37,12 @@
 //! licence was out of step). A record of a licence not bound at this register is left out (its
 //! time zone and deadline are not known here).
 //!
+//! **Why each sale was allowed** (issue #14): each of this register's sale rows carries the
+//! purchase-limit check made when it was recorded (`sale_limit_checks`) — the rules and their
+//! version, whose sales the windows summed and as of when, every total against its limit, the
+//! patient reading used and its age, the store's overrides and any manager's approval — so an
+//! inspector sees why a sale made offline was allowed.
+//!
 //! Guarantees: read-only; this register's rows from one consistent snapshot, the other
 //! registers' from the copy as of the last store sync; rows in the order records were made;
 //! names and reasons only (never a key). CSV and HTML renderings are in [`render`].
@@ -48,6 +54,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use stateline_store::limits::LimitEvidence;
 use stateline_store::link::peer_records::{PeerEntry, PeerFilter};
 use stateline_store::outbox::attempts::{self, AttemptOutcome};
 use stateline_store::outbox::{EntryKind, EntryState};
@@ -146,6 +153,10 @@ pub struct OutageRow {
     pub register: String,
     /// Whether this register made it (the other registers' rows come from the pulled copy).
     pub this_register: bool,
+    /// For this register's sales: the purchase-limit check made when it was recorded, in one
+    /// line (the rules, whose sales were summed, each total, the patient reading and approvals
+    /// used); empty for other records and other registers' (their report has it).
+    pub limit_check: String,
 }
 
 /// The report.
@@ -169,13 +180,15 @@ struct Candidate {
     recorded_at: Timestamp,
     made_by: String,
     state: EntryState,
+    limit_check: String,
 }
 
 fn candidates(conn: &Connection, q: &OutageQuery) -> Result<Vec<Candidate>, ComplianceError> {
     let mut stmt = conn.prepare_cached(
         "SELECT o.id, o.client_id, o.kind, o.licence, l.time_zone, l.reporting_deadline_hours,
-                o.occurred_at, o.created_at, o.acting_user, o.state
+                o.occurred_at, o.created_at, o.acting_user, o.state, k.evidence
          FROM outbox o JOIN licences l ON l.number = o.licence
+         LEFT JOIN sale_limit_checks k ON o.kind = 'sale' AND k.sale_id = o.record_id
          WHERE o.occurred_at >= ?1 AND o.occurred_at < ?2 AND (?3 IS NULL OR o.licence = ?3)
          ORDER BY o.occurred_at, o.id",
     )?;
@@ -194,6 +207,11 @@ fn candidates(conn: &Connection, q: &OutageQuery) -> Result<Vec<Candidate>, Comp
                     recorded_at: from_ms(r.get(7)?),
                     made_by: r.get(8)?,
                     state: r.get(9)?,
+                    limit_check: r
+                        .get::<_, Option<String>>(10)?
+                        .and_then(|text| serde_json::from_str::<LimitEvidence>(&text).ok())
+                        .map(|e| e.summary())
+                        .unwrap_or_default(),
                 })
             },
         )?
@@ -473,6 +491,7 @@ fn row_for(
         register_id: String::new(),
         register: String::new(),
         this_register: true,
+        limit_check: c.limit_check,
     }))
 }
 
@@ -538,6 +557,7 @@ fn peer_row(
         register_id: p.register_id,
         register,
         this_register: false,
+        limit_check: String::new(),
     })
 }
 

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use super::{OutageReport, OutageRow};
 
 /// The CSV header, in column order.
-pub const CSV_COLUMNS: [&str; 14] = [
+pub const CSV_COLUMNS: [&str; 15] = [
     "licence",
     "record",
     "kind",
@@ -29,6 +29,7 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "state",
     "entry_id",
     "register",
+    "limit_check",
 ];
 
 /// One CSV field, quoted when RFC 4180 requires it. Text a spreadsheet would run as a formula
@@ -61,7 +62,7 @@ fn late_minutes(row: &OutageRow) -> i64 {
     (secs + 59).div_euclid(60)
 }
 
-fn cells(row: &OutageRow) -> [String; 14] {
+fn cells(row: &OutageRow) -> [String; 15] {
     [
         row.licence.clone(),
         row.client_id.clone(),
@@ -83,6 +84,7 @@ fn cells(row: &OutageRow) -> [String; 14] {
         row.state.as_str().to_owned(),
         row.entry_id.to_string(),
         row.register.clone(),
+        row.limit_check.clone(),
     ]
 }
 
@@ -122,7 +124,7 @@ th{background:#eee}td.late{font-weight:bold}\
 @media print{body{margin:0}th{background:#ddd !important;-webkit-print-color-adjust:exact}\
 tr{page-break-inside:avoid}}";
 
-const HTML_HEADINGS: [&str; 12] = [
+const HTML_HEADINGS: [&str; 13] = [
     "Register",
     "Licence",
     "Record",
@@ -135,6 +137,7 @@ const HTML_HEADINGS: [&str; 12] = [
     "Deadline",
     "Late by (min)",
     "State",
+    "Why the sale was allowed (limits)",
 ];
 
 /// The report as one printable HTML page with no external assets.
@@ -172,7 +175,7 @@ pub fn to_html(report: &OutageReport) -> String {
         let _ = writeln!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td{late_class}>{}</td><td>{}</td></tr>",
+             <td>{}</td><td>{}</td><td>{}</td><td{late_class}>{}</td><td>{}</td><td>{}</td></tr>",
             html_escape(if c[13].is_empty() {
                 "this register"
             } else {
@@ -189,6 +192,7 @@ pub fn to_html(report: &OutageReport) -> String {
             html_escape(&c[9]),
             html_escape(&c[10]),
             html_escape(&c[11]),
+            html_escape(&c[14]),
         );
     }
     page.push_str("</tbody>\n</table>\n</body>\n</html>\n");

@@ -199,10 +199,14 @@ fn the_outage_report_names_each_records_register() {
     let csv = to_csv(&report);
     let mut lines = csv.lines();
     assert_eq!(lines.next().unwrap(), CSV_COLUMNS.join(","));
-    assert_eq!(CSV_COLUMNS.last(), Some(&"register"));
-    assert!(lines.next().unwrap().ends_with(",Register 2"));
-    assert!(lines.next().unwrap().ends_with(",Register 2"));
-    assert!(lines.next().unwrap().ends_with(",Register 1"));
+    assert_eq!(CSV_COLUMNS[13], "register");
+    assert_eq!(CSV_COLUMNS.last(), Some(&"limit_check"));
+    // Another register's rows carry no limit check here (their register's report has it).
+    assert!(lines.next().unwrap().ends_with(",Register 2,"));
+    assert!(lines.next().unwrap().ends_with(",Register 2,"));
+    let own = lines.next().unwrap();
+    assert!(own.contains(",Register 1,"), "{own}");
+    assert!(own.ends_with(",no state chosen: not checked"), "{own}");
     let html = to_html(&report);
     assert!(html.contains("<th>Register</th>"));
     assert!(html.contains("<td>Register 2</td>"));
@@ -225,6 +229,43 @@ fn a_register_in_no_store_reports_as_before() {
     assert!(to_html(&report).contains("<td>this register</td>"));
     let deadlines = store_deadlines(db, store.clock.now(), 10).unwrap();
     assert_eq!(deadlines.registers.len(), 1);
+}
+
+#[test]
+fn each_sale_row_says_why_the_sale_was_allowed() {
+    let store = fixture::store();
+    let db = &store.db;
+    db.set_setting(stateline_store::settings::REGISTER_STATE, "CO")
+        .unwrap();
+    db.upsert_items(
+        LIC,
+        &[stateline_store::Item {
+            metrc_id: 1,
+            name: "Blue Dream".into(),
+            category: Some("Buds".into()),
+            unit_of_measure: "Grams".into(),
+            category_type: Some("Buds".into()),
+            unit_weight: None,
+            unit_thc_content: None,
+        }],
+    )
+    .unwrap();
+    db.record_sale(&sale_by("alice", vec![line(A, "3.5")]))
+        .unwrap();
+    store.clock.set(hours(fixture::t0(), 2));
+    let t0 = fixture::t0();
+    let report = db
+        .outage_report(&OutageQuery::new(hours(t0, -1), hours(t0, 3)))
+        .unwrap();
+    let check = &report.rows[0].limit_check;
+    assert!(check.starts_with("CO rules v1, adult_use"), "{check}");
+    assert!(check.contains("summed this sale alone"), "{check}");
+    assert!(
+        check.contains("adult-use-transaction 3.50/28.00 g of flower"),
+        "{check}"
+    );
+    assert!(to_csv(&report).contains("adult-use-transaction 3.50/28.00"));
+    assert!(to_html(&report).contains("Why the sale was allowed"));
 }
 
 fn local_time(at: Timestamp) -> String {

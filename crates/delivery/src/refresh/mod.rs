@@ -115,6 +115,30 @@ pub async fn refresh_licence(
     refresh_licence_with(db, client, key, licence, &RefreshOptions::default()).await
 }
 
+/// The item a package embeds, with its facts, when Metrc gives its id and name.
+fn item_of_package(package: &metrc::Package) -> Option<Item> {
+    let item = package.item.as_ref()?;
+    Some(Item {
+        metrc_id: item.id?,
+        name: item.name.clone()?,
+        category: item.product_category_name.clone(),
+        unit_of_measure: item
+            .unit_of_measure_name
+            .clone()
+            .or_else(|| package.unit_of_measure_name.clone())
+            .unwrap_or_default(),
+        category_type: item.product_category_type.clone(),
+        unit_weight: measure(
+            item.unit_weight,
+            item.unit_weight_unit_of_measure_name.clone(),
+        ),
+        unit_thc_content: measure(
+            item.unit_thc_content,
+            item.unit_thc_content_unit_of_measure_name.clone(),
+        ),
+    })
+}
+
 /// One of Metrc's per-unit figures with its unit, when it gives both (and a positive amount).
 fn measure(amount: Option<f64>, unit: Option<String>) -> Option<Measure> {
     let amount = amount.filter(|a| a.is_finite() && *a > 0.0)?;
@@ -146,6 +170,8 @@ pub async fn refresh_licence_with(
         options.full,
     );
     let limiter = options.limiter.as_ref();
+    // Items as packages embed them: the limits' facts even when the key may not read items.
+    let mut embedded: Vec<Item> = Vec::new();
     let mut fetched = Fetched {
         window_end: started,
         ..Fetched::default()
@@ -154,12 +180,9 @@ pub async fn refresh_licence_with(
         Plan::Full => {
             fetched.full = true;
             let _p = permit(limiter, licence).await;
-            fetched.active = client
-                .active_packages(key, licence, None)
-                .await?
-                .iter()
-                .map(package_from_metrc)
-                .collect();
+            let active = client.active_packages(key, licence, None).await?;
+            embedded.extend(active.iter().filter_map(item_of_package));
+            fetched.active = active.iter().map(package_from_metrc).collect();
             0
         }
         Plan::Windows(windows) => {
@@ -168,6 +191,7 @@ pub async fn refresh_licence_with(
                     let _p = permit(limiter, licence).await;
                     client.active_packages(key, licence, Some(window)).await?
                 };
+                embedded.extend(active.iter().filter_map(item_of_package));
                 fetched.active.extend(active.iter().map(package_from_metrc));
                 let inactive = {
                     let _p = permit(limiter, licence).await;
@@ -216,14 +240,15 @@ pub async fn refresh_licence_with(
                 })
                 .collect(),
         ),
-        // Items need "Manage Items"; a budtender's key may lack it, and selling does not need it.
+        // Items need "Manage Items"; a budtender's key may lack it, and selling does not need it:
+        // the items the packages embed (with the facts the limits count) are kept instead.
         Err(e)
             if matches!(
                 e.class(),
                 metrc::ErrorClass::Unauthorized | metrc::ErrorClass::Forbidden
             ) =>
         {
-            None
+            (!embedded.is_empty()).then_some(embedded)
         }
         Err(e) => return Err(e.into()),
     };

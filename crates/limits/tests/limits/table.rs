@@ -107,30 +107,35 @@ fn colorado_counts_concentrate_and_edibles_as_flower() {
 }
 
 #[test]
-fn caregivers_follow_the_medical_rules_where_a_state_has_none_of_their_own() {
+fn caregivers_follow_the_medical_rules_and_patients_the_adult_use_ones_where_a_state_has_none() {
     for (state, loaded) in all() {
         let rules = loaded.as_ref().unwrap();
-        let own = rules
-            .rules
-            .iter()
-            .any(|r| r.customer == Customer::Caregiver);
-        let caregiver: Vec<&str> = rules
-            .rules_for(Customer::Caregiver)
-            .map(|r| r.id.as_str())
-            .collect();
-        let expected: Vec<&str> = rules
-            .rules
-            .iter()
-            .filter(|r| {
-                r.customer
-                    == if own {
-                        Customer::Caregiver
-                    } else {
-                        Customer::Medical
-                    }
-            })
-            .map(|r| r.id.as_str())
-            .collect();
-        assert_eq!(caregiver, expected, "{state}");
+        let has = |c: Customer| rules.rules.iter().any(|r| r.customer == c);
+        for customer in [Customer::Caregiver, Customer::Medical, Customer::AdultUse] {
+            let expected_customer = if has(customer) {
+                customer
+            } else if customer != Customer::Medical && has(Customer::Medical) {
+                Customer::Medical
+            } else {
+                Customer::AdultUse
+            };
+            assert_eq!(
+                rules.rules_applying_to(customer),
+                expected_customer,
+                "{state} {customer:?}"
+            );
+            let got: Vec<&str> = rules.rules_for(customer).map(|r| r.id.as_str()).collect();
+            let expected: Vec<&str> = rules
+                .rules
+                .iter()
+                .filter(|r| r.customer == expected_customer)
+                .map(|r| r.id.as_str())
+                .collect();
+            assert_eq!(got, expected, "{state} {customer:?}");
+            assert!(
+                !got.is_empty(),
+                "{state}: {customer:?} would buy without any limit"
+            );
+        }
     }
 }

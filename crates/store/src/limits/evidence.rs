@@ -130,6 +130,61 @@ pub struct LimitEvidence {
     pub approvals: Vec<ApprovalUsed>,
 }
 
+impl LimitEvidence {
+    /// One line for reports: the rules and basis, whose sales were summed, each limit's total,
+    /// the reading and approvals used ("CO rules v1, adult_use: adult-use-transaction 3.50/28
+    /// g of flower; …").
+    pub fn summary(&self) -> String {
+        let rules = match (&self.state, self.rules_version) {
+            (Some(state), Some(version)) => format!("{state} rules v{version}"),
+            (Some(state), None) => format!("no rules for {state}: not checked"),
+            (None, _) => "no state chosen: not checked".into(),
+        };
+        let basis = match self.basis {
+            LimitBasis::NoState | LimitBasis::NoRules => String::new(),
+            LimitBasis::Rules => format!(", {}", self.rules_applied),
+            LimitBasis::PatientReading => {
+                format!(", {} with Metrc's patient reading", self.customer)
+            }
+            LimitBasis::AdultUseWithoutReading => {
+                format!(", {} without a reading: adult-use limits", self.customer)
+            }
+            LimitBasis::ManagerOverride => {
+                format!(", {} without a reading: manager's approval", self.customer)
+            }
+        };
+        let mut parts = vec![format!("{rules}{basis}")];
+        if !self.totals.is_empty() {
+            parts.push(format!("summed {}", self.scope.describe()));
+            parts.push(
+                self.totals
+                    .iter()
+                    .map(|t| format!("{} {:.2}/{:.2} {}", t.rule, t.total, t.limit, t.unit))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
+        if let Some(r) = &self.reading {
+            parts.push(format!(
+                "reading of {} ({} s old)",
+                r.read_at, r.age_seconds
+            ));
+        }
+        for o in &self.overrides {
+            parts.push(format!("store override {o}"));
+        }
+        for a in &self.approvals {
+            parts.push(format!(
+                "{} approved by {}: {}",
+                a.kind.replace('_', " "),
+                a.manager,
+                a.reason
+            ));
+        }
+        parts.join("; ")
+    }
+}
+
 /// Writes the check of sale `sale_id` (in the sale's transaction).
 pub(crate) fn insert(
     tx: &Connection,

@@ -1,0 +1,179 @@
+//! Medical sales against the emulator's patient endpoint (issue #14): a patient looked up online,
+//! the reading reused within Metrc's cache minute, the last reading used while Metrc is out of
+//! reach, the sales since the reading counted, and a fresh reading that already holds them.
+#![cfg(feature = "demo")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use metrc_emulator::{DEMO_PATIENT_INACTIVE, DEMO_PATIENT_WITH_ROOM};
+use stateline_api::dto::{
+    CartLine, CreateManagerRequest, DemoFault, DemoFaultRequest, LimitBasis, LimitPreviewRequest,
+    PatientLookupRequest, SaleRequest, SearchRequest,
+};
+use stateline_api::{App, AppConfig};
+use stateline_secrets::MemoryStore;
+use stateline_store::ManualClock;
+
+fn flower(label: &str, grams: &str) -> Vec<CartLine> {
+    vec![CartLine {
+        label: label.into(),
+        quantity: grams.into(),
+        price: "10".into(),
+    }]
+}
+
+fn preview(patient: &str, lines: Vec<CartLine>) -> LimitPreviewRequest {
+    LimitPreviewRequest {
+        licence: None,
+        customer_type: "Patient".into(),
+        patient_number: Some(patient.into()),
+        lines,
+    }
+}
+
+async fn look_up(app: &App, patient: &str) -> stateline_api::dto::PatientReadingView {
+    app.look_up_patient(PatientLookupRequest {
+        licence: None,
+        patient_number: patient.into(),
+    })
+    .await
+    .expect("a lookup answers, online or not")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales_since_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap();
+    let clock = ManualClock::new(start);
+    let mut config = AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
+    config.worker_idle = Duration::from_millis(100);
+    config.request_timeout = Duration::from_secs(2);
+    config.rng_seed = Some(5);
+    config.clock = Arc::new(clock.clone());
+    let app = App::open(config).await.unwrap();
+    app.create_first_manager(CreateManagerRequest {
+        name: "Max".into(),
+        pin: "2468".into(),
+    })
+    .await
+    .unwrap();
+    let label = app
+        .search_packages(SearchRequest {
+            query: "Blue Dream Flower".into(),
+            licence: None,
+            limit: Some(1),
+        })
+        .await
+        .unwrap()
+        .remove(0)
+        .label;
+
+    // Online: Metrc's reading, kept.
+    let first = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
+    assert!(first.fresh && first.known, "{first:?}");
+    assert_eq!(first.registrations[0].flower_g_available, 56.0);
+    let inactive = look_up(&app, DEMO_PATIENT_INACTIVE).await;
+    assert!(!inactive.registrations[0].active);
+    let unknown = look_up(&app, "PAT-9999").await;
+    assert!(unknown.unknown_to_metrc, "{unknown:?}");
+
+    // A sale of 20 g against the reading.
+    let check = app
+        .limit_preview(preview(DEMO_PATIENT_WITH_ROOM, flower(&label, "20")))
+        .await
+        .unwrap();
+    assert_eq!(check.basis, Some(LimitBasis::PatientReading));
+    assert!(check.over.is_empty(), "{check:?}");
+    app.complete_sale(SaleRequest {
+        licence: None,
+        lines: flower(&label, "20"),
+        customer_type: "Patient".into(),
+        patient_number: Some(DEMO_PATIENT_WITH_ROOM.into()),
+        caregiver_number: None,
+        approval: None,
+    })
+    .await
+    .expect("a patient's sale within the reading");
+
+    // Within the minute: the kept reading, not Metrc's cached answer.
+    let again = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
+    assert!(!again.fresh, "{again:?}");
+    assert!(
+        again.note.as_deref().unwrap_or_default().contains("cache"),
+        "{again:?}"
+    );
+
+    // Offline after the minute: the last reading, minus the 20 g sold since.
+    clock.advance(SignedDuration::from_secs(90));
+    app.set_demo_fault(DemoFaultRequest {
+        fault: DemoFault::NetworkDown,
+        on: true,
+        user: None,
+    })
+    .await
+    .unwrap();
+    let offline = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
+    assert!(!offline.fresh && offline.known, "{offline:?}");
+    assert!(
+        offline
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("could not be asked")
+    );
+    let over = app
+        .limit_preview(preview(DEMO_PATIENT_WITH_ROOM, flower(&label, "40")))
+        .await
+        .unwrap();
+    assert!(
+        over.over
+            .iter()
+            .any(|o| o.rule.starts_with("metrc-allotment")),
+        "{over:?}"
+    );
+    let within = app
+        .limit_preview(preview(DEMO_PATIENT_WITH_ROOM, flower(&label, "36")))
+        .await
+        .unwrap();
+    assert!(within.over.is_empty(), "{within:?}");
+
+    // Back online, after Metrc took the sale: a fresh reading holds it, and it is not counted twice.
+    app.set_demo_fault(DemoFaultRequest {
+        fault: DemoFault::NetworkDown,
+        on: false,
+        user: None,
+    })
+    .await
+    .unwrap();
+    let db = app.database().clone();
+    for _ in 0..200 {
+        let confirmed = db
+            .list_entries(&stateline_store::EntryFilter::default())
+            .unwrap()
+            .iter()
+            .all(|e| e.state == stateline_store::EntryState::Confirmed);
+        if confirmed {
+            break;
+        }
+        app.sync_now().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    clock.advance(SignedDuration::from_secs(90));
+    let fresh = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
+    assert!(fresh.fresh, "{fresh:?}");
+    assert!(
+        (fresh.registrations[0].flower_g_available - 36.0).abs() < 0.01,
+        "{fresh:?}"
+    );
+    let still_within = app
+        .limit_preview(preview(DEMO_PATIENT_WITH_ROOM, flower(&label, "36")))
+        .await
+        .unwrap();
+    assert!(
+        still_within.over.is_empty(),
+        "the confirmed sale is in Metrc's figure, not counted again: {still_within:?}"
+    );
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
