@@ -135,6 +135,29 @@ import type { StoreEntryQuery } from "./bindings/StoreEntryQuery";
 import type { StoreEntryView } from "./bindings/StoreEntryView";
 import type { StoreRegistersView } from "./bindings/StoreRegistersView";
 import type { StoreScope } from "./bindings/StoreScope";
+import type { ApprovalRequest } from "./bindings/ApprovalRequest";
+import type { CategoryAmount } from "./bindings/CategoryAmount";
+import type { CategoryAmountInput } from "./bindings/CategoryAmountInput";
+import type { ClearLimitOverrideRequest } from "./bindings/ClearLimitOverrideRequest";
+import type { HistoryScopeKind } from "./bindings/HistoryScopeKind";
+import type { ItemMapView } from "./bindings/ItemMapView";
+import type { LimitBasis } from "./bindings/LimitBasis";
+import type { LimitBlockView } from "./bindings/LimitBlockView";
+import type { LimitCategoryView } from "./bindings/LimitCategoryView";
+import type { LimitCheckView } from "./bindings/LimitCheckView";
+import type { LimitItemsView } from "./bindings/LimitItemsView";
+import type { LimitOverrideRequest } from "./bindings/LimitOverrideRequest";
+import type { LimitOverrideView } from "./bindings/LimitOverrideView";
+import type { LimitPreviewRequest } from "./bindings/LimitPreviewRequest";
+import type { LimitRuleView } from "./bindings/LimitRuleView";
+import type { LimitRulesView } from "./bindings/LimitRulesView";
+import type { LimitTotalView } from "./bindings/LimitTotalView";
+import type { MapItemRequest } from "./bindings/MapItemRequest";
+import type { OverLimitView } from "./bindings/OverLimitView";
+import type { PatientLookupRequest } from "./bindings/PatientLookupRequest";
+import type { PatientReadingView } from "./bindings/PatientReadingView";
+import type { RegistrationView } from "./bindings/RegistrationView";
+import type { UnmappedItemView } from "./bindings/UnmappedItemView";
 
 export type {
   AddUserRequest,
@@ -264,6 +287,29 @@ export type {
   StoreEntryView,
   StoreRegistersView,
   StoreScope,
+  ApprovalRequest,
+  CategoryAmount,
+  CategoryAmountInput,
+  ClearLimitOverrideRequest,
+  HistoryScopeKind,
+  ItemMapView,
+  LimitBasis,
+  LimitBlockView,
+  LimitCategoryView,
+  LimitCheckView,
+  LimitItemsView,
+  LimitOverrideRequest,
+  LimitOverrideView,
+  LimitPreviewRequest,
+  LimitRuleView,
+  LimitRulesView,
+  LimitTotalView,
+  MapItemRequest,
+  OverLimitView,
+  PatientLookupRequest,
+  PatientReadingView,
+  RegistrationView,
+  UnmappedItemView,
 };
 
 /** An error as the backend reports it: a stable snake_case code and a message for people. */
@@ -358,6 +404,14 @@ export interface Backend {
   storeDeadlines(): Promise<StoreDeadlinesView>;
   listStoreAudit(req: StoreAuditRequest): Promise<StoreAuditView>;
   verifyStoreAudits(): Promise<StoreAuditChainsView>;
+
+  limitPreview(req: LimitPreviewRequest): Promise<LimitCheckView>;
+  lookUpPatient(req: PatientLookupRequest): Promise<PatientReadingView>;
+  limitItems(req: LicenceRequest): Promise<LimitItemsView>;
+  mapItem(req: MapItemRequest): Promise<LimitItemsView>;
+  limitRules(): Promise<LimitRulesView>;
+  setLimitOverride(req: LimitOverrideRequest): Promise<LimitRulesView>;
+  clearLimitOverride(req: ClearLimitOverrideRequest): Promise<LimitRulesView>;
 
   demoFaults(): Promise<DemoFaultView[]>;
   setDemoFault(req: DemoFaultRequest): Promise<DemoFaultView[]>;

@@ -1,7 +1,8 @@
 // @vitest-environment node
 /**
  * Every command `backend.ts` sends is documented in `docs/ipc.md` (a row of a command table), and
- * the compliance commands are sent under their IPC names with their single `req`.
+ * the compliance and purchase-limit commands are sent under their IPC names with their single
+ * `req`.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -43,5 +44,14 @@ describe("backend.ts commands", () => {
       expect(sent.has(command), command).toBe(true);
       expect(sent.get(command), command).toBeUndefined();
     }
+  });
+
+  it("send the purchase-limit commands under their IPC names", () => {
+    const sent = sentCommands();
+    for (const command of ["limit_preview", "look_up_patient", "limit_items", "map_item", "set_limit_override", "clear_limit_override"]) {
+      expect(sent.get(command), command).toEqual({ req: expect.anything() });
+    }
+    expect(sent.has("limit_rules")).toBe(true);
+    expect(sent.get("limit_rules")).toBeUndefined();
   });
 });

@@ -6,22 +6,38 @@
  * field has the focus (a scan after a click elsewhere) goes there too. The receipt shows as
  * soon as the backend has committed the sale; a refusal (e.g. more than is on hand) shows the
  * backend's message, with its code as a data attribute.
+ *
+ * Purchase limits (issue #14): while the cart fills, its running totals against every limit that
+ * applies are shown (`LimitPanel`, from `limit_preview`); a cart over a limit, or one the limits
+ * cannot count, cannot be completed, and says which limit and by how much. A medical customer's
+ * patient can be looked up in Metrc (`PatientLookup`). A sale the limits hold back until a
+ * manager approves it opens the approval dialog and is sent again with the approval. The cart
+ * panel keeps its Complete button inside the window: what does not fit scrolls above it.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { KeyboardEvent } from "react";
-import type { PackageView, Receipt } from "../api";
+import type { AppError, ApprovalRequest, LimitPreviewRequest, PackageView, Receipt } from "../api";
 import { toAppError } from "../api";
 import { useAction, useAppState, useBackend, useFacilityTime, useLoad } from "../context";
 import { formatMoney } from "../format";
 import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
+import { useFitToWindow } from "../ui/useFitToWindow";
+import { ApprovalDialog } from "./ApprovalDialog";
+import { LimitPanel } from "./LimitPanel";
+import { completionHold } from "./limitText";
+import { PatientLookup } from "./PatientLookup";
+import { useLimitPreview } from "./useLimitPreview";
 
 interface CartLine {
   pkg: PackageView;
   quantity: string;
   unitPrice: string;
 }
+
+/** Refusals of a manager's approval itself, shown in the approval dialog (anything else closes it). */
+const APPROVAL_REFUSALS = ["wrong_pin", "user_locked", "user_disabled", "unknown_user", "not_allowed", "invalid_input", "invalid_pin"];
 
 /** How many search results to show under the scan field. */
 const RESULT_LIMIT = 8;
@@ -59,7 +75,9 @@ export function Sell() {
   const [receipt, setReceipt] = useState<{ receipt: Receipt; startedAt: number } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const { busy, error, setError, act } = useAction();
+  const [approving, setApproving] = useState<string | null>(null);
   const scan = useRef<HTMLInputElement>(null);
+  const cartPanel = useFitToWindow<HTMLElement>();
 
   const refocus = () => scan.current?.focus();
   useEffect(refocus, []);
@@ -105,6 +123,19 @@ export function Sell() {
   const needsPatient = patientRequired || lowerType.includes("patient") || lowerType.includes("caregiver");
   const needsCaregiver = caregiverRequired || lowerType.includes("caregiver");
   const total = cart.reduce((sum, line) => sum + (lineTotal(line) ?? 0), 0);
+  const patient = needsPatient && patientNumber.trim() !== "" ? patientNumber.trim() : null;
+  const previewRequest: LimitPreviewRequest | null =
+    licence === null || cart.length === 0
+      ? null
+      : {
+          licence: licence.number,
+          customer_type: chosenType,
+          patient_number: patient,
+          lines: cart.map((l) => ({ label: l.pkg.label, quantity: l.quantity.trim(), price: "0.00" })),
+        };
+  const preview = useLimitPreview(previewRequest);
+  // Only an answer for the cart as it stands holds the sale back; otherwise the backend decides.
+  const hold = preview.current ? completionHold(preview.check) : null;
 
   function add(pkg: PackageView) {
     setReceipt(null);
@@ -130,31 +161,54 @@ export function Sell() {
     refocus();
   }
 
-  async function complete() {
-    if (licence === null || cart.length === 0 || busy) return;
+  /** Sends the sale (with a manager's approval when given); resolves to the refusal, if any. */
+  async function complete(approval?: ApprovalRequest): Promise<AppError | null> {
+    if (licence === null || cart.length === 0 || busy || hold !== null) return null;
     const unpriced = cart.find((l) => lineTotal(l) === null);
     if (unpriced !== undefined) {
       setError({ code: "price_missing", message: `Enter a quantity and price for ${unpriced.pkg.item_name}.` });
       refocus();
-      return;
+      return null;
     }
     const sale = {
       licence: licence.number,
       customer_type: chosenType,
-      patient_number: needsPatient && patientNumber.trim() !== "" ? patientNumber.trim() : null,
+      patient_number: patient,
       caregiver_number: needsCaregiver && caregiverNumber.trim() !== "" ? caregiverNumber.trim() : null,
       lines: cart.map((l) => ({ label: l.pkg.label, quantity: l.quantity.trim(), price: priceString(lineTotal(l) ?? 0) })),
     };
     const startedAt = performance.now();
-    const done = await act(() => backend.completeSale(sale));
+    let refused: AppError | null = null;
+    const done = await act(() =>
+      backend.completeSale(approval === undefined ? sale : { ...sale, approval }).catch((e: unknown) => {
+        refused = toAppError(e);
+        throw e;
+      }),
+    );
     if (done !== undefined) {
       setReceipt({ receipt: done, startedAt });
       setCart([]);
       setPatientNumber("");
       setCaregiverNumber("");
       setCustomerType(null);
+      setApproving(null);
     }
-    refocus();
+    const failure = refused as AppError | null;
+    if (failure?.code === "manager_approval_needed") setApproving(failure.message);
+    // While the approval dialog is open the focus stays in it.
+    else if (approval === undefined || failure === null || !APPROVAL_REFUSALS.includes(failure.code)) refocus();
+    return failure;
+  }
+
+  /** The approval dialog's send: a refusal of the approval itself stays in the dialog. */
+  async function completeApproved(approval: ApprovalRequest): Promise<AppError | null> {
+    const failure = await complete(approval);
+    if (failure !== null && APPROVAL_REFUSALS.includes(failure.code)) {
+      setError(null);
+      return failure;
+    }
+    setApproving(null);
+    return null;
   }
 
   async function addTyped(typed: string) {
@@ -253,93 +307,127 @@ export function Sell() {
         )}
         {receipt !== null && <ReceiptView key={receipt.receipt.client_id} receipt={receipt.receipt} startedAt={receipt.startedAt} />}
       </section>
-      <section className="panel stack" aria-label="Cart" data-testid="cart">
+      <section ref={cartPanel} className="panel cart" aria-label="Cart" data-testid="cart">
         <h3>Cart</h3>
-        {cart.length === 0 && <p className="muted">Scan a package to start a sale.</p>}
-        {cart.map((l) => (
-          <div
-            key={l.pkg.label}
-            className={`stack cart-line${error?.code === "insufficient_quantity" && Number(l.quantity) > Number(l.pkg.on_hand) ? " over" : ""}`}
-            data-testid={`cart-line-${l.pkg.label}`}
-            data-label={l.pkg.label}
-            data-over={error?.code === "insufficient_quantity" && Number(l.quantity) > Number(l.pkg.on_hand) ? "true" : undefined}
-          >
-            <div className="row" style={{ justifyContent: "space-between" }}>
-              <strong>{l.pkg.item_name}</strong>
-              <Button
-                aria-label={`Remove ${l.pkg.item_name}`}
-                onClick={() => {
-                  setCart((lines) => lines.filter((x) => x !== l));
-                  refocus();
-                }}
-                data-testid={`cart-remove-${l.pkg.label}`}
-              >
-                ✕
-              </Button>
+        <div className="cart-body stack">
+          {cart.length === 0 && <p className="muted">Scan a package to start a sale.</p>}
+          {cart.map((l) => (
+            <div
+              key={l.pkg.label}
+              className={`stack cart-line${error?.code === "insufficient_quantity" && Number(l.quantity) > Number(l.pkg.on_hand) ? " over" : ""}`}
+              data-testid={`cart-line-${l.pkg.label}`}
+              data-label={l.pkg.label}
+              data-over={error?.code === "insufficient_quantity" && Number(l.quantity) > Number(l.pkg.on_hand) ? "true" : undefined}
+            >
+              <div className="row" style={{ justifyContent: "space-between" }}>
+                <strong>{l.pkg.item_name}</strong>
+                <Button
+                  aria-label={`Remove ${l.pkg.item_name}`}
+                  onClick={() => {
+                    setCart((lines) => lines.filter((x) => x !== l));
+                    refocus();
+                  }}
+                  data-testid={`cart-remove-${l.pkg.label}`}
+                >
+                  ✕
+                </Button>
+              </div>
+              <span className="muted">
+                {l.pkg.label} · {l.pkg.on_hand} {l.pkg.unit_of_measure} on hand
+              </span>
+              <div className="row">
+                <TextField
+                  label={`Quantity (${l.pkg.unit_of_measure})`}
+                  inputMode="decimal"
+                  value={l.quantity}
+                  onChange={(e) => update(l.pkg.label, { quantity: e.target.value })}
+                  onKeyDown={lineKey}
+                  style={{ width: "7rem" }}
+                  data-testid={`cart-qty-${l.pkg.label}`}
+                />
+                <TextField
+                  label="Unit price ($)"
+                  inputMode="decimal"
+                  value={l.unitPrice}
+                  onChange={(e) => update(l.pkg.label, { unitPrice: e.target.value })}
+                  onKeyDown={lineKey}
+                  style={{ width: "7rem" }}
+                  data-testid={`cart-price-${l.pkg.label}`}
+                />
+              </div>
             </div>
-            <span className="muted">
-              {l.pkg.label} · {l.pkg.on_hand} {l.pkg.unit_of_measure} on hand
-            </span>
-            <div className="row">
-              <TextField
-                label={`Quantity (${l.pkg.unit_of_measure})`}
-                inputMode="decimal"
-                value={l.quantity}
-                onChange={(e) => update(l.pkg.label, { quantity: e.target.value })}
-                onKeyDown={lineKey}
-                style={{ width: "7rem" }}
-                data-testid={`cart-qty-${l.pkg.label}`}
-              />
-              <TextField
-                label="Unit price ($)"
-                inputMode="decimal"
-                value={l.unitPrice}
-                onChange={(e) => update(l.pkg.label, { unitPrice: e.target.value })}
-                onKeyDown={lineKey}
-                style={{ width: "7rem" }}
-                data-testid={`cart-price-${l.pkg.label}`}
-              />
-            </div>
-          </div>
-        ))}
-        <SelectField
-          label="Customer type"
-          value={chosenType}
-          onChange={(e) => setCustomerType(e.target.value)}
-          choices={(types.data?.types ?? [defaultType]).map((t) => ({ value: t, label: t.replace(/([a-z])([A-Z])/g, "$1 $2") }))}
-          data-testid="customer-type"
-        />
-        {needsPatient && (
-          <TextField
-            label={`Patient licence number${patientRequired ? " (required)" : ""}`}
-            value={patientNumber}
-            required={patientRequired}
-            onChange={(e) => setPatientNumber(e.target.value)}
-            onKeyDown={lineKey}
-            data-testid="patient-number"
+          ))}
+          <SelectField
+            label="Customer type"
+            value={chosenType}
+            onChange={(e) => setCustomerType(e.target.value)}
+            choices={(types.data?.types ?? [defaultType]).map((t) => ({ value: t, label: t.replace(/([a-z])([A-Z])/g, "$1 $2") }))}
+            data-testid="customer-type"
           />
-        )}
-        {needsCaregiver && (
-          <TextField
-            label={`Caregiver licence number${caregiverRequired ? " (required)" : ""}`}
-            value={caregiverNumber}
-            required={caregiverRequired}
-            onChange={(e) => setCaregiverNumber(e.target.value)}
-            onKeyDown={lineKey}
-            data-testid="caregiver-number"
-          />
-        )}
-        <div className="cart-total" data-testid="cart-total">
-          {formatMoney(total)}
+          {needsPatient && (
+            <PatientLookup licence={licence?.number ?? null} patientNumber={patientNumber} onRead={preview.refresh}>
+              <TextField
+                label={`Patient licence number${patientRequired ? " (required)" : ""}`}
+                value={patientNumber}
+                required={patientRequired}
+                onChange={(e) => setPatientNumber(e.target.value)}
+                onKeyDown={lineKey}
+                data-testid="patient-number"
+              />
+            </PatientLookup>
+          )}
+          {needsCaregiver && (
+            <TextField
+              label={`Caregiver licence number${caregiverRequired ? " (required)" : ""}`}
+              value={caregiverNumber}
+              required={caregiverRequired}
+              onChange={(e) => setCaregiverNumber(e.target.value)}
+              onKeyDown={lineKey}
+              data-testid="caregiver-number"
+            />
+          )}
         </div>
-        <ErrorNote error={error} testId="sell-error" />
-        <Button look="primary" large onClick={() => void complete()} disabled={busy || cart.length === 0} data-testid="complete-sale">
-          Complete sale (Enter)
-        </Button>
-        <Button onClick={cancel} disabled={cart.length === 0} data-testid="cancel-sale">
-          Cancel (Escape)
-        </Button>
+        <LimitPanel check={preview.check} error={preview.error} />
+        <div className="cart-footer stack">
+          <div className="cart-total" data-testid="cart-total">
+            {formatMoney(total)}
+          </div>
+          {hold?.code === "over_limit" && (
+            <div className="note note-error" role="alert" data-testid="limit-over" data-rule={preview.check?.over[0]?.rule}>
+              {hold.message}
+            </div>
+          )}
+          <ErrorNote error={error} testId="sell-error" />
+          {error?.code === "manager_approval_needed" && approving === null && (
+            <Button onClick={() => setApproving(error.message)} data-testid="sell-approve">
+              A manager approves…
+            </Button>
+          )}
+          <Button
+            look="primary"
+            large
+            onClick={() => void complete()}
+            disabled={busy || cart.length === 0 || hold !== null}
+            data-testid="complete-sale"
+            data-hold={hold?.code}
+          >
+            Complete sale (Enter)
+          </Button>
+          <Button onClick={cancel} disabled={cart.length === 0} data-testid="cancel-sale">
+            Cancel (Escape)
+          </Button>
+        </div>
       </section>
+      {approving !== null && (
+        <ApprovalDialog
+          why={approving}
+          onApprove={completeApproved}
+          onCancel={() => {
+            setApproving(null);
+            refocus();
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -10,6 +10,12 @@
  */
 import type {
   AppError,
+  ApprovalRequest,
+  ClearLimitOverrideRequest,
+  LimitOverrideRequest,
+  LimitPreviewRequest,
+  MapItemRequest,
+  PatientLookupRequest,
   AppState,
   Backend,
   BackendEvents,
@@ -57,6 +63,7 @@ import type {
   StoreEntryView,
 } from "../api";
 import { FakeCompliance, isDay, manualRun } from "./fakeCompliance";
+import { FakeLimits } from "./fakeLimits";
 import { T0 } from "./testClock";
 
 export { T0 };
@@ -77,6 +84,8 @@ const ALL_PERMISSIONS: Permission[] = [
   "view_reports",
   "reconcile_with_metrc",
   "restore_backup",
+  "manage_limits",
+  "approve_sale_exceptions",
 ];
 
 export function permissionsOf(role: Role): Permission[] {
@@ -152,6 +161,7 @@ export class FakeBackend implements Backend {
   attempts = new Map<number, AttemptView[]>();
   receipts: Receipt[] = [];
   compliance = new FakeCompliance();
+  limits = new FakeLimits();
   audit: AuditEntryView[] = [];
   status: SyncStatus = inStepStatus();
   session: { user: string; role: Role } | null = null;
@@ -526,7 +536,14 @@ export class FakeBackend implements Backend {
       };
     });
 
-  completeSale = (req: { licence: string | null; lines: { label: string; quantity: string; price: string }[]; customer_type: string; patient_number: string | null; caregiver_number: string | null }) =>
+  completeSale = (req: {
+    licence: string | null;
+    lines: { label: string; quantity: string; price: string }[];
+    customer_type: string;
+    patient_number: string | null;
+    caregiver_number: string | null;
+    approval?: ApprovalRequest;
+  }) =>
     this.call("complete_sale", req, () => {
       const session = this.need("sell");
       if (req.lines.length === 0) fail("invalid_input", "Add at least one package to the sale.");
@@ -539,6 +556,10 @@ export class FakeBackend implements Backend {
         }
         return { pkg, q, line: l };
       });
+      if (req.approval !== undefined) this.checkApproval(req.approval);
+      const refusal = this.limits.refusal(this.packages, req, req.approval);
+      if (refusal !== null) fail(refusal.code, refusal.message);
+      this.limits.record(this.packages, req);
       for (const { pkg, q } of lines) pkg.on_hand = String(Number(pkg.on_hand) - q);
       const content: RecordContent = { kind: "sale", lines: req.lines, customer_type: req.customer_type };
       const entry = this.addEntry("pending", session.user, content);
@@ -1084,6 +1105,102 @@ export class FakeBackend implements Backend {
       this.storeServerReadable();
       const registers = this.storeChains.map((c) => ({ ...c }));
       return { checked_at: T0, registers, broken: registers.filter((c) => c.code !== null).length };
+    });
+
+  /** A manager's approval typed at the register: the name and PIN check out, and a reason is given. */
+  private checkApproval(approval: ApprovalRequest): void {
+    const manager = this.users.find((u) => u.name === approval.manager) ?? fail("unknown_user", `No user called ${approval.manager}.`);
+    if (manager.locked) fail("user_locked", `${manager.name} is locked after 5 wrong PINs. Ask a manager to reset the PIN.`);
+    if (manager.pin !== approval.pin) {
+      manager.failed += 1;
+      fail("wrong_pin", `Wrong PIN. ${5 - manager.failed} tries left before the account locks.`);
+    }
+    if (!permissionsOf(manager.role).includes("approve_sale_exceptions")) fail("not_allowed", "only a manager may approve a sale exception; ask a manager");
+    if (approval.reason.trim() === "") fail("invalid_input", "invalid reason: it is empty; enter one");
+  }
+
+  limitPreview = (req: LimitPreviewRequest) =>
+    this.call("limit_preview", req, () => {
+      this.need("sell");
+      return this.limits.check(this.packages, req);
+    });
+
+  lookUpPatient = (req: PatientLookupRequest) =>
+    this.call("look_up_patient", req, () => {
+      const session = this.need("sell");
+      const patient = req.patient_number.trim();
+      if (!/^[A-Za-z0-9-]{1,40}$/.test(patient)) fail("invalid_input", "invalid patient number: enter the number on the patient's card");
+      return this.limits.lookUp(req.licence ?? LICENCE, patient, session.user);
+    });
+
+  private limitItemsNow(licence: string | null) {
+    return {
+      licence: licence ?? LICENCE,
+      rules_in_force: this.limits.state !== null,
+      categories: this.limits.state === null ? [] : this.limits.categories.map((c) => ({ ...c })),
+      unmapped: this.limits.unmapped.map((u) => ({ ...u })),
+      mapped: this.limits.mapped.map((m) => ({ ...m, amounts: m.amounts.map((a) => ({ ...a })) })),
+    };
+  }
+
+  limitItems = (req: { licence: string | null }) =>
+    this.call("limit_items", req, () => {
+      this.need("session");
+      return this.limitItemsNow(req.licence);
+    });
+
+  mapItem = (req: MapItemRequest) =>
+    this.call("map_item", req, () => {
+      const session = this.need("manage_limits");
+      if (req.reason.trim() === "") fail("invalid_input", "invalid reason: it is empty; enter one");
+      if (req.amounts.length === 0) fail("invalid_input", "invalid amounts: say what one unit counts as in at least one category");
+      const amounts = req.amounts.map((a) => {
+        if (!this.limits.categories.some((c) => c.id === a.category)) fail("invalid_input", `invalid category: ${a.category} is not one of the state's categories`);
+        const amount = Number(a.amount);
+        if (!(amount > 0)) fail("invalid_input", `invalid amount: "${a.amount}" is not a positive number; enter one like 3.5`);
+        return { category: a.category, amount };
+      });
+      const name = req.item_name.trim();
+      this.limits.unmapped = this.limits.unmapped.filter((u) => u.item_name !== name);
+      this.limits.mapped = [...this.limits.mapped.filter((m) => m.item_name !== name), { item_name: name, amounts, reason: req.reason.trim(), mapped_by: session.user, mapped_at: T0 }];
+      this.limits.perUnit.set(name, Object.fromEntries(amounts.map((a) => [a.category, a.amount])));
+      this.appendAudit("item_mapped", name, req.reason.trim());
+      this.emit("inventory_changed", { licence: req.licence ?? LICENCE });
+      return this.limitItemsNow(req.licence);
+    });
+
+  limitRules = () =>
+    this.call("limit_rules", undefined, () => {
+      this.need("session");
+      return this.limits.rulesView();
+    });
+
+  private limitRule(id: string) {
+    return this.limits.rules.find((r) => r.id === id) ?? fail("invalid_input", `invalid rule: ${id} is not a rule in force; pick one from the list`);
+  }
+
+  setLimitOverride = (req: LimitOverrideRequest) =>
+    this.call("set_limit_override", req, () => {
+      const session = this.need("manage_limits");
+      const rule = this.limitRule(req.rule_id);
+      const limit = Number(req.limit);
+      if (!(limit > 0)) fail("invalid_input", `invalid limit: "${req.limit}" is not a positive number; enter one like 3.5`);
+      if (req.reason.trim() === "") fail("invalid_input", "invalid reason: it is empty; enter one");
+      rule.limit = limit;
+      rule.store_override = { limit, file_version: 1, reason: req.reason.trim(), set_by: session.user, set_at: T0 };
+      this.appendAudit("limit_overridden", rule.id, `${rule.file_limit} -> ${limit}: ${req.reason.trim()}`);
+      return this.limits.rulesView();
+    });
+
+  clearLimitOverride = (req: ClearLimitOverrideRequest) =>
+    this.call("clear_limit_override", req, () => {
+      this.need("manage_limits");
+      const rule = this.limitRule(req.rule_id);
+      if (req.reason.trim() === "") fail("invalid_input", "invalid reason: it is empty; enter one");
+      rule.limit = rule.file_limit;
+      rule.store_override = null;
+      this.appendAudit("limit_overridden", rule.id, `back to ${rule.file_limit}: ${req.reason.trim()}`);
+      return this.limits.rulesView();
     });
 
   demoFaults = () =>
