@@ -2,7 +2,8 @@
  * Inventory: the packages on hand with local on-hand (Metrc's quantity minus what is recorded here
  * and not yet confirmed), refresh from Metrc, incoming manifests while Metrc is reachable, and the
  * manager's changes: adjust (Metrc's reasons, a note when the reason needs one), merge several
- * packages into a new tag, and split one package into new tags.
+ * packages into a new tag, and split one package into new tags; and the items the purchase limits
+ * cannot count yet, which a manager maps (`InventoryLimits`).
  */
 import { useState } from "react";
 import type { AdjustReasonView, NewPackageRequest, PackageView } from "../api";
@@ -12,6 +13,7 @@ import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
 import { SelectField, TextArea, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
+import { InventoryLimits } from "./InventoryLimits";
 
 /** A split: one new package per part, each taking its quantity from the one source. */
 export function splitOutputs(source: string, parts: { tag: string; quantity: string }[]): NewPackageRequest[] {
@@ -161,6 +163,7 @@ export function Inventory() {
           </tbody>
         </table>
       </section>
+      <InventoryLimits licence={licence} />
       <section className="stack" data-testid="manifests">
         <h3>Incoming manifests</h3>
         {!online ? (
