@@ -1,8 +1,9 @@
 /**
  * Settings (manager): Metrc environment and state, the vendor key (write-only: only whether one
  * is set and where from), whether a manager may send a user's records under the facility key,
- * records per request, the idle lock, each licence's time zone and reporting deadline, and the store
- * server this register joined (`StoreSettings`). Each
+ * records per request, the idle lock, each licence's time zone and reporting deadline, the purchase
+ * limits in force with the store's overrides (`LimitRules`), and the store server this register
+ * joined (`StoreSettings`). Each
  * part is saved by its own command, so a refusal leaves the rest as it was.
  */
 import { useEffect, useState } from "react";
@@ -13,6 +14,7 @@ import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
 import { ComplianceSettings } from "./ComplianceSettings";
+import { LimitRules } from "./LimitRules";
 import { StoreSettings } from "./StoreSettings";
 
 export const ENVIRONMENTS: { value: Environment; label: string }[] = [
@@ -134,6 +136,7 @@ export function Settings({ onState }: { onState: (state: AppState) => void }) {
           </Button>
         </div>
       </form>
+      <LimitRules />
       <StoreSettings />
       <ComplianceSettings />
     </div>
