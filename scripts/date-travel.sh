@@ -24,7 +24,7 @@ cd "$ROOT"
 
 DATE_TRAVEL_TESTS=(
   "stateline-clock:clock:date_travel"
-  "stateline-api:api:journeys,demo,compliance"
+  "stateline-api:api:journeys,demo,compliance,patients"
   "stateline-store:store:deadlines,backups"
   "stateline-compliance:compliance:outage"
   "stateline-delivery:delivery:inventory_refresh"
