@@ -53,7 +53,7 @@ export function customerText(customer: string): string {
 export function completionHold(check: LimitCheckView | null): AppError | null {
   if (check === null) return null;
   const first = check.over[0];
-  if (first !== undefined) return { code: "over_limit", message: `Over a purchase limit: ${first.message}. Take items off the cart until it fits.` };
+  if (first !== undefined) return { code: "over_limit", message: `Over a purchase limit: ${first.message}. Take some off to complete.` };
   if (check.blocked !== null && check.blocked.code !== "manager_approval_needed") return check.blocked;
   return null;
 }
