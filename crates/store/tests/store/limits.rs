@@ -10,7 +10,7 @@ use stateline_store::limits::{Approval, LimitBasis, Registration};
 use stateline_store::people::audit::AuditQuery;
 use stateline_store::settings::REGISTER_STATE;
 use stateline_store::{
-    Item, Measure, NewSale, NewSaleLine, PeerRecord, Pin, Quantity, SaleExceptions, StoreError,
+    Item, Measure, NewSale, NewSaleLine, PeerRecord, Pin, SaleExceptions, StoreError,
 };
 use stateline_testkit::store::*;
 
