@@ -567,3 +567,94 @@ fn record_sale_refuses_a_sale_without_the_patient_number_its_licence_requires() 
     assert_eq!(count_in(&queue, "pending"), 1, "{queue}");
     rt.block_on(emulator.shutdown());
 }
+
+#[test]
+fn a_paper_sale_from_before_the_reporting_window_needs_a_managers_approval() {
+    let (_rt, emulator) = support::demo_emulator();
+    let url = emulator.base_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    add_licence(dir);
+    refresh_as_manager(dir, &url);
+    ok(
+        dir,
+        &["user", "add", "--name", "Ana", "--role", "manager"],
+        "48151623\n",
+    );
+    let mut sale: Value = serde_json::from_str(&sale_json(LABEL, "1")).unwrap();
+    sale["acting_user"] = "Ana".into();
+    sale["occurred_at"] = support::minutes_ago(30 * 60).into();
+    let file = dir.join("paper-sale.json");
+    std::fs::write(&file, sale.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+
+    // Thirty hours ago is before the demo licence's 24-hour reporting window.
+    let output = stateline(dir, &["--json", "record", "sale", "--file", file], "");
+    assert_eq!(output.status.code(), Some(1));
+    let error = json(&texts(&output).0);
+    assert_eq!(error["code"], "sale_too_old", "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("late sale"),
+        "{error}"
+    );
+
+    // The approval needs a reason, the JSON from a file and the manager's PIN.
+    let usage = stateline(
+        dir,
+        &[
+            "record",
+            "sale",
+            "--file",
+            file,
+            "--late",
+            "--approved-by",
+            "Ana",
+        ],
+        "48151623\n",
+    );
+    assert_eq!(usage.status.code(), Some(2), "{:?}", texts(&usage));
+    let wrong = stateline(
+        dir,
+        &[
+            "--json",
+            "record",
+            "sale",
+            "--file",
+            file,
+            "--late",
+            "--approved-by",
+            "Ana",
+            "--reason",
+            "paper sale",
+        ],
+        "11112222\n",
+    );
+    assert_eq!(json(&texts(&wrong).0)["code"], "wrong_pin");
+    let queue = json(&ok(dir, &["--json", "queue"], ""));
+    assert!(queue["entries"].as_array().unwrap().is_empty(), "{queue}");
+
+    let recorded = json(&ok(
+        dir,
+        &[
+            "--json",
+            "record",
+            "sale",
+            "--file",
+            file,
+            "--late",
+            "--approved-by",
+            "Ana",
+            "--reason",
+            "paper sale from the outage",
+        ],
+        "48151623\n",
+    ));
+    assert!(recorded["client_id"].is_string(), "{recorded}");
+    let audit = ok(dir, &["--json", "audit", "list"], "");
+    assert!(audit.contains("sale_exception_approved"), "{audit}");
+    assert!(audit.contains("paper sale from the outage"), "{audit}");
+    assert!(
+        !audit.contains("48151623"),
+        "the PIN never reaches the audit log"
+    );
+}

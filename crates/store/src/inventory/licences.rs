@@ -58,38 +58,42 @@ pub(crate) fn require(conn: &Connection, number: &str) -> Result<Licence, StoreE
         .ok_or_else(|| StoreError::UnknownLicence(number.to_owned()))
 }
 
+/// Checks and stores `licence` (in the caller's transaction): a known time zone, a number, a
+/// deadline of at least an hour, an object limit of at least 1.
+pub(crate) fn upsert(tx: &Connection, licence: &Licence) -> Result<(), StoreError> {
+    licence.tz()?;
+    if licence.number.trim().is_empty() {
+        return Err(StoreError::InvalidInput {
+            field: "licence number",
+            detail: "it is empty; enter the Metrc licence number".into(),
+        });
+    }
+    if licence.reporting_deadline_hours == 0 {
+        return Err(StoreError::InvalidInput {
+            field: "reporting deadline",
+            detail: "it must be at least 1 hour".into(),
+        });
+    }
+    if licence.object_limit == Some(0) {
+        return Err(StoreError::InvalidInput {
+            field: "object limit",
+            detail: "it must be at least 1 (leave it empty for the default)".into(),
+        });
+    }
+    tx.prepare_cached(UPSERT)?.execute(params![
+        licence.number,
+        licence.name,
+        licence.time_zone,
+        licence.reporting_deadline_hours,
+        licence.object_limit
+    ])?;
+    Ok(())
+}
+
 impl Database {
     /// Adds or updates a licence after validating its time zone and deadline.
     pub fn upsert_licence(&self, licence: &Licence) -> Result<(), StoreError> {
-        licence.tz()?;
-        if licence.number.trim().is_empty() {
-            return Err(StoreError::InvalidInput {
-                field: "licence number",
-                detail: "it is empty; enter the Metrc licence number".into(),
-            });
-        }
-        if licence.reporting_deadline_hours == 0 {
-            return Err(StoreError::InvalidInput {
-                field: "reporting deadline",
-                detail: "it must be at least 1 hour".into(),
-            });
-        }
-        if licence.object_limit == Some(0) {
-            return Err(StoreError::InvalidInput {
-                field: "object limit",
-                detail: "it must be at least 1 (leave it empty for the default)".into(),
-            });
-        }
-        self.write(|tx| {
-            tx.prepare_cached(UPSERT)?.execute(params![
-                licence.number,
-                licence.name,
-                licence.time_zone,
-                licence.reporting_deadline_hours,
-                licence.object_limit
-            ])?;
-            Ok(())
-        })
+        self.write(|tx| upsert(tx, licence))
     }
 
     /// One licence, or `unknown_licence`.
