@@ -366,6 +366,26 @@ fn no_key_or_pin_reaches_any_output_or_file() {
         &sale.to_string(),
         true,
     );
+    // A paper sale from before the reporting window, approved with the manager's PIN.
+    let mut paper = sale.clone();
+    paper["occurred_at"] = crate::support::minutes_ago(30 * 60).into();
+    let paper_file = root.path().join("paper-sale.json");
+    std::fs::write(&paper_file, paper.to_string()).expect("paper sale file");
+    let paper_path = paper_file.to_str().expect("utf-8 path");
+    run(
+        &mut runs,
+        with(
+            &["record", "sale", "--late", "--approved-by", "Canary Max"],
+            &[
+                "--file",
+                paper_path,
+                "--reason",
+                "paper sale from the outage",
+            ],
+        ),
+        &m(""),
+        true,
+    );
     let synced = run(
         &mut runs,
         with(
@@ -375,7 +395,7 @@ fn no_key_or_pin_reaches_any_output_or_file() {
         "",
         true,
     );
-    assert!(synced.contains("\"confirmed\":1"), "{synced}");
+    assert!(synced.contains("\"confirmed\":2"), "{synced}");
     runs.vendor_env = true;
     run(
         &mut runs,
