@@ -5,7 +5,8 @@
 //! Guarantees: the running totals and every check come from the store (`stateline-store`'s
 //! `limits`), the same code `record_sale` runs, so the screen and the sale never disagree; only
 //! `look_up_patient` talks to Metrc, and when Metrc cannot be reached (or was asked less than a
-//! minute ago — Metrc caches the answer that long) it answers with the last reading kept here,
+//! minute ago — Metrc caches the answer that long — or the user has no key to ask with) it
+//! answers with the last reading kept here,
 //! saying so; a manager's approval typed at the register is checked with the manager's PIN and
 //! never echoed.
 
@@ -277,7 +278,7 @@ impl App {
                     .await?;
                 Ok(reading_view(&licence, &patient, Some(&reading), true, None))
             }
-            Err(error) if is_unreachable(&error) => Ok(reading_view(
+            Err(error) if is_unreachable(&error) || error.code() == "no_key" => Ok(reading_view(
                 &licence,
                 &patient,
                 last.as_ref(),
