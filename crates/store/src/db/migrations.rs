@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_handovers.sql"),
     include_str!("migrations/0013_peer_state_times.sql"),
     include_str!("migrations/0014_limits.sql"),
+    include_str!("migrations/0015_shared_limits.sql"),
 ];
 
 /// The newest schema version this build knows.

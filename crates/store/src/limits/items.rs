@@ -6,7 +6,11 @@
 //! count (no facts fetched, an unknown category type, a piece without weight or THC, or amounts
 //! the state's rules count none of while being a cannabis product) is unmapped, with the reason;
 //! only a manager (`ManageLimits`) maps an item, with a reason, in one transaction with its audit
-//! entry, naming categories of the state's rules and positive amounts — or nothing changes.
+//! entry, naming categories of the state's rules and positive amounts — or nothing changes; a
+//! manager removes a mapping the same way, leaving a tombstone (`limit_removals`) in the same
+//! transaction, so mappings and their removals travel to the store's other registers when the
+//! register joined a store ([`super::shared`]: store-wide, the later change wins). A mapping
+//! pulled from another register may name a licence not added here; it waits for it.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use stateline_limits::{Amounts, ItemFacts, RuleSet, per_unit as facts_per_unit};
 
 use super::overrides::{RulesInForce, rules_in_force};
+use super::shared::{self, LimitSettingKind};
 use crate::inventory::packages::{self, Measure, non_empty};
 use crate::people::audit::{self, AuditAction, AuditEvent};
 use crate::people::users::Permission;
@@ -232,6 +237,9 @@ impl Database {
                     });
                 }
             }
+            let key = shared::item_map_key(licence, item_name);
+            let mapped_at = shared::change_at(tx, LimitSettingKind::ItemMap, &key, to_ms(now))?;
+            shared::forget_removal(tx, LimitSettingKind::ItemMap, &key)?;
             tx.prepare_cached("DELETE FROM item_limit_maps WHERE licence = ?1 AND item_name = ?2")?
                 .execute(params![licence, item_name])?;
             let mut insert = tx.prepare_cached(
@@ -239,7 +247,7 @@ impl Database {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for (category, amount) in amounts {
-                insert.execute(params![licence, item_name, category, amount, reason.trim(), by.name(), to_ms(now)])?;
+                insert.execute(params![licence, item_name, category, amount, reason.trim(), by.name(), mapped_at])?;
             }
             let described: Vec<String> = amounts
                 .iter()
@@ -263,8 +271,57 @@ impl Database {
                 amounts: amounts.clone(),
                 reason: reason.trim().to_owned(),
                 mapped_by: by.name().to_owned(),
-                mapped_at: from_ms(to_ms(now)),
+                mapped_at: from_ms(mapped_at),
             })
+        })
+    }
+
+    /// Removes the mapping of `item_name` at `licence` (Metrc's facts count it again, or it cannot
+    /// be sold until mapped anew); audited, with a tombstone so the removal reaches the store's
+    /// other registers (see the module doc).
+    pub fn clear_item_map(
+        &self,
+        by: &Actor,
+        licence: &str,
+        item_name: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        by.require(Permission::ManageLimits)?;
+        non_empty("item", item_name)?;
+        non_empty("reason", reason)?;
+        entry_checks::short_text("reason", reason)?;
+        let now = self.now();
+        self.write(|tx| {
+            let key = shared::item_map_key(licence, item_name);
+            let removed_at = shared::change_at(tx, LimitSettingKind::ItemMap, &key, to_ms(now))?;
+            let removed = tx
+                .prepare_cached(
+                    "DELETE FROM item_limit_maps WHERE licence = ?1 AND item_name = ?2",
+                )?
+                .execute(params![licence, item_name])?;
+            if removed == 0 {
+                return Err(StoreError::InvalidInput {
+                    field: "item",
+                    detail: format!(
+                        "licence {licence} has no mapping of {item_name:?}; nothing to remove"
+                    ),
+                });
+            }
+            shared::record_removal(tx, LimitSettingKind::ItemMap, &key, removed_at, by.name())?;
+            audit::append(
+                tx,
+                now,
+                &AuditEvent::by(
+                    by.name(),
+                    AuditAction::ItemMapped,
+                    item_name,
+                    format!(
+                        "licence {licence}: mapping removed; Metrc's facts decide again: {}",
+                        reason.trim()
+                    ),
+                ),
+            )?;
+            Ok(())
         })
     }
 }

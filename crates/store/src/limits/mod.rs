@@ -4,6 +4,8 @@
 //!
 //! - [`items`]: what one unit of an item counts as — Metrc's item facts, or a manager's mapping;
 //! - [`overrides`]: a store's audited overrides of its state's figures, and the rules in force;
+//! - [`shared`]: the overrides and mappings (removals included) as the store's registers share
+//!   them, and the merge that makes them store-wide (the later change wins);
 //! - [`readings`]: readings of a patient's allotment from Metrc, kept with their time;
 //! - [`history`]: what a patient bought in a window, at this register and (when joined) the store;
 //! - [`evidence`]: the `sale_limit_checks` table — each sale's check, for inspectors;
@@ -21,6 +23,7 @@ pub mod history;
 pub mod items;
 pub mod overrides;
 pub mod readings;
+pub mod shared;
 
 use crate::StoreError;
 use crate::inventory::packages::non_empty;
@@ -32,6 +35,7 @@ pub use evidence::{HistoryScope, LimitBasis, LimitEvidence, LimitTotal, ReadingU
 pub use items::{ItemMap, UnmappedItem};
 pub use overrides::LimitOverride;
 pub use readings::{PatientReading, Registration};
+pub use shared::{LimitSettingKind, SharedLimitSetting};
 
 /// A manager's approval of an exception, with the reason that goes into the audit log.
 #[derive(Debug, Clone)]

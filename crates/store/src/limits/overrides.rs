@@ -5,13 +5,17 @@
 //! transaction with its audit entry; an override names a rule the state's file has and a positive
 //! limit, or it is refused and nothing changes; an override set against an older version of the
 //! file still applies (the store chose it) and says which version it was set against, so a
-//! screen can show that an update arrived since.
+//! screen can show that an update arrived since. Removing one leaves a tombstone
+//! (`limit_removals`) in the same transaction, and setting it again deletes it, so both travel to
+//! the store's other registers when the register joined a store ([`super::shared`]: the store's
+//! overrides are store-wide, the later change wins).
 
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use stateline_limits::{LimitsError, RuleSet};
 
+use super::shared::{self, LimitSettingKind};
 use crate::inventory::packages::non_empty;
 use crate::people::audit::{self, AuditAction, AuditEvent};
 use crate::people::users::Permission;
@@ -142,6 +146,9 @@ impl Database {
                     detail: format!("{limit} is not a positive number; enter the new limit in {}", rule.unit),
                 });
             }
+            let key = shared::override_key(&state, rule_id);
+            let set_at = shared::change_at(tx, LimitSettingKind::Override, &key, to_ms(now))?;
+            shared::forget_removal(tx, LimitSettingKind::Override, &key)?;
             tx.prepare_cached(
                 "INSERT INTO limit_overrides (state, rule_id, limit_value, file_version, reason, set_by, set_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -149,7 +156,7 @@ impl Database {
                      file_version = excluded.file_version, reason = excluded.reason,
                      set_by = excluded.set_by, set_at = excluded.set_at",
             )?
-            .execute(params![state, rule_id, limit, file.version, reason.trim(), by.name(), to_ms(now)])?;
+            .execute(params![state, rule_id, limit, file.version, reason.trim(), by.name(), set_at])?;
             audit::append(
                 tx,
                 now,
@@ -174,7 +181,7 @@ impl Database {
                 file_version: file.version,
                 reason: reason.trim().to_owned(),
                 set_by: by.name().to_owned(),
-                set_at: from_ms(to_ms(now)),
+                set_at: from_ms(set_at),
             })
         })
     }
@@ -192,6 +199,8 @@ impl Database {
         let now = self.now();
         self.write(|tx| {
             let (state, file) = state_file(tx)?;
+            let key = shared::override_key(&state, rule_id);
+            let removed_at = shared::change_at(tx, LimitSettingKind::Override, &key, to_ms(now))?;
             let removed = tx
                 .prepare_cached("DELETE FROM limit_overrides WHERE state = ?1 AND rule_id = ?2")?
                 .execute(params![state, rule_id])?;
@@ -203,6 +212,7 @@ impl Database {
                     ),
                 });
             }
+            shared::record_removal(tx, LimitSettingKind::Override, &key, removed_at, by.name())?;
             let figure = file.rules.iter().find(|r| r.id == rule_id).map(|r| r.limit);
             audit::append(
                 tx,

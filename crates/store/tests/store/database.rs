@@ -58,6 +58,7 @@ fn migrations_apply_from_every_earlier_version() {
         (12, include_str!("fixtures/schema_v12.sql")),
         (13, include_str!("fixtures/schema_v13.sql")),
         (14, include_str!("fixtures/schema_v14.sql")),
+        (15, include_str!("fixtures/schema_v15.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,
@@ -97,6 +98,19 @@ fn migrations_apply_from_every_earlier_version() {
             assert_eq!(db.on_hand(A).unwrap(), Quantity::parse(expected).unwrap());
             let recorded = db.recorded_deltas(&[1]).unwrap();
             assert_eq!(recorded[&1][A], -1000, "version {version}");
+        }
+        // Limit settings arrived in version 14 and survive version 15's rebuild of the mappings
+        // (which keeps one for a licence not added here); removals are kept from version 15.
+        if version >= 14 {
+            let shared = db.shared_limit_settings().unwrap();
+            let keys: Vec<(&str, bool)> =
+                shared.iter().map(|s| (s.key.as_str(), s.removed)).collect();
+            assert!(keys.contains(&(r#"["CO","adult-use-transaction"]"#, false)));
+            assert!(keys.contains(&(r#"["402R-00001","House Tincture"]"#, false)));
+            assert_eq!(db.item_maps(LIC).unwrap().len(), 1);
+            let removals = keys.iter().filter(|(_, removed)| *removed).count();
+            assert_eq!(removals, if version >= 15 { 2 } else { 0 });
+            assert_eq!(shared.len(), if version >= 15 { 5 } else { 2 });
         }
         // Audit entries arrived in version 4; a migrated register's chain starts intact.
         assert!(db.verify_audit().unwrap().is_intact());

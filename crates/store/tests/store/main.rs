@@ -6,6 +6,7 @@ mod backups;
 mod database;
 mod deadlines;
 mod handovers;
+mod limit_sharing;
 mod limits;
 mod link;
 mod outbox;
