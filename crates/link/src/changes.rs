@@ -1,7 +1,8 @@
-//! Changes the registers follow in order: the store numbers each change of a delivery state and
-//! of a shared user from a sequence (`deliveries_change_seq`, `people_change_seq`), and a
-//! register reads "the changes after n" and moves its mark to the last one read — a maker the
-//! outcomes of its handed-over records, every register the others' states and the store's users.
+//! Changes the registers follow in order: the store numbers each change of a delivery state, of a
+//! shared user and of a purchase-limit setting from a sequence (`deliveries_change_seq`,
+//! `people_change_seq`, `limit_settings_change_seq`), and a register reads "the changes after n"
+//! and moves its mark to the last one read — a maker the outcomes of its handed-over records,
+//! every register the others' states, the store's users and its limit settings.
 //!
 //! Guarantees: every transaction that takes such a number takes [`order_changes`] first and
 //! holds it until it ends, so numbers become visible in the order they were taken; a reader's

@@ -12,6 +12,8 @@
 //! - [`deliveries`]: where each record stands with Metrc, as its register last said;
 //! - [`audit`]: every register's audit log with its hash chain, verifiable from the store;
 //! - [`people`]: every register's users, merged part by part, so each register can log them in;
+//! - [`limit_settings`]: every register's purchase-limit overrides and item mappings (removals
+//!   included), merged so every register checks sales against the same figures;
 //! - [`key_holders`]: which register holds a Metrc key for whom (never the key);
 //! - [`handover`]: records handed over to the register that holds their user's key, leases,
 //!   outcomes (the work travels to the key);
@@ -36,6 +38,7 @@ mod error;
 pub mod handover;
 pub mod joining;
 pub mod key_holders;
+pub mod limit_settings;
 pub mod membership;
 pub mod overview;
 pub mod people;

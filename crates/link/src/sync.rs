@@ -1,10 +1,11 @@
 //! One pass of the store link over a live connection, in this order: heartbeat; the store's people
-//! (pulled and merged, then this register's pushed when they changed); which register holds whose
-//! key; this register's records and the delivery states that changed, until none are left; records
-//! handed over to the register holding their user's key, and the outcomes back; the audit rows the
-//! store does not have; the other registers' records until none are new; then their state changes;
-//! last, the store's registers by name, stamped with the pass's end (how fresh this register's copy
-//! of the others' records is: `stateline_store::link::store_registers`). The worker runs it in a
+//! (pulled and merged, then this register's pushed when they changed); the store's purchase-limit
+//! settings (overrides and item mappings, the same way); which register holds whose key; this
+//! register's records and the delivery states that changed, until none are left; records handed
+//! over to the register holding their user's key, and the outcomes back; the audit rows the store
+//! does not have; the other registers' records until none are new; then their state changes; last,
+//! the store's registers by name, stamped with the pass's end (how fresh this register's copy of
+//! the others' records is: `stateline_store::link::store_registers`). The worker runs it in a
 //! loop; `stateline store sync` and joining run it once.
 //!
 //! Guarantees: each step is idempotent and moves its local mark only after the store committed
@@ -31,6 +32,8 @@ pub struct SyncReport {
     pub states_pulled: usize,
     /// Users changed here by the store's people, and in the store by this register's.
     pub people: crate::people::PeopleExchanged,
+    /// Purchase-limit settings changed here by the store's, and in the store by this register's.
+    pub limit_settings: crate::limit_settings::LimitSettingsExchanged,
     /// Keys the store lists (which register holds whose; never a key).
     pub keys_in_store: usize,
     /// Records handed over to the register holding their user's key, and outcomes back.
@@ -53,6 +56,8 @@ pub async fn sync_pass(
         .touch(db.install_id(), &identity.app_version, clock.now())
         .await?;
     report.people = crate::people::exchange_people(db, server, batch).await?;
+    report.limit_settings =
+        crate::limit_settings::exchange_limit_settings(db, server, batch).await?;
     report.keys_in_store = crate::key_holders::exchange_held_keys(db, server, clock.now()).await?;
     loop {
         let pushed = push::push_once(db, server, batch, clock.now()).await?;

@@ -11,7 +11,7 @@ use tokio_postgres::Client;
 use crate::LinkError;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 10] = [
+const MIGRATIONS: [(i32, &str); 11] = [
     (1, include_str!("0001_store.sql")),
     (2, include_str!("0002_records.sql")),
     (3, include_str!("0003_deliveries.sql")),
@@ -22,6 +22,7 @@ const MIGRATIONS: [(i32, &str); 10] = [
     (8, include_str!("0008_audit.sql")),
     (9, include_str!("0009_handover_dependencies.sql")),
     (10, include_str!("0010_state_times.sql")),
+    (11, include_str!("0011_limit_settings.sql")),
 ];
 
 /// The newest schema version this build knows.

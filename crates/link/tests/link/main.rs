@@ -6,6 +6,7 @@
 mod audit;
 mod handover;
 mod key_holders;
+mod limit_settings;
 mod people;
 mod push;
 mod records;

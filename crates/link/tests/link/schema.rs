@@ -70,7 +70,8 @@ async fn an_older_store_is_upgraded_in_place_keeping_its_rows() {
     raw(&cluster)
         .await
         .batch_execute(
-            "DROP TABLE audit_entries; DROP TABLE key_holders; DROP TABLE people; DROP SEQUENCE people_change_seq;
+            "DROP TABLE limit_settings; DROP SEQUENCE limit_settings_change_seq;
+             DROP TABLE audit_entries; DROP TABLE key_holders; DROP TABLE people; DROP SEQUENCE people_change_seq;
              DROP SEQUENCE lease_fence_seq;
              DROP TABLE deliveries; DROP SEQUENCE deliveries_change_seq; DROP TABLE records; ALTER TABLE registers DROP COLUMN left_at;
              CREATE UNIQUE INDEX registers_by_name ON registers (lower(name));
