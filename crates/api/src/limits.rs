@@ -30,18 +30,6 @@ use crate::ApiError;
 /// uses the reading kept here.
 const METRC_PATIENT_CACHE_SECS: i64 = 60;
 
-fn basis(b: stateline_store::limits::LimitBasis) -> dto::LimitBasis {
-    use stateline_store::limits::LimitBasis as B;
-    match b {
-        B::NoState => dto::LimitBasis::NoState,
-        B::NoRules => dto::LimitBasis::NoRules,
-        B::Rules => dto::LimitBasis::Rules,
-        B::PatientReading => dto::LimitBasis::PatientReading,
-        B::AdultUseWithoutReading => dto::LimitBasis::AdultUseWithoutReading,
-        B::ManagerOverride => dto::LimitBasis::ManagerOverride,
-    }
-}
-
 /// A check as the Sell screen and reports show it.
 pub(crate) fn check_view(assessment: &Assessment) -> LimitCheckView {
     use stateline_store::limits::HistoryScope as S;
@@ -51,7 +39,7 @@ pub(crate) fn check_view(assessment: &Assessment) -> LimitCheckView {
         rules_version: e.rules_version,
         customer: e.customer.clone(),
         rules_applied: e.rules_applied.clone(),
-        basis: Some(basis(e.basis)),
+        basis: Some(e.basis.into()),
         scope: Some(match e.scope {
             S::Sale => HistoryScopeKind::Sale,
             S::Register => HistoryScopeKind::Register,
@@ -430,23 +418,10 @@ fn items_view(db: &stateline_store::Database, licence: &str) -> Result<LimitItem
 
 fn rules_view(db: &stateline_store::Database) -> Result<LimitRulesView, ApiError> {
     Ok(match db.rules_in_force()? {
-        RulesInForce::NoState => LimitRulesView {
-            state: None,
-            name: None,
-            version: None,
-            reviewed: None,
-            rules: Vec::new(),
-            without_data: None,
-            without_data_source: None,
-        },
+        RulesInForce::NoState => LimitRulesView::default(),
         RulesInForce::NoRules(state) => LimitRulesView {
             state: Some(state),
-            name: None,
-            version: None,
-            reviewed: None,
-            rules: Vec::new(),
-            without_data: None,
-            without_data_source: None,
+            ..LimitRulesView::default()
         },
         RulesInForce::Rules { rules, overrides } => {
             let file = stateline_limits::RuleSet::for_state(&rules.state)

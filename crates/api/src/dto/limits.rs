@@ -19,22 +19,7 @@ pub struct LimitPreviewRequest {
 }
 
 /// On what a limit check rested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum LimitBasis {
-    /// No state chosen: no limits are checked.
-    NoState,
-    /// No rules ship for the state: no limits are checked.
-    NoRules,
-    /// The state's rules, from local data.
-    Rules,
-    /// The state's rules and Metrc's reading of the patient's allotment.
-    PatientReading,
-    /// A medical sale without a reading, within the adult-use limits.
-    AdultUseWithoutReading,
-    /// A medical sale without a reading, approved by a manager.
-    ManagerOverride,
-}
+pub use super::wire::LimitBasis;
 
 /// Whose earlier sales a window summed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -249,7 +234,7 @@ pub struct LimitRuleView {
 }
 
 /// `limit_rules`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct LimitRulesView {
     pub state: Option<String>,
     /// The state's name, when rules ship for it.

@@ -15,6 +15,7 @@ use stateline_store::EntryKind as DomainEntryKind;
 use stateline_store::EntryState as DomainEntryState;
 use stateline_store::Permission as DomainPermission;
 use stateline_store::Role as DomainRole;
+use stateline_store::limits::LimitBasis as DomainLimitBasis;
 use ts_rs::TS;
 
 /// One mirrored enum: `wire_enum!(doc, Name = DomainName { Variant, ... })`.
@@ -150,5 +151,20 @@ wire_enum!(
         VoidInMetrc,
         ResendCorrection,
         Acknowledge,
+    }
+);
+
+wire_enum!(
+    " On what a sale's purchase-limit check rested: `no_state` and `no_rules` (nothing checked), \
+     `rules` (the state's rules, local data), `patient_reading` (and Metrc's reading of the \
+     patient's allotment), `adult_use_without_reading`, `manager_override` (a medical sale without \
+     a reading, as the state allows).",
+    LimitBasis = DomainLimitBasis {
+        NoState,
+        NoRules,
+        Rules,
+        PatientReading,
+        AdultUseWithoutReading,
+        ManagerOverride,
     }
 );
