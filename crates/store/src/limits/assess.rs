@@ -185,7 +185,9 @@ pub(crate) fn assess(
                         ),
                     });
                 }
-                let today = sale.occurred_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+                // The patient's licence runs to the end of its expiry date at the facility.
+                let tz = crate::inventory::licences::require(c, sale.licence)?.tz()?;
+                let today = sale.occurred_at.to_zoned(tz).date();
                 let active: Vec<_> = reading
                     .registrations
                     .iter()
