@@ -391,6 +391,27 @@ fn a_patient_metrc_does_not_know_or_who_is_inactive_is_refused() {
         s.db.record_sale(&patient_sale(&s, "PT-2", vec![grams(FLOWER, "1")]))
             .unwrap_err();
     assert_eq!(error.code(), "patient_not_eligible");
+    // A licence runs to the end of its expiry date where the facility is (Denver).
+    let today = s
+        .clock
+        .now()
+        .to_zoned(jiff::tz::TimeZone::get("America/Denver").unwrap())
+        .date();
+    let mut expired = registration(2.0, 30.0);
+    expired.licence_expires = Some(today.yesterday().unwrap());
+    s.db.save_patient_reading(LIC, "PT-3", "alice", &[expired.clone()])
+        .unwrap();
+    assert_eq!(
+        s.db.record_sale(&patient_sale(&s, "PT-3", vec![grams(FLOWER, "1")]))
+            .unwrap_err()
+            .code(),
+        "patient_not_eligible"
+    );
+    expired.licence_expires = Some(today);
+    s.db.save_patient_reading(LIC, "PT-3", "alice", &[expired])
+        .unwrap();
+    s.db.record_sale(&patient_sale(&s, "PT-3", vec![grams(FLOWER, "1")]))
+        .unwrap();
     assert_eq!(
         s.db.record_sale(&patient_sale(
             &s,
