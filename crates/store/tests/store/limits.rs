@@ -391,7 +391,9 @@ fn a_patient_metrc_does_not_know_or_who_is_inactive_is_refused() {
         s.db.record_sale(&patient_sale(&s, "PT-2", vec![grams(FLOWER, "1")]))
             .unwrap_err();
     assert_eq!(error.code(), "patient_not_eligible");
-    // A licence runs to the end of its expiry date where the facility is (Denver).
+    // A licence runs to the end of its expiry date where the facility is (Denver): at 20:00 in
+    // Denver it is already tomorrow in UTC, and a licence expiring today still sells.
+    s.clock.set("2026-11-23T03:00:00Z".parse().unwrap());
     let today = s
         .clock
         .now()
