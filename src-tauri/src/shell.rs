@@ -5,7 +5,10 @@
 //! tray shows it again), and otherwise quits as below;
 //! quitting while records wait does not quit but emits `quit_requested {waiting}` and shows the
 //! window, and the UI confirms with `quit(force: true)`; quitting stops the core's worker first
-//! (records in flight are looked up at the next start).
+//! (records in flight are looked up at the next start). The tray's first menu line and its
+//! tooltip say how many records still wait for Metrc ([`tray_status`]).
+
+mod tray_status;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -62,11 +65,18 @@ pub async fn quit<R: Runtime>(
 }
 
 fn add_tray<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<()> {
+    let status = MenuItem::with_id(
+        handle,
+        "status",
+        tray_status::tray_text(0),
+        false,
+        None::<&str>,
+    )?;
     let show = MenuItem::with_id(handle, "show", "Show / hide Stateline", true, None::<&str>)?;
     let sync = MenuItem::with_id(handle, "sync", "Sync now", true, None::<&str>)?;
     let quit = MenuItem::with_id(handle, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(handle, &[&show, &sync, &quit])?;
-    let mut tray = TrayIconBuilder::with_id("stateline")
+    let menu = Menu::with_items(handle, &[&status, &show, &sync, &quit])?;
+    let mut tray = TrayIconBuilder::with_id(tray_status::TRAY_ID)
         .tooltip("Stateline")
         .menu(&menu)
         .on_menu_event(|handle, event| {
@@ -98,6 +108,8 @@ fn add_tray<R: Runtime>(handle: &AppHandle<R>) -> tauri::Result<()> {
         tray = tray.icon(icon.clone());
     }
     tray.build(handle)?;
+    let app = handle.state::<App>().inner().clone();
+    tray_status::follow(&app, handle.clone(), status);
     Ok(())
 }
 
