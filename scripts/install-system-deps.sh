@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Stateline needs to build, run and test the desktop app:
 # WebKitGTK and friends for Tauri, Xvfb and WebKitWebDriver for the end-to-end suite, and
 # D-Bus + gnome-keyring + secret-tool for the real keychain in tests, libfaketime for the
-# date-travel stage of scripts/test.sh, and PostgreSQL (15, Debian's) whose binaries the store-link
+# date-travel stage of scripts/test.sh, WeasyPrint and pdftotext for the desktop suite's printed
+# receipt, and PostgreSQL (15, Debian's) whose binaries the store-link
 # tests use to start private throw-away clusters (crates/testkit/src/postgres.rs; the package's
 # own cluster is never used).
 # Idempotent and fast on reruns: it asks dpkg first and only calls apt-get for what is missing.
@@ -15,6 +16,7 @@ PACKAGES=(
   xvfb xauth webkit2gtk-driver
   dbus dbus-x11 gnome-keyring libsecret-tools
   faketime
+  weasyprint poppler-utils
   postgresql
 )
 

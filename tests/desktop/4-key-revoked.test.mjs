@@ -60,7 +60,7 @@ test("a key revoked mid-shift asks that budtender for a new key while the others
     await open(app, "sync");
     await waitFor("her record waiting for her key", async () => {
       for (const row of await s.findAll('[data-testid^="entry-row-"]')) {
-        if ((await s.attribute(row, "data-state")) === "waiting_for_key" && (await s.text(row)).includes(waiting)) return true;
+        if ((await s.attribute(row, "data-state")) === "waiting_for_key" && (await s.attribute(row, "data-client-id")) === waiting) return true;
       }
       return undefined;
     });

@@ -30,7 +30,7 @@ test("a manager voids a rejected record with a reason and finds it in the audit 
     await open(app, "sync");
     const rowOf = async (state) => {
       for (const row of await s.findAll('[data-testid^="entry-row-"]')) {
-        if ((await s.text(row)).includes(number) && (await s.attribute(row, "data-state")) === state) {
+        if ((await s.attribute(row, "data-client-id")) === number && (await s.attribute(row, "data-state")) === state) {
           return (await s.attribute(row, "data-testid")).replace("entry-row-", "");
         }
       }

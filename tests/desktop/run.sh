@@ -17,7 +17,7 @@ export NO_AT_BRIDGE=1
 runner=(dbus-run-session -- bash lib/with-keyring.sh node --test --test-concurrency=1 --test-timeout=240000)
 if [[ -z "${DISPLAY:-}" ]]; then
   # A random first display number: two runs starting at once would both try :99.
-  runner=(xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" "${runner[@]}")
+  runner=(xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1920x1200x24" "${runner[@]}")
 fi
 
 # shellcheck source=lib/run-marker.sh

@@ -7,7 +7,7 @@ import { now as clockNow } from "./clock";
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 import { isAppError, toAppError } from "./api";
-import { formatClock, formatTime } from "./format";
+import { formatClock, formatTime, formatWhen } from "./format";
 import type { AppError, AppState, Backend, EventName, Permission, SessionView, StoreLinkView, SyncStatus } from "./api";
 
 const BackendContext = createContext<Backend | null>(null);
@@ -60,6 +60,19 @@ export function useFacilityTime(): (at: string | null | undefined, licence?: str
   return (at, licence) => {
     const zone = app?.licences.find((l) => l.number === licence)?.time_zone ?? app?.licences[0]?.time_zone;
     return formatTime(at, zone);
+  };
+}
+
+/**
+ * Like `useFacilityTime`, with the relative form ("16:48 (3 min ago)", `formatWhen`), ticking
+ * every 30 s.
+ */
+export function useFacilityWhen(): (at: string | null | undefined, licence?: string | null) => string {
+  const app = useContext(AppStateContext);
+  const now = useNow(30_000);
+  return (at, licence) => {
+    const zone = app?.licences.find((l) => l.number === licence)?.time_zone ?? app?.licences[0]?.time_zone;
+    return formatWhen(at, now, zone);
   };
 }
 

@@ -55,3 +55,46 @@ export function formatClock(at: string | null | undefined, timeZone?: string): s
 export function maskedKey(lastFour: string | null | undefined): string {
   return lastFour ? `••••${lastFour.slice(-4)}` : "no key";
 }
+
+/**
+ * "in 2 min", "3 min ago" or "just now" (under 30 s either way): how far `at` is from `now`
+ * (milliseconds since the epoch, from `clock.ts`'s `now()` so tests fix it). `null` without a time.
+ */
+export function formatRelative(at: string | null | undefined, now: number): string | null {
+  const age = ageMs(at, now);
+  if (age === null) return null;
+  if (Math.abs(age) < 30_000) return "just now";
+  return age > 0 ? `${formatDuration(age)} ago` : `in ${formatDuration(-age)}`;
+}
+
+/**
+ * A time in `timeZone` (a licence's) with its relative form: "17:27 (in 2 min)" within a day of
+ * `now`, else the date and time ("11/23/2026, 5:27:20 PM (2 d 4 h ago)"). Never a raw instant.
+ */
+export function formatWhen(at: string | null | undefined, now: number, timeZone?: string): string {
+  const relative = formatRelative(at, now);
+  if (relative === null) return at === null || at === undefined ? "—" : at;
+  const age = ageMs(at, now) ?? 0;
+  const absolute = Math.abs(age) < 86_400_000 && sameDay(at!, now, timeZone) ? formatClock(at, timeZone) : formatTime(at, timeZone);
+  return `${absolute} (${relative})`;
+}
+
+function sameDay(at: string, now: number, timeZone?: string): boolean {
+  const day = (d: Date) => {
+    try {
+      return d.toLocaleDateString("en-CA", timeZone === undefined ? undefined : { timeZone });
+    } catch {
+      return d.toLocaleDateString("en-CA");
+    }
+  };
+  return day(new Date(at)) === day(new Date(now));
+}
+
+/**
+ * A long id (a package label, a receipt or client id) cut to its first `head` and last `tail`
+ * characters around an ellipsis ("1A4F…000001"); short ids are kept whole. The full id goes in
+ * a title beside it (`ShortId`), so nothing is lost.
+ */
+export function shortId(id: string, head = 4, tail = 6): string {
+  return id.length <= head + tail + 2 ? id : `${id.slice(0, head)}…${id.slice(-tail)}`;
+}

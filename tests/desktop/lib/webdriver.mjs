@@ -7,7 +7,7 @@
 const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
 
 /** WebDriver key codes for `Session.type`. */
-export const Keys = { ENTER: "\uE007", ESCAPE: "\uE00C", BACKSPACE: "\uE003", TAB: "\uE004", END: "\uE010" };
+export const Keys = { ENTER: "\uE007", ESCAPE: "\uE00C", BACKSPACE: "\uE003", TAB: "\uE004", END: "\uE010", ARROW_UP: "\uE013", ARROW_DOWN: "\uE015" };
 
 export class WebDriverError extends Error {
   constructor(method, path, status, value) {
@@ -163,19 +163,19 @@ export class Session {
    * Empties the field with this `data-testid`, types `text` into it and waits until it holds it.
    * A controlled React input can put its old value back after WebDriver's clear (seen under load:
    * "1" then typing "1" gave "11"), so the field is emptied by keystrokes until it reads empty,
-   * and the whole fill is tried again (three times at most) when the result is not `text`.
+   * and the whole fill is tried again (three times at most) when it would not empty or the result is not `text`.
    */
   async fill(testId, text) {
     const el = await this.byId(testId);
     const value = async () => String(await this.property(el, "value"));
     let last;
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      await this.clear(el);
-      const left = await value();
-      if (left !== "") await this.type(el, Keys.END + Keys.BACKSPACE.repeat(left.length));
-      await waitFor(`${testId} to be empty`, async () => ((await value()) === "" ? true : undefined), { timeoutMs: 2_000 });
-      await this.type(el, text);
       try {
+        await this.clear(el);
+        const left = await value();
+        if (left !== "") await this.type(el, Keys.END + Keys.BACKSPACE.repeat(left.length));
+        await waitFor(`${testId} to be empty`, async () => ((last = await value()) === "" ? true : undefined), { timeoutMs: 2_000 });
+        await this.type(el, text);
         await waitFor(`${testId} to hold what was typed`, async () => ((last = await value()) === text ? true : undefined), { timeoutMs: 3_000 });
         return el;
       } catch (error) {

@@ -8,10 +8,10 @@
 import { useState } from "react";
 import type { AdjustReasonView, NewPackageRequest, PackageView } from "../api";
 import { useAction, useAppState, useBackend, useCan, useLoad, useStatus, useFacilityTime } from "../context";
-import { formatTime } from "../format";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
 import { SelectField, TextArea, TextField } from "../ui/Field";
+import { ShortId } from "../ui/ShortId";
 import { ErrorNote, Note } from "../ui/Note";
 import { InventoryLimits } from "./InventoryLimits";
 
@@ -131,7 +131,7 @@ export function Inventory() {
                   </td>
                 )}
                 <td>
-                  {p.label}
+                  <ShortId id={p.label} />
                   {p.local_only && <span className="muted"> (new, not yet in Metrc)</span>}
                 </td>
                 <td>{p.item_name}</td>
@@ -188,7 +188,7 @@ export function Inventory() {
                     <tr key={m.id} data-testid={`manifest-row-${m.id}`}>
                       <td>{m.manifest_number ?? m.id}</td>
                       <td>{m.shipper ?? "—"}</td>
-                      <td>{formatTime(m.estimated_arrival)}</td>
+                      <td>{facilityTime(m.estimated_arrival, licence)}</td>
                       <td>
                         {m.packages.map((p) => (
                           <div key={p.label}>
@@ -196,7 +196,7 @@ export function Inventory() {
                           </div>
                         ))}
                       </td>
-                      <td>{m.received_at === null ? "not yet" : formatTime(m.received_at)}</td>
+                      <td>{m.received_at === null ? "not yet" : facilityTime(m.received_at, licence)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -68,7 +68,7 @@ export function LimitRules() {
               {view.rules.map((r) => (
                 <tr key={r.id} data-testid={`limit-rule-${r.id}`} data-certain={r.certain ? "true" : "false"} data-overridden={r.store_override !== null ? "true" : "false"}>
                   <td>{customerText(r.customer)}</td>
-                  <td className="nowrap">{windowText(r.window)}</td>
+                  <td>{windowText(r.window)}</td>
                   <td className="num nowrap">
                     {amountText(r.limit)} {r.unit}
                     {r.store_override !== null && <div className="muted">file: {amountText(r.file_limit)}</div>}

@@ -14,20 +14,24 @@
  * manager approves it opens the approval dialog and is sent again with the approval. The cart
  * panel keeps its Complete button inside the window: what does not fit scrolls above it.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { KeyboardEvent } from "react";
 import type { AppError, ApprovalRequest, LimitPreviewRequest, PackageView, Receipt } from "../api";
 import { toAppError } from "../api";
-import { useAction, useAppState, useBackend, useFacilityTime, useLoad } from "../context";
+import { useAction, useAppState, useBackend, useLoad } from "../context";
 import { formatMoney } from "../format";
 import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
+import { ShortId } from "../ui/ShortId";
 import { useFitToWindow } from "../ui/useFitToWindow";
 import { ApprovalDialog } from "./ApprovalDialog";
 import { LimitPanel } from "./LimitPanel";
 import { completionHold } from "./limitText";
 import { PatientLookup } from "./PatientLookup";
+import { ReceiptView } from "./ReceiptView";
+import { recentlySold, rememberSold } from "./recentlySold";
+import { SellPicks } from "./SellPicks";
 import { useLimitPreview } from "./useLimitPreview";
 
 interface CartLine {
@@ -78,6 +82,7 @@ export function Sell() {
   const [approving, setApproving] = useState<string | null>(null);
   const scan = useRef<HTMLInputElement>(null);
   const cartPanel = useFitToWindow<HTMLElement>();
+  const picks = useRef<HTMLDivElement>(null);
 
   const refocus = () => scan.current?.focus();
   useEffect(refocus, []);
@@ -186,6 +191,7 @@ export function Sell() {
       }),
     );
     if (done !== undefined) {
+      rememberSold(cart.map((l) => l.pkg));
       setReceipt({ receipt: done, startedAt });
       setCart([]);
       setPatientNumber("");
@@ -223,6 +229,25 @@ export function Sell() {
   }
 
   function onScanKey(e: KeyboardEvent<HTMLInputElement>) {
+    if (e.key === "ArrowDown") {
+      const first = picks.current?.querySelector<HTMLButtonElement>(".results button");
+      if (first) {
+        e.preventDefault();
+        first.focus();
+      }
+      return;
+    }
+    if (e.key === "Tab" && !e.shiftKey && query === "" && cart.length > 0) {
+      // Tab goes to the quantity of the line added last; Tab again to its price.
+      const last = cart[cart.length - 1]!;
+      const field = [...(cartPanel.current?.querySelectorAll<HTMLInputElement>("input") ?? [])].find((i) => i.dataset.testid === `cart-qty-${last.pkg.label}`);
+      if (field) {
+        e.preventDefault();
+        field.focus();
+        field.select();
+      }
+      return;
+    }
     if (e.key === "Escape") {
       e.preventDefault();
       if (query !== "") {
@@ -283,29 +308,16 @@ export function Sell() {
               setNotice(null);
             }}
             onKeyDown={onScanKey}
-            hint="Enter adds the scanned package · Enter on an empty field completes · Escape cancels"
+            hint="Enter adds the scanned package · ↓ picks a result · Tab edits the last line · Enter on an empty field completes · Escape cancels"
             data-testid="scan-input"
           />
         </div>
         {notice !== null && <Note tone="info" testId="scan-notice">{notice}</Note>}
         <ErrorNote error={types.error} />
-        {results.length > 0 && (
-          <ul className="results" data-testid="search-results">
-            {results.map((p) => (
-              <li key={p.label}>
-                <Button onClick={() => add(p)} data-testid={`search-result-${p.label}`}>
-                  <span>
-                    {p.item_name} <span className="muted">{p.label}</span>
-                  </span>
-                  <span>
-                    {p.on_hand} {p.unit_of_measure} on hand
-                  </span>
-                </Button>
-              </li>
-            ))}
-          </ul>
-        )}
         {receipt !== null && <ReceiptView key={receipt.receipt.client_id} receipt={receipt.receipt} startedAt={receipt.startedAt} />}
+        <div ref={picks}>
+          <SellPicks results={results} recent={recentlySold()} onPick={(p) => (results.includes(p) ? add(p) : void addTyped(p.label))} onLeave={refocus} />
+        </div>
       </section>
       <section ref={cartPanel} className="panel cart" aria-label="Cart" data-testid="cart">
         <h3>Cart</h3>
@@ -333,7 +345,7 @@ export function Sell() {
                 </Button>
               </div>
               <span className="muted">
-                {l.pkg.label} · {l.pkg.on_hand} {l.pkg.unit_of_measure} on hand
+                <ShortId id={l.pkg.label} /> · {l.pkg.on_hand} {l.pkg.unit_of_measure} on hand
               </span>
               <div className="row">
                 <TextField
@@ -428,46 +440,6 @@ export function Sell() {
           }}
         />
       )}
-    </div>
-  );
-}
-
-/**
- * The receipt. Once it is in the page it records, as `data-elapsed-ms`, how long it took from
- * sending "complete sale" to this point (for the benchmark of SPEC section 9).
- */
-function ReceiptView({ receipt, startedAt }: { receipt: Receipt; startedAt: number }) {
-  const facilityTime = useFacilityTime();
-  const box = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => {
-    box.current?.setAttribute("data-elapsed-ms", (performance.now() - startedAt).toFixed(1));
-  }, [startedAt]);
-  return (
-    <div ref={box} className="panel receipt stack" data-testid="receipt" data-receipt={receipt.client_id} data-state={receipt.state} role="status">
-      <h3>Sale recorded</h3>
-      <p className="muted">
-        Receipt <span data-testid="receipt-number">{receipt.client_id}</span> · {facilityTime(receipt.occurred_at, receipt.licence)} · {receipt.customer_type} · sold by{" "}
-        {receipt.sold_by}
-      </p>
-      <table className="grid">
-        <tbody>
-          {receipt.lines.map((l) => (
-            <tr key={l.label} data-testid={`receipt-line-${l.label}`}>
-              <td>
-                {l.item_name} <span className="muted">{l.label}</span>
-              </td>
-              <td className="num">
-                {l.quantity} {l.unit_of_measure}
-              </td>
-              <td className="num">${l.price}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="cart-total" data-testid="receipt-total">
-        ${receipt.total}
-      </div>
-      <p className="muted">Saved on this register; it reaches Metrc in the background.</p>
     </div>
   );
 }

@@ -10,12 +10,14 @@
  */
 import { useState } from "react";
 import type { CartLine, EntryHistoryView, EntryState, EntryView, StateCounts, StoreEntryView } from "../api";
-import { useAction, useBackend, useCan, useFacilityClock, useLoad, useNow, useSession, useStatus, useFacilityTime } from "../context";
+import { useAction, useAppState, useBackend, useCan, useFacilityClock, useLoad, useNow, useSession, useStatus, useFacilityTime, useFacilityWhen } from "../context";
 import { BacklogChart } from "../ui/BacklogChart";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
 import { SelectField, TextArea, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
+import { ShortId } from "../ui/ShortId";
+import { licenceNote } from "./syncWords";
 import { Reconciliation } from "./Reconciliation";
 import { ScopePicker, useAsOf, useStoreRegisters } from "./StoreScope";
 import type { Scope } from "./StoreScope";
@@ -79,6 +81,8 @@ export function Sync() {
   );
   const history = useLoad((b) => b.backlogSeries({ hours: CHART_HOURS }), [], ["status_changed"]);
   const now = useNow(30_000);
+  const app = useAppState();
+  const zoneOf = (licence: string) => app.licences.find((l) => l.number === licence)?.time_zone;
   const sync = useAction();
   const [openHistory, setOpenHistory] = useState<number | null>(null);
   const [voiding, setVoiding] = useState<EntryView | null>(null);
@@ -117,7 +121,7 @@ export function Sync() {
           <h3>By licence</h3>
           <CountsTable
             testId="sync-licences"
-            rows={status.licences.map((l) => ({ key: l.licence, name: l.licence, counts: l.counts, note: l.reason }))}
+            rows={status.licences.map((l) => ({ key: l.licence, name: l.licence, counts: l.counts, note: licenceNote(l, now, zoneOf(l.licence)) }))}
             onPick={(key) => setWhose({ licence: key, user: null })}
           />
           <h3>By user</h3>
@@ -298,7 +302,7 @@ function StoreEntries(props: {
                 <td>{e.register_name}</td>
                 <td>{e.seq}</td>
                 <td>
-                  {e.kind.replace(/_/g, " ")} <span className="muted">{e.client_id}</span>
+                  {e.kind.replace(/_/g, " ")} <span className="muted"><ShortId id={e.client_id} /></span>
                 </td>
                 <td>{e.acting_user}</td>
                 <td>{facilityTime(e.occurred_at, e.licence)}</td>
@@ -329,20 +333,20 @@ function EntryRow(props: {
   const session = useSession();
   const backend = useBackend();
   const retry = useAction();
-  const facilityTime = useFacilityTime();
+  const facilityWhen = useFacilityWhen();
   const retryable =
     (entry.state === "rejected" && canResolve) || (entry.state === "waiting_for_key" && (canResolve || entry.acting_user === session.user));
   const voidable = canResolve && entry.state !== "confirmed" && entry.state !== "voided" && entry.state !== "sending";
   return (
     <>
-      <tr data-testid={`entry-row-${entry.id}`} data-state={entry.state}>
+      <tr data-testid={`entry-row-${entry.id}`} data-state={entry.state} data-client-id={entry.client_id}>
         {props.register !== undefined && <td>{props.register}</td>}
         <td>{entry.id}</td>
         <td>
-          {entry.kind.replace(/_/g, " ")} <span className="muted">{entry.client_id}</span>
+          {entry.kind.replace(/_/g, " ")} <span className="muted"><ShortId id={entry.client_id} /></span>
         </td>
         <td>{entry.acting_user}</td>
-        <td>{facilityTime(entry.occurred_at, entry.licence)}</td>
+        <td>{facilityWhen(entry.occurred_at, entry.licence)}</td>
         <td>{STATE_LABELS[entry.state]}</td>
         <td>{entry.state === "voided" ? `voided by ${entry.voided_by ?? "?"}: ${entry.void_reason ?? ""}` : entry.last_error}</td>
         <td>
