@@ -3,11 +3,14 @@
 //! It holds no logic of its own: it takes the data folder's instance lock, opens the core's
 //! [`App`] (demo mode with the embedded emulator unless configured otherwise), registers the
 //! one-line command adapters, forwards the core's events to the window, and keeps running in the
-//! tray when the window is closed. The core never depends on Tauri.
+//! tray when the window is closed. The core never depends on Tauri. It logs to a rotated file in
+//! the XDG state folder ([`logs`]) and may start at login ([`autostart`]).
 
+pub mod autostart;
 mod commands;
 mod events;
 mod instance;
+pub mod logs;
 pub mod shell;
 pub mod webview_footprint;
 
@@ -67,12 +70,7 @@ fn app_config(dir: PathBuf) -> AppConfig {
 
 /// Builds and runs the Tauri application until it quits.
 pub fn run() -> Result<(), StartError> {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init();
+    logs::init();
     webview_footprint::prepare_process();
     let dir = data_dir();
     let _lock = InstanceLock::acquire(&dir)
@@ -81,7 +79,8 @@ pub fn run() -> Result<(), StartError> {
     let app =
         tauri::async_runtime::block_on(App::open(app_config(dir))).map_err(StartError::Api)?;
     let core = app.clone();
-    shell::configure(tauri::Builder::default(), app, true)
+    let builder = tauri::Builder::default().plugin(autostart::plugin());
+    shell::configure(builder, app, true)
         .build(tauri::generate_context!())
         .map_err(StartError::Tauri)?
         .run(move |_, event| {

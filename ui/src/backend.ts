@@ -139,3 +139,30 @@ export function createBackend(call: Invoker = tauriInvoke, subscribe: Listener =
     quit: (force: boolean) => run<boolean>("quit", { force }),
   };
 }
+
+/** Start at login (Tauri's autostart plugin): whether it is on, and turning it on or off. */
+export interface Autostart {
+  enabled(): Promise<boolean>;
+  set(on: boolean): Promise<void>;
+}
+
+/**
+ * The desktop app's start at login, through the autostart plugin's own commands, or `null`
+ * outside the desktop app (a browser, a test). Rejects only with `{code, message}`.
+ */
+export function desktopAutostart(call: Invoker = tauriInvoke): Autostart | null {
+  if (!inDesktopApp()) return null;
+  const run = async (command: string) => {
+    try {
+      return await call(command);
+    } catch (error) {
+      throw toAppError(error);
+    }
+  };
+  return {
+    enabled: async () => (await run("plugin:autostart|is_enabled")) === true,
+    set: async (on) => {
+      await run(on ? "plugin:autostart|enable" : "plugin:autostart|disable");
+    },
+  };
+}

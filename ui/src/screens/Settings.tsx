@@ -13,6 +13,7 @@ import { useAction, useBackend, useLoad } from "../context";
 import { Button } from "../ui/Button";
 import { SelectField, TextField } from "../ui/Field";
 import { ErrorNote, Note } from "../ui/Note";
+import { AutostartSetting } from "./AutostartSetting";
 import { ComplianceSettings } from "./ComplianceSettings";
 import { LimitRules } from "./LimitRules";
 import { StoreSettings } from "./StoreSettings";
@@ -139,6 +140,7 @@ export function Settings({ onState }: { onState: (state: AppState) => void }) {
       <LimitRules />
       <StoreSettings />
       <ComplianceSettings />
+      <AutostartSetting />
     </div>
   );
 }
