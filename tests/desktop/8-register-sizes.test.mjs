@@ -2,7 +2,7 @@
  * Journey 8 (issue #15): every screen at a register's sizes. A manager sells with the keyboard
  * only (search → add → quantity → price → complete → receipt → the next sale's scan), prints the
  * receipt (to a PDF of the page's print view by WeasyPrint, read back with pdftotext), then every screen of the
- * nav and the login are visited at 1024×768, 1366×768 and 1920×1080: none overflows sideways, every
+ * nav (Sync with a record Metrc refused) and the login are visited at 1024×768, 1366×768 and 1920×1080: none overflows sideways, every
  * control is at least 44 px, axe-core finds nothing serious or critical (at the smallest size), and
  * each is saved as docs/screenshots/<screen>-<width>x<height>.png.
  */
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { RunningApp, withFailureShot } from "./lib/app.mjs";
 import { SIZES, checkScreen, setSize } from "./lib/layout.mjs";
-import { GRAMS_LABEL, MANAGER, firstRunDemo, label, login, open, receiptNumber } from "./lib/steps.mjs";
+import { GRAMS_LABEL, LICENCE, MANAGER, firstRunDemo, label, login, open, receiptNumber, sellByScanning } from "./lib/steps.mjs";
 import { Keys, Session, waitFor } from "./lib/webdriver.mjs";
 
 const SCREENS = ["sell", "inventory", "sync", "keys", "users", "settings", "audit", "store", "demo"];
@@ -105,6 +105,12 @@ async function sellOne(s, pkg) {
 
 test("every screen fits 1024×768, 1366×768 and 1920×1080, with touch-sized controls and no serious axe finding", () => withFailureShot(app, "8-register-sizes", async () => {
   const s = app.session;
+  // A record Metrc refused, so Sync shows its widest row (History, Retry, Edit and resend, Void).
+  const refused = label(9);
+  await app.emulator(`/packages/${refused}/quantity`, { method: "PUT", body: { licenseNumber: LICENCE, quantity: 2 } });
+  await sellByScanning(app, [{ label: refused, quantity: "5", price: "10.00" }]);
+  await open(app, "sync");
+  await s.find('[data-testid^="entry-row-"][data-state="rejected"]', 60_000);
   for (const [i, size] of SIZES.entries()) {
     await setSize(app, size);
     for (const screen of SCREENS) {

@@ -346,8 +346,8 @@ function EntryRow(props: {
           {entry.kind.replace(/_/g, " ")} <span className="muted"><ShortId id={entry.client_id} /></span>
         </td>
         <td>{entry.acting_user}</td>
-        <td>{facilityWhen(entry.occurred_at, entry.licence)}</td>
-        <td>{STATE_LABELS[entry.state]}</td>
+        <td className="words">{facilityWhen(entry.occurred_at, entry.licence)}</td>
+        <td className="words">{STATE_LABELS[entry.state]}</td>
         <td>{entry.state === "voided" ? `voided by ${entry.voided_by ?? "?"}: ${entry.void_reason ?? ""}` : entry.last_error}</td>
         <td>
           <div className="row actions">
