@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the UI figures of SPEC section 9 on the release app (see ui-bench.mjs and BENCHMARKS.md,
-# "Desktop app"). Not part of CI: the release build (LTO, one codegen unit) takes long. Builds
+# "Desktop app"); `run.sh shift` measures memory over a simulated shift instead (shift-bench.mjs,
+# issue #15). Not part of CI: the release build (LTO, one codegen unit) takes long. Builds
 # target/release/stateline-app (quick when up to date), then runs the measurement under Xvfb (when
 # there is no DISPLAY) inside a private D-Bus session with a throw-away unlocked keyring, like the
 # end-to-end suite. Its process group is killed on the way out.
@@ -12,7 +13,12 @@ if [[ -z "${STATELINE_APP:-}" ]]; then
 fi
 export NO_AT_BRIDGE=1
 
-runner=(dbus-run-session -- bash lib/with-keyring.sh node bench/ui-bench.mjs)
+script=bench/ui-bench.mjs
+if [[ "${1:-}" == "shift" ]]; then
+  script=bench/shift-bench.mjs
+  shift
+fi
+runner=(dbus-run-session -- bash lib/with-keyring.sh node "$script")
 if [[ -z "${DISPLAY:-}" ]]; then
   # A random first display number: two runs starting at once would both try :99.
   runner=(xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x1024x24" "${runner[@]}")

@@ -15,15 +15,16 @@
  * 5. Binary size: bytes of the release binary.
  * 6. Idle memory by WebKit setting (BENCH_VARIANTS; `none` skips it): the same idle measurement on
  *    apps started with WebKit's defaults kept or changed (STATELINE_WEBKIT_FOOTPRINT, see
- *    src-tauri/src/webview_footprint.rs), each after a first run and VARIANT_SALES sales (their
+ *    src-tauri/src/webview_footprint.rs; JavaScriptCore's own JSC_* options), each after a first run and VARIANT_SALES sales (their
  *    sale → receipt painted too), the variants interleaved over VARIANT_ROUNDS rounds so drift on
  *    the machine hits all of them.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { RunningApp, appPath } from "../lib/app.mjs";
 import { Keys, Session, waitFor } from "../lib/webdriver.mjs";
 import { firstRunDemo, label, open } from "../lib/steps.mjs";
+import { CLK_TCK, cpuTicks, median, memory, processAgeMs, processName, processTree, quantile } from "./proc.mjs";
 
 const SALES = Number(process.env.BENCH_SALES ?? 40);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
@@ -35,8 +36,14 @@ const APP = appPath("release");
 /**
  * The app's environment for each compared WebKit setting (STATELINE_WEBKIT_FOOTPRINT lists the
  * changes made). `webkit-defaults` is the app before its footprint settings, `default` the app
- * as shipped (cache + painting); the others each change alone, and all four (`compositing` and
- * `dmabuf` make WebDriver screenshots hang under Xvfb, so they are not shipped).
+ * as shipped (cache + painting); the others each change alone, and all five (`compositing` and
+ * `dmabuf` make WebDriver screenshots hang under Xvfb, so they are not shipped). `pressure`,
+ * `jit-off`, `small-heap` and `arenas` (issue #15) are each the shipped app plus one change:
+ * WebKit's memory-pressure settings for the network process, JavaScriptCore without its JIT,
+ * JavaScriptCore sizing its heap for 256 MiB of RAM, and glibc's malloc held to 2 arenas per
+ * process (MALLOC_ARENA_MAX) (JSC_* options are read from the
+ * environment by each web process). The default list is the six of run 4; name others in
+ * BENCH_VARIANTS.
  */
 const VARIANTS = {
   "webkit-defaults": { STATELINE_WEBKIT_FOOTPRINT: "none" },
@@ -45,79 +52,18 @@ const VARIANTS = {
   default: {},
   compositing: { STATELINE_WEBKIT_FOOTPRINT: "compositing" },
   all: { STATELINE_WEBKIT_FOOTPRINT: "all" },
+  // Issue #15's attempts, each on top of the shipped settings.
+  pressure: { STATELINE_WEBKIT_FOOTPRINT: "cache,painting,pressure" },
+  "jit-off": { JSC_useJIT: "false" },
+  "small-heap": { JSC_forceRAMSize: String(256 * 2 ** 20) },
+  arenas: { MALLOC_ARENA_MAX: "2" },
 };
-const VARIANT_NAMES = (process.env.BENCH_VARIANTS ?? Object.keys(VARIANTS).join(","))
+const VARIANT_NAMES = (process.env.BENCH_VARIANTS ?? "webkit-defaults,cache,painting,default,compositing,all")
   .split(",").map((v) => v.trim()).filter((v) => v !== "" && v !== "none");
 for (const name of VARIANT_NAMES) {
   if (!(name in VARIANTS)) throw new Error(`BENCH_VARIANTS: unknown ${name} (known: ${Object.keys(VARIANTS).join(", ")})`);
 }
-const CLK_TCK = 100;
-
-const median = (xs) => quantile(xs, 0.5);
-function quantile(xs, q) {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 const ms = (x) => `${x.toFixed(1)} ms`;
-
-/** The process and all processes under it. */
-function processTree(root) {
-  const children = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const all = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift();
-    all.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return all;
-}
-
-function processName(pid) {
-  return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-}
-
-/** CPU ticks (utime + stime) of one process. */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** RSS, PSS and USS (private pages only) of one process, in KiB. */
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  try {
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-    const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
-    return { rss, pss: field("Pss"), uss: field("Private_Clean") + field("Private_Dirty") };
-  } catch {
-    return { rss, pss: NaN, uss: NaN };
-  }
-}
-
-/** How long ago the process started, in ms (10 ms resolution: clock ticks since boot). */
-function processAgeMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const startTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-  const uptime = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
-  return (uptime - startTicks / CLK_TCK) * 1_000;
-}
 
 const FIRST_CONTROL = '[data-testid="wizard-manager-name"], [data-testid^="login-user-"]';
 
