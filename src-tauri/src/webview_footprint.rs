@@ -3,7 +3,7 @@
 //!
 //! WebKit's defaults suit a browser on a machine with a GPU; Stateline shows one local page of
 //! forms and tables, often on tills without one (Xvfb here), where WebKit's GPU paths run in
-//! software through Mesa's llvmpipe and keep large buffers. Five changes are known (each
+//! software through Mesa's llvmpipe and keep large buffers. Four changes are known (each
 //! measured in BENCHMARKS.md, "Desktop app"); the first two are made unless told otherwise:
 //! - **cache**: cache model `DocumentViewer`: no memory cache of pages and resources, which one
 //!   embedded page never needs. A setting of the web view's context, in setup.
@@ -13,13 +13,15 @@
 //!   accelerated-compositing backing store. A setting of the main window's web view, in setup.
 //! - **dmabuf** (only when asked): `WEBKIT_DISABLE_DMABUF_RENDERER=1`: frames reach the window
 //!   through shared memory, not DMA-BUF buffers.
-//! - **pressure** (only when asked): WebKitGTK's memory-pressure settings (2.34+) for the
-//!   network process: a limit of [`NETWORK_MEMORY_LIMIT_MB`] so it frees its caches early. Set
-//!   in [`prepare_process`], before any WebKit process starts. (The web process's own settings
-//!   are a construct-only property of the web context, which Tauri creates: not reachable.)
 //!
 //! The last two save more but make WebKitWebDriver's window screenshots hang under Xvfb (the
 //! desktop end-to-end suite), so they are not made by default.
+//!
+//! Not made: WebKitGTK's memory-pressure settings (2.34+). The web process's are a construct-only
+//! property of the web context, which Tauri creates; the network process's
+//! (`WebsiteDataManager::set_memory_pressure_settings`) must come after GTK is initialised and
+//! before the web view exists, which only the builder could do — here, first in the process,
+//! `MemoryPressureSettings::new` panics (GTK not initialised): tried, see BENCHMARKS.md.
 //!
 //! `painting` and `dmabuf` are environment variables WebKit reads when its processes start. The
 //! workspace forbids unsafe code, so [`prepare_process`] does not set them in the running
@@ -27,7 +29,7 @@
 //! binary and the missing variables added, before anything else has started.
 //!
 //! Guarantees: `STATELINE_WEBKIT_FOOTPRINT` lists the changes to make (`cache`, `painting`,
-//! `compositing`, `dmabuf`, `pressure`, comma-separated; `all` for the five); `none` keeps all of WebKit's
+//! `compositing`, `dmabuf`, comma-separated; `all` for the four); `none` keeps all of WebKit's
 //! defaults; unset or empty means `cache,painting`; an unknown name is logged and ignored. A
 //! WebKit variable the user has set, to any value, is left as it is. On other platforms, and
 //! under Tauri's mock runtime, nothing changes. A failure is logged, never fatal: the window
@@ -42,10 +44,6 @@ pub const CPU_PAINTING_ENV: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
 /// WebKit's switch off its DMA-BUF renderer (the `dmabuf` change).
 pub const NO_DMABUF_ENV: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
 
-/// The network process's memory limit under the `pressure` change, in MB (it idles at about 60
-/// MiB RSS; WebKit starts freeing memory at a third of the limit and harder at half of it).
-pub const NETWORK_MEMORY_LIMIT_MB: u32 = 64;
-
 /// Which of WebKit's defaults are replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Footprint {
@@ -57,8 +55,6 @@ pub struct Footprint {
     pub cpu_painting: bool,
     /// [`NO_DMABUF_ENV`] set.
     pub no_dmabuf: bool,
-    /// Memory-pressure settings for the network process ([`NETWORK_MEMORY_LIMIT_MB`]).
-    pub network_pressure: bool,
 }
 
 impl Footprint {
@@ -68,7 +64,6 @@ impl Footprint {
         document_viewer_cache: false,
         cpu_painting: false,
         no_dmabuf: false,
-        network_pressure: false,
     };
     /// The changes made when [`FOOTPRINT_ENV`] is unset: the cache model and CPU painting.
     pub const DEFAULT: Footprint = Footprint {
@@ -82,7 +77,6 @@ impl Footprint {
         document_viewer_cache: true,
         cpu_painting: true,
         no_dmabuf: true,
-        network_pressure: true,
     };
 
     /// From the value of [`FOOTPRINT_ENV`] (`None` when unset); returns the names it did not
@@ -102,7 +96,6 @@ impl Footprint {
                 "cache" => footprint.document_viewer_cache = true,
                 "painting" => footprint.cpu_painting = true,
                 "dmabuf" => footprint.no_dmabuf = true,
-                "pressure" => footprint.network_pressure = true,
                 _ => unknown.push(name.to_owned()),
             }
         }
@@ -117,7 +110,7 @@ impl Footprint {
             tracing::warn!(
                 name,
                 "{FOOTPRINT_ENV}: unknown change ignored \
-                 (use none, all, cache, painting, compositing, dmabuf or pressure)"
+                 (use none, all, cache, painting, compositing or dmabuf)"
             );
         }
         footprint
@@ -146,13 +139,7 @@ pub fn prepare_process() {
     {
         use std::os::unix::process::CommandExt;
 
-        let footprint = Footprint::from_env();
-        if footprint.network_pressure {
-            let mut settings = webkit2gtk::MemoryPressureSettings::new();
-            settings.set_memory_limit(NETWORK_MEMORY_LIMIT_MB);
-            webkit2gtk::WebsiteDataManager::set_memory_pressure_settings(&mut settings);
-        }
-        let missing = footprint.missing_env(|name| std::env::var_os(name).is_some());
+        let missing = Footprint::from_env().missing_env(|name| std::env::var_os(name).is_some());
         if missing.is_empty() {
             return;
         }
@@ -253,11 +240,7 @@ mod tests {
         assert_eq!(parse(Some("painting")).0, only(|f| f.cpu_painting = true));
         assert_eq!(parse(Some("dmabuf")).0, only(|f| f.no_dmabuf = true));
         assert_eq!(
-            parse(Some("pressure")).0,
-            only(|f| f.network_pressure = true)
-        );
-        assert_eq!(
-            parse(Some("cache, Compositing,painting,DMABUF,pressure")),
+            parse(Some("cache, Compositing,painting,DMABUF")),
             (Footprint::ALL, vec![])
         );
     }
