@@ -2,7 +2,7 @@
  * Journey 8 (issue #15): every screen at a register's sizes. A manager sells with the keyboard
  * only (search → add → quantity → price → complete → receipt → the next sale's scan), prints the
  * receipt (to a PDF of the page's print view by WeasyPrint, read back with pdftotext), then every screen of the
- * nav (Sync with a record Metrc refused) and the login are visited at 1024×768, 1366×768 and 1920×1080: none overflows sideways, every
+ * nav (Sync with a record Metrc refused), the first-run wizard and the login are visited at 1024×768, 1366×768 and 1920×1080: none overflows sideways, every
  * control is at least 44 px, axe-core finds nothing serious or critical (at the smallest size), and
  * each is saved as docs/screenshots/<screen>-<width>x<height>.png.
  */
@@ -22,6 +22,15 @@ const SCREENS = ["sell", "inventory", "sync", "keys", "users", "settings", "audi
 let app;
 before(async () => {
   app = await RunningApp.launch({ label: "sizes" });
+  // The first-run wizard is a screen too: checked at each size before it is answered.
+  await app.session.waitAttribute('[data-testid="wizard"]', "data-step", "manager", 60_000);
+  await withFailureShot(app, "8-wizard", async () => {
+    for (const [i, size] of SIZES.entries()) {
+      await setSize(app, size);
+      await checkScreen(app, `wizard at ${size.width}×${size.height}`, { axe: i === 0 });
+      await app.screenshot(`wizard-${size.width}x${size.height}`);
+    }
+  });
   await firstRunDemo(app);
 });
 after(async () => app?.close());
