@@ -5,7 +5,9 @@
 #   keychain); the date-sensitive suites again with the clock moved by libfaketime (a year ahead,
 #   a daylight-saving change in Denver, New Year's Eve; scripts/date-travel.sh); the app's debug
 #   build; the demo store's smoke run (scripts/demo-store.sh starts its store server and pretend
-#   Metrc, checks they answer, stops them); the desktop end-to-end suite under Xvfb over WebDriver.
+#   Metrc, checks they answer, stops them); the desktop end-to-end suite under Xvfb over WebDriver;
+#   the package (tests/package/install.sh: the release .deb built, installed with apt-get, one
+#   journey driven against the installed app, removed).
 # Every stage runs once. A stage whose prerequisite failed is skipped. Ends with a summary and
 # exits non-zero if anything failed.
 set -euo pipefail
@@ -71,6 +73,7 @@ stage date-travel "cargo-test ui-test" \
 stage app-build "ui-build" cargo build -p stateline-app
 stage demo-store "app-build" env STATELINE_DEMO_STORE_SMOKE=1 bash scripts/demo-store.sh
 stage desktop-e2e "app-build tauri-driver npm-ci" bash tests/desktop/run.sh
+stage package "ui-build tauri-driver npm-ci" bash tests/package/install.sh
 
 echo
 echo "================ summary ================"
