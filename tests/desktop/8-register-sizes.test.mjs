@@ -2,7 +2,7 @@
  * Journey 8 (issue #15): every screen at a register's sizes. A manager sells with the keyboard
  * only (search → add → quantity → price → complete → receipt → the next sale's scan), prints the
  * receipt (to a PDF of the page's print view by WeasyPrint, read back with pdftotext), then every screen of the
- * nav (Sync with a record Metrc refused), the first-run wizard and the login are visited at 1024×768, 1366×768 and 1920×1080: none overflows sideways, every
+ * nav (Sync with a record Metrc refused, and its void dialog at the smallest size), the first-run wizard and the login are visited at 1024×768, 1366×768 and 1920×1080: none overflows sideways, every
  * control is at least 44 px, axe-core finds nothing serious or critical (at the smallest size), and
  * each is saved as docs/screenshots/<screen>-<width>x<height>.png.
  */
@@ -127,6 +127,15 @@ test("every screen fits 1024×768, 1366×768 and 1920×1080, with touch-sized co
       await s.execute("window.scrollTo(0, 0); document.querySelector('.screen')?.scrollTo(0, 0);");
       await checkScreen(app, `${screen} at ${size.width}×${size.height}`, { axe: i === 0 });
       await app.screenshot(`${screen}-${size.width}x${size.height}`);
+      if (screen === "sync" && i === 0) {
+        // A dialog over the smallest window: the void dialog of the refused record.
+        const row = await s.find('[data-testid^="entry-row-"][data-state="rejected"]');
+        await s.clickId((await s.attribute(row, "data-testid")).replace("entry-row-", "entry-void-"));
+        await s.byId("void-dialog");
+        await checkScreen(app, `the void dialog at ${size.width}×${size.height}`, { axe: true });
+        await s.clickId("void-dialog-cancel");
+        await s.gone('[data-testid="void-dialog"]');
+      }
     }
   }
   await s.clickId("logout");

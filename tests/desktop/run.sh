@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the desktop end-to-end suite against the built debug app (target/debug/stateline-app).
-# Without a DISPLAY it starts one with xvfb-run. It runs inside a private D-Bus session with
+# Without a DISPLAY it starts one with xvfb-run (1920×1200, so journey 8 can size the window up to
+# 1920×1080). It runs inside a private D-Bus session with
 # gnome-keyring unlocked in a throw-away folder (lib/with-keyring.sh), since the app keeps Metrc keys
 # in the OS keychain. Each test starts the app with a fresh data folder and its own tauri-driver on
 # free ports. The whole run is bounded (E2E_TIMEOUT seconds); on the way out, whatever happened,
