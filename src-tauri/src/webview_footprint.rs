@@ -3,7 +3,7 @@
 //!
 //! WebKit's defaults suit a browser on a machine with a GPU; Stateline shows one local page of
 //! forms and tables, often on tills without one (Xvfb here), where WebKit's GPU paths run in
-//! software through Mesa's llvmpipe and keep large buffers. Four changes are known (each
+//! software through Mesa's llvmpipe and keep large buffers. Five changes are known (each
 //! measured in BENCHMARKS.md, "Desktop app"); the first two are made unless told otherwise:
 //! - **cache**: cache model `DocumentViewer`: no memory cache of pages and resources, which one
 //!   embedded page never needs. A setting of the web view's context, in setup.
@@ -13,8 +13,12 @@
 //!   accelerated-compositing backing store. A setting of the main window's web view, in setup.
 //! - **dmabuf** (only when asked): `WEBKIT_DISABLE_DMABUF_RENDERER=1`: frames reach the window
 //!   through shared memory, not DMA-BUF buffers.
+//! - **jit** (only when asked): `JSC_useJIT=false`: JavaScriptCore runs the page in its
+//!   interpreter, without JIT code or the JIT's memory (issue #15: about 37 MiB less RSS in the
+//!   web process at idle, the receipt still painted within the budget). Not made by default until
+//!   the desktop end-to-end suite has run with it.
 //!
-//! The last two save more but make WebKitWebDriver's window screenshots hang under Xvfb (the
+//! `compositing` and `dmabuf` save more but make WebKitWebDriver's window screenshots hang under Xvfb (the
 //! desktop end-to-end suite), so they are not made by default.
 //!
 //! Not made: WebKitGTK's memory-pressure settings (2.34+). The web process's are a construct-only
@@ -23,13 +27,13 @@
 //! before the web view exists, which only the builder could do — here, first in the process,
 //! `MemoryPressureSettings::new` panics (GTK not initialised): tried, see BENCHMARKS.md.
 //!
-//! `painting` and `dmabuf` are environment variables WebKit reads when its processes start. The
+//! `painting`, `dmabuf` and `jit` are environment variables WebKit reads when its processes start. The
 //! workspace forbids unsafe code, so [`prepare_process`] does not set them in the running
 //! process: when one is missing it replaces the process (same id, same arguments) with the same
 //! binary and the missing variables added, before anything else has started.
 //!
 //! Guarantees: `STATELINE_WEBKIT_FOOTPRINT` lists the changes to make (`cache`, `painting`,
-//! `compositing`, `dmabuf`, comma-separated; `all` for the four); `none` keeps all of WebKit's
+//! `compositing`, `dmabuf`, `jit`, comma-separated; `all` for the five); `none` keeps all of WebKit's
 //! defaults; unset or empty means `cache,painting`; an unknown name is logged and ignored. A
 //! WebKit variable the user has set, to any value, is left as it is. On other platforms, and
 //! under Tauri's mock runtime, nothing changes. A failure is logged, never fatal: the window
@@ -43,6 +47,9 @@ pub const FOOTPRINT_ENV: &str = "STATELINE_WEBKIT_FOOTPRINT";
 pub const CPU_PAINTING_ENV: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
 /// WebKit's switch off its DMA-BUF renderer (the `dmabuf` change).
 pub const NO_DMABUF_ENV: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+/// JavaScriptCore's JIT switch, read from the environment by each web process (the `jit` change
+/// sets it to `false`).
+pub const JIT_ENV: &str = "JSC_useJIT";
 
 /// Which of WebKit's defaults are replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +62,8 @@ pub struct Footprint {
     pub cpu_painting: bool,
     /// [`NO_DMABUF_ENV`] set.
     pub no_dmabuf: bool,
+    /// [`JIT_ENV`] set to `false`.
+    pub no_jit: bool,
 }
 
 impl Footprint {
@@ -64,6 +73,7 @@ impl Footprint {
         document_viewer_cache: false,
         cpu_painting: false,
         no_dmabuf: false,
+        no_jit: false,
     };
     /// The changes made when [`FOOTPRINT_ENV`] is unset: the cache model and CPU painting.
     pub const DEFAULT: Footprint = Footprint {
@@ -77,6 +87,7 @@ impl Footprint {
         document_viewer_cache: true,
         cpu_painting: true,
         no_dmabuf: true,
+        no_jit: true,
     };
 
     /// From the value of [`FOOTPRINT_ENV`] (`None` when unset); returns the names it did not
@@ -96,6 +107,7 @@ impl Footprint {
                 "cache" => footprint.document_viewer_cache = true,
                 "painting" => footprint.cpu_painting = true,
                 "dmabuf" => footprint.no_dmabuf = true,
+                "jit" => footprint.no_jit = true,
                 _ => unknown.push(name.to_owned()),
             }
         }
@@ -110,7 +122,7 @@ impl Footprint {
             tracing::warn!(
                 name,
                 "{FOOTPRINT_ENV}: unknown change ignored \
-                 (use none, all, cache, painting, compositing or dmabuf)"
+                 (use none, all, cache, painting, compositing, dmabuf or jit)"
             );
         }
         footprint
@@ -120,12 +132,13 @@ impl Footprint {
     /// the ones this footprint wants that are not set at all.
     pub fn missing_env(self, is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
         [
-            (self.cpu_painting, CPU_PAINTING_ENV),
-            (self.no_dmabuf, NO_DMABUF_ENV),
+            (self.cpu_painting, CPU_PAINTING_ENV, "1"),
+            (self.no_dmabuf, NO_DMABUF_ENV, "1"),
+            (self.no_jit, JIT_ENV, "false"),
         ]
         .into_iter()
-        .filter(|&(wanted, name)| wanted && !is_set(name))
-        .map(|(_, name)| (name, "1"))
+        .filter(|&(wanted, name, _)| wanted && !is_set(name))
+        .map(|(_, name, value)| (name, value))
         .collect()
     }
 }
@@ -200,7 +213,7 @@ fn apply_to<R: Runtime>(_window: &WebviewWindow<R>, _footprint: Footprint) {}
 
 #[cfg(test)]
 mod tests {
-    use super::{CPU_PAINTING_ENV, Footprint, NO_DMABUF_ENV};
+    use super::{CPU_PAINTING_ENV, Footprint, JIT_ENV, NO_DMABUF_ENV};
 
     fn parse(value: Option<&str>) -> (Footprint, Vec<String>) {
         Footprint::from_env_value(value)
@@ -239,8 +252,9 @@ mod tests {
         );
         assert_eq!(parse(Some("painting")).0, only(|f| f.cpu_painting = true));
         assert_eq!(parse(Some("dmabuf")).0, only(|f| f.no_dmabuf = true));
+        assert_eq!(parse(Some("jit")).0, only(|f| f.no_jit = true));
         assert_eq!(
-            parse(Some("cache, Compositing,painting,DMABUF")),
+            parse(Some("cache, Compositing,painting,DMABUF,JIT")),
             (Footprint::ALL, vec![])
         );
     }
@@ -262,10 +276,14 @@ mod tests {
     fn missing_env_adds_only_wanted_variables_the_user_has_not_set() {
         assert_eq!(
             Footprint::ALL.missing_env(|_| false),
-            vec![(CPU_PAINTING_ENV, "1"), (NO_DMABUF_ENV, "1")]
+            vec![
+                (CPU_PAINTING_ENV, "1"),
+                (NO_DMABUF_ENV, "1"),
+                (JIT_ENV, "false")
+            ]
         );
         assert_eq!(
-            Footprint::ALL.missing_env(|name| name == NO_DMABUF_ENV),
+            Footprint::ALL.missing_env(|name| name != CPU_PAINTING_ENV),
             vec![(CPU_PAINTING_ENV, "1")]
         );
         assert_eq!(
