@@ -18,8 +18,8 @@
 //!   web process at idle, the receipt still painted within the budget). Not made by default until
 //!   the desktop end-to-end suite has run with it.
 //!
-//! `compositing` and `dmabuf` save more but make WebKitWebDriver's window screenshots hang under Xvfb (the
-//! desktop end-to-end suite), so they are not made by default.
+//! `compositing` and `dmabuf` save more but make WebKitWebDriver's window screenshots hang under
+//! Xvfb (the desktop end-to-end suite), so they are not made by default.
 //!
 //! Not made: WebKitGTK's memory-pressure settings (2.34+). The web process's are a construct-only
 //! property of the web context, which Tauri creates; the network process's
