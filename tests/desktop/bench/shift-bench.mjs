@@ -13,11 +13,13 @@
  * - before the shift: the first-run wizard (manager), then Bea (budtender) logs in and saves her
  *   key; she sells all shift. Idle memory is measured here (IDLE_SECONDS without input).
  * - every hour: its sales, then the Sync screen opened (entries listed), then back to selling.
- * - hour ⌊H/4⌋: the network goes down (demo panel) for the hour's sales; then back, the backlog
- *   drains with the Sync screen open (until the status chip says in step with nothing waiting).
- * - hour ⌊H/2⌋: Bea's key is revoked (demo panel); her next sale waits for her key; the emulator
- *   issues a new one (fault off), she pastes it and the sale goes out; the hour's sales go on.
- * - hour ⌊3H/4⌋: a Metrc outage for the hour's sales, then the drain on the Sync screen.
+ * - hour ⌊H/4⌋ + 1 (4 of 12): the network goes down (demo panel) for the hour's sales; then
+ *   back, the backlog drains with the Sync screen open (until the chip says in step, 0 waiting).
+ * - hour ⌊H/2⌋ + 1 (7 of 12): Bea's key is revoked (demo panel); her next sale waits for her
+ *   key; the emulator issues a new one (fault off), she pastes it and the sale goes out; the
+ *   hour's sales go on.
+ * - hour ⌊3H/4⌋ + 1 (10 of 12): a Metrc outage for the hour's sales, then the drain on the Sync
+ *   screen.
  * - the end: the Sync screen left open IDLE_SECONDS, then idle memory on the register again.
  * After each hour (SETTLE_SECONDS after its last action) the RSS / PSS / USS of every process of
  * the app (the app itself, WebKitWebProcess, WebKitNetworkProcess) is sampled. Warm-up is the
