@@ -66,6 +66,12 @@ test("a sale with the keyboard only, and its receipt printed to a PDF", () => wi
   await press(s, "7.50" + Keys.ENTER);
   assert.equal(await focused(s), "scan-input", "Enter in a line returns to the scan field");
   await app.screenshot("sell-keyboard-cart");
+  const inView = await s.execute(`
+    const seen = (id) => { const r = document.querySelector('[data-testid="' + id + '"]')?.getBoundingClientRect();
+      return r !== undefined && r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; };
+    return { limits: seen("limit-panel"), complete: seen("complete-sale") };
+  `);
+  assert.deepEqual(inView, { limits: true, complete: true }, "the limits' running totals and Complete are in the 1024×768 window");
   await press(s, Keys.ENTER);
   const number = await waitFor("the receipt", () => receiptNumber(app));
   assert.match(await s.text(await s.byId("receipt-total")), /15\.00/);

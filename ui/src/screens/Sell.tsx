@@ -67,6 +67,7 @@ export function Sell() {
   const [licenceNumber, setLicenceNumber] = useState<string | null>(null);
   const licence = app.licences.find((l) => l.number === licenceNumber) ?? app.licences[0] ?? null;
   const types = useLoad((b) => b.customerTypes({ licence: licence?.number ?? null }), [licence?.number]);
+  const stock = useLoad((b) => b.listPackages({ licence: licence?.number ?? null }), [licence?.number], ["inventory_changed"]);
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<PackageView[]>([]);
   const searchRun = useRef(0);
@@ -316,7 +317,13 @@ export function Sell() {
         <ErrorNote error={types.error} />
         {receipt !== null && <ReceiptView key={receipt.receipt.client_id} receipt={receipt.receipt} startedAt={receipt.startedAt} />}
         <div ref={picks}>
-          <SellPicks results={results} recent={recentlySold()} onPick={(p) => (results.includes(p) ? add(p) : void addTyped(p.label))} onLeave={refocus} />
+          <SellPicks
+            results={results}
+            recent={recentlySold()}
+            onHand={(stock.data ?? []).filter((p) => Number(p.on_hand) > 0).slice(0, RESULT_LIMIT)}
+            onPick={(p) => (results.includes(p) ? add(p) : void addTyped(p.label))}
+            onLeave={refocus}
+          />
         </div>
       </section>
       <section ref={cartPanel} className="panel cart" aria-label="Cart" data-testid="cart">

@@ -26,6 +26,12 @@ async function renderSell() {
 describe("Sell by keys", () => {
   it("goes down into the search results, adds with Enter's click, then Tab edits the last line", async () => {
     await renderSell();
+    // Before the first sale the left half offers packages on hand; ↓ enters that list too.
+    const first = await screen.findByTestId(`on-hand-${BLUE}`);
+    await key(scanField(), "ArrowDown");
+    expect(document.activeElement).toBe(first);
+    await key(first, "ArrowUp");
+    expect(document.activeElement).toBe(scanField());
     fireEvent.change(scanField(), { target: { value: "Blue" } });
     const hit = await screen.findByTestId(`search-result-${BLUE}`);
     await key(scanField(), "ArrowDown");

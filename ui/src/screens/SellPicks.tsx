@@ -1,6 +1,6 @@
 /**
- * The Sell screen's left half under the scan field: the search results, and the packages sold
- * most recently (one press adds either). The arrow keys move between the buttons (ArrowDown from
+ * The Sell screen's left half under the scan field: the search results, else the packages sold
+ * most recently, else (before the first sale) some packages on hand; one press adds any of them. The arrow keys move between the buttons (ArrowDown from
  * the scan field enters the list, ArrowUp from the first returns to it); Escape returns to the
  * scan field.
  */
@@ -12,15 +12,19 @@ import { ShortId } from "../ui/ShortId";
 export function SellPicks(props: {
   results: PackageView[];
   recent: PackageView[];
+  onHand: PackageView[];
   onPick: (p: PackageView) => void;
   onLeave: () => void;
 }) {
-  const { results, recent, onPick, onLeave } = props;
+  const { results, recent, onHand, onPick, onLeave } = props;
   return (
     <>
       {results.length > 0 && <PickList testId="search-results" idPrefix="search-result" title="Search results" onHand items={results} onPick={onPick} onLeave={onLeave} />}
       {results.length === 0 && recent.length > 0 && (
         <PickList testId="recently-sold" idPrefix="recent" title="Recently sold" items={recent} onPick={onPick} onLeave={onLeave} />
+      )}
+      {results.length === 0 && recent.length === 0 && onHand.length > 0 && (
+        <PickList testId="on-hand" idPrefix="on-hand" title="On hand" onHand items={onHand} onPick={onPick} onLeave={onLeave} />
       )}
     </>
   );
