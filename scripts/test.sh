@@ -7,7 +7,9 @@
 #   build; the demo store's smoke run (scripts/demo-store.sh starts its store server and pretend
 #   Metrc, checks they answer, stops them); the desktop end-to-end suite under Xvfb over WebDriver;
 #   the package (tests/package/install.sh: the release .deb built, installed with apt-get, one
-#   journey driven against the installed app, removed).
+#   journey driven against the installed app, removed); the upgrade (tests/package/upgrade.sh: the
+#   package of the commit before the packaging work installed, sales made offline, the new package
+#   installed over it, the same sales drained once with their original times).
 # Every stage runs once. A stage whose prerequisite failed is skipped. Ends with a summary and
 # exits non-zero if anything failed.
 set -euo pipefail
@@ -74,6 +76,7 @@ stage app-build "ui-build" cargo build -p stateline-app
 stage demo-store "app-build" env STATELINE_DEMO_STORE_SMOKE=1 bash scripts/demo-store.sh
 stage desktop-e2e "app-build tauri-driver npm-ci" bash tests/desktop/run.sh
 stage package "ui-build tauri-driver npm-ci" bash tests/package/install.sh
+stage package-upgrade "package" bash tests/package/upgrade.sh
 
 echo
 echo "================ summary ================"
