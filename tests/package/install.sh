@@ -5,9 +5,11 @@
 # the desktop entry, the icons, and that the system knows the package with the dependencies it
 # declares), runs desktop journey 2 (a budtender pastes her key and sells; tests/desktop) against
 # the INSTALLED /usr/bin/stateline-app under Xvfb — with the XDG state folder in a temp folder,
-# where the app must have written its log, which must hold no Metrc key — and then removes the
-# package with `apt-get remove` and checks every file it installed is gone. Whatever happens, the
-# package is removed on the way out. Runs as root, else through sudo.
+# where the app must have written its log, which must hold no Metrc key — and Settings › Start at
+# login (tests/package/autostart.test.mjs: the entry written starting /usr/bin/stateline-app, and
+# removed), and then removes the package with `apt-get remove` and checks every file it installed
+# is gone. Whatever happens, the package is removed on the way out. Runs as root, else through
+# sudo.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$ROOT"
@@ -53,9 +55,9 @@ grep -qx 'Exec=stateline-app' /usr/share/applications/Stateline.desktop || fail 
 grep -qx 'Icon=stateline-app' /usr/share/applications/Stateline.desktop || fail "the desktop entry names no icon"
 [[ "$(command -v stateline-app)" == "$BIN" ]] || fail "stateline-app on the PATH is not $BIN"
 
-echo "--- journey 2 against the installed $BIN"
+echo "--- journey 2 and start at login against the installed $BIN"
 STATELINE_APP=$BIN XDG_STATE_HOME="$work/state" STATELINE_SCREENSHOTS="$work/screenshots" \
-  bash tests/desktop/run.sh 2-budtender-sells.test.mjs
+  bash tests/desktop/run.sh 2-budtender-sells.test.mjs "$ROOT/tests/package/autostart.test.mjs"
 
 log="$work/state/stateline/stateline.log"
 [[ -s "$log" ]] || fail "the installed app wrote no log at $log"
@@ -75,4 +77,4 @@ while IFS= read -r path; do
 done <"$work/files"
 (( left == 0 )) || fail "files of the package are left after apt-get remove"
 [[ ! -e "$BIN" ]] || fail "$BIN is still there"
-echo "package test: installed, drove journey 2, removed cleanly"
+echo "package test: installed, drove journey 2 and start at login, removed cleanly"
