@@ -4,7 +4,8 @@
 //! WebKit's defaults suit a browser on a machine with a GPU; Stateline shows one local page of
 //! forms and tables, often on tills without one (Xvfb here), where WebKit's GPU paths run in
 //! software through Mesa's llvmpipe and keep large buffers. Five changes are known (each
-//! measured in BENCHMARKS.md, "Desktop app"); the first two are made unless told otherwise:
+//! measured in BENCHMARKS.md, "Desktop app"); `cache`, `painting` and `jit` are made unless told
+//! otherwise:
 //! - **cache**: cache model `DocumentViewer`: no memory cache of pages and resources, which one
 //!   embedded page never needs. A setting of the web view's context, in setup.
 //! - **painting**: `WEBKIT_SKIA_ENABLE_CPU_RENDERING=1`: Skia paints on the CPU instead of
@@ -13,10 +14,9 @@
 //!   accelerated-compositing backing store. A setting of the main window's web view, in setup.
 //! - **dmabuf** (only when asked): `WEBKIT_DISABLE_DMABUF_RENDERER=1`: frames reach the window
 //!   through shared memory, not DMA-BUF buffers.
-//! - **jit** (only when asked): `JSC_useJIT=false`: JavaScriptCore runs the page in its
-//!   interpreter, without JIT code or the JIT's memory (issue #15: about 37 MiB less RSS in the
-//!   web process at idle, the receipt still painted within the budget). Not made by default until
-//!   the desktop end-to-end suite has run with it.
+//! - **jit**: `JSC_useJIT=false`: JavaScriptCore runs the page in its interpreter, without JIT
+//!   code or the JIT's memory (issue #15: about 37 MiB less RSS in the web process at idle, the
+//!   receipt still painted within the budget; the desktop end-to-end suite runs with it).
 //!
 //! `compositing` and `dmabuf` save more but make WebKitWebDriver's window screenshots hang under
 //! Xvfb (the desktop end-to-end suite), so they are not made by default.
@@ -34,7 +34,7 @@
 //!
 //! Guarantees: `STATELINE_WEBKIT_FOOTPRINT` lists the changes to make (`cache`, `painting`,
 //! `compositing`, `dmabuf`, `jit`, comma-separated; `all` for the five); `none` keeps all of WebKit's
-//! defaults; unset or empty means `cache,painting`; an unknown name is logged and ignored. A
+//! defaults; unset or empty means `cache,painting,jit`; an unknown name is logged and ignored. A
 //! WebKit variable the user has set, to any value, is left as it is. On other platforms, and
 //! under Tauri's mock runtime, nothing changes. A failure is logged, never fatal: the window
 //! still opens with WebKit's defaults.
@@ -75,10 +75,12 @@ impl Footprint {
         no_dmabuf: false,
         no_jit: false,
     };
-    /// The changes made when [`FOOTPRINT_ENV`] is unset: the cache model and CPU painting.
+    /// The changes made when [`FOOTPRINT_ENV`] is unset: the cache model, CPU painting and no
+    /// JavaScript JIT.
     pub const DEFAULT: Footprint = Footprint {
         document_viewer_cache: true,
         cpu_painting: true,
+        no_jit: true,
         ..Self::NONE
     };
     /// Every change.
@@ -224,7 +226,10 @@ mod tests {
         for value in [None, Some(""), Some(" ")] {
             assert_eq!(parse(value), (Footprint::DEFAULT, vec![]), "{value:?}");
         }
-        assert_eq!(parse(Some("cache,painting")), (Footprint::DEFAULT, vec![]));
+        assert_eq!(
+            parse(Some("cache,painting,jit")),
+            (Footprint::DEFAULT, vec![])
+        );
     }
 
     #[test]
