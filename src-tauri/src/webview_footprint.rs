@@ -293,7 +293,7 @@ mod tests {
         );
         assert_eq!(
             Footprint::DEFAULT.missing_env(|_| false),
-            vec![(CPU_PAINTING_ENV, "1")]
+            vec![(CPU_PAINTING_ENV, "1"), (JIT_ENV, "false")]
         );
         assert!(Footprint::ALL.missing_env(|_| true).is_empty());
         assert!(Footprint::NONE.missing_env(|_| false).is_empty());
