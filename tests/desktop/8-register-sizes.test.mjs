@@ -65,6 +65,8 @@ test("a sale with the keyboard only, and its receipt printed to a PDF", () => wi
   assert.equal(await focused(s), `cart-price-${grams}`);
   await press(s, "7.50" + Keys.ENTER);
   assert.equal(await focused(s), "scan-input", "Enter in a line returns to the scan field");
+  // The running totals come from the debounced limit check: wait for them before measuring.
+  await s.byId("limit-panel");
   await app.screenshot("sell-keyboard-cart");
   const inView = await s.execute(`
     const seen = (id) => { const r = document.querySelector('[data-testid="' + id + '"]')?.getBoundingClientRect();
