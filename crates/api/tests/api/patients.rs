@@ -148,18 +148,28 @@ async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales
     .await
     .unwrap();
     let db = app.database().clone();
-    for _ in 0..200 {
-        let confirmed = db
+    let all_confirmed = || {
+        let entries = db
             .list_entries(&stateline_store::EntryFilter::default())
-            .unwrap()
-            .iter()
-            .all(|e| e.state == stateline_store::EntryState::Confirmed);
-        if confirmed {
-            break;
-        }
+            .unwrap();
+        !entries.is_empty()
+            && entries
+                .iter()
+                .all(|e| e.state == stateline_store::EntryState::Confirmed)
+    };
+    let waiting_since = std::time::Instant::now();
+    while !all_confirmed() && waiting_since.elapsed() < Duration::from_secs(120) {
+        // A send tried while the network was down waits out its backoff on the injected clock.
+        clock.advance(SignedDuration::from_secs(5));
         app.sync_now().await.unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(
+        all_confirmed(),
+        "the sale reaches Metrc once the network is back: {:?}",
+        db.list_entries(&stateline_store::EntryFilter::default())
+            .unwrap()
+    );
     clock.advance(SignedDuration::from_secs(90));
     let fresh = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
     assert!(fresh.fresh, "{fresh:?}");
