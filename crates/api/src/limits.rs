@@ -31,7 +31,7 @@ use crate::ApiError;
 const METRC_PATIENT_CACHE_SECS: i64 = 60;
 
 /// A check as the Sell screen and reports show it.
-pub(crate) fn check_view(assessment: &Assessment) -> LimitCheckView {
+pub(crate) fn check_view(assessment: &Assessment, checked_at: jiff::Timestamp) -> LimitCheckView {
     use stateline_store::limits::HistoryScope as S;
     let e = &assessment.evidence;
     LimitCheckView {
@@ -45,7 +45,7 @@ pub(crate) fn check_view(assessment: &Assessment) -> LimitCheckView {
             S::Register => HistoryScopeKind::Register,
             S::Store { .. } => HistoryScopeKind::Store,
         }),
-        scope_text: Some(e.scope.describe()),
+        scope_text: Some(e.scope.describe(checked_at)),
         totals: e
             .totals
             .iter()
@@ -173,6 +173,7 @@ impl App {
         req: LimitPreviewRequest,
     ) -> Result<LimitCheckView, ApiError> {
         self.require(Permission::Sell)?;
+        let checked_at = self.now();
         self.db(move |db| -> Result<_, ApiError> {
             let lines = req
                 .lines
@@ -198,7 +199,7 @@ impl App {
                 &lines,
             )?;
             Ok(match (preview.assessment, preview.blocked) {
-                (Some(assessment), _) => check_view(&assessment),
+                (Some(assessment), _) => check_view(&assessment, checked_at),
                 (None, blocked) => LimitCheckView {
                     state: None,
                     rules_version: None,

@@ -474,7 +474,7 @@ impl DeliveryEngine {
             let facility_problem = memory.facility_key_problem.get(&licence.number);
             let (health, reason) = match (gate_health, facility_problem, user_problem) {
                 (_, Some(problem), _) => (Health::KeyProblem, Some(problem.clone())),
-                (Some(health), _, _) => (health, Some(health_reason(health, blocked_until))),
+                (Some(health), _, _) => (health, Some(health_reason(health))),
                 (None, None, Some(user)) => (Health::KeyProblem, user.key_problem.clone()),
                 (None, None, None) => (Health::InStep, None),
             };
@@ -527,10 +527,9 @@ impl DeliveryEngine {
     }
 }
 
-fn health_reason(health: Health, until: Option<Timestamp>) -> String {
-    let when = until
-        .map(|u| format!(" Next try at {u}."))
-        .unwrap_or_default();
+/// The health in words (the next try is `blocked_until` beside it, for each screen to show in its
+/// licence's time zone).
+fn health_reason(health: Health) -> String {
     let what = match health {
         Health::InStep => "In step with Metrc.",
         Health::Offline => {
@@ -544,7 +543,7 @@ fn health_reason(health: Health, until: Option<Timestamp>) -> String {
         }
         Health::KeyProblem => "A Metrc key was refused.",
     };
-    format!("{what}{when}")
+    what.to_owned()
 }
 
 /// The groups a pass still has to look at, shared by the cooperating drain loops. A loop that

@@ -18,7 +18,7 @@ customer: string,
  */
 rules_applied: string, basis: LimitBasis | null, scope: HistoryScopeKind | null, 
 /**
- * The scope in words ("the whole store's sales (other registers as of …)").
+ * The scope in words ("the whole store's sales (other registers' as pulled 3 min before)").
  */
 scope_text: string | null, totals: Array<LimitTotalView>, over: Array<OverLimitView>, 
 /**

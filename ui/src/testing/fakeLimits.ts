@@ -248,7 +248,7 @@ export class FakeLimits {
       rules_applied: applied,
       basis,
       scope,
-      scope_text: scope === "sale" ? "this sale alone (customer not identified)" : scope === "register" ? "this register's sales" : "the whole store's sales (other registers as of 2026-11-23T13:55:00Z)",
+      scope_text: scope === "sale" ? "this sale alone (customer not identified)" : scope === "register" ? "this register's sales" : "the whole store's sales (other registers' as pulled 3 min before)",
       totals,
       over: over.map(({ rule, message }) => ({ rule, message })),
       reading_read_at: readAt,

@@ -77,7 +77,7 @@ pub struct LimitCheckView {
     pub rules_applied: String,
     pub basis: Option<LimitBasis>,
     pub scope: Option<HistoryScopeKind>,
-    /// The scope in words ("the whole store's sales (other registers as of …)").
+    /// The scope in words ("the whole store's sales (other registers' as pulled 3 min before)").
     pub scope_text: Option<String>,
     pub totals: Vec<LimitTotalView>,
     pub over: Vec<OverLimitView>,

@@ -196,6 +196,7 @@ fn candidates(conn: &Connection, q: &OutageQuery) -> Result<Vec<Candidate>, Comp
         .query_map(
             params![to_ms(q.from), to_ms(q.to), q.licence.as_deref()],
             |r| {
+                let recorded_at: i64 = r.get(7)?;
                 Ok(Candidate {
                     id: r.get(0)?,
                     client_id: r.get(1)?,
@@ -210,7 +211,7 @@ fn candidates(conn: &Connection, q: &OutageQuery) -> Result<Vec<Candidate>, Comp
                     limit_check: r
                         .get::<_, Option<String>>(10)?
                         .and_then(|text| serde_json::from_str::<LimitEvidence>(&text).ok())
-                        .map(|e| e.summary())
+                        .map(|e| e.summary(from_ms(recorded_at)))
                         .unwrap_or_default(),
                 })
             },

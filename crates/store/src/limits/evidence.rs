@@ -29,14 +29,18 @@ pub enum HistoryScope {
 }
 
 impl HistoryScope {
-    /// In words, for screens and reports.
-    pub fn describe(&self) -> String {
+    /// In words, for screens and reports, as of the check made at `checked_at` (how long before
+    /// it the other registers' sales were pulled; never a raw instant).
+    pub fn describe(&self, checked_at: Timestamp) -> String {
         match self {
             HistoryScope::Sale => "this sale alone (customer not identified)".into(),
             HistoryScope::Register => "this register's sales".into(),
             HistoryScope::Store {
                 pulled_as_of: Some(at),
-            } => format!("the whole store's sales (other registers as of {at})"),
+            } => format!(
+                "the whole store's sales (other registers' as pulled {} before)",
+                crate::time::spoken_span(checked_at.duration_since(*at))
+            ),
             HistoryScope::Store { pulled_as_of: None } => {
                 "this register's sales (the other registers' not pulled yet)".into()
             }
@@ -133,8 +137,8 @@ pub struct LimitEvidence {
 impl LimitEvidence {
     /// One line for reports: the rules and basis, whose sales were summed, each limit's total,
     /// the reading and approvals used ("CO rules v1, adult_use: adult-use-transaction 3.50/28
-    /// g of flower; …").
-    pub fn summary(&self) -> String {
+    /// g of flower; …"), for the check made at `checked_at` (when the sale was recorded).
+    pub fn summary(&self, checked_at: Timestamp) -> String {
         let rules = match (&self.state, self.rules_version) {
             (Some(state), Some(version)) => format!("{state} rules v{version}"),
             (Some(state), None) => format!("no rules for {state}: not checked"),
@@ -155,7 +159,7 @@ impl LimitEvidence {
         };
         let mut parts = vec![format!("{rules}{basis}")];
         if !self.totals.is_empty() {
-            parts.push(format!("summed {}", self.scope.describe()));
+            parts.push(format!("summed {}", self.scope.describe(checked_at)));
             parts.push(
                 self.totals
                     .iter()
@@ -166,8 +170,8 @@ impl LimitEvidence {
         }
         if let Some(r) = &self.reading {
             parts.push(format!(
-                "reading of {} ({} s old)",
-                r.read_at, r.age_seconds
+                "Metrc's patient reading, {} old",
+                crate::time::spoken_span(jiff::SignedDuration::from_secs(r.age_seconds))
             ));
         }
         for o in &self.overrides {

@@ -44,7 +44,8 @@ pub(crate) fn not_in_future(occurred_at: Timestamp, now: Timestamp) -> Result<()
         return Err(StoreError::InvalidInput {
             field: "time",
             detail: format!(
-                "{occurred_at} is in the future (this register's clock says {now}); enter when it happened, or correct the clock"
+                "the time given is {} ahead of this register's clock; enter when it happened, or correct the clock",
+                crate::time::spoken_span(occurred_at.duration_since(now))
             ),
         });
     }
@@ -66,8 +67,10 @@ pub(crate) fn within_reporting_window(
     }
     Err(StoreError::SaleTooOld {
         detail: format!(
-            "{occurred_at} is more than {} hours ago, before licence {}'s reporting window; check the date, or have a manager record it as a late sale (audited)",
-            licence.reporting_deadline_hours, licence.number
+            "the sale was {} ago, more than {} hours ago, before licence {}'s reporting window; check the date, or have a manager record it as a late sale (audited)",
+            crate::time::spoken_span(now.duration_since(occurred_at)),
+            licence.reporting_deadline_hours,
+            licence.number
         ),
     })
 }
