@@ -3,7 +3,8 @@
 //!
 //! Guarantees: keys come from the OS keychain (`--keychain ENV`: each user's saved key, the key
 //! mode and facility overrides, as the app uses them) or from stdin as `user=key` lines (until
-//! EOF), and live only in the engine's key source; `--once` recovers what a previous run left mid-send, then runs passes while they
+//! EOF), and live only in the engine's key source; a key given on stdin releases its user's records
+//! waiting for a key (tried again with it, original times kept); `--once` recovers what a previous run left mid-send, then runs passes while they
 //! make progress; `--watch` owns a delivery worker and stops it (waiting up to 10 s for the batch
 //! in flight) on Ctrl-C, then prints the final status.
 
@@ -84,6 +85,11 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), CliError> {
     }
     let engine = DeliveryEngine::new(db, client, Arc::new(keys), DeliveryConfig::default());
     let rt = runtime()?;
+    // A key given here is tried again, however the last one failed: records parked for that
+    // user's key go back to pending (with their original times) before the first pass.
+    for user in &loaded {
+        rt.block_on(engine.release_user(user))?;
+    }
     if args.once {
         rt.block_on(once(ctx, engine))
     } else {

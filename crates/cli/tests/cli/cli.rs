@@ -91,6 +91,63 @@ fn count_in(queue: &Value, state: &str) -> u64 {
         .sum()
 }
 
+/// Issue #16: a budtender's key was revoked, his records parked waiting for a key; his new key
+/// given to `stateline sync` on stdin releases them and they go out once, with their times.
+#[test]
+fn a_new_key_on_stdin_releases_the_records_that_waited_for_it() {
+    const NEW_KEY: &str = "demo-budtender-key-2222";
+    let canaries = [
+        DEMO_VENDOR_KEY,
+        DEMO_BUDTENDER_KEY,
+        DEMO_MANAGER_KEY,
+        NEW_KEY,
+    ];
+    let run = |dir: &Path, args: &[&str], stdin: &str| {
+        support::succeeded(&support::run(dir, args, stdin, &canaries), args)
+    };
+    let (rt, emulator) = support::demo_emulator();
+    let url = emulator.base_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    add_licence(dir);
+    run(
+        dir,
+        &[
+            "refresh",
+            "--licence",
+            DEMO_LICENSE,
+            "--metrc-url",
+            &url,
+            "--user-key-stdin",
+        ],
+        &format!("{DEMO_MANAGER_KEY}\n"),
+    );
+    for quantity in ["1", "2"] {
+        run(dir, &["record", "sale", "-"], &sale_json(LABEL, quantity));
+    }
+
+    assert!(emulator.control().revoke_user_key(DEMO_BUDTENDER_KEY));
+    let refused = json(&run(
+        dir,
+        &["--json", "sync", "--once", "--metrc-url", &url],
+        &format!("bea={DEMO_BUDTENDER_KEY}\n"),
+    ));
+    assert_eq!(refused["confirmed"], 0, "{refused}");
+    let queue = json(&run(dir, &["--json", "queue"], ""));
+    assert_eq!(count_in(&queue, "waiting_for_key"), 2, "{queue}");
+
+    assert!(emulator.control().set_user_key(DEMO_BUDTENDER_KEY, NEW_KEY));
+    let synced = json(&run(
+        dir,
+        &["--json", "sync", "--once", "--metrc-url", &url],
+        &format!("bea={NEW_KEY}\n"),
+    ));
+    assert_eq!(synced["confirmed"], 2, "{synced}");
+    assert_eq!(synced["status"]["waiting"], 0, "{synced}");
+    assert_eq!(emulator.control().receipts(DEMO_LICENSE).len(), 2);
+    rt.block_on(emulator.shutdown());
+}
+
 #[test]
 fn a_sale_goes_from_stdin_to_metrc_once() {
     let (rt, emulator) = support::demo_emulator();
