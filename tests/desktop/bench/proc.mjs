@@ -110,3 +110,23 @@ export function pssByMapping(pid, top = 12) {
   }
   return [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, kib]) => ({ name, kib }));
 }
+
+/**
+ * What one process's PSS is made of, in KiB, grouped by whose it is: `rust` (the app binary, the
+ * heap and anonymous memory: the Rust core's, but GTK's and WebKit's UI-side allocations too, which
+ * /proc cannot tell apart), `webkit_gtk` (WebKitGTK, JavaScriptCore, GTK, GDK, GLib and friends),
+ * `mesa` (Mesa's GL: libLLVM, the DRI/Gallium drivers, EGL/GLX), `shared` (memory shared with
+ * the web process: memfd, SysV) and `other` libraries.
+ */
+export function pssByOwner(pid, binaryName) {
+  const groups = { rust: 0, webkit_gtk: 0, mesa: 0, shared: 0, other: 0 };
+  for (const { name, kib } of pssByMapping(pid, Infinity)) {
+    let group = "other";
+    if (name === binaryName || name === "anonymous" || name === "[heap]" || name.startsWith("[stack")) group = "rust";
+    else if (/^(libwebkit2gtk|libjavascriptcoregtk|libgtk|libgdk|libglib|libgobject|libgio|libsoup|libharfbuzz|libpango|libcairo|libicu|libatk)/.test(name)) group = "webkit_gtk";
+    else if (/^(libLLVM|libgallium|libEGL|libGLX|libGL|libgbm|libglapi|libdrm|.*_dri\.so)/.test(name)) group = "mesa";
+    else if (name.startsWith("memfd:") || name.startsWith("SYSV")) group = "shared";
+    groups[group] += kib;
+  }
+  return groups;
+}

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [[ -z "${STATELINE_APP:-}" ]]; then
-  (cd ../.. && cargo build -p stateline-app --release)
+  (cd ../.. && cargo build -p stateline-app --release && cargo build -p stateline-cli)
 fi
 export NO_AT_BRIDGE=1
 

@@ -17,14 +17,19 @@
  *    apps started with WebKit's defaults kept or changed (STATELINE_WEBKIT_FOOTPRINT, see
  *    src-tauri/src/webview_footprint.rs; JavaScriptCore's own JSC_* options), each after a first run and VARIANT_SALES sales (their
  *    sale → receipt painted too), the variants interleaved over VARIANT_ROUNDS rounds so drift on
- *    the machine hits all of them.
+ *    the machine hits all of them. `metrc-elsewhere` is the shipped app with the pretend Metrc in
+ *    another process (`stateline emulator`, as a store's real Metrc is: the demo otherwise runs it
+ *    inside the app process). Each variant's app process is also split by whose memory it is
+ *    (proc.mjs `pssByOwner`: the Rust binary, heap and anonymous memory; WebKitGTK and GTK; Mesa).
  */
+import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { basename } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { RunningApp, appPath } from "../lib/app.mjs";
 import { Keys, Session, waitFor } from "../lib/webdriver.mjs";
 import { firstRunDemo, label, open } from "../lib/steps.mjs";
-import { CLK_TCK, cpuTicks, median, memory, processAgeMs, processName, processTree, quantile } from "./proc.mjs";
+import { CLK_TCK, cpuTicks, median, memory, processAgeMs, processName, processTree, pssByOwner, quantile } from "./proc.mjs";
 
 const SALES = Number(process.env.BENCH_SALES ?? 40);
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
@@ -54,7 +59,27 @@ const VARIANTS = {
   "jit-off": { JSC_useJIT: "false" },
   "small-heap": { JSC_forceRAMSize: String(256 * 2 ** 20) },
   arenas: { MALLOC_ARENA_MAX: "2" },
+  // The pretend Metrc out of the app process (its URL is filled in when the emulator is up).
+  "metrc-elsewhere": { STATELINE_DEMO_METRC_URL: null },
 };
+
+/** The command-line binary whose `emulator` command plays Metrc in another process. */
+const CLI = new URL("../../../target/debug/stateline", import.meta.url).pathname;
+
+/** Starts `stateline emulator` on a free loopback port; resolves to its URL and the process. */
+function startEmulator() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(CLI, ["emulator", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`stateline emulator exited (${code}) before listening`)));
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const url = /listening on (\S+)/.exec(out)?.[1];
+      if (url) resolve({ url, child });
+    });
+  });
+}
 const VARIANT_NAMES = (process.env.BENCH_VARIANTS ?? "webkit-defaults,cache,painting,default,compositing,all")
   .split(",").map((v) => v.trim()).filter((v) => v !== "" && v !== "none");
 for (const name of VARIANT_NAMES) {
@@ -147,12 +172,25 @@ async function measureIdle(app) {
   const pssMiB = perProcess.reduce((a, p) => a + p.pssKiB, 0) / 1024;
   const ussMiB = perProcess.reduce((a, p) => a + p.ussKiB, 0) / 1024;
   const cpuPercent = (perProcess.reduce((a, p) => a + p.cpuTicks, 0) / CLK_TCK / seconds) * 100;
-  return { seconds, rssMiB, pssMiB, ussMiB, cpuPercent, processes: perProcess };
+  const appOwners = pssByOwner(pid, basename(APP));
+  return { seconds, rssMiB, pssMiB, ussMiB, cpuPercent, processes: perProcess, appOwners };
 }
 
 /** One app per variant and round: first run, VARIANT_SALES sales, then the idle measurement. */
 async function measureVariants() {
   const runs = [];
+  const emulator = VARIANT_NAMES.includes("metrc-elsewhere") ? await startEmulator() : null;
+  if (emulator !== null) VARIANTS["metrc-elsewhere"].STATELINE_DEMO_METRC_URL = emulator.url;
+  try {
+    await measureVariantRounds(runs);
+  } finally {
+    emulator?.child.removeAllListeners("exit");
+    emulator?.child.kill();
+  }
+  return runs;
+}
+
+async function measureVariantRounds(runs) {
   for (let round = 0; round < VARIANT_ROUNDS; round++) {
     for (const name of VARIANT_NAMES) {
       let app;
@@ -176,7 +214,6 @@ async function measureVariants() {
       }
     }
   }
-  return runs;
 }
 
 /**
@@ -194,9 +231,20 @@ function variantTable(runs) {
     const cells = names.map((proc) => `${mib(byProcess(proc, "pssKiB"))} / ${mib(byProcess(proc, "rssKiB"))} / ${mib(byProcess(proc, "ussKiB"))}`);
     return `| ${name} | ${mine.length} | ${mib(median(mine.map((r) => r.pssMiB)))} (${mine.map((r) => mib(r.pssMiB)).join(", ")}) | ${mib(median(mine.map((r) => r.rssMiB)))} / ${mib(median(mine.map((r) => r.ussMiB)))} | ${cells.join(" | ")} | ${median(mine.map((r) => r.cpuPercent)).toFixed(2)} % | ${ms(median(mine.flatMap((r) => r.painted)))} |`;
   });
+  const owners = ["rust", "webkit_gtk", "mesa", "shared", "other"];
+  const ownerRows = VARIANT_NAMES.map((name) => {
+    const mine = runs.filter((r) => r.variant === name);
+    return `| ${name} | ${owners.map((o) => mib(median(mine.map((r) => r.appOwners[o] / 1024)))).join(" | ")} |`;
+  });
   return `| WebKit setting | runs | PSS sum, median (each run), MiB | RSS / USS sum, MiB | app process PSS / RSS / USS | WebKitWebProcess PSS / RSS / USS | WebKitNetworkProcess PSS / RSS / USS | idle CPU | sale → receipt painted, median |
 |---|---|---|---|---|---|---|---|---|
-${rows.join("\n")}`;
+${rows.join("\n")}
+
+The app process's PSS by whose it is (MiB, median; proc.mjs \`pssByOwner\`):
+
+| WebKit setting | Rust binary + heap + anonymous | WebKitGTK, GTK, GLib | Mesa (GL) | shared with the web process | other libraries |
+|---|---:|---:|---:|---:|---:|
+${ownerRows.join("\n")}`;
 }
 
 async function main() {
