@@ -1,8 +1,14 @@
 //! The `outbox_packages` table: which labels each non-terminal entry uses or creates.
 //!
 //! Guarantees (SPEC guarantee 4, causal order), enforced by `claim_batch`:
-//! - an entry is not claimed while an EARLIER non-terminal entry of a DIFFERENT kind uses or
-//!   creates one of its labels (an adjustment waits for the sale before it);
+//! - records on one package commute in Metrc (each changes its quantity by its own amount) unless
+//!   some order drives the package below zero. So an entry waits for an EARLIER non-terminal entry
+//!   of a DIFFERENT kind that uses or creates one of its labels only while that package is
+//!   *tight*: Metrc's quantity as this register knows it, plus every decrease still to be
+//!   reported (this register's and the other registers' of the store), is below zero, i.e. some
+//!   pending increase (a void, a positive adjustment) must reach Metrc first. A package this
+//!   register does not hold counts as tight. Otherwise every order is safe, and a record waiting
+//!   for its maker's key, or a slow kind, holds nobody else's records on that package;
 //! - an entry is not claimed while an EARLIER entry of ANY kind that creates one of its labels is
 //!   not confirmed (sales from a new tag wait for the split; a split of a merged tag waits for the
 //!   merge) — a rejected creator keeps blocking;
@@ -75,6 +81,14 @@ pub(crate) fn unpark(conn: &Connection, entry_id: i64, kind: EntryKind) -> Resul
     Ok(())
 }
 
+/// SQL condition (on `mine.label`): some order of the package's pending records could drive it
+/// below zero in Metrc. `pending_delta` is every local and peer effect not yet in
+/// `metrc_quantity`; taking the increases back out leaves Metrc's quantity after every decrease.
+const TIGHT: &str = "NOT EXISTS (SELECT 1 FROM packages p WHERE p.label = mine.label
+        AND p.metrc_quantity + p.pending_delta
+            - (SELECT COALESCE(SUM(e.delta), 0) FROM package_effects e
+               WHERE e.label = p.label AND e.delta > 0) >= 0)";
+
 /// SQL condition (on outer alias `o` of kind `kind`) that is true when `o` may be sent now as far
 /// as causal order is concerned. Kind names are constants, never user input.
 pub(crate) fn unblocked_condition(kind: EntryKind) -> String {
@@ -88,7 +102,7 @@ pub(crate) fn unblocked_condition(kind: EntryKind) -> String {
         "NOT EXISTS (SELECT 1 FROM outbox_packages mine
                 JOIN outbox_packages other INDEXED BY outbox_packages_by_label
                   ON other.label = mine.label AND other.kind IN ({others}) AND other.entry_id < o.id
-                WHERE mine.entry_id = o.id)
+                WHERE mine.entry_id = o.id AND {TIGHT})
          AND NOT EXISTS (SELECT 1 FROM outbox_packages mine
                 JOIN outbox_packages other INDEXED BY outbox_packages_creates
                   ON other.label = mine.label AND other.role = 'creates' AND other.entry_id < o.id

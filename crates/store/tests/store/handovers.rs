@@ -6,7 +6,7 @@
 
 use stateline_store::link::handovers::HandoverOutcome;
 use stateline_store::{EntryState, RejectedEdit};
-use stateline_testkit::store::{self as fixture, A, line, q, sale_by};
+use stateline_testkit::store::{self as fixture, A, LIC, line, pkg, q, sale_by};
 
 fn outcome(entry_id: i64, state: &str) -> HandoverOutcome {
     HandoverOutcome {
@@ -109,9 +109,10 @@ fn a_refused_handed_over_sale_comes_back_and_is_this_registers_again_when_resent
     assert_eq!(db.entry(id).unwrap().state, EntryState::Pending);
 }
 
-/// Any kind of record is handed over, but only in causal order: an adjustment of a package waits
-/// for the earlier sale of it, a void for the earlier adjustment of its package and for its sale
-/// confirmed (here, by the outcomes another register got) with its receipt id known.
+/// Any kind of record is handed over, but only in causal order: on a tight package (Metrc has
+/// less than every pending decrease), an adjustment of a package waits for the earlier sale of
+/// it, a void for the earlier adjustment of its package; and a void for its sale confirmed (here,
+/// by the outcomes another register got) with its receipt id known.
 #[test]
 fn records_of_every_kind_are_handed_over_in_causal_order() {
     let store = fixture::store();
@@ -121,6 +122,9 @@ fn records_of_every_kind_are_handed_over_in_causal_order() {
     by_bea.acting_user = "bea".into();
     let adjusted = db.record_adjustment(&by_bea).unwrap();
     db.mark_waiting_for_key("bea", None).unwrap();
+    // Metrc now says A holds 1 g (sold elsewhere): the sale and the adjustment cannot both go.
+    db.upsert_packages_from_metrc(LIC, &[pkg(A, "Blue Dream", "Grams", "1")])
+        .unwrap();
     let id = |client_id: &str| db.entry_by_client_id(client_id).unwrap().unwrap().id;
     let (sale, adjustment) = (id(&sold.client_id), id(&adjusted.client_id));
     let candidates = |through| -> Vec<i64> {

@@ -375,7 +375,8 @@ fn causal_order_split_goes_before_sales_of_the_new_tag() {
 }
 
 #[test]
-fn causal_order_adjustment_waits_for_the_sale_before_it() {
+fn causal_order_records_on_a_package_that_covers_every_order_go_independently() {
+    // A holds 10 g: a sale of 1, an adjustment of -1 and another sale of 1 fit in any order.
     let s = store();
     let sold =
         s.db.record_sale(&sale(vec![line(A, "1")]))
@@ -389,18 +390,54 @@ fn causal_order_adjustment_waits_for_the_sale_before_it() {
         s.db.record_sale(&sale(vec![line(A, "1")]))
             .unwrap()
             .entry_id;
-    assert!(claim(&s, EntryKind::Adjustment).is_empty());
-    // Only the sale before the adjustment may go; the one after waits for the adjustment.
-    assert_eq!(claim(&s, EntryKind::Sale), vec![sold]);
-    assert!(
-        claim(&s, EntryKind::Adjustment).is_empty(),
-        "sale in flight"
-    );
-    confirm(&s, &[sold]);
     assert_eq!(claim(&s, EntryKind::Adjustment), vec![adj]);
-    assert!(claim(&s, EntryKind::Sale).is_empty());
-    confirm(&s, &[adj]);
+    assert_eq!(claim(&s, EntryKind::Sale), vec![sold, later_sale]);
+}
+
+#[test]
+fn causal_order_a_record_parked_for_a_key_holds_nobody_on_a_package_that_covers_every_order() {
+    let s = store();
+    let mut bea = sale(vec![line(A, "2")]);
+    bea.acting_user = "bea".into();
+    let parked = s.db.record_sale(&bea).unwrap().entry_id;
+    s.db.mark_waiting_for_key("bea", Some(LIC)).unwrap();
+    assert_eq!(state(&s, parked), EntryState::WaitingForKey);
+    let adj =
+        s.db.record_adjustment(&adjustment(A, "-1"))
+            .unwrap()
+            .entry_id;
+    let later_sale =
+        s.db.record_sale(&sale(vec![line(A, "1")]))
+            .unwrap()
+            .entry_id;
+    assert_eq!(claim(&s, EntryKind::Adjustment), vec![adj]);
     assert_eq!(claim(&s, EntryKind::Sale), vec![later_sale]);
+}
+
+#[test]
+fn causal_order_on_a_tight_package_records_wait_for_the_increase_before_them() {
+    // A holds 10 g; 5 g found (+5) makes room for a sale of 13 g, which Metrc can only take
+    // after the increase: until then the package is tight and order is kept.
+    let s = store();
+    let found =
+        s.db.record_adjustment(&adjustment(A, "5"))
+            .unwrap()
+            .entry_id;
+    let big_sale =
+        s.db.record_sale(&sale(vec![line(A, "13")]))
+            .unwrap()
+            .entry_id;
+    let after =
+        s.db.record_adjustment(&adjustment(A, "-1"))
+            .unwrap()
+            .entry_id;
+    assert!(claim(&s, EntryKind::Sale).is_empty(), "the sale waits for +5");
+    assert_eq!(claim(&s, EntryKind::Adjustment), vec![found]);
+    assert!(claim(&s, EntryKind::Sale).is_empty(), "+5 in flight");
+    confirm(&s, &[found]);
+    // Now Metrc's 15 g covers 13 + 1 in any order: both go.
+    assert_eq!(claim(&s, EntryKind::Sale), vec![big_sale]);
+    assert_eq!(claim(&s, EntryKind::Adjustment), vec![after]);
 }
 
 #[test]
@@ -431,13 +468,14 @@ fn causal_order_a_rejected_sale_does_not_block_and_same_kind_goes_together() {
 #[test]
 fn causal_order_unrelated_packages_never_wait() {
     let s = store();
-    s.db.record_adjustment(&adjustment(A, "-1")).unwrap();
+    // A is made tight: its sale waits for the +5 before it.
+    s.db.record_adjustment(&adjustment(A, "5")).unwrap();
     let other =
         s.db.record_sale(&sale(vec![line(B, "1")]))
             .unwrap()
             .entry_id;
     let blocked =
-        s.db.record_sale(&sale(vec![line(A, "1")]))
+        s.db.record_sale(&sale(vec![line(A, "13")]))
             .unwrap()
             .entry_id;
     assert_eq!(claim(&s, EntryKind::Sale), vec![other]);
