@@ -1,7 +1,10 @@
-//! Seeded simulation of the delivery engine (issue #3): random sales and adjustments by two users,
-//! random mixes of every emulator fault, random crashes of the worker (including mid-send, after
-//! Metrc committed), simulated time. After healing, Metrc's ledger must equal the local one
-//! exactly: every record once, none extra, original times, same package quantities.
+//! Seeded simulation of the delivery engine (issue #3): random sales and adjustments (down and
+//! up) by two users on four shared packages, random mixes of every emulator fault, random crashes
+//! of the worker (including mid-send, after Metrc committed), simulated time, and (issue #16) the
+//! budtender's key revoked mid-run. After the faults clear, a parked budtender holds nobody: every
+//! record of the manager reaches Metrc while hers wait for her key. After healing (her new key),
+//! Metrc's ledger must equal the local one exactly: every record once, none extra, none refused,
+//! original times, same package quantities.
 //!
 //! `STATELINE_SIM_SEEDS=N` runs N seeds (default 200); `STATELINE_SIM_SEED=S` replays one seed. A
 //! failure names its seed. Faults that hang until the client times out are left to the fault
@@ -11,8 +14,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use metrc_emulator::{
-    DEMO_LICENSE, Faults, LateReply, Options, RateLimitStorm, RefuseConnections, Seed, Trigger,
-    WriteFault, WriteFaultKind,
+    DEMO_BUDTENDER, DEMO_LICENSE, Faults, LateReply, Options, RateLimitStorm, RefuseConnections,
+    Seed, Trigger, WriteFault, WriteFaultKind,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -113,8 +116,9 @@ async fn run_seed(seed: u64) -> Result<(), String> {
     let labels: Vec<String> = (0..4).map(|i| h.package("Each", i).label).collect();
     let mut made = 0;
     let mut late_writes = false;
+    let mut budtender_revoked = false;
     for _ in 0..40 {
-        match rng.random_range(0..14) {
+        match rng.random_range(0..16) {
             0..=4 => {
                 let user = if rng.random_bool(0.5) {
                     BUDTENDER
@@ -139,6 +143,25 @@ async fn run_seed(seed: u64) -> Result<(), String> {
                 })
                 .map_err(|e| format!("adjustment: {e}"))?;
                 made += 1;
+            }
+            14 => {
+                // Found stock: an increase, which can make a package tight for a while.
+                let label = &labels[rng.random_range(0..labels.len())];
+                h.db.record_adjustment(&NewAdjustment {
+                    licence: DEMO_LICENSE.into(),
+                    acting_user: MANAGER.into(),
+                    label: label.clone(),
+                    quantity: Quantity::parse("2").expect("quantity"),
+                    unit_of_measure: "Each".into(),
+                    reason: "Scale Variance".into(),
+                    note: None,
+                    occurred_at: h.clock.now_ts(),
+                })
+                .map_err(|e| format!("adjustment: {e}"))?;
+                made += 1;
+            }
+            15 => {
+                budtender_revoked |= h.control.revoke_user_key(DEMO_BUDTENDER);
             }
             6 | 7 => {
                 let faults = random_faults(&mut rng, seed);
@@ -181,6 +204,16 @@ async fn run_seed(seed: u64) -> Result<(), String> {
         }
     }
     h.control.clear_faults();
+    if budtender_revoked {
+        a_parked_user_holds_nobody(&h, late_writes).await?;
+        let new_key = format!("sim-budtender-key-{seed}");
+        h.control.set_user_key(DEMO_BUDTENDER, &new_key);
+        h.keys.set_user_key(BUDTENDER, support::user_key(&new_key));
+        h.engine
+            .release_user(BUDTENDER)
+            .await
+            .map_err(|e| format!("release: {e}"))?;
+    }
     for _ in 0..40 {
         if late_writes {
             tokio::time::sleep(std::time::Duration::from_millis(LATE_WRITE_SETTLE_MS)).await;
@@ -195,6 +228,56 @@ async fn run_seed(seed: u64) -> Result<(), String> {
         }
     }
     check_ledgers(&h, made)
+}
+
+/// With the faults gone and the budtender's key still revoked, passes run until nothing moves:
+/// then every record of the manager is in Metrc (none held behind hers on a shared package, since
+/// local sales never oversell and the manager's increases land) and hers wait for her key (to be
+/// sent, or looked up when a send of hers was left in doubt).
+async fn a_parked_user_holds_nobody(h: &Harness, late_writes: bool) -> Result<(), String> {
+    let of = |user: &str| -> Result<Vec<EntryState>, String> {
+        Ok(h.db
+            .list_entries(&stateline_store::EntryFilter {
+                acting_user: Some(user.into()),
+                limit: Some(10_000),
+                ..Default::default()
+            })
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|e| e.state)
+            .collect())
+    };
+    for _ in 0..40 {
+        if late_writes {
+            tokio::time::sleep(std::time::Duration::from_millis(LATE_WRITE_SETTLE_MS)).await;
+        }
+        h.advance(400);
+        h.engine
+            .run_once()
+            .await
+            .map_err(|e| format!("pass while parked: {e}"))?;
+        if of(MANAGER)?.iter().all(|s| *s == EntryState::Confirmed) {
+            break;
+        }
+    }
+    let manager = of(MANAGER)?;
+    if manager.iter().any(|s| *s != EntryState::Confirmed) {
+        return Err(format!(
+            "the manager's records were held while the budtender's key was revoked: {manager:?}"
+        ));
+    }
+    let budtender = of(BUDTENDER)?;
+    if budtender.iter().any(|s| {
+        !matches!(
+            s,
+            EntryState::Confirmed | EntryState::WaitingForKey | EntryState::Ambiguous
+        )
+    }) {
+        return Err(format!(
+            "the budtender's records should be in Metrc, or wait for her key to be sent or looked up: {budtender:?}"
+        ));
+    }
+    Ok(())
 }
 
 fn check_ledgers(h: &Harness, made: usize) -> Result<(), String> {

@@ -431,7 +431,10 @@ fn causal_order_on_a_tight_package_records_wait_for_the_increase_before_them() {
         s.db.record_adjustment(&adjustment(A, "-1"))
             .unwrap()
             .entry_id;
-    assert!(claim(&s, EntryKind::Sale).is_empty(), "the sale waits for +5");
+    assert!(
+        claim(&s, EntryKind::Sale).is_empty(),
+        "the sale waits for +5"
+    );
     assert_eq!(claim(&s, EntryKind::Adjustment), vec![found]);
     assert!(claim(&s, EntryKind::Sale).is_empty(), "+5 in flight");
     confirm(&s, &[found]);
