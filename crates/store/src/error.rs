@@ -5,7 +5,9 @@
 //! other secret (the store never holds one). Higher crates wrap
 //! [`StoreError`] transparently, so its codes reach the UI unchanged.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use rusqlite::ErrorCode;
 
 use crate::outbox::EntryState;
 
@@ -19,7 +21,31 @@ pub enum StoreError {
     #[error(
         "the local database reported an error ({0}); retry, and if it persists run `stateline doctor`"
     )]
-    Storage(#[from] rusqlite::Error),
+    Storage(#[source] rusqlite::Error),
+    /// The disk holding the data folder is full (SQLITE_FULL, ENOSPC): the change was rolled back
+    /// whole, so nothing of it was written and everything saved before is intact.
+    #[error(
+        "the disk holding the register's data{} is full: this was not recorded (nothing was \
+         half-written; everything recorded before is safe); free space on that disk, then try again",
+        in_folder(.folder.as_deref())
+    )]
+    DiskFull {
+        /// The data folder, when known where the error surfaced.
+        folder: Option<PathBuf>,
+    },
+    /// The data folder (or the database file in it) cannot be written: a read-only disk or mount,
+    /// or missing permissions (SQLITE_READONLY, EROFS, EACCES). Nothing was written.
+    #[error(
+        "the register's data folder{} cannot be written (the disk is read-only or the folder's \
+         permissions forbid it): nothing was recorded and everything recorded before is safe; make \
+         the folder writable again (check the disk, then restart the computer if it stays \
+         read-only), then try again",
+        in_folder(.folder.as_deref())
+    )]
+    DataFolderReadOnly {
+        /// The data folder, when known where the error surfaced.
+        folder: Option<PathBuf>,
+    },
     /// A file-system operation on the database files failed.
     #[error("could not {action} {path}: {source}; check the disk and the folder permissions")]
     Io {
@@ -337,6 +363,8 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::Storage(_) => "storage_error",
+            StoreError::DiskFull { .. } => "disk_full",
+            StoreError::DataFolderReadOnly { .. } => "data_folder_read_only",
             StoreError::Internal(_) => "internal",
             StoreError::Io { .. } => "io_error",
             StoreError::PragmaMismatch { .. } => "pragma_mismatch",
@@ -377,6 +405,54 @@ impl StoreError {
             StoreError::ApprovalNeeded { .. } => "manager_approval_needed",
             StoreError::SaleTooOld { .. } => "sale_too_old",
             StoreError::NotAllowed { .. } => "not_allowed",
+        }
+    }
+
+    /// The same error naming `folder` as the data folder, when it is a disk-full or read-only
+    /// one that does not name it yet.
+    pub fn in_data_folder(self, folder: &Path) -> Self {
+        match self {
+            StoreError::DiskFull { folder: None } => StoreError::DiskFull {
+                folder: Some(folder.to_owned()),
+            },
+            StoreError::DataFolderReadOnly { folder: None } => StoreError::DataFolderReadOnly {
+                folder: Some(folder.to_owned()),
+            },
+            other => other,
+        }
+    }
+
+    /// The error of a file-system operation on the data folder: a full disk and a read-only
+    /// folder get their own codes, anything else is `io_error`.
+    pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        let folder = path.parent().map(Path::to_owned);
+        match source.kind() {
+            std::io::ErrorKind::StorageFull => StoreError::DiskFull { folder },
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                StoreError::DataFolderReadOnly { folder }
+            }
+            _ => StoreError::Io {
+                action,
+                path: path.to_owned(),
+                source,
+            },
+        }
+    }
+}
+
+/// " (in <folder>)" for a message, or nothing.
+fn in_folder(folder: Option<&Path>) -> String {
+    folder.map_or_else(String::new, |f| format!(" ({})", f.display()))
+}
+
+/// SQLite's full-disk and read-only results get their own codes; any other SQLite error is
+/// `storage_error`.
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull { folder: None },
+            Some(ErrorCode::ReadOnly) => StoreError::DataFolderReadOnly { folder: None },
+            _ => StoreError::Storage(error),
         }
     }
 }

@@ -159,7 +159,8 @@ const WIRE_CODES: &str = "already_set_up backup_invalid database_damaged databas
     unknown_licence unknown_package unknown_sale unknown_user unsent_records user_disabled \
     user_exists user_locked wrong_pin \
     over_limit item_not_mapped patient_not_eligible patient_reading_needed \
-    manager_approval_needed sale_too_old";
+    manager_approval_needed sale_too_old \
+    disk_full data_folder_read_only";
 
 /// The string literals returned by every `pub fn code(&self)` in `source`.
 fn codes_in(source: &str) -> std::collections::BTreeSet<String> {

@@ -41,7 +41,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
         let version = index as i64 + 1;
-        let failed = |source| StoreError::MigrationFailed { version, source };
+        // A full disk or a read-only folder keeps its own code: the file is not at fault.
+        let failed = |source: rusqlite::Error| match StoreError::from(source) {
+            StoreError::Storage(source) => StoreError::MigrationFailed { version, source },
+            other => other,
+        };
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(failed)?;

@@ -12,7 +12,11 @@
 //! - there is exactly one writer connection, behind a `std::sync::Mutex` that is never held across an
 //!   `.await` (the API is synchronous; async callers use `stateline_tasks::StoreCall`), plus one read-only
 //!   connection; every write runs in one `BEGIN IMMEDIATE` transaction that commits or rolls back
-//!   as a whole.
+//!   as a whole;
+//! - a write (or an open) that fails because the disk is full or the data folder cannot be written
+//!   is reported as `disk_full` or `data_folder_read_only`, naming the folder; the transaction was
+//!   rolled back whole, so nothing of it is in the file, and the same handle writes again once
+//!   space is freed or the folder is writable.
 
 mod migrations;
 
@@ -92,6 +96,14 @@ fn is_damage(err: &rusqlite::Error) -> bool {
         err.sqlite_error_code(),
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
     )
+}
+
+/// A disk-full or read-only error naming the data folder of the database at `path`.
+fn located(error: StoreError, path: &Path) -> StoreError {
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => error.in_data_folder(folder),
+        _ => error.in_data_folder(Path::new(".")),
+    }
 }
 
 /// Reads a pragma back and refuses to continue if it is not what we need.
@@ -221,6 +233,11 @@ impl Database {
     /// Opens the store with explicit options (clock, RNG seed, busy timeout).
     pub fn open_with(path: impl AsRef<Path>, options: OpenOptions) -> Result<Database, StoreError> {
         let path = path.as_ref().to_owned();
+        Self::open_inner(&path, options).map_err(|e| located(e, &path))
+    }
+
+    fn open_inner(path: &Path, options: OpenOptions) -> Result<Database, StoreError> {
+        let path = path.to_owned();
         let mut write = match open_writer(&path, options.busy_timeout)? {
             Ok(conn) => conn,
             Err(detail) => {
@@ -319,11 +336,12 @@ impl Database {
             .write
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        let located = |e: rusqlite::Error| located(e.into(), &self.inner.path);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+            .map_err(located)?;
         let out = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit().map_err(located)?;
         Ok(out)
     }
 

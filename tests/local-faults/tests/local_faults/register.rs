@@ -1,0 +1,254 @@
+//! One register for the local-fault tests: its database at a path the test chooses (a tmpfs,
+//! a folder made read-only), the Metrc emulator on loopback, static keys of the demo users, a
+//! delivery engine, and a manual clock — plus what the tests check afterwards: the file's
+//! integrity, every acknowledged sale with its outbox entry, and Metrc holding each sale once.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use metrc_emulator::{
+    Control, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY,
+    Emulator, Options, Seed,
+};
+use stateline_delivery::{DeliveryConfig, DeliveryEngine};
+use stateline_keys::StaticKeys;
+use stateline_store::{
+    Database, EntryState, Licence, ManualClock, Money, NewSale, NewSaleLine, OpenOptions, Quantity,
+    RecordedSale, StoreError,
+};
+
+pub const BUDTENDER: &str = "bea";
+pub const MANAGER: &str = "max";
+/// The registers' clocks start here (a fixed time: nothing depends on today's date).
+pub const START: &str = "2026-11-22T18:00:00Z";
+
+pub fn user_key(key: &str) -> metrc::UserKey {
+    metrc::UserKey::new(key).expect("valid key")
+}
+
+pub fn client_for(base_url: &str, timeout: Duration) -> metrc::MetrcClient {
+    let mut config = metrc::ClientConfig::new(
+        base_url.parse().expect("emulator URL"),
+        metrc::VendorKey::new(DEMO_VENDOR_KEY).expect("valid vendor key"),
+    );
+    config.request_timeout = timeout;
+    config.connect_timeout = Duration::from_millis(500);
+    metrc::MetrcClient::new(config).expect("client")
+}
+
+pub fn test_config() -> DeliveryConfig {
+    DeliveryConfig {
+        concurrency: 2,
+        seed: 7,
+        ..DeliveryConfig::default()
+    }
+}
+
+/// The emulator and a client of it.
+pub struct Metrc {
+    pub emulator: Emulator,
+    pub control: Control,
+    pub client: metrc::MetrcClient,
+}
+
+pub async fn metrc() -> Metrc {
+    let emulator = Emulator::start(
+        "127.0.0.1:0".parse().expect("addr"),
+        Seed::demo(Timestamp::now()),
+        Options::default(),
+    )
+    .await
+    .expect("emulator starts");
+    let client = client_for(&emulator.base_url(), Duration::from_millis(800));
+    let control = emulator.control();
+    Metrc {
+        emulator,
+        control,
+        client,
+    }
+}
+
+/// A register: database, clock, keys, engine.
+pub struct Register {
+    pub db: Database,
+    pub clock: ManualClock,
+    pub keys: StaticKeys,
+    pub engine: DeliveryEngine,
+    /// Labels of the packages it sells, one unit at a time.
+    pub labels: Vec<String>,
+}
+
+pub fn open_db(path: &Path, clock: &ManualClock) -> Result<Database, StoreError> {
+    Database::open_with(
+        path,
+        OpenOptions {
+            clock: Arc::new(clock.clone()),
+            rng_seed: Some(Timestamp::now().as_nanosecond() as u64),
+            ..OpenOptions::default()
+        },
+    )
+}
+
+impl Register {
+    /// Opens (creating) the register's database at `path`, refreshed from Metrc.
+    pub async fn open(path: &Path, metrc: &Metrc) -> Register {
+        let clock = ManualClock::new(START.parse().expect("start"));
+        let db = open_db(path, &clock).expect("the database opens");
+        db.upsert_licence(&Licence {
+            number: DEMO_LICENSE.into(),
+            name: "Demo".into(),
+            time_zone: DEMO_TIME_ZONE.into(),
+            reporting_deadline_hours: 24,
+            object_limit: None,
+        })
+        .expect("licence");
+        stateline_delivery::refresh::refresh_licence(
+            &db,
+            &metrc.client,
+            &user_key(DEMO_MANAGER_KEY),
+            DEMO_LICENSE,
+        )
+        .await
+        .expect("refresh from the emulator");
+        Self::with_db(db, clock, metrc)
+    }
+
+    /// A register over an already opened database.
+    pub fn with_db(db: Database, clock: ManualClock, metrc: &Metrc) -> Register {
+        let keys = StaticKeys::new();
+        keys.set_user_key(BUDTENDER, user_key(DEMO_BUDTENDER_KEY));
+        keys.set_user_key(MANAGER, user_key(DEMO_MANAGER_KEY));
+        let engine = DeliveryEngine::new(
+            db.clone(),
+            metrc.client.clone(),
+            Arc::new(keys.clone()),
+            test_config(),
+        );
+        let mut packages: Vec<_> = db
+            .packages(DEMO_LICENSE)
+            .expect("packages")
+            .into_iter()
+            .filter(|p| !p.local_only && p.unit_of_measure == "Each")
+            .collect();
+        packages.sort_by(|a, b| b.on_hand.cmp(&a.on_hand));
+        let labels = packages.into_iter().take(4).map(|p| p.label).collect();
+        Register {
+            db,
+            clock,
+            keys,
+            engine,
+            labels,
+        }
+    }
+
+    /// Sells one unit of the `n`th label (round robin) as `user`, at the clock's time.
+    pub fn sell(&self, user: &str, n: usize) -> Result<RecordedSale, StoreError> {
+        let label = &self.labels[n % self.labels.len()];
+        self.db.record_sale(&NewSale {
+            licence: DEMO_LICENSE.into(),
+            acting_user: user.into(),
+            occurred_at: stateline_store::Clock::now(&self.clock),
+            customer_type: "Consumer".into(),
+            patient_number: None,
+            caregiver_number: None,
+            lines: vec![NewSaleLine {
+                label: label.clone(),
+                quantity: Quantity::parse("1").expect("quantity"),
+                unit_of_measure: "Each".into(),
+                total_amount: Money::parse("12.50").expect("money"),
+            }],
+        })
+    }
+
+    /// Records not yet in Metrc (neither confirmed nor rejected).
+    pub fn waiting(&self) -> u64 {
+        self.db
+            .counts(None)
+            .expect("counts")
+            .iter()
+            .filter(|c| !c.state.is_terminal() && c.state != EntryState::Rejected)
+            .map(|c| c.count)
+            .sum()
+    }
+
+    /// Records in `state`.
+    pub fn count(&self, state: EntryState) -> u64 {
+        self.db
+            .counts(None)
+            .expect("counts")
+            .iter()
+            .filter(|c| c.state == state)
+            .map(|c| c.count)
+            .sum()
+    }
+
+    /// Runs passes, moving the clock a minute after each, until nothing waits.
+    pub async fn drain(&self) {
+        for _ in 0..60 {
+            self.engine.run_once().await.expect("a delivery pass");
+            if self.waiting() == 0 {
+                return;
+            }
+            self.clock.advance(SignedDuration::from_secs(60));
+        }
+        panic!("the backlog did not drain: {:?}", self.db.counts(None));
+    }
+}
+
+/// Checks the database file at `path` through a connection of its own: `integrity_check` is ok
+/// and every sale in `acknowledged` is there with its outbox entry. Returns how many sales the
+/// file holds.
+pub fn assert_intact(path: &Path, acknowledged: &[String]) -> usize {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("a read-only connection");
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check runs");
+    assert_eq!(check, "ok", "the database file is damaged");
+    for client_id in acknowledged {
+        let entries: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sales s JOIN outbox o
+                   ON o.kind = 'sale' AND o.record_id = s.id AND o.client_id = s.client_id
+                 WHERE s.client_id = ?1",
+                [client_id],
+                |r| r.get(0),
+            )
+            .expect("the sale is looked up");
+        assert_eq!(
+            entries, 1,
+            "acknowledged sale {client_id} lost or without its outbox entry"
+        );
+    }
+    let sales: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0))
+        .expect("sales counted");
+    sales as usize
+}
+
+/// Metrc's receipts of the demo licence by external receipt number: every acknowledged sale
+/// exactly once, and nothing else.
+pub fn assert_in_metrc_once(control: &Control, acknowledged: &[String]) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for receipt in control.receipts(DEMO_LICENSE) {
+        if let Some(external) = receipt.external_receipt_number {
+            *seen.entry(external).or_default() += 1;
+        }
+    }
+    for client_id in acknowledged {
+        assert_eq!(
+            seen.get(client_id).copied(),
+            Some(1),
+            "sale {client_id} is not in Metrc exactly once"
+        );
+    }
+    assert_eq!(
+        seen.len(),
+        acknowledged.len(),
+        "Metrc holds sales nobody acknowledged"
+    );
+}
