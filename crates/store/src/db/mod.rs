@@ -106,6 +106,36 @@ fn located(error: StoreError, path: &Path) -> StoreError {
     }
 }
 
+/// SQLite says only "unable to open database file" when the data folder cannot be written (a
+/// read-only disk: no `-wal`/`-shm` can be made) or is full; a write check in the folder tells
+/// which, so those get their own codes. Anything else stays as it was.
+fn explain_open_failure(error: StoreError, path: &Path) -> StoreError {
+    let StoreError::Storage(sqlite) = &error else {
+        return error;
+    };
+    if !matches!(
+        sqlite.sqlite_error_code(),
+        Some(ErrorCode::CannotOpen | ErrorCode::SystemIoFailure)
+    ) {
+        return error;
+    }
+    let probe = with_suffix(path, &format!(".write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            error
+        }
+        Err(io) => match StoreError::io("check the data folder with", &probe, io) {
+            found @ (StoreError::DiskFull { .. } | StoreError::DataFolderReadOnly { .. }) => found,
+            _ => error,
+        },
+    }
+}
+
 /// Reads a pragma back and refuses to continue if it is not what we need.
 fn expect_pragma(
     conn: &Connection,
@@ -233,7 +263,7 @@ impl Database {
     /// Opens the store with explicit options (clock, RNG seed, busy timeout).
     pub fn open_with(path: impl AsRef<Path>, options: OpenOptions) -> Result<Database, StoreError> {
         let path = path.as_ref().to_owned();
-        Self::open_inner(&path, options).map_err(|e| located(e, &path))
+        Self::open_inner(&path, options).map_err(|e| located(explain_open_failure(e, &path), &path))
     }
 
     fn open_inner(path: &Path, options: OpenOptions) -> Result<Database, StoreError> {

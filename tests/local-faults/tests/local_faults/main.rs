@@ -3,4 +3,5 @@
 //! mid-send, the clock jumping back an hour during a drain. Each test says what it guarantees.
 
 mod full_disk;
+mod read_only;
 mod register;

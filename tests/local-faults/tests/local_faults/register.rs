@@ -205,6 +205,29 @@ pub fn assert_intact(path: &Path, acknowledged: &[String]) -> usize {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("a read-only connection");
+    assert_intact_in(&conn, acknowledged)
+}
+
+/// [`assert_intact`] for a closed database on a read-only disk, where SQLite cannot make the
+/// `-shm` a WAL database needs: there must be no `-wal` left (all of it is in the main file),
+/// which is then read as immutable.
+pub fn assert_intact_on_read_only_disk(path: &Path, acknowledged: &[String]) -> usize {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    assert!(
+        !Path::new(&wal).exists(),
+        "the register closed without checkpointing its WAL"
+    );
+    let uri = format!("file:{}?immutable=1", path.display());
+    let conn = rusqlite::Connection::open_with_flags(
+        uri,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .expect("an immutable connection");
+    assert_intact_in(&conn, acknowledged)
+}
+
+fn assert_intact_in(conn: &rusqlite::Connection, acknowledged: &[String]) -> usize {
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check runs");
