@@ -6,11 +6,12 @@
 //! Metrc's ledger must equal the local one exactly: every record once, none extra, none refused,
 //! original times, same package quantities.
 //!
-//! `STATELINE_SIM_SEEDS=N` runs N seeds (default 200); `STATELINE_SIM_SEED=S` replays one seed. A
-//! failure names its seed. Faults that hang until the client times out are left to the fault
+//! `STATELINE_SIM_SEEDS=N` runs N seeds (default 200) from `STATELINE_SIM_FIRST_SEED` (default 0);
+//! `STATELINE_SIM_SEED=S` replays one seed. A failure names its seed. The run ends with a
+//! `simulation-summary:` line: seeds, failures, and how many seeds drew each fault class. Faults that hang until the client times out are left to the fault
 //! scenarios (they only slow the simulation down; resets and 500s after commit stand in for them).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use metrc_emulator::{
@@ -64,6 +65,37 @@ fn random_faults(rng: &mut StdRng, seed: u64) -> Faults {
     faults
 }
 
+/// The fault classes a seed may draw, as the summary line names them.
+const FAULT_CLASSES: [&str; 8] = [
+    "outage_503",
+    "refused_connections",
+    "rate_limit_storm",
+    "commit_then_500",
+    "lost_reply_reset",
+    "late_write",
+    "worker_crash",
+    "key_revoked",
+];
+
+/// The class of a mix drawn by [`random_faults`] (`None` for the clean draw).
+fn class_of(faults: &Faults) -> Option<&'static str> {
+    if faults.outage_503.is_some() {
+        return Some("outage_503");
+    }
+    if faults.refuse_connections.is_some() {
+        return Some("refused_connections");
+    }
+    if faults.rate_limit_storm.is_some() {
+        return Some("rate_limit_storm");
+    }
+    faults.write_faults.first().map(|f| match f.kind {
+        WriteFaultKind::CommitThen500 => "commit_then_500",
+        WriteFaultKind::LostReplyReset => "lost_reply_reset",
+        WriteFaultKind::LateWrite { .. } => "late_write",
+        _ => "other_write_fault",
+    })
+}
+
 /// A crash in the middle of sending: a batch is claimed (committed as `sending`), maybe posted
 /// (and maybe committed by Metrc), and the process dies before the outcome is written.
 async fn crash_mid_send(h: &Harness, rng: &mut StdRng) {
@@ -100,7 +132,7 @@ async fn crash_mid_send(h: &Harness, rng: &mut StdRng) {
     }
 }
 
-async fn run_seed(seed: u64) -> Result<(), String> {
+async fn run_seed(seed: u64, drawn: &mut BTreeSet<&'static str>) -> Result<(), String> {
     let config = DeliveryConfig {
         concurrency: 1,
         seed,
@@ -165,6 +197,7 @@ async fn run_seed(seed: u64) -> Result<(), String> {
             }
             6 | 7 => {
                 let faults = random_faults(&mut rng, seed);
+                drawn.extend(class_of(&faults));
                 late_writes |= faults
                     .write_faults
                     .iter()
@@ -179,6 +212,7 @@ async fn run_seed(seed: u64) -> Result<(), String> {
                     .map_err(|e| format!("pass: {e}"))?;
             }
             11 => {
+                drawn.insert("worker_crash");
                 crash_mid_send(&h, &mut rng).await;
                 h.engine = DeliveryEngine::new(
                     h.db.clone(),
@@ -205,6 +239,7 @@ async fn run_seed(seed: u64) -> Result<(), String> {
     }
     h.control.clear_faults();
     if budtender_revoked {
+        drawn.insert("key_revoked");
         a_parked_user_holds_nobody(&h, late_writes).await?;
         let new_key = format!("sim-budtender-key-{seed}");
         h.control.set_user_key(DEMO_BUDTENDER, &new_key);
@@ -377,12 +412,21 @@ async fn seeded_simulation_metrc_ledger_equals_local_ledger() {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(200);
-            (0..n).collect()
+            let first: u64 = std::env::var("STATELINE_SIM_FIRST_SEED")
+                .map(|v| v.parse().expect("STATELINE_SIM_FIRST_SEED is a number"))
+                .unwrap_or(0);
+            (first..first + n).collect()
         }
     };
     let mut failures = Vec::new();
+    let mut drew: BTreeMap<&str, u64> = FAULT_CLASSES.iter().map(|c| (*c, 0)).collect();
     for seed in &seeds {
-        if let Err(why) = run_seed(*seed).await {
+        let mut drawn = BTreeSet::new();
+        let outcome = run_seed(*seed, &mut drawn).await;
+        for class in drawn {
+            *drew.entry(class).or_default() += 1;
+        }
+        if let Err(why) = outcome {
             eprintln!(
                 "seed {seed} FAILED: {why}\n  replay: STATELINE_SIM_SEED={seed} cargo test -p stateline-delivery --test delivery simulation"
             );
@@ -393,6 +437,14 @@ async fn seeded_simulation_metrc_ledger_equals_local_ledger() {
         "simulation: {} seeds, {} failed",
         seeds.len(),
         failures.len()
+    );
+    let classes: Vec<String> = drew.iter().map(|(c, n)| format!("{c}={n}")).collect();
+    println!(
+        "simulation-summary: seeds={} first={} failed={} {}",
+        seeds.len(),
+        seeds.first().copied().unwrap_or_default(),
+        failures.len(),
+        classes.join(" ")
     );
     assert!(failures.is_empty(), "failing seeds: {failures:?}");
 }

@@ -4,3 +4,4 @@
 
 mod crash_points;
 mod kill_loop;
+mod sync_kill_loop;
