@@ -3,7 +3,7 @@
 //!
 //! Guarantees: a [`RuleSet`] exists only for a file that passed [`RuleSet::parse`]'s checks —
 //! the state matches its file, every category counted is declared and every declared one counted,
-//! factors and limits are positive and finite, windows are `transaction` or `days:N` (N ≥ 1),
+//! factors and limits are positive and finite, windows are `transaction` or `days:N` (1 ≤ N ≤ 366),
 //! every rule has a source and an `effective` date, rule ids are unique; the embedded files are
 //! parsed once, on first use, and shared.
 
@@ -129,14 +129,20 @@ impl Window {
         }
     }
 
-    /// Parses [`Window::as_text`]'s form.
+    /// Parses [`Window::as_text`]'s form; `days:N` takes 1 to [`Window::MAX_DAYS`].
     pub fn parse(text: &str) -> Option<Window> {
         if text == "transaction" {
             return Some(Window::Transaction);
         }
         let days: u32 = text.strip_prefix("days:")?.parse().ok()?;
-        (days >= 1).then_some(Window::Days(days))
+        (1..=Window::MAX_DAYS)
+            .contains(&days)
+            .then_some(Window::Days(days))
     }
+
+    /// The longest rolling window a file may give (a year): a sale looks this far back into the
+    /// customer's purchases, so the bound keeps that time arithmetic far from the ends of time.
+    pub const MAX_DAYS: u32 = 366;
 }
 
 /// A kind of product a sale's line is counted as.
@@ -296,7 +302,11 @@ impl RuleSet {
             let window = Window::parse(&rule.window).ok_or_else(|| {
                 invalid(
                     &place,
-                    format!("window {:?} is not `transaction` or `days:N`", rule.window),
+                    format!(
+                        "window {:?} is not `transaction` or `days:N` (N from 1 to {})",
+                        rule.window,
+                        Window::MAX_DAYS
+                    ),
                 )
             })?;
             if !(rule.limit.is_finite() && rule.limit > 0.0) {

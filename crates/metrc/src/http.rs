@@ -6,18 +6,20 @@
 //!   of them in a reply is scrubbed from errors.
 //! - Nothing is ever retried here: each call is exactly one HTTP request per page.
 //! - Tracing at debug level records method, path, status and duration only (no query, no keys).
-//! - Any reply that cannot be decoded is [`MetrcError::Ambiguous`] (reads and writes alike).
+//! - Any reply that cannot be decoded is [`MetrcError::Ambiguous`] (reads and writes alike); the
+//!   decoding itself is [`crate::reply`], the same for every endpoint.
 
 use std::time::Instant;
 
 use reqwest::{Method, StatusCode, header};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Serialize, de::DeserializeOwned};
 use url::Url;
 
 use crate::client::ClientConfig;
-use crate::error::{MetrcError, classify_status, sanitize};
+use crate::error::MetrcError;
 use crate::keys::{UserKey, VendorKey};
 use crate::models::WriteOutcome;
+use crate::reply;
 
 /// Largest page size Metrc accepts.
 pub const MAX_PAGE_SIZE: u32 = 20;
@@ -36,15 +38,6 @@ pub(crate) struct Http {
     base: Url,
     vendor: VendorKey,
     page_size: u32,
-}
-
-/// The v2 list envelope (only the fields paging needs).
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Envelope {
-    data: serde_json::Value,
-    #[serde(default)]
-    total_pages: Option<u32>,
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -211,34 +204,7 @@ impl Http {
         if read.is_err() {
             body.clear();
         }
-        Err(classify_status(status, retry_after.as_deref(), &body))
-    }
-
-    fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, MetrcError> {
-        serde_json::from_slice(body).map_err(|e| {
-            MetrcError::ambiguous(
-                Some(status.as_u16()),
-                format!(
-                    "the reply could not be decoded: {}",
-                    sanitize(&e.to_string())
-                ),
-            )
-        })
-    }
-
-    fn decode_value<T: DeserializeOwned>(
-        status: StatusCode,
-        v: serde_json::Value,
-    ) -> Result<T, MetrcError> {
-        serde_json::from_value(v).map_err(|e| {
-            MetrcError::ambiguous(
-                Some(status.as_u16()),
-                format!(
-                    "the reply could not be decoded: {}",
-                    sanitize(&e.to_string())
-                ),
-            )
-        })
+        Err(reply::error(status.as_u16(), retry_after.as_deref(), &body))
     }
 
     /// GET of one object: a 404, a 204, an empty body or `null` mean "not found".
@@ -251,10 +217,7 @@ impl Http {
         let url = self.url(segments, &query)?;
         match self.send(key, Method::GET, url, None).await {
             Ok((status, body)) => {
-                if body.iter().all(u8::is_ascii_whitespace) {
-                    return Ok(None);
-                }
-                Self::decode::<Option<T>>(status, &body).map_err(|e| e.scrub(&self.secrets(key)))
+                reply::optional(status.as_u16(), &body).map_err(|e| e.scrub(&self.secrets(key)))
             }
             Err(MetrcError::NotFound) => Ok(None),
             Err(e) => Err(e),
@@ -277,22 +240,8 @@ impl Http {
             q.push(("pageSize", self.page_size.to_string()));
             let url = self.url(segments, &q)?;
             let (status, body) = self.send(key, Method::GET, url, None).await?;
-            let value: serde_json::Value = Self::decode(status, &body)?;
-            let (data, total_pages) = match value {
-                serde_json::Value::Array(_) => (value, Some(1)),
-                serde_json::Value::Object(_) => {
-                    let env: Envelope = Self::decode_value(status, value)?;
-                    (env.data, env.total_pages)
-                }
-                _ => {
-                    return Err(MetrcError::ambiguous(
-                        Some(status.as_u16()),
-                        "the reply was neither a list nor a page of results",
-                    ));
-                }
-            };
-            let items: Vec<T> =
-                Self::decode_value(status, data).map_err(|e| e.scrub(&self.secrets(key)))?;
+            let reply::Page { items, total_pages } = reply::page::<T>(status.as_u16(), &body)
+                .map_err(|e| e.scrub(&self.secrets(key)))?;
             let empty = items.is_empty();
             out.extend(items);
             let total = total_pages.unwrap_or(1).min(MAX_PAGES);
@@ -313,12 +262,7 @@ impl Http {
     ) -> Result<Vec<T>, MetrcError> {
         let url = self.url(segments, &query)?;
         let (status, body) = self.send(key, Method::GET, url, None).await?;
-        let value: serde_json::Value = Self::decode(status, &body)?;
-        let data = match value {
-            serde_json::Value::Object(_) => Self::decode_value::<Envelope>(status, value)?.data,
-            other => other,
-        };
-        Self::decode_value(status, data).map_err(|e| e.scrub(&self.secrets(key)))
+        reply::list(status.as_u16(), &body).map_err(|e| e.scrub(&self.secrets(key)))
     }
 
     /// GET whose body is ignored: success means the key may read this area.
@@ -354,11 +298,8 @@ impl Http {
     ) -> Result<WriteOutcome, MetrcError> {
         let body = Self::json_body(items)?;
         let url = self.url(segments, &query)?;
-        let (status, reply) = self.send(key, Method::POST, url, Some(body)).await?;
-        if reply.iter().all(u8::is_ascii_whitespace) {
-            return Ok(WriteOutcome::default());
-        }
-        Self::decode(status, &reply).map_err(|e| e.scrub(&self.secrets(key)))
+        let (status, body) = self.send(key, Method::POST, url, Some(body)).await?;
+        reply::write(status.as_u16(), &body).map_err(|e| e.scrub(&self.secrets(key)))
     }
 
     /// PUT of an array; the reply body is ignored.

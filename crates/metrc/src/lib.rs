@@ -12,6 +12,7 @@ mod http;
 pub mod keys;
 pub mod models;
 pub mod read_limiter;
+pub mod reply;
 
 pub use client::{ClientConfig, MetrcClient};
 pub use error::{ErrorClass, MetrcError, RetryAfter, RowError};

@@ -5,4 +5,5 @@
 
 mod classify;
 mod files;
+mod rules_props;
 mod table;

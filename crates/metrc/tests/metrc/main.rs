@@ -6,6 +6,7 @@
 mod against_emulator;
 mod bru;
 mod contract;
+mod decode_props;
 mod logging;
 mod patients;
 mod transport;
