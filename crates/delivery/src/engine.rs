@@ -5,7 +5,8 @@
 //! is claimed — committed as `sending` — before it is posted); nothing is sent for a licence whose
 //! gate is closed; batches never mix licences, kinds or (with individual keys) users; at most
 //! `concurrency` write requests are in flight per licence; time comes from the store's injected
-//! clock and randomness from the configured seed, so simulations replay exactly.
+//! clock (never going back within a run: a clock jumping back does not lengthen any wait) and
+//! randomness from the configured seed, so simulations replay exactly.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -105,6 +106,34 @@ pub(crate) struct Inner {
     pub status: watch::Sender<StatusSnapshot>,
     /// Wakes the worker's loop (if one runs) when work became sendable outside a pass.
     pub wake: Arc<Notify>,
+    pub schedule_clock: Mutex<ScheduleClock>,
+}
+
+/// The engine's time. It follows the store's clock forward; when that clock jumps back (a wrong
+/// time corrected, a manual change), it carries on from where it was instead, the jump added to
+/// every later reading. So a gate closed "until T", a record to retry at T and a lookup spaced
+/// from the last one all wait what they were meant to wait, not that plus the jump; and no
+/// waiting record is claimed early either. Records keep their own times (`occurred_at`): what
+/// Metrc receives never depends on this.
+#[derive(Debug, Default)]
+pub(crate) struct ScheduleClock {
+    last_wall: Option<Timestamp>,
+    behind: SignedDuration,
+}
+
+impl ScheduleClock {
+    /// The engine's time for the store's clock reading `wall`.
+    pub(crate) fn at(&mut self, wall: Timestamp) -> Timestamp {
+        if let Some(last) = self.last_wall
+            && wall < last
+        {
+            let back = last.duration_since(wall);
+            self.behind += back;
+            tracing::warn!(%last, %wall, "the clock went back; delivery waits keep their length");
+        }
+        self.last_wall = Some(wall);
+        wall.checked_add(self.behind).unwrap_or(wall)
+    }
 }
 
 /// The delivery engine: a cheap, cloneable handle.
@@ -159,6 +188,7 @@ impl DeliveryEngine {
                 memory: Mutex::new(Memory::default()),
                 status,
                 wake: Arc::new(Notify::new()),
+                schedule_clock: Mutex::new(ScheduleClock::default()),
             }),
         }
     }
@@ -179,8 +209,15 @@ impl DeliveryEngine {
         self.inner.reads.clone()
     }
 
+    /// The engine's time: the store's clock, except that it never goes back (see
+    /// [`ScheduleClock`]); gates, retry times and lookup spacing are all measured in it.
     pub(crate) fn now(&self) -> Timestamp {
-        self.inner.db.now()
+        let wall = self.inner.db.now();
+        self.inner
+            .schedule_clock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .at(wall)
     }
 
     pub(crate) fn rng(&self) -> MutexGuard<'_, StdRng> {
