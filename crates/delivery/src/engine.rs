@@ -92,6 +92,9 @@ pub(crate) struct Memory {
     pub last_success: HashMap<String, Timestamp>,
     /// licence → an object limit learned from a 413.
     pub learned_limits: HashMap<String, usize>,
+    /// Why the keys cannot be read now (the keychain is down), as the key source said at the
+    /// last pass.
+    pub keychain_problem: Option<String>,
     pub running: bool,
 }
 
@@ -404,8 +407,16 @@ impl DeliveryEngine {
         let across_users = self.inner.keys.batches_across_users();
         let mut groups = Vec::new();
         let mut facility_group_added = false;
+        let unreadable = self.inner.keys.unreadable();
+        self.memory().keychain_problem = unreadable.clone();
         for user in users {
             let Some(key) = self.inner.keys.key_for(&user) else {
+                if let Some(why) = &unreadable {
+                    // Not known to have no key: the keychain cannot be read. The records stay
+                    // pending and go once the keys can be read again.
+                    tracing::warn!(licence = %licence.number, user, %why, "records wait for the keychain");
+                    continue;
+                }
                 self.park_user(
                     licence,
                     &user,
@@ -508,7 +519,19 @@ impl DeliveryEngine {
                     && u.key_problem.is_some()
                     && u.counts.waiting_for_key > 0
             });
-            let facility_problem = memory.facility_key_problem.get(&licence.number);
+            let keychain_problem = memory
+                .keychain_problem
+                .as_ref()
+                .filter(|_| counts_here.pending > 0)
+                .map(|why| {
+                    format!(
+                        "The keychain cannot be read ({why}). Selling continues; records are kept and sent once it can."
+                    )
+                });
+            let facility_problem = memory
+                .facility_key_problem
+                .get(&licence.number)
+                .or(keychain_problem.as_ref());
             let (health, reason) = match (gate_health, facility_problem, user_problem) {
                 (_, Some(problem), _) => (Health::KeyProblem, Some(problem.clone())),
                 (Some(health), _, _) => (health, Some(health_reason(health))),

@@ -6,7 +6,8 @@
 //! records stay waiting until a new or re-validated key releases them, so a key Metrc keeps
 //! refusing cannot cause a send loop); the daily pass checks every saved key whose last check is
 //! older than the period and releases records of keys found usable; repeated refusals of the same
-//! holder within one settle period are checked once.
+//! holder within one settle period are checked once; while the keychain could not be read, the
+//! keys are loaded again every `keychain_retry` until it can.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,6 +26,9 @@ pub struct CheckSchedule {
     pub tick: Duration,
     /// A holder refused again within this time is not re-checked (default: five minutes).
     pub refusal_quiet: Duration,
+    /// While the keychain could not be read at the last load, how often to load again (default:
+    /// one minute); the records it holds back go as soon as a load succeeds.
+    pub keychain_retry: Duration,
 }
 
 impl Default for CheckSchedule {
@@ -33,6 +37,7 @@ impl Default for CheckSchedule {
             period: Duration::from_secs(24 * 3600),
             tick: Duration::from_secs(3600),
             refusal_quiet: Duration::from_secs(300),
+            keychain_retry: Duration::from_secs(60),
         }
     }
 }
@@ -52,6 +57,7 @@ impl KeyChecks {
         let task = OwnedTask::spawn(|mut stop_rx| async move {
             let mut last_refusal_check: HashMap<KeyHolder, tokio::time::Instant> = HashMap::new();
             let mut tick = tokio::time::interval(schedule.tick);
+            let mut retry = tokio::time::interval(schedule.keychain_retry);
             loop {
                 tokio::select! {
                     _ = &mut stop_rx => break,
@@ -68,6 +74,15 @@ impl KeyChecks {
                         match keys.validate_saved(None, &holder, false).await {
                             Ok((v, _)) => tracing::info!(holder = %holder, verdict = v.verdict.code(), "key checked after Metrc refused it"),
                             Err(e) => tracing::warn!(holder = %holder, code = e.code(), "could not check a refused key"),
+                        }
+                    }
+                    _ = retry.tick() => {
+                        if keys.keychain_problem().is_some() {
+                            match keys.load().await {
+                                Ok(()) if keys.keychain_problem().is_none() => tracing::info!("the keychain can be read again; keys loaded"),
+                                Ok(()) => {}
+                                Err(e) => tracing::warn!(code = e.code(), "loading the keys again failed"),
+                            }
                         }
                     }
                     _ = tick.tick() => {

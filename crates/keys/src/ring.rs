@@ -4,7 +4,8 @@
 //! Guarantees (SPEC guarantee 5): with individual keys, a user's records get only that user's own
 //! key; the facility key is given for a user only in facility mode, or when a manager's override
 //! for that user exists *and* the store allows facility keys; a user with no usable key gets
-//! `None` and their records wait. The snapshot is replaced as a whole under a short
+//! `None` and their records wait — pending while the keychain cannot be read, so they go as soon
+//! as it can (see [`KeySource::unreadable`]). The snapshot is replaced as a whole under a short
 //! `std::sync::Mutex` (never held across `.await`); keys stay in redacting [`UserKey`]s.
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +25,8 @@ pub(crate) struct RingState {
     /// Keys by lower-cased user name.
     pub users: HashMap<String, UserKey>,
     pub facility: Option<UserKey>,
+    /// Why the keychain could not be read at the last load (`code: message`), if it could not.
+    pub unreadable: Option<String>,
 }
 
 /// The keys the engine sends with. Cheap to clone; clones share the snapshot.
@@ -124,6 +127,10 @@ impl KeySource for KeyRing {
                 key,
             })
         })
+    }
+
+    fn unreadable(&self) -> Option<String> {
+        self.with(|s| s.unreadable.clone())
     }
 
     fn key_refused(&self, owner: &KeyOwner) {

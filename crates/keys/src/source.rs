@@ -58,6 +58,15 @@ pub trait KeySource: Send + Sync + std::fmt::Debug {
         }
     }
 
+    /// Why keys cannot be read now although some may be saved (the OS keychain cannot be
+    /// reached: its daemon stopped, the session bus is gone), or `None`. While this says why, a
+    /// user for whom [`Self::key_for`] gives nothing is not known to have no key: the engine
+    /// leaves that user's records pending (never parked, never sent under another key) until the
+    /// keys can be read again.
+    fn unreadable(&self) -> Option<String> {
+        None
+    }
+
     /// Metrc refused `owner`'s key (401/403) while sending. Implementations may re-validate the
     /// key in the background; they must not block.
     fn key_refused(&self, owner: &KeyOwner) {

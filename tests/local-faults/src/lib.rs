@@ -2,7 +2,7 @@
 //! place of its own — a user and mount namespace with a small tmpfs as its data folder, or a
 //! private D-Bus session bus with nothing on it.
 //!
-//! Guarantees: the tmpfs is mounted inside a mount namespace that exists only as long as the
+//! Guarantees: the private bus and home are removed when the re-run ends; the tmpfs is mounted inside a mount namespace that exists only as long as the
 //! re-run test does, so it is gone however that process ends (a panic, a kill), with nothing to
 //! unmount on the host; the same works as root and unprivileged (`unshare --map-root-user`). A
 //! re-run counts only if the test binary reports exactly one test passed, so a misspelt test name
@@ -44,8 +44,9 @@ pub fn on_own_tmpfs(test: &str, size: &str, body: impl FnOnce(&Path)) {
 }
 
 /// Runs `body` on a private D-Bus session bus of its own (`dbus-run-session` with a bus
-/// configuration that starts no services, so a name nobody owns stays unowned). Called from the
-/// test named `test` as [`on_own_tmpfs`].
+/// configuration that starts no services, so a name nobody owns stays unowned), with a home and
+/// XDG folders of its own (a keychain daemon started there never touches anybody's keyrings).
+/// Called from the test named `test` as [`on_own_tmpfs`].
 pub fn on_private_bus(test: &str, body: impl FnOnce()) {
     if std::env::var_os(PRIVATE_BUS_ENV).is_some() {
         body();
@@ -54,12 +55,26 @@ pub fn on_private_bus(test: &str, body: impl FnOnce()) {
     let dir = tempfile::tempdir().expect("a folder for the bus configuration");
     let config = dir.path().join("session.conf");
     std::fs::write(&config, bus_config(dir.path())).expect("bus configuration written");
+    let home = dir.path().join("home");
+    for sub in ["data", "config", "cache", "runtime"] {
+        std::fs::create_dir_all(home.join(sub)).expect("a folder of the private home");
+    }
     let mut command = Command::new("dbus-run-session");
     command
         .arg("--config-file")
         .arg(&config)
         .arg("--")
-        .env(PRIVATE_BUS_ENV, "1");
+        .env(PRIVATE_BUS_ENV, "1")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_RUNTIME_DIR", home.join("runtime"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        // No display: an unlock prompt must fail at once instead of waiting for a person.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(std::process::Stdio::null());
     rerun(test, command);
 }
 

@@ -233,8 +233,11 @@ impl Keys {
     }
 
     /// Reads the mode, the overrides and every saved key from the keychain into the ring. A
-    /// keychain that cannot be reached is remembered (see [`Keys::keychain_problem`]) and is not an
-    /// error: the register keeps selling and the records wait.
+    /// keychain that cannot be reached is remembered (see [`Keys::keychain_problem`]; the ring
+    /// says so too, so the records of users whose keys could not be read stay pending) and is
+    /// not an error: the register keeps selling and the records wait. Loading again once the
+    /// keychain is back (the key checks do, see [`crate::CheckSchedule::keychain_retry`]) lets
+    /// them go.
     pub async fn load(&self) -> Result<(), KeysError> {
         let (policy, overrides, infos) = self.stored_state().await?;
         self.inner.ring.with(|s| {
@@ -262,6 +265,8 @@ impl Keys {
             }
         }
         self.set_keychain_problem(problem.as_ref());
+        let unreadable = problem.as_ref().map(|e| format!("{} ({})", e, e.code()));
+        self.inner.ring.with(|s| s.unreadable = unreadable);
         Ok(())
     }
 

@@ -4,5 +4,6 @@
 
 mod clock_back;
 mod full_disk;
+mod keychain_daemon;
 mod read_only;
 mod register;

@@ -174,7 +174,7 @@ impl Register {
             .sum()
     }
 
-    /// Records in `state`.
+    /// Records in `state` (a state before confirmed: `counts` keeps no confirmed ones).
     pub fn count(&self, state: EntryState) -> u64 {
         self.db
             .counts(None)
