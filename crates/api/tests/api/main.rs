@@ -5,6 +5,7 @@
 mod bindings;
 mod compliance;
 mod demo;
+mod ipc_props;
 mod journeys;
 mod patients;
 mod reconcile_keys;

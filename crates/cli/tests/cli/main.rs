@@ -7,6 +7,7 @@ mod backup;
 mod canary;
 mod cli;
 mod compliance;
+mod record_json_props;
 mod store;
 mod support;
 mod users_keys;

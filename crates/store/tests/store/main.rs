@@ -2,6 +2,7 @@
 //!
 //! One test binary per crate; the shared harness is `stateline-testkit`.
 
+mod backup_props;
 mod backups;
 mod database;
 mod deadlines;

@@ -159,31 +159,53 @@ async fn bounded<F: Future<Output = Option<Result<(), ApiError>>>>(
     }
 }
 
+/// What the chosen command's handler made of an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The JSON is not the command's request, or the command is only deserialised.
+    NotHandled,
+    /// The handler succeeded.
+    Handled,
+    /// The handler refused, with this code.
+    Refused(&'static str),
+}
+
 /// Runs one input through the oracle (panics on a finding).
 pub fn check(data: &[u8]) {
+    outcome(data);
+}
+
+/// [`check`], saying what the handler did.
+pub fn outcome(data: &[u8]) -> Outcome {
     let (command, json) = split(data);
     deserialise_all(json);
     FIXTURE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let f = slot.get_or_insert_with(fixture);
         let app = &f.app;
-        let logged_in = f.runtime.block_on(async {
-            if let Some(Err(e)) = bounded(command, handle(app, command, json)).await {
-                let code = e.code();
-                assert!(
-                    !code.is_empty() && code != "internal",
-                    "`{command}` refused without a proper code: {e:?}"
-                );
-            }
+        let (outcome, logged_in) = f.runtime.block_on(async {
+            let outcome = match bounded(command, handle(app, command, json)).await {
+                None => Outcome::NotHandled,
+                Some(Ok(())) => Outcome::Handled,
+                Some(Err(e)) => {
+                    let code = e.code();
+                    assert!(
+                        !code.is_empty() && code != "internal",
+                        "`{command}` refused without a proper code: {e:?}"
+                    );
+                    Outcome::Refused(code)
+                }
+            };
             let state = app.app_state().await.expect("app state");
-            state.phase == Phase::Ready
+            let logged_in = state.phase == Phase::Ready
                 || app
                     .login(LoginRequest {
                         name: "Max".into(),
                         pin: "2468".into(),
                     })
                     .await
-                    .is_ok()
+                    .is_ok();
+            (outcome, logged_in)
         });
         if !logged_in {
             // Max's PIN was changed or he was locked out: the next input gets a fresh app.
@@ -193,5 +215,6 @@ pub fn check(data: &[u8]) {
                 drop(entered);
             }
         }
-    });
+        outcome
+    })
 }
