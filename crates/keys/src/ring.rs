@@ -25,7 +25,7 @@ pub(crate) struct RingState {
     /// Keys by lower-cased user name.
     pub users: HashMap<String, UserKey>,
     pub facility: Option<UserKey>,
-    /// Why the keychain could not be read at the last load (`code: message`), if it could not.
+    /// Why the keychain could not be read at the last load (`message (code)`), if it could not.
     pub unreadable: Option<String>,
 }
 
