@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Draws Stateline's app icons into icons/ as RGBA PNGs, using only the standard library.
+"""Draws Stateline's app icons into icons/ as RGBA PNGs, using only the standard library, and packs
+them for Windows (icon.ico: PNG entries of 16 to 256 px) and macOS (icon.icns: PNG entries of 128 to
+512 px), so the Windows and macOS bundles have their icons though they are not built here.
 
 The mark is a green rounded square with a white ring crossed by a horizontal bar (a "state line").
 Each pixel is supersampled 4x4 so edges are smooth. Rerunning rewrites the same bytes.
@@ -65,11 +67,43 @@ def png(width: int, height: int, raw: bytes) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
+ICO_SIZES = [16, 24, 32, 48, 64, 128, 256]
+# Apple's PNG-holding icon types by size.
+ICNS_TYPES = {128: b"ic07", 256: b"ic08", 512: b"ic09"}
+
+
+def ico(images: dict[int, bytes]) -> bytes:
+    """A Windows icon whose entries are PNGs (Windows Vista and later read them)."""
+    sizes = sorted(images)
+    header = struct.pack("<HHH", 0, 1, len(sizes))
+    offset = len(header) + 16 * len(sizes)
+    entries, data = b"", b""
+    for size in sizes:
+        image = images[size]
+        side = 0 if size >= 256 else size
+        entries += struct.pack("<BBBBHHII", side, side, 0, 0, 1, 32, len(image), offset + len(data))
+        data += image
+    return header + entries + data
+
+
+def icns(images: dict[int, bytes]) -> bytes:
+    """A macOS icon family of PNG entries."""
+    body = b"".join(kind + struct.pack(">I", 8 + len(images[size])) + images[size] for size, kind in ICNS_TYPES.items())
+    return b"icns" + struct.pack(">I", 8 + len(body)) + body
+
+
 def main() -> None:
     ICONS.mkdir(exist_ok=True)
+    rendered: dict[int, bytes] = {}
+    for size in sorted(set(SIZES.values()) | set(ICO_SIZES) | set(ICNS_TYPES)):
+        rendered[size] = render(size)
     for name, size in SIZES.items():
-        (ICONS / name).write_bytes(render(size))
+        (ICONS / name).write_bytes(rendered[size])
         print(f"icons/{name} ({size}x{size})")
+    (ICONS / "icon.ico").write_bytes(ico({size: rendered[size] for size in ICO_SIZES}))
+    print(f"icons/icon.ico ({', '.join(str(s) for s in ICO_SIZES)} px)")
+    (ICONS / "icon.icns").write_bytes(icns({size: rendered[size] for size in ICNS_TYPES}))
+    print(f"icons/icon.icns ({', '.join(str(s) for s in ICNS_TYPES)} px)")
 
 
 if __name__ == "__main__":
