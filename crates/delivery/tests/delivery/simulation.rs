@@ -132,6 +132,22 @@ async fn crash_mid_send(h: &Harness, rng: &mut StdRng) {
     }
 }
 
+/// The manager adjusts `label` by `quantity` (pieces), now.
+fn adjust(h: &Harness, label: &str, quantity: &str) -> Result<(), String> {
+    h.db.record_adjustment(&NewAdjustment {
+        licence: DEMO_LICENSE.into(),
+        acting_user: MANAGER.into(),
+        label: label.into(),
+        quantity: Quantity::parse(quantity).expect("quantity"),
+        unit_of_measure: "Each".into(),
+        reason: "Scale Variance".into(),
+        note: None,
+        occurred_at: h.clock.now_ts(),
+    })
+    .map(|_| ())
+    .map_err(|e| format!("adjustment: {e}"))
+}
+
 async fn run_seed(seed: u64, drawn: &mut BTreeSet<&'static str>) -> Result<(), String> {
     let config = DeliveryConfig {
         concurrency: 1,
@@ -162,34 +178,12 @@ async fn run_seed(seed: u64, drawn: &mut BTreeSet<&'static str>) -> Result<(), S
                 made += 1;
             }
             5 => {
-                let label = &labels[rng.random_range(0..labels.len())];
-                h.db.record_adjustment(&NewAdjustment {
-                    licence: DEMO_LICENSE.into(),
-                    acting_user: MANAGER.into(),
-                    label: label.clone(),
-                    quantity: Quantity::parse("-1").expect("quantity"),
-                    unit_of_measure: "Each".into(),
-                    reason: "Scale Variance".into(),
-                    note: None,
-                    occurred_at: h.clock.now_ts(),
-                })
-                .map_err(|e| format!("adjustment: {e}"))?;
+                adjust(&h, &labels[rng.random_range(0..labels.len())], "-1")?;
                 made += 1;
             }
             14 => {
                 // Found stock: an increase, which can make a package tight for a while.
-                let label = &labels[rng.random_range(0..labels.len())];
-                h.db.record_adjustment(&NewAdjustment {
-                    licence: DEMO_LICENSE.into(),
-                    acting_user: MANAGER.into(),
-                    label: label.clone(),
-                    quantity: Quantity::parse("2").expect("quantity"),
-                    unit_of_measure: "Each".into(),
-                    reason: "Scale Variance".into(),
-                    note: None,
-                    occurred_at: h.clock.now_ts(),
-                })
-                .map_err(|e| format!("adjustment: {e}"))?;
+                adjust(&h, &labels[rng.random_range(0..labels.len())], "2")?;
                 made += 1;
             }
             15 => {
