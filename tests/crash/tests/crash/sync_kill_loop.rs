@@ -329,9 +329,15 @@ fn killed_by_us(status: std::process::ExitStatus) -> bool {
     status.code() == Some(1)
 }
 
+/// Most passes of the final drain.
+const DRAIN_PASSES: u32 = 150;
+
 /// The final drain: one engine on the database with a manual clock moved 400 s after each pass
-/// (so settle windows and the gate's backoff pass), until nothing waits.
-async fn drain(path: &Path, url: &str) -> Database {
+/// (so settle windows and the gate's backoff pass), until nothing waits. A second of real time
+/// also passes between passes: Metrc's rate limits count real seconds, and a lookup of an
+/// adjustment reads the licence's whole adjustment history, page by page, so passes packed into
+/// one real second would be refused (429) over and over. Returns the database and the passes run.
+async fn drain(path: &Path, url: &str) -> (Database, u32) {
     let clock = ManualClock::new(Timestamp::now());
     let db = Database::open_with(
         path,
@@ -355,14 +361,17 @@ async fn drain(path: &Path, url: &str) -> Database {
         },
     );
     engine.recover().await.expect("recover");
-    for _ in 0..50 {
+    let mut passes = 0;
+    while passes < DRAIN_PASSES {
+        passes += 1;
         engine.run_once().await.expect("a drain pass");
         if count_in(&db, &WAITING) == 0 {
             break;
         }
         clock.advance(SignedDuration::from_secs(400));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
     }
-    db
+    (db, passes)
 }
 
 /// What the ledger check found: every count but the first three must be zero.
@@ -556,12 +565,12 @@ async fn sync_kill_loop_delivers_everything_once_with_its_time_and_key() {
     .expect("the kill loop");
     let killing = started.elapsed();
 
-    let db = drain(&register.path, &register.url).await;
+    let (db, drain_passes) = drain(&register.path, &register.url).await;
     db.integrity_check()
         .expect("integrity check after the drain");
     let ledger = check(&db, &register, &made);
     println!(
-        "sync-kill-loop: kills={} mid_send={} left_at_end={} records={} sales={} adjustments={} lost={} duplicated={} wrong_time={} wrong_key={} unknown={} unconfirmed={} quantity_mismatch={} seed={seed:#x} secs={:.1}",
+        "sync-kill-loop: kills={} mid_send={} left_at_end={} records={} sales={} adjustments={} lost={} duplicated={} wrong_time={} wrong_key={} unknown={} unconfirmed={} quantity_mismatch={} drain_passes={drain_passes} seed={seed:#x} secs={:.1}",
         kills.kills,
         kills.mid_send,
         kills.left_at_end,
