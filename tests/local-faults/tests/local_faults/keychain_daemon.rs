@@ -208,12 +208,16 @@ async fn scenario() {
         let engine = engine.clone();
         tokio::spawn(async move { engine.run_once().await })
     };
-    while metrc
-        .control
-        .request_log()
-        .iter()
-        .all(|r| r.method != "POST")
-    {
+    for waited in 0.. {
+        if metrc
+            .control
+            .request_log()
+            .iter()
+            .any(|r| r.method == "POST")
+        {
+            break;
+        }
+        assert!(waited < 2000, "the drain sent nothing within 10 s");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     kill_daemon(daemon);
