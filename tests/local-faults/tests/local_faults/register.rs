@@ -49,7 +49,8 @@ pub fn test_config() -> DeliveryConfig {
 
 /// The emulator and a client of it.
 pub struct Metrc {
-    pub emulator: Emulator,
+    /// Held so the emulator runs as long as this does.
+    _running: Emulator,
     pub control: Control,
     pub client: metrc::MetrcClient,
 }
@@ -65,17 +66,16 @@ pub async fn metrc() -> Metrc {
     let client = client_for(&emulator.base_url(), Duration::from_millis(800));
     let control = emulator.control();
     Metrc {
-        emulator,
+        _running: emulator,
         control,
         client,
     }
 }
 
-/// A register: database, clock, keys, engine.
+/// A register: database, clock, and a delivery engine with static keys of both demo users.
 pub struct Register {
     pub db: Database,
     pub clock: ManualClock,
-    pub keys: StaticKeys,
     pub engine: DeliveryEngine,
     /// Labels of the packages it sells, one unit at a time.
     pub labels: Vec<String>,
@@ -124,7 +124,7 @@ impl Register {
         let engine = DeliveryEngine::new(
             db.clone(),
             metrc.client.clone(),
-            Arc::new(keys.clone()),
+            Arc::new(keys),
             test_config(),
         );
         let mut packages: Vec<_> = db
@@ -133,12 +133,11 @@ impl Register {
             .into_iter()
             .filter(|p| !p.local_only && p.unit_of_measure == "Each")
             .collect();
-        packages.sort_by(|a, b| b.on_hand.cmp(&a.on_hand));
+        packages.sort_by_key(|p| std::cmp::Reverse(p.on_hand));
         let labels = packages.into_iter().take(4).map(|p| p.label).collect();
         Register {
             db,
             clock,
-            keys,
             engine,
             labels,
         }
