@@ -1,6 +1,7 @@
 //! A read-only data folder: the register's tmpfs (see `stateline_local_fault_tests::on_own_tmpfs`)
 //! remounted read-only between two runs of the register, as a disk the system mounted read-only
-//! after an error would be.
+//! after an error would be (a read-only remount of the mount, `remount,bind,ro`, which works as
+//! root and unprivileged alike; writes then fail with EROFS).
 //!
 //! Guarantees checked: opening the register there is refused with `data_folder_read_only`, a
 //! message naming the folder and saying nothing was recorded; nothing in the file changes (every
@@ -33,7 +34,7 @@ fn a_read_only_data_folder_is_refused_clearly_and_nothing_is_lost() {
                 acknowledged.push(register.sell(BUDTENDER, n).expect("a sale").client_id);
             }
             let busy = Command::new("mount")
-                .args(["-o", "remount,ro", folder])
+                .args(["-o", "remount,bind,ro", folder])
                 .output()
                 .expect("mount runs");
             assert!(
@@ -43,7 +44,7 @@ fn a_read_only_data_folder_is_refused_clearly_and_nothing_is_lost() {
             let clock = register.clock.clone();
             drop(register);
 
-            mount(&["-o", "remount,ro", folder]);
+            mount(&["-o", "remount,bind,ro", folder]);
             let error = register::open_db(&path, &clock).expect_err("a read-only folder");
             println!("opening read-only: {} ({error})", error.code());
             assert_eq!(error.code(), "data_folder_read_only", "{error}");
@@ -55,7 +56,7 @@ fn a_read_only_data_folder_is_refused_clearly_and_nothing_is_lost() {
                 acknowledged.len()
             );
 
-            mount(&["-o", "remount,rw", folder]);
+            mount(&["-o", "remount,bind,rw", folder]);
             let db = register::open_db(&path, &clock).expect("writable again");
             let register = Register::with_db(db, clock, &metrc);
             for n in 0..3 {
