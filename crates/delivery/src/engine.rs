@@ -116,12 +116,16 @@ pub(crate) struct Inner {
 /// time corrected, a manual change), it carries on from where it was instead, the jump added to
 /// every later reading. So a gate closed "until T", a record to retry at T and a lookup spaced
 /// from the last one all wait what they were meant to wait, not that plus the jump; and no
-/// waiting record is claimed early either. Records keep their own times (`occurred_at`): what
-/// Metrc receives never depends on this.
+/// waiting record is claimed early either. Across a restart the first pass starts the engine's
+/// time no earlier than the last time a gate was saved (see [`Self::not_before`]). Records keep
+/// their own times (`occurred_at`): what Metrc receives never depends on this, and what the
+/// status shows is turned back into the store's clock.
 #[derive(Debug, Default)]
 pub(crate) struct ScheduleClock {
     last_wall: Option<Timestamp>,
     behind: SignedDuration,
+    /// Whether the floor from the saved gates was applied (once, at the first pass).
+    floored: bool,
 }
 
 impl ScheduleClock {
@@ -136,6 +140,22 @@ impl ScheduleClock {
         }
         self.last_wall = Some(wall);
         wall.checked_add(self.behind).unwrap_or(wall)
+    }
+
+    /// Moves the engine's time forward to `floor` if it is behind it: the time a previous run
+    /// saved a gate, so a clock that went back while the register was closed does not lengthen
+    /// that gate's wait, nor the retry times of the records it held back.
+    pub(crate) fn not_before(&mut self, floor: Timestamp, wall: Timestamp) {
+        let now = self.at(wall);
+        if floor > now {
+            self.behind += floor.duration_since(now);
+            tracing::warn!(%floor, %wall, "the clock is behind the last delivery gate; delivery waits keep their length");
+        }
+    }
+
+    /// A time of the engine's as the store's clock reads it now (for what a person is shown).
+    pub(crate) fn shown(&self, at: Timestamp) -> Timestamp {
+        at.checked_sub(self.behind).unwrap_or(at)
     }
 }
 
@@ -216,11 +236,14 @@ impl DeliveryEngine {
     /// [`ScheduleClock`]); gates, retry times and lookup spacing are all measured in it.
     pub(crate) fn now(&self) -> Timestamp {
         let wall = self.inner.db.now();
+        self.schedule_clock().at(wall)
+    }
+
+    fn schedule_clock(&self) -> MutexGuard<'_, ScheduleClock> {
         self.inner
             .schedule_clock
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .at(wall)
     }
 
     pub(crate) fn rng(&self) -> MutexGuard<'_, StdRng> {
@@ -305,6 +328,7 @@ impl DeliveryEngine {
     /// One pass over every licence. Returns what it did.
     pub async fn run_once(&self) -> Result<PassReport, DeliveryError> {
         let licences = self.db(|db| db.licences()).await?;
+        self.floor_clock(&licences).await?;
         let mut report = PassReport::default();
         for licence in &licences {
             let licence_report = self.run_licence(licence).await?;
@@ -312,6 +336,32 @@ impl DeliveryEngine {
         }
         self.publish().await;
         Ok(report)
+    }
+
+    /// At the first pass: the engine's time starts no earlier than the last saved gate (see
+    /// [`ScheduleClock::not_before`]).
+    async fn floor_clock(&self, licences: &[Licence]) -> Result<(), DeliveryError> {
+        if self.schedule_clock().floored {
+            return Ok(());
+        }
+        let numbers: Vec<String> = licences.iter().map(|l| l.number.clone()).collect();
+        let latest = self
+            .db(move |db| -> Result<_, StoreError> {
+                let mut latest = None;
+                for number in &numbers {
+                    let saved = db.gate(number)?.map(|g| g.updated_at);
+                    latest = latest.max(saved);
+                }
+                Ok(latest)
+            })
+            .await?;
+        let wall = self.inner.db.now();
+        let mut clock = self.schedule_clock();
+        if let Some(floor) = latest {
+            clock.not_before(floor, wall);
+        }
+        clock.floored = true;
+        Ok(())
     }
 
     async fn run_licence(&self, licence: &Licence) -> Result<PassReport, DeliveryError> {
@@ -472,13 +522,15 @@ impl DeliveryEngine {
 
     async fn publish_throttled(&self) {
         let last = self.inner.status.borrow().at;
-        if self.now().duration_since(last) >= SignedDuration::from_millis(500) {
+        if self.inner.db.now().duration_since(last) >= SignedDuration::from_millis(500) {
             self.publish().await;
         }
     }
 
     async fn snapshot(&self) -> Result<StatusSnapshot, DeliveryError> {
+        // Gates are in the engine's time; what a person reads is in the store's clock.
         let now = self.now();
+        let wall = self.inner.db.now();
         let (licences, counts, gates, oldest) = self
             .db(|db| -> Result<_, StoreError> {
                 let licences = db.licences()?;
@@ -552,17 +604,20 @@ impl DeliveryEngine {
                 deadline_warning: stateline_store::DeadlineWarning::at(
                     deadline_at,
                     licence.reporting_deadline_hours,
-                    now,
+                    wall,
                 ),
                 health,
                 reason,
-                blocked_until,
-                last_success_at: memory.last_success.get(&licence.number).copied(),
+                blocked_until: blocked_until.map(|u| self.schedule_clock().shown(u)),
+                last_success_at: memory
+                    .last_success
+                    .get(&licence.number)
+                    .map(|at| self.schedule_clock().shown(*at)),
                 licence: licence.number,
             });
         }
         Ok(StatusSnapshot {
-            at: now,
+            at: wall,
             health: statuses
                 .iter()
                 .map(|s| s.health)
@@ -649,5 +704,52 @@ impl WorkQueue {
 
     fn done(&self) {
         self.lock().1 -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().expect("a time")
+    }
+
+    #[test]
+    fn the_engine_time_never_goes_back_and_waits_keep_their_length() {
+        let mut clock = ScheduleClock::default();
+        assert_eq!(
+            clock.at(at("2026-11-22T18:00:00Z")),
+            at("2026-11-22T18:00:00Z")
+        );
+        // The clock goes back an hour: the engine carries on from where it was.
+        assert_eq!(
+            clock.at(at("2026-11-22T17:00:00Z")),
+            at("2026-11-22T18:00:00Z")
+        );
+        assert_eq!(
+            clock.at(at("2026-11-22T17:00:30Z")),
+            at("2026-11-22T18:00:30Z")
+        );
+        assert_eq!(
+            clock.shown(at("2026-11-22T18:00:30Z")),
+            at("2026-11-22T17:00:30Z")
+        );
+    }
+
+    #[test]
+    fn a_restarted_engine_starts_no_earlier_than_the_last_gate() {
+        let mut clock = ScheduleClock::default();
+        clock.not_before(at("2026-11-22T18:00:00Z"), at("2026-11-22T17:00:00Z"));
+        assert_eq!(
+            clock.at(at("2026-11-22T17:00:10Z")),
+            at("2026-11-22T18:00:10Z")
+        );
+        let mut ahead = ScheduleClock::default();
+        ahead.not_before(at("2026-11-22T16:00:00Z"), at("2026-11-22T17:00:00Z"));
+        assert_eq!(
+            ahead.at(at("2026-11-22T17:00:10Z")),
+            at("2026-11-22T17:00:10Z")
+        );
     }
 }

@@ -3,9 +3,7 @@
 //!
 //! Guarantees: the gate is persisted (a restart waits out `blocked_until` instead of bursting);
 //! `Retry-After` is a floor for the wait; concurrent failures of one outage close the gate once
-//! (the backoff grows per outage, not per in-flight batch); a success reopens it; a gate closed
-//! "until T" waits what it was set to wait even if the clock went back since (it is moved back
-//! by the jump, never kept an extra hour).
+//! (the backoff grows per outage, not per in-flight batch); a success reopens it.
 
 use jiff::{SignedDuration, Timestamp};
 use stateline_store::Gate;
@@ -21,28 +19,11 @@ impl DeliveryEngine {
         licence: &str,
         now: Timestamp,
     ) -> Result<Option<Timestamp>, DeliveryError> {
-        let owned = licence.to_owned();
-        let Some(gate) = self.db(move |db| db.gate(&owned)).await? else {
-            return Ok(None);
-        };
-        let Some(until) = gate.blocked_until.filter(|until| *until > now) else {
-            return Ok(None);
-        };
-        if gate.updated_at <= now {
-            return Ok(Some(until));
-        }
-        // Closed "in the future": the clock went back since (across a restart; within a run the
-        // engine's time never goes back). The gate waits what it was set to wait, from now.
-        let wait = until.duration_since(gate.updated_at);
-        let rebased = now.checked_add(wait).unwrap_or(until).min(until);
-        let gate = Gate {
-            blocked_until: Some(rebased),
-            updated_at: now,
-            ..gate
-        };
-        self.db(move |db| db.save_gate(&gate)).await?;
-        tracing::warn!(licence, %until, %rebased, "the clock went back; the delivery gate keeps its wait");
-        Ok(Some(rebased).filter(|r| *r > now))
+        let licence = licence.to_owned();
+        let gate = self.db(move |db| db.gate(&licence)).await?;
+        Ok(gate
+            .and_then(|g| g.blocked_until)
+            .filter(|until| *until > now))
     }
 
     /// Closes the gate after a failure (unless a concurrent failure already closed it) and

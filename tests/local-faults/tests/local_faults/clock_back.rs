@@ -1,7 +1,7 @@
 //! The clock jumping back an hour during a drain: the register's injected clock (`ManualClock`)
-//! is set back 1 h while records wait behind a closed delivery gate (Metrc unreachable), and
-//! again while records are ambiguous (Metrc answered 503) and must be looked up before any
-//! resend.
+//! is set back 1 h while records wait behind a closed delivery gate (Metrc unreachable), again
+//! with the delivery engine restarted after the jump, and again while records are ambiguous
+//! (Metrc answered 503) and must be looked up before any resend.
 //!
 //! Guarantees checked: after each jump the backlog drains within minutes of clock time, not an
 //! hour (a gate closed "until T", a retry time and the spacing of lookups are not lengthened by
@@ -49,7 +49,7 @@ fn jump_back_an_hour(register: &Register) {
 async fn the_clock_going_back_an_hour_mid_drain_delays_nothing_and_resends_nothing() {
     let dir = tempfile::tempdir().expect("a data folder");
     let metrc = register::metrc().await;
-    let register = Register::open(&dir.path().join("stateline.sqlite"), &metrc).await;
+    let mut register = Register::open(&dir.path().join("stateline.sqlite"), &metrc).await;
     let mut sales = Vec::new();
 
     // Part of the shift is delivered; then Metrc cannot be reached and the gate closes, a few
@@ -69,6 +69,23 @@ async fn the_clock_going_back_an_hour_mid_drain_delays_nothing_and_resends_nothi
     assert_eq!(register.waiting(), 20, "nothing got through");
     metrc.control.clear_faults();
     jump_back_an_hour(&register);
+    drain_within(&register, 10).await;
+
+    // The same across a restart: the register closes while records wait behind the gate, and
+    // starts again after the clock went back.
+    sell(&register, 10, &mut sales);
+    metrc.control.set_faults(Faults {
+        refuse_connections: Some(RefuseConnections::default()),
+        ..Faults::default()
+    });
+    for _ in 0..3 {
+        register.engine.run_once().await.expect("a pass");
+        register.clock.advance(SignedDuration::from_secs(20));
+    }
+    assert_eq!(register.waiting(), 10, "nothing got through");
+    metrc.control.clear_faults();
+    jump_back_an_hour(&register);
+    register.restart_delivery(&metrc);
     drain_within(&register, 10).await;
 
     // Metrc answers 503: the records are ambiguous and are looked up (two misses spaced by the

@@ -118,15 +118,7 @@ impl Register {
 
     /// A register over an already opened database.
     pub fn with_db(db: Database, clock: ManualClock, metrc: &Metrc) -> Register {
-        let keys = StaticKeys::new();
-        keys.set_user_key(BUDTENDER, user_key(DEMO_BUDTENDER_KEY));
-        keys.set_user_key(MANAGER, user_key(DEMO_MANAGER_KEY));
-        let engine = DeliveryEngine::new(
-            db.clone(),
-            metrc.client.clone(),
-            Arc::new(keys),
-            test_config(),
-        );
+        let engine = engine_for(&db, metrc);
         let mut packages: Vec<_> = db
             .packages(DEMO_LICENSE)
             .expect("packages")
@@ -141,6 +133,11 @@ impl Register {
             engine,
             labels,
         }
+    }
+
+    /// A new delivery engine on the same database, as after the app restarted.
+    pub fn restart_delivery(&mut self, metrc: &Metrc) {
+        self.engine = engine_for(&self.db, metrc);
     }
 
     /// Sells one unit of the `n`th label (round robin) as `user`, at the clock's time.
@@ -195,6 +192,19 @@ impl Register {
         }
         panic!("the backlog did not drain: {:?}", self.db.counts(None));
     }
+}
+
+/// A delivery engine on `db` with static keys of both demo users.
+fn engine_for(db: &Database, metrc: &Metrc) -> DeliveryEngine {
+    let keys = StaticKeys::new();
+    keys.set_user_key(BUDTENDER, user_key(DEMO_BUDTENDER_KEY));
+    keys.set_user_key(MANAGER, user_key(DEMO_MANAGER_KEY));
+    DeliveryEngine::new(
+        db.clone(),
+        metrc.client.clone(),
+        Arc::new(keys),
+        test_config(),
+    )
 }
 
 /// Checks the database file at `path` through a connection of its own: `integrity_check` is ok
