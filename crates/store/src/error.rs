@@ -456,3 +456,40 @@ impl From<rusqlite::Error> for StoreError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::ffi;
+
+    fn sqlite(code: std::ffi::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_full_disk_and_a_read_only_folder_have_codes_of_their_own() {
+        assert_eq!(
+            StoreError::from(sqlite(ffi::SQLITE_FULL)).code(),
+            "disk_full"
+        );
+        assert_eq!(
+            StoreError::from(sqlite(ffi::SQLITE_READONLY)).code(),
+            "data_folder_read_only"
+        );
+        assert_eq!(
+            StoreError::from(sqlite(ffi::SQLITE_IOERR)).code(),
+            "storage_error"
+        );
+        let full = StoreError::from(sqlite(ffi::SQLITE_FULL)).in_data_folder(Path::new("/d/sl"));
+        let message = full.to_string();
+        assert!(message.contains("(/d/sl) is full"), "{message}");
+        assert!(message.contains("free space"), "{message}");
+        let io = |kind| StoreError::io("write", Path::new("/d/sl/f"), std::io::Error::from(kind));
+        assert_eq!(io(std::io::ErrorKind::StorageFull).code(), "disk_full");
+        assert_eq!(
+            io(std::io::ErrorKind::ReadOnlyFilesystem).code(),
+            "data_folder_read_only"
+        );
+        assert_eq!(io(std::io::ErrorKind::NotFound).code(), "io_error");
+    }
+}
