@@ -21,7 +21,7 @@ use crate::register::{self, BUDTENDER, Register, assert_in_metrc_once, assert_in
 const HEADROOM: u64 = 1024 * 1024;
 
 /// Writes `path` until the disk is full, then gives `headroom` bytes back.
-fn fill_leaving(path: &Path, headroom: u64) {
+pub fn fill_leaving(path: &Path, headroom: u64) {
     let mut file = std::fs::File::create(path).expect("the filler is created");
     let chunk = vec![0x5a_u8; 4096];
     let mut written = 0_u64;

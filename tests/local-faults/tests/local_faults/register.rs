@@ -265,8 +265,23 @@ fn assert_intact_in(conn: &rusqlite::Connection, acknowledged: &[String]) -> usi
 /// Metrc's receipts of the demo licence by external receipt number: every acknowledged sale
 /// exactly once, and nothing else.
 pub fn assert_in_metrc_once(control: &Control, acknowledged: &[String]) {
+    let seen = assert_each_in_metrc_once(control, DEMO_LICENSE, acknowledged);
+    assert_eq!(
+        seen.len(),
+        acknowledged.len(),
+        "Metrc holds sales nobody acknowledged"
+    );
+}
+
+/// Every acknowledged sale is in Metrc (licence `licence`) exactly once; returns how many times
+/// Metrc holds each external receipt number.
+pub fn assert_each_in_metrc_once(
+    control: &Control,
+    licence: &str,
+    acknowledged: &[String],
+) -> BTreeMap<String, usize> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for receipt in control.receipts(DEMO_LICENSE) {
+    for receipt in control.receipts(licence) {
         if let Some(external) = receipt.external_receipt_number {
             *seen.entry(external).or_default() += 1;
         }
@@ -278,9 +293,5 @@ pub fn assert_in_metrc_once(control: &Control, acknowledged: &[String]) {
             "sale {client_id} is not in Metrc exactly once"
         );
     }
-    assert_eq!(
-        seen.len(),
-        acknowledged.len(),
-        "Metrc holds sales nobody acknowledged"
-    );
+    seen
 }
