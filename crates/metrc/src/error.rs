@@ -437,7 +437,8 @@ pub(crate) fn classify_status(
         },
         // 408 means the server gave up reading the request; conservatively it might have landed.
         408 => MetrcError::ambiguous(Some(code), "Metrc timed out reading the request"),
-        405..=499 => parse_validation(code, body),
+        // Every other 4xx refuses the request (402 included: a refusal, not a lost reply).
+        402 | 405..=499 => parse_validation(code, body),
         500..=599 => MetrcError::ambiguous(
             Some(code),
             body_message(body).unwrap_or_else(|| "Metrc server error".to_owned()),

@@ -205,3 +205,25 @@ fn row_errors_stay_distinct_from_a_message() {
         }
     );
 }
+
+/// Found by fuzzing (`fuzz/regressions/metrc_reply/http-402-read-as-a-lost-reply`): a 402 fell
+/// outside the 4xx ranges and was `Ambiguous` ("might have landed"), so a refused write would be
+/// looked up instead of shown as refused. Every 4xx but 401, 403, 404, 408, 413 and 429 is a
+/// refusal.
+#[test]
+fn every_plain_4xx_is_a_refusal() {
+    for status in (400..500).filter(|s| ![401, 403, 404, 408, 413, 429].contains(s)) {
+        let e = reply::error(status, None, br#"{"Message":"no"}"#);
+        assert_eq!(e.class(), ErrorClass::Validation, "HTTP {status}");
+        assert!(!e.might_have_landed(), "HTTP {status}");
+        assert_eq!(e.status(), Some(status));
+    }
+    let regression = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/metrc_reply/http-402-read-as-a-lost-reply");
+    let input = std::fs::read(regression).unwrap();
+    let body = &input[input.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    assert_eq!(
+        reply::error(402, None, body).class(),
+        ErrorClass::Validation
+    );
+}
