@@ -118,8 +118,9 @@ pub(crate) struct Inner {
 /// from the last one all wait what they were meant to wait, not that plus the jump; and no
 /// waiting record is claimed early either. Across a restart the first pass starts the engine's
 /// time no earlier than the last time a gate was saved (see [`Self::not_before`]). Records keep
-/// their own times (`occurred_at`): what Metrc receives never depends on this, and what the
-/// status shows is turned back into the store's clock.
+/// their own times (`occurred_at`): what Metrc receives never depends on this; when a record was
+/// confirmed and when an attempt was made are recorded in the store's clock
+/// ([`DeliveryEngine::recorded_now`]), and what the status shows is turned back into it.
 #[derive(Debug, Default)]
 pub(crate) struct ScheduleClock {
     last_wall: Option<Timestamp>,
@@ -237,6 +238,14 @@ impl DeliveryEngine {
     pub(crate) fn now(&self) -> Timestamp {
         let wall = self.inner.db.now();
         self.schedule_clock().at(wall)
+    }
+
+    /// The store's clock as it reads now: for what is recorded and shown (when a record was
+    /// confirmed, when an attempt was made), which must agree with every other time the register
+    /// records (a patient reading's, an audit entry's) even after the clock went back.
+    pub(crate) fn recorded_now(&self) -> Timestamp {
+        let _ = self.now();
+        self.inner.db.now()
     }
 
     fn schedule_clock(&self) -> MutexGuard<'_, ScheduleClock> {
@@ -609,10 +618,7 @@ impl DeliveryEngine {
                 health,
                 reason,
                 blocked_until: blocked_until.map(|u| self.schedule_clock().shown(u)),
-                last_success_at: memory
-                    .last_success
-                    .get(&licence.number)
-                    .map(|at| self.schedule_clock().shown(*at)),
+                last_success_at: memory.last_success.get(&licence.number).copied(),
                 licence: licence.number,
             });
         }

@@ -76,6 +76,7 @@ impl DeliveryEngine {
         report: &mut PassReport,
     ) -> Result<(), DeliveryError> {
         let now = self.now();
+        let recorded_at = self.recorded_now();
         let ids: Vec<i64> = batch.iter().map(|e| e.id).collect();
         let error = match result {
             Ok(metrc_ids) => {
@@ -87,7 +88,7 @@ impl DeliveryEngine {
                         metrc_id,
                     })
                     .collect();
-                self.db(move |db| db.mark_confirmed(&confirmations, now))
+                self.db(move |db| db.mark_confirmed(&confirmations, recorded_at))
                     .await?;
                 self.log_attempts(&ids, AttemptOutcome::Confirmed, Some(200), None)
                     .await?;
@@ -95,7 +96,7 @@ impl DeliveryEngine {
                 self.open_gate(&licence.number).await?;
                 self.memory()
                     .last_success
-                    .insert(licence.number.clone(), now);
+                    .insert(licence.number.clone(), recorded_at);
                 return Ok(());
             }
             Err(error) => error,
@@ -286,7 +287,7 @@ impl DeliveryEngine {
         http_status: Option<u16>,
         message: Option<&str>,
     ) -> Result<(), DeliveryError> {
-        let at = self.now();
+        let at = self.recorded_now();
         let attempts: Vec<NewAttempt> = ids
             .iter()
             .map(|id| NewAttempt {

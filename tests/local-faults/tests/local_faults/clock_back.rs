@@ -105,6 +105,7 @@ async fn the_clock_going_back_an_hour_mid_drain_delays_nothing_and_resends_nothi
         .await
         .expect("a pass: the first lookups");
     jump_back_an_hour(&register);
+    let after_last_jump = register.clock.now();
     drain_within(&register, 10).await;
 
     assert_eq!(register.count(EntryState::Rejected), 0);
@@ -123,5 +124,15 @@ async fn the_clock_going_back_an_hour_mid_drain_delays_nothing_and_resends_nothi
             .strftime("%Y-%m-%dT%H:%M:%S%.3f")
             .to_string();
         assert_eq!(receipt.sales_date_time, original, "{}", sale.client_id);
+    }
+    // What the register records about delivery is in its own clock, never ahead of it by the
+    // jumps: the last ten sales, confirmed after the last jump, say so at a time of that clock.
+    let now = register.clock.now();
+    for sale in &sales[sales.len() - 10..] {
+        let entry = register.db.entry(sale.entry_id).expect("its entry");
+        assert!(
+            entry.state_changed_at >= after_last_jump && entry.state_changed_at <= now,
+            "{entry:?} confirmed outside {after_last_jump}..{now}"
+        );
     }
 }
