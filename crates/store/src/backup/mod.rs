@@ -26,13 +26,11 @@ pub use schedule::{BackupSettings, backup_due};
 /// The database file name inside a data folder.
 pub const DATABASE_FILE: &str = "stateline.sqlite";
 
+/// A file-system error of a backup step: a full disk and a read-only folder get their own codes
+/// ([`StoreError::io`]), as when selling.
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_owned();
-    move |source| StoreError::Io {
-        action,
-        path,
-        source,
-    }
+    move |source| StoreError::io(action, &path, source)
 }
 
 /// Flushes a file's contents to disk.

@@ -123,6 +123,9 @@ fn a_full_disk_refuses_sales_whole_and_selling_resumes_when_space_is_freed() {
                 .db
                 .integrity_check()
                 .expect("the open register's own check");
+            // A backup taken now cannot fit either, and says so the same way.
+            let backup = register.db.backup_now().expect_err("no room for a backup");
+            assert_eq!(backup.code(), "disk_full", "{backup}");
 
             // Space is freed: the same open register sells again, no restart.
             std::fs::remove_file(&filler).expect("the filler is removed");
