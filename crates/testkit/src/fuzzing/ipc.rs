@@ -9,7 +9,8 @@
 //! code of a bug. Handlers that leave demo mode, change who is logged in or reach beyond the
 //! machine (the store server, another environment, the emulator's faults) are deserialised only.
 //! The app (its data folder, the embedded emulator, Max logged in) lives as long as the thread;
-//! a handler that logged Max out or locked the register is followed by a fresh login.
+//! a handler that logged Max out or locked the register is followed by a fresh login, and an app
+//! is made afresh when Max cannot log in again or after [`FRESH_AFTER`] inputs.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -26,7 +27,11 @@ struct Fixture {
     app: App,
     runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
+    inputs: u32,
 }
+
+/// Inputs an app takes before it is made afresh (its records and audit log only grow).
+const FRESH_AFTER: u32 = 20_000;
 
 thread_local! {
     static FIXTURE: RefCell<Option<Fixture>> = const { RefCell::new(None) };
@@ -48,6 +53,7 @@ fn fixture() -> Fixture {
         runtime,
         app,
         _dir: dir,
+        inputs: 0,
     }
 }
 
@@ -182,6 +188,8 @@ pub fn outcome(data: &[u8]) -> Outcome {
     FIXTURE.with(|cell| {
         let mut slot = cell.borrow_mut();
         let f = slot.get_or_insert_with(fixture);
+        f.inputs += 1;
+        let spent = f.inputs >= FRESH_AFTER;
         let app = &f.app;
         let (outcome, logged_in) = f.runtime.block_on(async {
             let outcome = match bounded(command, handle(app, command, json)).await {
@@ -207,9 +215,10 @@ pub fn outcome(data: &[u8]) -> Outcome {
                     .is_ok();
             (outcome, logged_in)
         });
-        if !logged_in {
-            // Max's PIN was changed or he was locked out: the next input gets a fresh app.
-            if let Some(Fixture { runtime, app, _dir }) = slot.take() {
+        if spent || !logged_in {
+            // Max's PIN was changed, he was locked out or the app is spent: the next input gets
+            // a fresh one.
+            if let Some(Fixture { runtime, app, .. }) = slot.take() {
                 let entered = runtime.enter();
                 drop(app);
                 drop(entered);
