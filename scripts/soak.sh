@@ -107,7 +107,7 @@ log "simulation: $sim_seeds seeds, $sim_failed failed, ${sim_secs}s"
 log "sync kill loop: $KILLS kills in runs of $KILL_RUN"
 kill_started=$SECONDS
 kills=0 mid_send=0 records=0 sales=0 adjustments=0 lost=0 duplicated=0 wrong_time=0 wrong_key=0
-kill_other=0 kill_runs=0
+kill_other=0 kill_runs=0 left_at_end=0
 left=$KILLS run=0
 while (( left > 0 )); do
   n=$(( left < KILL_RUN ? left : KILL_RUN ))
@@ -121,6 +121,7 @@ while (( left > 0 )); do
   else
     kills=$((kills + $(field "$line" kills)))
     mid_send=$((mid_send + $(field "$line" mid_send)))
+    left_at_end=$((left_at_end + $(field "$line" left_at_end)))
     records=$((records + $(field "$line" records)))
     sales=$((sales + $(field "$line" sales)))
     adjustments=$((adjustments + $(field "$line" adjustments)))
@@ -183,7 +184,7 @@ section=$(cat <<EOF
 | Part | Volume | Faults | Lost | Duplicated | Wrong time | Wrong key | Duration |
 |---|---|---|---|---|---|---|---|
 | Delivery simulation | $sim_seeds seeds ($FIRST_SEED–$((FIRST_SEED + SEEDS - 1))), $sim_failed failed | seeds that drew each class: $classes | $(zero_or "$sim_failed") | $(zero_or "$sim_failed") | $(zero_or "$sim_failed") | $(zero_or "$sim_failed") | ${sim_secs}s |
-| Sync kill loop | $kills SIGKILLs of a syncing process in $kill_runs runs (seeds $KILL_SEED–$((KILL_SEED + kill_runs - 1))); $records records ($sales sales, $adjustments adjustments) | SIGKILL ($mid_send with records claimed mid-send), Metrc latency, committed writes never answered | $(zero_or "$lost") | $(zero_or "$duplicated") | $(zero_or "$wrong_time") | $(zero_or "$wrong_key") | ${kill_secs}s |
+| Sync kill loop | $kills SIGKILLs of a syncing process in $kill_runs runs (seeds $KILL_SEED–$((KILL_SEED + kill_runs - 1))); $records records ($sales sales, $adjustments adjustments; $((records - left_at_end)) delivered by the killed syncers, $left_at_end by the final drain) | SIGKILL ($mid_send with records claimed mid-send), Metrc latency, committed writes never answered | $(zero_or "$lost") | $(zero_or "$duplicated") | $(zero_or "$wrong_time") | $(zero_or "$wrong_key") | ${kill_secs}s |
 $store_row
 
 A simulation seed fails on any lost, duplicated, late-timed or refused record or a wrong package
