@@ -39,18 +39,28 @@ pub fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
 
-/// The committed inputs of `target`: its seed corpus and its regressions, sorted by path.
+/// The committed inputs of `target`, sorted by path: its seeds (`fuzz/corpus/<target>/seed-*`;
+/// what a local run adds to that folder is git-ignored and left out) and its regressions.
 pub fn committed_inputs(target: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ["corpus", "regressions"]
-        .iter()
-        .map(|kind| fuzz_dir().join(kind).join(target))
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .map(|e| e.expect("a readable corpus entry").path())
-        .filter(|p| p.is_file())
+    let files = |kind: &str| -> Vec<PathBuf> {
+        std::fs::read_dir(fuzz_dir().join(kind).join(target))
+            .map(|dir| {
+                dir.map(|e| e.expect("a readable corpus entry").path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut all: Vec<PathBuf> = files("corpus")
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("seed-"))
+        })
+        .chain(files("regressions"))
         .collect();
-    files.sort();
-    files
+    all.sort();
+    all
 }
 
 /// Runs every committed input of `target` through its oracle; returns how many ran.
