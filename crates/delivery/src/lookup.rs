@@ -8,7 +8,7 @@
 //! lines); `Missing` means it does not (yet); any failure is Metrc's error, so the caller sends
 //! nothing on it.
 
-use metrc::{ErrorClass, MetrcClient, MetrcError, UserKey};
+use metrc::{AdjustmentRecord, ErrorClass, MetrcClient, MetrcError, UserKey};
 use stateline_store::Quantity;
 use stateline_store::records::sales::NewSaleLine;
 
@@ -48,6 +48,22 @@ fn line_set(lines: &[NewSaleLine]) -> Vec<(String, i64)> {
     set
 }
 
+/// Whether a licence's adjustment history holds the adjustment recorded as `client_id` (its note
+/// carries the record's token). Metrc lists adjustments only licence-wide, so a caller looking
+/// several up reads the history once and asks this for each.
+pub fn adjustment_in(history: &[AdjustmentRecord], client_id: &str) -> Lookup {
+    let token = stateline_store::records::adjustments::note_token(client_id);
+    if history.iter().any(|a| {
+        a.adjustment_note
+            .as_deref()
+            .is_some_and(|note| note.contains(&token))
+    }) {
+        Lookup::Found(None)
+    } else {
+        Lookup::Missing
+    }
+}
+
 /// Looks `target` up at `licence` with `key` (see the module doc).
 pub async fn find(
     client: &MetrcClient,
@@ -74,19 +90,8 @@ pub async fn find(
             Err(e) => Err(e),
         },
         Target::Adjustment { client_id } => {
-            let token = stateline_store::records::adjustments::note_token(client_id);
             let history = client.package_adjustments(key, licence).await?;
-            Ok(
-                if history.iter().any(|a| {
-                    a.adjustment_note
-                        .as_deref()
-                        .is_some_and(|note| note.contains(&token))
-                }) {
-                    Lookup::Found(None)
-                } else {
-                    Lookup::Missing
-                },
-            )
+            Ok(adjustment_in(&history, client_id))
         }
         Target::Void { receipt_id } => {
             let receipt = client.receipt(key, licence, receipt_id).await?;

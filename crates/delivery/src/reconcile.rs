@@ -4,9 +4,13 @@
 //! Guarantees: a found record becomes `confirmed` with Metrc's id; a record is sent again only
 //! after two lookups spaced by at least the settle window have both missed it, and then with the
 //! SAME identifier; a failed lookup sends nothing (and closes the gate when Metrc is unreachable);
-//! every lookup goes through the GET rate limiter and is logged in the attempt log.
+//! every lookup goes through the GET rate limiter and is logged in the attempt log; a pass reads
+//! a licence's adjustment history (which Metrc lists only whole, page after page) at most once
+//! per key, however many adjustments it looks up, so lookups cannot use up Metrc's GET budget.
 
-use metrc::{ErrorClass, MetrcError};
+use std::collections::HashMap;
+
+use metrc::{AdjustmentRecord, ErrorClass, MetrcError};
 use stateline_keys::SendingKey;
 use stateline_store::{AttemptOutcome, Confirmation, EntryKind, Licence, OutboxEntry};
 
@@ -29,14 +33,20 @@ impl DeliveryEngine {
         let now = self.now();
         let settle = self.inner.config.settle;
         let due = self.db(move |db| db.ambiguous_due(now, settle)).await?;
+        // Adjustment histories read in this pass, by the user whose key read them.
+        let mut histories: HashMap<String, Vec<AdjustmentRecord>> = HashMap::new();
         for entry in due.into_iter().filter(|e| e.licence == licence.number) {
             let Some(key) = self.inner.keys.key_for(&entry.acting_user) else {
                 continue;
             };
             report.lookups += 1;
-            let found = {
+            let read_already =
+                entry.kind == EntryKind::Adjustment && histories.contains_key(&entry.acting_user);
+            let found = if read_already {
+                self.look_up(licence, &key, &entry, &mut histories).await
+            } else {
                 let _permit = self.inner.reads.acquire(&licence.number).await;
-                self.look_up(licence, &key, &entry).await
+                self.look_up(licence, &key, &entry, &mut histories).await
             };
             crate::crash::point(crate::crash::DURING_RECONCILIATION);
             let now = self.now();
@@ -46,7 +56,8 @@ impl DeliveryEngine {
                         entry_id: entry.id,
                         metrc_id,
                     }];
-                    self.db(move |db| db.mark_confirmed(&confirmation, now))
+                    let recorded_at = self.recorded_now();
+                    self.db(move |db| db.mark_confirmed(&confirmation, recorded_at))
                         .await?;
                     self.log_attempts(&[entry.id], AttemptOutcome::LookupFound, Some(200), None)
                         .await?;
@@ -100,11 +111,14 @@ impl DeliveryEngine {
         Ok(())
     }
 
+    /// Looks `entry` up; an adjustment against the history in `histories` when this pass read it
+    /// already with the same user's key, else against a fresh read kept there.
     async fn look_up(
         &self,
         licence: &Licence,
         key: &SendingKey,
         entry: &OutboxEntry,
+        histories: &mut HashMap<String, Vec<AdjustmentRecord>>,
     ) -> Result<Lookup, MetrcError> {
         let client = &self.inner.client;
         let (key, number) = (&key.key, licence.number.as_str());
@@ -120,10 +134,13 @@ impl DeliveryEngine {
                 lookup::find(client, key, number, Target::Package { tag: &tag }).await
             }
             EntryKind::Adjustment => {
-                let target = Target::Adjustment {
-                    client_id: &entry.client_id,
-                };
-                lookup::find(client, key, number, target).await
+                if let Some(history) = histories.get(&entry.acting_user) {
+                    return Ok(lookup::adjustment_in(history, &entry.client_id));
+                }
+                let history = client.package_adjustments(key, number).await?;
+                let found = lookup::adjustment_in(&history, &entry.client_id);
+                histories.insert(entry.acting_user.clone(), history);
+                Ok(found)
             }
             EntryKind::SaleVoid => {
                 let Some(receipt_id) = entry.depends_on_metrc_id else {

@@ -151,6 +151,59 @@ async fn commit_then_500_is_confirmed_by_lookup() {
     lost_reply_is_found_by_lookup_and_never_resent(WriteFaultKind::CommitThen500).await;
 }
 
+/// Issue #16 (found by the soak): Metrc lists adjustments only licence-wide, page after page. A
+/// pass looking up many ambiguous adjustments reads that history once per key, not once each, so
+/// lookups cannot use up Metrc's GET budget and close the gate on the sends behind them.
+#[tokio::test]
+async fn ambiguous_adjustments_are_looked_up_with_one_read_of_the_history() {
+    let h = Harness::new().await;
+    let label = h.package("Each", 0).label;
+    let adjustments: Vec<i64> = (0..6)
+        .map(|_| {
+            h.db.record_adjustment(&stateline_store::NewAdjustment {
+                licence: DEMO_LICENSE.into(),
+                acting_user: MANAGER.into(),
+                label: label.clone(),
+                quantity: Quantity::parse("-1").expect("quantity"),
+                unit_of_measure: "Each".into(),
+                reason: "Scale Variance".into(),
+                note: None,
+                occurred_at: h.clock.now_ts(),
+            })
+            .expect("an adjustment")
+            .entry_id
+        })
+        .collect();
+    h.control
+        .set_faults(write_fault(WriteFaultKind::CommitThen500, 1));
+    h.pass().await;
+    for id in &adjustments {
+        assert_eq!(h.state_of(*id), EntryState::Ambiguous);
+    }
+    h.advance(301);
+    h.control.clear_request_log();
+    h.pass().await;
+    for id in &adjustments {
+        assert_eq!(
+            h.state_of(*id),
+            EntryState::Confirmed,
+            "found by the lookup"
+        );
+    }
+    let first_pages = h
+        .control
+        .request_log()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/packages/v2/adjustments")
+        .filter(|r| r.query.iter().any(|(k, v)| k == "pageNumber" && v == "1"))
+        .count();
+    assert_eq!(first_pages, 1, "one read of the history for six lookups");
+    assert!(
+        h.control.request_log().iter().all(|r| r.method == "GET"),
+        "never re-posted"
+    );
+}
+
 #[tokio::test]
 async fn late_landing_write_is_not_resent_before_the_settle_window() {
     let h = Harness::new().await;
