@@ -69,8 +69,12 @@ pub struct LimitPreview {
     pub blocked: Option<(String, String)>,
 }
 
-fn days(n: u32) -> SignedDuration {
-    SignedDuration::from_hours(24 * i64::from(n))
+/// The start of a window of `n` days ending at `at`; the start of time when the window reaches
+/// past it (a rules file allows at most a year, but Metrc's `PurchaseAmountDays` is whatever
+/// Metrc sent), never a panic.
+fn window_start(at: Timestamp, n: u32) -> Timestamp {
+    at.checked_sub(SignedDuration::from_hours(24 * i64::from(n)))
+        .unwrap_or(Timestamp::MIN)
 }
 
 fn unit_of(rules: &RuleSet, category: &str) -> String {
@@ -210,7 +214,7 @@ pub(crate) fn assess(
                         c,
                         &store_scope,
                         patient,
-                        sale.occurred_at - days(window),
+                        window_start(sale.occurred_at, window),
                         sale.occurred_at.max(now),
                         Some(reading.read_at),
                     )?;
@@ -300,7 +304,7 @@ pub(crate) fn assess(
                 c,
                 &store_scope,
                 p,
-                sale.occurred_at - days(n),
+                window_start(sale.occurred_at, n),
                 sale.occurred_at,
                 None,
             )?;

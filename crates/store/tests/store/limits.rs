@@ -374,6 +374,21 @@ fn a_medical_sale_uses_the_last_reading_minus_every_sale_since() {
     );
 }
 
+/// Metrc's `PurchaseAmountDays` is whatever Metrc sent: a window reaching past the start of time
+/// counts every sale since, and never panics.
+#[test]
+fn a_patient_window_longer_than_time_counts_every_sale_and_does_not_panic() {
+    let s = colorado();
+    s.db.save_patient_reading(LIC, "PT-1", "alice", &[registration(2.0, 1e12)])
+        .unwrap();
+    s.db.record_sale(&patient_sale(&s, "PT-1", vec![grams(FLOWER, "40")]))
+        .unwrap();
+    let error =
+        s.db.record_sale(&patient_sale(&s, "PT-1", vec![grams(FLOWER, "20")]))
+            .unwrap_err();
+    assert_eq!(error.code(), "over_limit", "{error}");
+}
+
 #[test]
 fn a_patient_metrc_does_not_know_or_who_is_inactive_is_refused() {
     let s = colorado();
