@@ -28,15 +28,18 @@ target=${CARGO_TARGET_DIR:-$SRC/target}
   config=()
   if [[ "$SRC" != "$ROOT" || -n "${STATELINE_PACKAGE_VERSION:-}" ]]; then
     # This checkout's bundle section (and main binary name), merged over the other checkout's
-    # configuration, with the version asked for.
+    # configuration, with the version asked for; of its icons, those the other checkout has.
     overlay="$target/package-config.json"
     mkdir -p "$target"
     node -e '
-      const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-      const o = { mainBinaryName: c.mainBinaryName, bundle: c.bundle };
+      const fs = require("fs"), path = require("path");
+      const c = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+      const bundle = { ...c.bundle };
+      bundle.icon = (bundle.icon ?? []).filter((i) => fs.existsSync(path.join(process.argv[3], "src-tauri", i)));
+      const o = { mainBinaryName: c.mainBinaryName, bundle };
       if (process.argv[2]) o.version = process.argv[2];
       process.stdout.write(JSON.stringify(o));
-    ' "$ROOT/src-tauri/tauri.conf.json" "${STATELINE_PACKAGE_VERSION:-}" >"$overlay"
+    ' "$ROOT/src-tauri/tauri.conf.json" "${STATELINE_PACKAGE_VERSION:-}" "$SRC" >"$overlay"
     config=(--config "$overlay")
   fi
 
