@@ -10,42 +10,19 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use metrc_emulator::{
-    Control, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, DEMO_VENDOR_KEY,
-    Emulator, Options, Seed,
+    Control, DEMO_BUDTENDER_KEY, DEMO_LICENSE, DEMO_MANAGER_KEY, DEMO_TIME_ZONE, Emulator, Options,
+    Seed,
 };
-use stateline_delivery::{DeliveryConfig, DeliveryEngine};
+use stateline_delivery::DeliveryEngine;
 use stateline_keys::StaticKeys;
 use stateline_store::{
     Database, EntryState, Licence, ManualClock, Money, NewSale, NewSaleLine, OpenOptions, Quantity,
     RecordedSale, StoreError,
 };
 
-pub const BUDTENDER: &str = "bea";
-pub const MANAGER: &str = "max";
-/// The registers' clocks start here (a fixed time: nothing depends on today's date).
-pub const START: &str = "2026-11-22T18:00:00Z";
-
-pub fn user_key(key: &str) -> metrc::UserKey {
-    metrc::UserKey::new(key).expect("valid key")
-}
-
-pub fn client_for(base_url: &str, timeout: Duration) -> metrc::MetrcClient {
-    let mut config = metrc::ClientConfig::new(
-        base_url.parse().expect("emulator URL"),
-        metrc::VendorKey::new(DEMO_VENDOR_KEY).expect("valid vendor key"),
-    );
-    config.request_timeout = timeout;
-    config.connect_timeout = Duration::from_millis(500);
-    metrc::MetrcClient::new(config).expect("client")
-}
-
-pub fn test_config() -> DeliveryConfig {
-    DeliveryConfig {
-        concurrency: 2,
-        seed: 7,
-        ..DeliveryConfig::default()
-    }
-}
+pub use stateline_testkit::delivery::{
+    BUDTENDER, MANAGER, START, client_for, test_config, user_key,
+};
 
 /// The emulator and a client of it.
 pub struct Metrc {
