@@ -9,43 +9,19 @@
 //! once space is freed the same app sells again, no restart; every acknowledged sale reaches
 //! Metrc exactly once.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use jiff::SignedDuration;
 use metrc_emulator::DEMO_LICENSE;
-use stateline_api::dto::{
-    CartLine, CreateManagerRequest, LoginRequest, SaleRequest, SearchRequest,
-};
-use stateline_api::{ApiError, App, AppConfig, IpcError, MemoryStore};
-use stateline_delivery::{BackoffPolicy, DeliveryConfig};
+use stateline_api::dto::{CartLine, LoginRequest, SaleRequest, SearchRequest};
+use stateline_api::{ApiError, App, IpcError};
 use stateline_local_fault_tests::on_own_tmpfs;
 
 use crate::full_disk::fill_leaving;
 use crate::register::{assert_each_in_metrc_once, assert_intact};
 
+/// The demo app of `stateline_testkit::app` (quick retries, seeded), with its manager logged in.
 async fn open_app(dir: &std::path::Path) -> App {
-    let mut config = AppConfig::new(dir, Arc::new(MemoryStore::new()));
-    config.force_demo = true;
-    config.worker_idle = Duration::from_millis(100);
-    config.request_timeout = Duration::from_millis(1500);
-    config.rng_seed = Some(9);
-    config.delivery = DeliveryConfig {
-        settle: SignedDuration::from_millis(300),
-        backoff: BackoffPolicy {
-            base: Duration::from_millis(50),
-            cap: Duration::from_millis(400),
-        },
-        seed: 3,
-        ..DeliveryConfig::default()
-    };
-    let app = App::open(config).await.expect("the app opens");
-    app.create_first_manager(CreateManagerRequest {
-        name: "Max".into(),
-        pin: "2468".into(),
-    })
-    .await
-    .expect("first manager");
+    let app = stateline_testkit::app::open(dir).await;
     app.login(LoginRequest {
         name: "Max".into(),
         pin: "2468".into(),
