@@ -356,6 +356,18 @@ pub enum StoreError {
         /// What was attempted.
         action: &'static str,
     },
+    /// A POS ticket id already recorded with a different body (or as another kind of record).
+    #[error(
+        "ticket {ticket} was already recorded (as {recorded_as}) with different contents: nothing \
+         new was recorded; send the same contents again to read that record back, or use a new \
+         ticket id for a new sale"
+    )]
+    TicketConflict {
+        /// The POS's ticket id.
+        ticket: String,
+        /// Client id of the record made for it.
+        recorded_as: String,
+    },
 }
 
 impl StoreError {
@@ -405,6 +417,7 @@ impl StoreError {
             StoreError::ApprovalNeeded { .. } => "manager_approval_needed",
             StoreError::SaleTooOld { .. } => "sale_too_old",
             StoreError::NotAllowed { .. } => "not_allowed",
+            StoreError::TicketConflict { .. } => "ticket_conflict",
         }
     }
 

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_peer_state_times.sql"),
     include_str!("migrations/0014_limits.sql"),
     include_str!("migrations/0015_shared_limits.sql"),
+    include_str!("migrations/0016_integrations.sql"),
 ];
 
 /// The newest schema version this build knows.

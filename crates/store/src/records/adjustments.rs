@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::outbox::{self, EntryKind, NewEntry, OutboxEntry};
 use crate::records::entry_checks;
 use crate::records::sales::Recorded;
+use crate::records::tickets::{self, Ticket, TicketKind, TicketOutcome};
 use crate::time::{from_ms, to_ms};
 use crate::{
     Database, Quantity, StoreError, inventory::licences, inventory::packages, records::effects,
@@ -170,6 +171,29 @@ pub(crate) fn replace_rejected(
 impl Database {
     /// Records an adjustment and its outbox entry in one transaction.
     pub fn record_adjustment(&self, adj: &NewAdjustment) -> Result<Recorded, StoreError> {
+        match self.record_adjustment_ticketed(adj, None)? {
+            TicketOutcome::Recorded(recorded) => Ok(recorded),
+            TicketOutcome::Replayed(_) => Err(StoreError::Internal(
+                "an adjustment without a ticket was taken for a replay".into(),
+            )),
+        }
+    }
+
+    /// Records an adjustment for a POS ticket (see [`Database::record_sale_for_ticket`]).
+    pub fn record_adjustment_for_ticket(
+        &self,
+        ticket: &Ticket,
+        adj: &NewAdjustment,
+    ) -> Result<TicketOutcome<Recorded>, StoreError> {
+        tickets::check_shape(ticket)?;
+        self.record_adjustment_ticketed(adj, Some(ticket))
+    }
+
+    fn record_adjustment_ticketed(
+        &self,
+        adj: &NewAdjustment,
+        ticket: Option<&Ticket>,
+    ) -> Result<TicketOutcome<Recorded>, StoreError> {
         packages::non_empty("acting user", &adj.acting_user)?;
         packages::non_empty("reason", &adj.reason)?;
         entry_checks::short_text("acting user", &adj.acting_user)?;
@@ -179,6 +203,11 @@ impl Database {
         let client_id = self.new_client_id();
         let now = to_ms(self.now());
         self.write(|tx| {
+            if let Some(ticket) = ticket
+                && let Some(prior) = tickets::prior(tx, ticket, TicketKind::Adjustment)?
+            {
+                return Ok(TicketOutcome::Replayed(prior));
+            }
             licences::require(tx, &adj.licence)?;
             let deltas = validate(
                 tx,
@@ -218,11 +247,14 @@ impl Database {
                 },
                 now,
             )?;
-            Ok(Recorded {
+            if let Some(ticket) = ticket {
+                tickets::insert(tx, ticket, TicketKind::Adjustment, entry_id, now)?;
+            }
+            Ok(TicketOutcome::Recorded(Recorded {
                 record_id,
                 entry_id,
                 client_id: client_id.clone(),
-            })
+            }))
         })
     }
 

@@ -11,6 +11,7 @@ pub mod entry_checks;
 pub mod entry_deltas;
 pub mod new_packages;
 pub mod sales;
+pub mod tickets;
 pub mod voids;
 
 use crate::{Database, EntryKind, OutboxEntry, StoreError};

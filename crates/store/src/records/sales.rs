@@ -17,6 +17,7 @@ use crate::limits::evidence::{self, ApprovalUsed};
 use crate::limits::{SaleExceptions, readings};
 use crate::outbox::{self, EntryKind, EntryState, NewEntry, OutboxEntry};
 use crate::records::entry_checks;
+use crate::records::tickets::{self, Ticket, TicketKind, TicketOutcome};
 use crate::time::{from_ms, to_ms};
 use crate::{
     Database, Money, Quantity, StoreError, inventory::licence_rules, inventory::licences,
@@ -378,6 +379,33 @@ impl Database {
         sale: &NewSale,
         exceptions: &SaleExceptions,
     ) -> Result<RecordedSale, StoreError> {
+        match self.record_sale_ticketed(sale, exceptions, None)? {
+            TicketOutcome::Recorded(recorded) => Ok(recorded),
+            TicketOutcome::Replayed(_) => Err(StoreError::Internal(
+                "a sale without a ticket was taken for a replay".into(),
+            )),
+        }
+    }
+
+    /// Records a sale for a POS ticket, as [`Database::record_sale_with`] does, with the ticket
+    /// row in the same transaction; the same ticket and body again replays the first sale and
+    /// writes nothing; the same ticket with another body is refused (`ticket_conflict`).
+    pub fn record_sale_for_ticket(
+        &self,
+        ticket: &Ticket,
+        sale: &NewSale,
+        exceptions: &SaleExceptions,
+    ) -> Result<TicketOutcome<RecordedSale>, StoreError> {
+        tickets::check_shape(ticket)?;
+        self.record_sale_ticketed(sale, exceptions, Some(ticket))
+    }
+
+    fn record_sale_ticketed(
+        &self,
+        sale: &NewSale,
+        exceptions: &SaleExceptions,
+        ticket: Option<&Ticket>,
+    ) -> Result<TicketOutcome<RecordedSale>, StoreError> {
         packages::non_empty("acting user", &sale.acting_user)?;
         packages::non_empty("customer type", &sale.customer_type)?;
         entry_checks::short_text("acting user", &sale.acting_user)?;
@@ -402,6 +430,11 @@ impl Database {
             .transpose()?;
         let (patient, caregiver) = (patient.as_deref(), caregiver.as_deref());
         self.write(|tx| {
+            if let Some(ticket) = ticket
+                && let Some(prior) = tickets::prior(tx, ticket, TicketKind::Sale)?
+            {
+                return Ok(TicketOutcome::Replayed(prior));
+            }
             let licence = licences::require(tx, &sale.licence)?;
             entry_checks::within_reporting_window(
                 sale.occurred_at,
@@ -511,7 +544,10 @@ impl Database {
                     total_amount: l.total_amount,
                 })
                 .collect();
-            Ok(RecordedSale {
+            if let Some(ticket) = ticket {
+                tickets::insert(tx, ticket, TicketKind::Sale, entry_id, now)?;
+            }
+            Ok(TicketOutcome::Recorded(RecordedSale {
                 record_id: sale_id,
                 entry_id,
                 client_id: client_id.clone(),
@@ -520,7 +556,7 @@ impl Database {
                 patient_number: patient.map(str::to_owned),
                 caregiver_number: caregiver.map(str::to_owned),
                 lines,
-            })
+            }))
         })
     }
 

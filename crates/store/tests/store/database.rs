@@ -59,6 +59,7 @@ fn migrations_apply_from_every_earlier_version() {
         (13, include_str!("fixtures/schema_v13.sql")),
         (14, include_str!("fixtures/schema_v14.sql")),
         (15, include_str!("fixtures/schema_v15.sql")),
+        (16, include_str!("fixtures/schema_v16.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,
@@ -112,6 +113,9 @@ fn migrations_apply_from_every_earlier_version() {
             assert_eq!(removals, if version >= 15 { 2 } else { 0 });
             assert_eq!(shared.len(), if version >= 15 { 5 } else { 2 });
         }
+        // POS tickets arrived in version 16: the fixture's ticket still names its sale.
+        let ticket = db.ticket_entry("integration:1", "T-1001").unwrap();
+        assert_eq!(ticket, (version >= 16).then_some(1));
         // Audit entries arrived in version 4; a migrated register's chain starts intact.
         assert!(db.verify_audit().unwrap().is_intact());
         db.integrity_check().unwrap();

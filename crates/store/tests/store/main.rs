@@ -14,4 +14,5 @@ mod outbox;
 mod people_sharing;
 mod recording;
 mod store_views;
+mod tickets;
 mod users;
