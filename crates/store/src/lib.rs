@@ -52,5 +52,5 @@ pub use records::adjustments::{Adjustment, NewAdjustment};
 pub use records::corrections::{NewSaleCorrection, SaleCorrection};
 pub use records::new_packages::{Ingredient, NewPackageOutput, NewPackageRecord, NewPackages};
 pub use records::sales::{NewSale, NewSaleLine, ReceiptRow, Recorded, RecordedSale, Sale};
-pub use records::tickets::{PriorRecord, Ticket, TicketOutcome};
+pub use records::tickets::{PriorRecord, Ticket, TicketKind, TicketOutcome, TicketRecord};
 pub use records::voids::SaleVoid;

@@ -41,8 +41,10 @@ pub struct PriorRecord {
 
 /// The kinds of record a ticket can stand for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TicketKind {
+pub enum TicketKind {
+    /// A sale.
     Sale,
+    /// A package adjustment.
     Adjustment,
 }
 
@@ -151,7 +153,58 @@ pub(crate) fn entry_of(
         .optional()?)
 }
 
+/// A ticket's record as it is now, for the API's stream of state changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRecord {
+    /// The POS's ticket id.
+    pub ticket: String,
+    /// The record's outbox entry now.
+    pub entry: crate::OutboxEntry,
+}
+
 impl crate::Database {
+    /// The record made before for `ticket` (same body and kind), if any; `ticket_conflict` when
+    /// it was recorded with another body or as another kind. Callers check this before
+    /// preparing a request, so a retry is answered even when the request could not be prepared
+    /// again; the recording functions check it again inside their transaction.
+    pub fn prior_ticket(
+        &self,
+        ticket: &Ticket,
+        kind: TicketKind,
+    ) -> Result<Option<PriorRecord>, StoreError> {
+        check_shape(ticket)?;
+        self.read(|c| prior(c, ticket, kind))
+    }
+
+    /// The records of `source`'s tickets whose state changed after the cursor
+    /// `(state_changed_at, entry id)`, oldest change first, at most `limit`.
+    pub fn ticket_changes(
+        &self,
+        source: &str,
+        after: (jiff::Timestamp, i64),
+        limit: u32,
+    ) -> Result<Vec<TicketRecord>, StoreError> {
+        let source = source.to_owned();
+        let after_ms = crate::time::to_ms(after.0);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {columns}, t.ticket FROM pos_tickets t JOIN outbox o ON o.id = t.entry_id
+                 WHERE t.source = ?1
+                   AND (o.state_changed_at > ?2 OR (o.state_changed_at = ?2 AND o.id > ?3))
+                 ORDER BY o.state_changed_at, o.id LIMIT ?4",
+                columns = crate::outbox::ENTRY_COLUMNS
+            ))?;
+            let rows = stmt.query_map(params![source, after_ms, after.1, limit], |r| {
+                let entry = crate::outbox::entry_from_row(r)?;
+                Ok(TicketRecord {
+                    ticket: r.get(21)?,
+                    entry,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
     /// The outbox entry recorded for `ticket` of `source`, if any.
     pub fn ticket_entry(&self, source: &str, ticket: &str) -> Result<Option<i64>, StoreError> {
         let (source, ticket) = (source.to_owned(), ticket.to_owned());

@@ -60,11 +60,15 @@ pub enum AuditAction {
     /// A manager approved a sale outside the usual checks: a late paper sale, or a medical sale
     /// without Metrc's patient data.
     SaleExceptionApproved,
+    /// A manager gave a POS (or other program) a token for the local API (never the token).
+    IntegrationCreated,
+    /// A manager revoked an integration's token, or changed what it may do.
+    IntegrationChanged,
 }
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 27] = [
         Self::SaleRecorded,
         Self::SaleCorrected,
         Self::SaleVoided,
@@ -90,6 +94,8 @@ impl AuditAction {
         Self::ItemMapped,
         Self::LimitOverridden,
         Self::SaleExceptionApproved,
+        Self::IntegrationCreated,
+        Self::IntegrationChanged,
     ];
 
     /// The stored code.
@@ -120,6 +126,8 @@ impl AuditAction {
             Self::ItemMapped => "item_mapped",
             Self::LimitOverridden => "limit_overridden",
             Self::SaleExceptionApproved => "sale_exception_approved",
+            Self::IntegrationCreated => "integration_created",
+            Self::IntegrationChanged => "integration_changed",
         }
     }
 
