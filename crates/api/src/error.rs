@@ -32,6 +32,9 @@ pub enum ApiError {
     /// The store link failed or refused (joining, leaving, the store server).
     #[error(transparent)]
     Link(#[from] stateline_link::LinkError),
+    /// The local API (or the door) failed or refused.
+    #[error(transparent)]
+    Pos(#[from] stateline_pos::PosError),
     /// A background task could not be stopped in time.
     #[error(transparent)]
     Task(#[from] stateline_tasks::TaskError),
@@ -57,6 +60,7 @@ impl ApiError {
             ApiError::Metrc(e) => e.code(),
             ApiError::Keychain(e) => e.code(),
             ApiError::Link(e) => e.code(),
+            ApiError::Pos(e) => e.code(),
             ApiError::Task(e) => e.code(),
             ApiError::NotLoggedIn => "not_logged_in",
             ApiError::NotDemo => "not_demo",

@@ -7,7 +7,8 @@
 //! (stable code + message saying what to do); nothing returned or emitted carries a key or a PIN;
 //! no lock is held across an `.await` (session state sits behind a `std::sync::Mutex` taken only
 //! in short synchronous sections); store calls run on blocking threads; background work (the
-//! delivery worker, the status forwarder, the idle-lock ticker, the store link, the demo emulator)
+//! delivery worker, the status forwarder, the idle-lock ticker, the store link, the local API, the
+//! demo emulator)
 //! is owned by the
 //! `App` and stopped by [`App::shutdown`].
 
@@ -25,6 +26,7 @@ mod ipc_error;
 mod key_retirement;
 mod keys;
 mod limits;
+mod pos_api;
 mod runtime;
 mod sell;
 mod session;
@@ -128,6 +130,7 @@ struct Inner {
     drain: Mutex<runtime::DrainTracker>,
     daily: daily::DailyState,
     store_server: Mutex<store_server::KeptServer>,
+    pos_api: tokio::sync::Mutex<pos_api::RunningApi>,
     #[cfg(feature = "demo")]
     demo: Mutex<demo::DemoState>,
 }
@@ -171,6 +174,7 @@ impl App {
                 drain: Mutex::new(runtime::DrainTracker::default()),
                 daily: daily::DailyState::default(),
                 store_server: Mutex::new(None),
+                pos_api: tokio::sync::Mutex::new(pos_api::RunningApi::default()),
                 #[cfg(feature = "demo")]
                 demo: Mutex::new(demo::DemoState::default()),
                 config,
@@ -180,12 +184,14 @@ impl App {
         app.start_idle_ticker().await;
         app.start_daily_jobs().await;
         app.spawn_store_link().await;
+        app.start_pos_api().await;
         Ok(app)
     }
 
     /// Stops the worker (waiting up to `timeout` for the batch in flight), the background tasks
     /// and the demo emulator.
     pub async fn shutdown(&self, timeout: Duration) -> Result<(), ApiError> {
+        self.stop_pos_api(timeout).await;
         self.stop_store_link(timeout).await;
         self.stop_runtime(timeout).await
     }

@@ -17,6 +17,7 @@
 
 mod body;
 pub mod calls;
+pub mod door;
 pub mod dto;
 mod error;
 mod routes;
@@ -57,6 +58,24 @@ pub trait Host: Send + Sync + 'static {
     fn record_changes(&self) -> broadcast::Receiver<()>;
     /// The delivery and store lines of the status.
     fn status_lines(&self) -> StatusLines;
+    /// The key service and Metrc client now (`None` while the register is not set up or is
+    /// switching environment): what the door checks keys with and reads Metrc through.
+    fn metrc_link(&self) -> Option<MetrcLink>;
+}
+
+/// The register's way to Metrc, for the door.
+#[derive(Clone)]
+pub struct MetrcLink {
+    /// The key service (keys in the OS keychain; checking and saving them).
+    pub keys: stateline_keys::Keys,
+    /// The Metrc client.
+    pub client: metrc::MetrcClient,
+}
+
+impl std::fmt::Debug for MetrcLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetrcLink").finish_non_exhaustive()
+    }
 }
 
 /// What the local API works on.
