@@ -21,6 +21,7 @@ mod demo;
 pub mod dto;
 mod error;
 mod events;
+mod integrations;
 mod inventory;
 mod ipc_error;
 mod key_retirement;

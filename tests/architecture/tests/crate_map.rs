@@ -160,7 +160,8 @@ const WIRE_CODES: &str = "already_set_up backup_invalid database_damaged databas
     user_exists user_locked wrong_pin \
     over_limit item_not_mapped patient_not_eligible patient_reading_needed \
     manager_approval_needed sale_too_old \
-    disk_full data_folder_read_only";
+    disk_full data_folder_read_only \
+    ticket_conflict";
 
 /// The string literals returned by every `pub fn code(&self)` in `source`.
 fn codes_in(source: &str) -> std::collections::BTreeSet<String> {

@@ -13,6 +13,7 @@ mod admin;
 mod compliance;
 mod demo;
 mod events;
+mod integrations;
 mod inventory;
 mod keys;
 mod limits;
@@ -33,6 +34,7 @@ pub use admin::*;
 pub use compliance::*;
 pub use demo::*;
 pub use events::*;
+pub use integrations::*;
 pub use inventory::*;
 pub use keys::*;
 pub use limits::*;
@@ -154,6 +156,17 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         StoreAuditView,
         RegisterChainView,
         StoreAuditChainsView,
+        // the local API and its integrations
+        ApiSettings,
+        ApiSettingsView,
+        IntegrationScope,
+        IntegrationView,
+        CreateIntegrationRequest,
+        CreatedIntegrationView,
+        IntegrationIdRequest,
+        MapClerkRequest,
+        IntegrationCallsRequest,
+        IntegrationCallView,
         // demo
         DemoFaultView,
         DemoFaultRequest,
