@@ -89,6 +89,13 @@ adapters! {
     store_deadlines -> StoreDeadlinesView;
     list_store_audit(StoreAuditRequest) -> StoreAuditView;
     verify_store_audits -> StoreAuditChainsView;
+    api_settings -> ApiSettingsView;
+    set_api_settings(ApiSettings) -> ApiSettingsView;
+    list_integrations -> Vec<IntegrationView>;
+    create_integration(CreateIntegrationRequest) -> CreatedIntegrationView;
+    revoke_integration(IntegrationIdRequest) -> IntegrationView;
+    map_integration_clerk(MapClerkRequest) -> ();
+    integration_calls(IntegrationCallsRequest) -> Vec<IntegrationCallView>;
     demo_faults -> Vec<DemoFaultView>;
     set_demo_fault(DemoFaultRequest) -> Vec<DemoFaultView>;
 }
