@@ -12,8 +12,8 @@ use stateline_store::Database;
 
 use crate::error::CliError;
 use crate::{
-    audit, deadlines, doctor, emulator, keychain, licence, queue, reconcile, record, refresh,
-    report, store, sync, users, vendor_key,
+    audit, deadlines, doctor, emulator, integrations, keychain, licence, queue, reconcile, record,
+    refresh, report, serve, store, sync, users, vendor_key,
 };
 
 /// The Stateline command line: record sales locally, deliver them to Metrc, inspect the queue.
@@ -75,6 +75,12 @@ pub enum Command {
     /// This register in a store of several: join, status, sync, leave (PostgreSQL store server).
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Run the register headless and serve the local API for the store's POS (prints
+    /// `listening on URL`; stops on SIGINT/SIGTERM).
+    Serve(serve::ServeArgs),
+    /// POS integrations of the local API: add (prints the token once), list, revoke (a manager).
+    #[command(subcommand)]
+    Integrations(integrations::IntegrationsCommand),
 }
 
 /// Global context every command gets.
@@ -167,6 +173,8 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode, CliError> {
         Command::Deadlines(command) => deadlines::run(&ctx, command),
         Command::Audit(command) => return audit::run(&ctx, command),
         Command::Store(command) => store::run(&ctx, command),
+        Command::Serve(args) => serve::run(&ctx, args),
+        Command::Integrations(command) => integrations::run(&ctx, command),
     }
     .map(|()| std::process::ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 //! Guarantees: every variant has a stable [`CliError::code`] (the crates' errors keep their own
 //! codes); messages say what to do next and never contain a key.
 
+use stateline_api::ApiError;
 use stateline_compliance::ComplianceError;
 use stateline_delivery::DeliveryError;
 use stateline_keys::KeysError;
@@ -30,6 +31,8 @@ pub enum CliError {
     #[error(transparent)]
     Link(LinkError),
     #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
     Emulator(#[from] metrc_emulator::EmulatorError),
     #[error("{what} is not valid: {detail}; nothing was recorded")]
     BadInput { what: &'static str, detail: String },
@@ -55,6 +58,7 @@ impl CliError {
             CliError::Task(e) => e.code(),
             CliError::Secret(e) => e.code(),
             CliError::Link(e) => e.code(),
+            CliError::Api(e) => e.code(),
             CliError::Emulator(_) => "emulator_failed",
             CliError::BadInput { .. } => "invalid_input",
             CliError::Io { .. } => "io_error",
