@@ -8,6 +8,7 @@ mod canary;
 mod cli;
 mod compliance;
 mod record_json_props;
+mod serve;
 mod store;
 mod support;
 mod users_keys;
