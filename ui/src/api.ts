@@ -128,6 +128,16 @@ import type { RegisterDeadlinesView } from "./bindings/RegisterDeadlinesView";
 import type { StoreAuditChainsView } from "./bindings/StoreAuditChainsView";
 import type { StoreAuditRequest } from "./bindings/StoreAuditRequest";
 import type { StoreAuditView } from "./bindings/StoreAuditView";
+import type { ApiSettings } from "./bindings/ApiSettings";
+import type { ApiSettingsView } from "./bindings/ApiSettingsView";
+import type { CreateIntegrationRequest } from "./bindings/CreateIntegrationRequest";
+import type { CreatedIntegrationView } from "./bindings/CreatedIntegrationView";
+import type { IntegrationCallView } from "./bindings/IntegrationCallView";
+import type { IntegrationCallsRequest } from "./bindings/IntegrationCallsRequest";
+import type { IntegrationIdRequest } from "./bindings/IntegrationIdRequest";
+import type { IntegrationScope } from "./bindings/IntegrationScope";
+import type { IntegrationView } from "./bindings/IntegrationView";
+import type { MapClerkRequest } from "./bindings/MapClerkRequest";
 import type { StoreDeadlineView } from "./bindings/StoreDeadlineView";
 import type { StoreDeadlinesView } from "./bindings/StoreDeadlinesView";
 import type { StoreEntriesView } from "./bindings/StoreEntriesView";
@@ -310,6 +320,16 @@ export type {
   PatientReadingView,
   RegistrationView,
   UnmappedItemView,
+  ApiSettings,
+  ApiSettingsView,
+  CreateIntegrationRequest,
+  CreatedIntegrationView,
+  IntegrationCallView,
+  IntegrationCallsRequest,
+  IntegrationIdRequest,
+  IntegrationScope,
+  IntegrationView,
+  MapClerkRequest,
 };
 
 /** An error as the backend reports it: a stable snake_case code and a message for people. */
@@ -412,6 +432,15 @@ export interface Backend {
   limitRules(): Promise<LimitRulesView>;
   setLimitOverride(req: LimitOverrideRequest): Promise<LimitRulesView>;
   clearLimitOverride(req: ClearLimitOverrideRequest): Promise<LimitRulesView>;
+
+  apiSettings(): Promise<ApiSettingsView>;
+  setApiSettings(req: ApiSettings): Promise<ApiSettingsView>;
+  listIntegrations(): Promise<IntegrationView[]>;
+  /** The token in the answer is shown once: no command returns it again. */
+  createIntegration(req: CreateIntegrationRequest): Promise<CreatedIntegrationView>;
+  revokeIntegration(req: IntegrationIdRequest): Promise<IntegrationView>;
+  mapIntegrationClerk(req: MapClerkRequest): Promise<void>;
+  integrationCalls(req: IntegrationCallsRequest): Promise<IntegrationCallView[]>;
 
   demoFaults(): Promise<DemoFaultView[]>;
   setDemoFault(req: DemoFaultRequest): Promise<DemoFaultView[]>;

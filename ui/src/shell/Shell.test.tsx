@@ -27,7 +27,7 @@ describe("Shell", () => {
 
   it("shows a manager every screen, and the demo panel only in demo mode", async () => {
     await loginAs(new FakeBackend(), "Mia", "9999");
-    expect(navs()).toEqual(["nav-sell", "nav-inventory", "nav-sync", "nav-keys", "nav-users", "nav-settings", "nav-audit", "nav-store", "nav-demo"]);
+    expect(navs()).toEqual(["nav-sell", "nav-inventory", "nav-sync", "nav-keys", "nav-users", "nav-settings", "nav-audit", "nav-store", "nav-integrations", "nav-demo"]);
   });
 
   it("has no demo panel outside demo mode", async () => {
@@ -155,6 +155,11 @@ describe("Shell", () => {
     expect(screen.getByTestId("screen-sync")).toBeTruthy();
     fireEvent.keyDown(window, { key: "1", altKey: true });
     expect(screen.getByTestId("screen-sell")).toBeTruthy();
+    // A manager in demo mode has ten screens: Alt+9 is Integrations, Alt+0 the demo panel.
+    fireEvent.keyDown(window, { key: "9", altKey: true });
+    expect(screen.getByTestId("screen-integrations")).toBeTruthy();
+    fireEvent.keyDown(window, { key: "0", altKey: true });
+    expect(screen.getByTestId("screen-demo")).toBeTruthy();
   });
 
   it("warns above every screen while the store server is unreachable, and stops once it is back", async () => {

@@ -1,7 +1,7 @@
 /**
  * The logged-in frame: header with the status chip (always visible), who is logged in and "Lock";
  * banners for a missing vendor key, for a key Metrc refused and for a store server out of reach; the nav, which lists only the
- * screens this user's role may use (Alt+1 … Alt+9 jump to them) (manager screens are hidden from
+ * screens this user's role may use (Alt+1 … Alt+9, then Alt+0 for the tenth, jump to them) (manager screens are hidden from
  * budtenders, the demo panel shows only in demo mode); and the current screen.
  */
 import { useEffect, useMemo, useState } from "react";
@@ -10,6 +10,7 @@ import type { AppState, Permission, SessionView } from "../api";
 import { useAppState, useBackend, useSession, useStatus, useStoreLink } from "../context";
 import { Audit } from "../screens/Audit";
 import { Demo } from "../screens/Demo";
+import { Integrations } from "../screens/Integrations";
 import { Inventory } from "../screens/Inventory";
 import { Keys } from "../screens/Keys";
 import { Sell } from "../screens/Sell";
@@ -22,7 +23,7 @@ import { KeyProblemBanner } from "./KeyProblemBanner";
 import { StoreBanner } from "./StoreBanner";
 import { LiveStatusChip } from "./StatusChip";
 
-export type ScreenId = "sell" | "inventory" | "sync" | "keys" | "users" | "settings" | "audit" | "store" | "demo";
+export type ScreenId = "sell" | "inventory" | "sync" | "keys" | "users" | "settings" | "audit" | "store" | "integrations" | "demo";
 
 interface ScreenDef {
   id: ScreenId;
@@ -42,6 +43,7 @@ const SCREENS: ScreenDef[] = [
   { id: "settings", label: "Settings", needs: "change_settings", demoOnly: false, render: (onState) => <Settings onState={onState} /> },
   { id: "audit", label: "Audit", needs: "view_reports", demoOnly: false, render: () => <Audit /> },
   { id: "store", label: "Store", needs: "change_settings", demoOnly: false, render: (_, go) => <Store onOpenSettings={() => go("settings")} /> },
+  { id: "integrations", label: "Integrations", needs: "manage_users", demoOnly: false, render: () => <Integrations /> },
   { id: "demo", label: "Demo panel", needs: null, demoOnly: true, render: () => <Demo /> },
 ];
 
@@ -61,11 +63,11 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
   const shown = screens.find((s) => s.id === current) ?? screens[0]!;
 
   useEffect(() => {
-    // Alt+1 … Alt+9 open the screens in nav order.
+    // Alt+1 … Alt+9 open the screens in nav order, Alt+0 the tenth.
     const jump = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const target = screens[Number(e.key) - 1];
-      if (/^[1-9]$/.test(e.key) && target !== undefined) {
+      const target = screens[e.key === "0" ? 9 : Number(e.key) - 1];
+      if (/^[0-9]$/.test(e.key) && target !== undefined) {
         e.preventDefault();
         setCurrent(target.id);
       }
@@ -98,7 +100,7 @@ export function Shell({ onState }: { onState: (state: AppState) => void }) {
             <a
               key={s.id}
               href={`#${s.id}`}
-              title={`Alt+${i + 1}`}
+              title={`Alt+${(i + 1) % 10}`}
               aria-current={s.id === shown.id ? "page" : undefined}
               onClick={(e) => {
                 e.preventDefault();

@@ -61,8 +61,14 @@ import type {
   StoreDeadlinesView,
   StoreEntryQuery,
   StoreEntryView,
+  ApiSettings,
+  CreateIntegrationRequest,
+  IntegrationCallsRequest,
+  IntegrationIdRequest,
+  MapClerkRequest,
 } from "../api";
 import { FakeCompliance, isDay, manualRun } from "./fakeCompliance";
+import { FakeIntegrations } from "./fakeIntegrations";
 import { FakeLimits } from "./fakeLimits";
 import { T0 } from "./testClock";
 
@@ -162,6 +168,7 @@ export class FakeBackend implements Backend {
   receipts: Receipt[] = [];
   compliance = new FakeCompliance();
   limits = new FakeLimits();
+  integrations = new FakeIntegrations();
   audit: AuditEntryView[] = [];
   status: SyncStatus = inStepStatus();
   session: { user: string; role: Role } | null = null;
@@ -1201,6 +1208,80 @@ export class FakeBackend implements Backend {
       rule.store_override = null;
       this.appendAudit("limit_overridden", rule.id, `back to ${rule.file_limit}: ${req.reason.trim()}`);
       return this.limits.rulesView();
+    });
+
+  // ---- the local API and its integrations (data in `this.integrations`) ----
+
+  apiSettings = () =>
+    this.call("api_settings", undefined, () => {
+      this.need("manage_users");
+      return this.integrations.view();
+    });
+
+  setApiSettings = (req: ApiSettings) =>
+    this.call("set_api_settings", req, () => {
+      this.need("manage_users");
+      for (const [field, port] of [["port", req.port], ["door port", req.door_port]] as const) {
+        if (port < 1024) fail("invalid_input", `invalid ${field}: ${port} is reserved for the system; choose 1024 to 65535`);
+      }
+      if (req.port === req.door_port) fail("invalid_input", "invalid door port: the door needs a port of its own; choose another than the API's");
+      this.integrations.settings = { ...req };
+      this.appendAudit("setting_changed", "local API", `API ${req.enabled ? "on" : "off"} on port ${req.port}`);
+      return this.integrations.view();
+    });
+
+  listIntegrations = () =>
+    this.call("list_integrations", undefined, () => {
+      this.need("manage_users");
+      return this.integrations.list.map((i) => ({ ...i, scopes: [...i.scopes] }));
+    });
+
+  createIntegration = (req: CreateIntegrationRequest) =>
+    this.call("create_integration", req, () => {
+      const who = this.need("manage_users");
+      const name = req.name.trim();
+      if (name === "" || name.length > 80) fail("invalid_input", 'invalid integration name: name the POS in 1 to 80 characters (e.g. "Front counter POS")');
+      if (req.scopes.length === 0) fail("invalid_input", "invalid scopes: choose at least one of record, status, inventory");
+      if (this.integrations.list.some((i) => i.name === name)) {
+        fail("invalid_input", `invalid integration name: an integration named "${name}" exists already; choose another name, or revoke the old one and name the new one differently`);
+      }
+      const created = this.integrations.create(name, req.scopes, who.user);
+      this.appendAudit("integration_created", `integration #${created.integration.id}`, `${name}: token ${created.integration.token_prefix}…`);
+      return created;
+    });
+
+  revokeIntegration = (req: IntegrationIdRequest) =>
+    this.call("revoke_integration", req, () => {
+      const who = this.need("manage_users");
+      const found = this.integrations.list.find((i) => i.id === req.id) ?? fail("invalid_input", `invalid integration: there is no integration #${req.id}; list them to see their numbers`);
+      if (found.revoked_at === null) {
+        found.revoked_at = T0;
+        found.revoked_by = who.user;
+        this.appendAudit("integration_changed", `integration #${found.id}`, `${found.name}: token ${found.token_prefix}… revoked`);
+      }
+      return { ...found, scopes: [...found.scopes] };
+    });
+
+  mapIntegrationClerk = (req: MapClerkRequest) =>
+    this.call("map_integration_clerk", req, () => {
+      this.need("manage_users");
+      const found = this.integrations.list.find((i) => i.id === req.id) ?? fail("invalid_input", `invalid integration: there is no integration #${req.id}; list them to see their numbers`);
+      const clerk = req.clerk.trim();
+      if (clerk === "") fail("invalid_input", "invalid clerk: give the POS's clerk id, 1 to 100 characters");
+      if (req.user === null) {
+        this.integrations.clerks.delete(`${found.id}:${clerk}`);
+      } else {
+        if (!this.users.some((u) => u.name === req.user)) fail("unknown_user", `There is no user called ${req.user}.`);
+        this.integrations.clerks.set(`${found.id}:${clerk}`, req.user);
+      }
+      this.appendAudit("integration_changed", `integration #${found.id}`, `${found.name}: clerk ${clerk} is ${req.user ?? "unmapped"}`);
+    });
+
+  integrationCalls = (req: IntegrationCallsRequest) =>
+    this.call("integration_calls", req, () => {
+      this.need("manage_users");
+      const limit = Math.min(Math.max(req.limit ?? 50, 1), 500);
+      return this.integrations.calls.filter((c) => req.integration === null || c.integration === req.integration).slice(0, limit);
     });
 
   demoFaults = () =>
