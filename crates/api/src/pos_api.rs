@@ -148,7 +148,7 @@ impl App {
 
     /// Starts what the settings ask for (at open, and after a change).
     pub(crate) async fn start_pos_api(&self) {
-        let settings = match self.db(|db| read_settings(db)).await {
+        let settings = match self.db(read_settings).await {
             Ok(settings) => settings,
             Err(e) => {
                 tracing::warn!(error = %e, "the local API's settings could not be read");
@@ -248,7 +248,7 @@ impl App {
     /// `api_settings`: the local API's settings and what runs.
     pub async fn api_settings(&self) -> Result<ApiSettingsView, ApiError> {
         self.require(Permission::ManageUsers)?;
-        let settings = self.db(|db| read_settings(db)).await?;
+        let settings = self.db(read_settings).await?;
         Ok(view_of(settings, &*self.inner.pos_api.lock().await))
     }
 

@@ -347,23 +347,25 @@ pub fn resolve_clerk(
     Ok(mapped.unwrap_or_else(|| clerk.trim().to_owned()))
 }
 
-/// The live integration a presented token belongs to.
-pub fn authenticate(db: &Database, token: &str) -> Result<Integration, PosError> {
+/// The integration a presented token belongs to, revoked or not (`None`: no such token).
+pub fn find_by_token(db: &Database, token: &str) -> Result<Option<Integration>, StoreError> {
     let token = token.trim();
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
-        return Err(PosError::Unauthorized);
+        return Ok(None);
     }
     let hash = token_hash(token);
-    let found = db.read(|c| {
-        Ok::<_, StoreError>(
-            c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM integrations WHERE token_hash = ?1"
-            ))?
-            .query_row(params![hash], from_row)
-            .optional()?,
-        )
-    })?;
-    match found {
+    db.read(|c| {
+        Ok(c.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM integrations WHERE token_hash = ?1"
+        ))?
+        .query_row(params![hash], from_row)
+        .optional()?)
+    })
+}
+
+/// The live integration a presented token belongs to.
+pub fn authenticate(db: &Database, token: &str) -> Result<Integration, PosError> {
+    match find_by_token(db, token)? {
         None => Err(PosError::Unauthorized),
         Some(integration) if integration.revoked_at.is_some() => Err(PosError::TokenRevoked),
         Some(integration) => Ok(integration),

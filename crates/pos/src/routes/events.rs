@@ -1,10 +1,10 @@
 //! The stream of record state changes (Server-Sent Events), so a POS can show "reported".
 //!
-//! Guarantees: each change of one of the caller's tickets' records is sent once per stream, in the
-//! order the changes happened, as event `record` with id `<ms>-<entry id>`; a POS that reconnects
-//! with `Last-Event-ID` (or `?since=`) gets every change after that id, none missed; the stream
-//! wakes on the register's own change signal and looks again every few seconds in case a signal
-//! was missed; it ends when the server stops.
+//! Guarantees: each state change of one of the caller's tickets' records is sent once per stream,
+//! in the order the changes happened, as event `record` whose id is the change's number (it only
+//! grows); a POS that reconnects with `Last-Event-ID` (or `?since=`) gets every change after that
+//! id, none missed; the stream wakes on the register's own change signal and looks again every
+//! few seconds in case a signal was missed; it ends when the server stops.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -14,10 +14,8 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
-use jiff::Timestamp;
 use serde::Deserialize;
-use stateline_store::Database;
-use stateline_store::time::{from_ms, to_ms};
+use stateline_store::{Database, EntryState};
 use stateline_tasks::StoreCall;
 use tokio::sync::{broadcast, watch};
 use utoipa::IntoParams;
@@ -35,22 +33,19 @@ const PAGE: u32 = 200;
 /// Where a stream starts.
 #[derive(Debug, Deserialize, IntoParams)]
 pub(crate) struct Since {
-    /// Send changes after this event id (`<ms>-<entry id>`, `0-0` for every change ever);
-    /// changes from now on when left out. `Last-Event-ID` wins when both are given.
+    /// Send changes after this event id (`0` for every change ever); changes from now on when
+    /// left out. `Last-Event-ID` wins when both are given.
     since: Option<String>,
 }
 
-fn parse_cursor(text: &str) -> Option<(Timestamp, i64)> {
-    let (ms, id) = text.trim().split_once('-')?;
-    let ms: i64 = ms.parse().ok()?;
-    let id: i64 = id.parse().ok()?;
-    (ms >= 0 && id >= 0).then(|| (from_ms(ms), id))
+fn parse_cursor(text: &str) -> Option<i64> {
+    text.trim().parse().ok().filter(|id: &i64| *id >= 0)
 }
 
 struct Follow {
     db: Database,
     source: String,
-    cursor: (Timestamp, i64),
+    cursor: i64,
     changes: broadcast::Receiver<()>,
     ending: watch::Receiver<bool>,
     ready: VecDeque<(String, RecordView)>,
@@ -78,11 +73,12 @@ impl Follow {
             {
                 Ok(rows) if !rows.is_empty() => {
                     for row in rows {
-                        let at = row.entry.state_changed_at;
-                        self.cursor = (at, row.entry.id);
-                        let id = format!("{}-{}", to_ms(at), row.entry.id);
-                        self.ready
-                            .push_back((id, RecordView::of(row.ticket, &row.entry, false)));
+                        self.cursor = row.change_id;
+                        let mut view = RecordView::of(row.ticket, &row.entry, false);
+                        view.state = row.state.into();
+                        view.reported = row.state == EntryState::Confirmed;
+                        view.state_changed_at = row.at;
+                        self.ready.push_back((row.change_id.to_string(), view));
                     }
                     continue;
                 }
@@ -108,7 +104,7 @@ impl Follow {
     params(Since, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")),
     security(("token" = [])),
     responses(
-        (status = 200, description = "`text/event-stream`: events named `record`, data a RecordView, id `<ms>-<entry id>`", content_type = "text/event-stream", body = String),
+        (status = 200, description = "`text/event-stream`: events named `record` (one per state change), data a RecordView in the state it changed to, id the change's number", content_type = "text/event-stream", body = String),
         (status = 401, description = "No valid token", body = crate::ErrorBody),
         (status = 403, description = "The token has neither `status` nor `record`", body = crate::ErrorBody),
         (status = 422, description = "`since` is not an event id", body = crate::ErrorBody),
@@ -129,11 +125,11 @@ pub(crate) async fn get_events(
     let cursor = match given {
         Some(text) => parse_cursor(&text).ok_or_else(|| PosError::BadRequest {
             detail: format!(
-                "`since` / Last-Event-ID {text:?} is not an event id; give `<ms>-<entry id>` \
-                 from an event, or `0-0` for every change"
+                "`since` / Last-Event-ID {text:?} is not an event id; give the id of an event \
+                 received, or 0 for every change"
             ),
         })?,
-        None => (api.ctx.db.now(), i64::MAX),
+        None => api.ctx.db.call(|db| db.latest_change()).await?,
     };
     let follow = Follow {
         db: api.ctx.db.clone(),

@@ -39,7 +39,7 @@ pub(crate) struct ApiState {
 enum Checked {
     Live(Integration),
     Missing,
-    Revoked,
+    Revoked(i64),
     Failed(String),
 }
 
@@ -77,7 +77,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Caller(match parts.extensions.get::<Checked>() {
             Some(Checked::Live(integration)) => Ok(integration.clone()),
-            Some(Checked::Revoked) => Err(PosError::TokenRevoked),
+            Some(Checked::Revoked(_)) => Err(PosError::TokenRevoked),
             Some(Checked::Failed(detail)) => Err(PosError::Internal(detail.clone())),
             Some(Checked::Missing) | None => Err(PosError::Unauthorized),
         }))
@@ -109,17 +109,20 @@ async fn check_and_log(State(api): State<ApiState>, mut req: Request, next: Next
         Some(token) => match api
             .ctx
             .db
-            .call(move |db| tokens::authenticate(db, &token))
+            .call(move |db| tokens::find_by_token(db, &token))
             .await
         {
-            Ok(integration) => Checked::Live(integration),
-            Err(PosError::TokenRevoked) => Checked::Revoked,
-            Err(PosError::Unauthorized) => Checked::Missing,
+            Ok(Some(integration)) if integration.revoked_at.is_some() => {
+                Checked::Revoked(integration.id)
+            }
+            Ok(Some(integration)) => Checked::Live(integration),
+            Ok(None) => Checked::Missing,
             Err(e) => Checked::Failed(e.to_string()),
         },
     };
     let integration_id = match &checked {
         Checked::Live(integration) => Some(integration.id),
+        Checked::Revoked(id) => Some(*id),
         _ => None,
     };
     req.extensions_mut().insert(checked);

@@ -153,9 +153,15 @@ pub(crate) fn entry_of(
         .optional()?)
 }
 
-/// A ticket's record as it is now, for the API's stream of state changes.
+/// One state change of a ticket's record, for the API's stream of state changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketRecord {
+    /// The change's id in `outbox_history` (only grows: the stream's cursor).
+    pub change_id: i64,
+    /// The state the record changed to.
+    pub state: crate::EntryState,
+    /// When.
+    pub at: jiff::Timestamp,
     /// The POS's ticket id.
     pub ticket: String,
     /// The record's outbox entry now.
@@ -176,32 +182,46 @@ impl crate::Database {
         self.read(|c| prior(c, ticket, kind))
     }
 
-    /// The records of `source`'s tickets whose state changed after the cursor
-    /// `(state_changed_at, entry id)`, oldest change first, at most `limit`.
+    /// The state changes of `source`'s tickets' records after change `after` (an
+    /// `outbox_history` id; 0: from the first), oldest first, at most `limit`.
     pub fn ticket_changes(
         &self,
         source: &str,
-        after: (jiff::Timestamp, i64),
+        after: i64,
         limit: u32,
     ) -> Result<Vec<TicketRecord>, StoreError> {
         let source = source.to_owned();
-        let after_ms = crate::time::to_ms(after.0);
         self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {columns}, t.ticket FROM pos_tickets t JOIN outbox o ON o.id = t.entry_id
-                 WHERE t.source = ?1
-                   AND (o.state_changed_at > ?2 OR (o.state_changed_at = ?2 AND o.id > ?3))
-                 ORDER BY o.state_changed_at, o.id LIMIT ?4",
+                "SELECT {columns}, t.ticket, h.id, h.to_state, h.at
+                 FROM outbox_history h
+                 JOIN pos_tickets t ON t.entry_id = h.entry_id
+                 JOIN outbox o ON o.id = h.entry_id
+                 WHERE h.id > ?2 AND t.source = ?1
+                 ORDER BY h.id LIMIT ?3",
                 columns = crate::outbox::ENTRY_COLUMNS
             ))?;
-            let rows = stmt.query_map(params![source, after_ms, after.1, limit], |r| {
+            let rows = stmt.query_map(params![source, after, limit], |r| {
                 let entry = crate::outbox::entry_from_row(r)?;
                 Ok(TicketRecord {
                     ticket: r.get(21)?,
+                    change_id: r.get(22)?,
+                    state: r.get(23)?,
+                    at: crate::time::from_ms(r.get(24)?),
                     entry,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// The latest state change of any record (the stream's "from now on" cursor).
+    pub fn latest_change(&self) -> Result<i64, StoreError> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM outbox_history")?
+                    .query_row([], |r| r.get(0))?,
+            )
         })
     }
 

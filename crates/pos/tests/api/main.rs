@@ -1,0 +1,10 @@
+//! The local API through real HTTP on loopback, served by a real app (demo mode: the embedded
+//! Metrc emulator) on a fresh SQLite data folder: every route and its refusals, the token
+//! lifecycle, idempotency on the ticket id, the event stream, the local-network TLS mode, and
+//! the committed OpenAPI document.
+
+mod fixture;
+mod openapi;
+mod records;
+mod stream;
+mod tokens;
