@@ -7,4 +7,5 @@ mod fixture;
 mod openapi;
 mod records;
 mod stream;
+mod tls;
 mod tokens;
