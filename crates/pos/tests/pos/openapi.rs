@@ -18,7 +18,7 @@ fn the_committed_openapi_document_is_fresh() {
     assert!(
         on_disk.trim_end() == generated.trim_end(),
         "docs/openapi.json is stale: run STATELINE_WRITE_OPENAPI=1 cargo test -p stateline-pos \
-         --test api openapi"
+         --test pos openapi"
     );
     let document: serde_json::Value = serde_json::from_str(&generated).unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
