@@ -76,9 +76,24 @@ impl Host for AppHost {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
+        let store = app.store_link_status_now().map(|status| {
+            if status.connected {
+                format!(
+                    "connected to the store server; this register's records are in the store \
+                     up to #{}",
+                    status.pushed_through
+                )
+            } else {
+                format!(
+                    "store server unreachable ({} failed pass(es) in a row); selling goes on \
+                     from this register's last view of the store",
+                    status.failures
+                )
+            }
+        });
         StatusLines {
             delivery: format!("{health}: {} record(s) waiting", status.waiting),
-            store: None,
+            store,
         }
     }
 

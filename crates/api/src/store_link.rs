@@ -209,6 +209,15 @@ impl App {
         }
     }
 
+    /// [`App::store_link_status`] without waiting: `None` also while the runtime is busy.
+    pub(crate) fn store_link_status_now(&self) -> Option<LinkStatus> {
+        let owned = self.inner.owned.try_lock().ok()?;
+        owned
+            .store_link
+            .as_ref()
+            .map(|l| l.worker.subscribe().borrow().clone())
+    }
+
     /// The store link's status, `None` when no link runs (this register is on its own, or its
     /// password is not in the keychain).
     pub async fn store_link_status(&self) -> Option<LinkStatus> {
