@@ -6,6 +6,7 @@
 mod fixture;
 mod openapi;
 mod records;
+mod store;
 mod stream;
 mod tls;
 mod tokens;
