@@ -4,6 +4,7 @@
 //! screen shows); empty packages are left out unless asked for.
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use stateline_tasks::StoreCall;
@@ -41,9 +42,13 @@ pub(crate) struct PackageQuery {
 pub(crate) async fn get_packages(
     State(api): State<ApiState>,
     caller: Caller,
-    Query(query): Query<PackageQuery>,
+    query: Result<Query<PackageQuery>, QueryRejection>,
 ) -> Result<Json<Vec<PackageView>>, PosError> {
     caller.require(Scope::Inventory, "read packages")?;
+    // A query that is not understood is the documented 422 with a coded body, not axum's 400.
+    let Query(query) = query.map_err(|e| PosError::BadRequest {
+        detail: e.body_text(),
+    })?;
     let packages = api
         .ctx
         .db
