@@ -33,6 +33,7 @@ use super::{FacilityOverride, KeyHolder, KeyInfo, KeyPolicy, holder, metadata, m
 use crate::KeysError;
 use crate::validation::{KeyValidation, Verdict, validate_key_at};
 
+mod door;
 mod licences;
 mod login;
 mod policy;

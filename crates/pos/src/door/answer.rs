@@ -80,7 +80,9 @@ impl From<StoreError> for Refusal {
             tracing::warn!(code = e.code(), error = %e, "the door could not use the store");
             return Refusal::Message(
                 status,
-                format!("Stateline could not do this now: {e}. Nothing was recorded; send the same request again later."),
+                format!(
+                    "Stateline could not do this now: {e}. Nothing was recorded; send the same request again later."
+                ),
             );
         }
         Refusal::Message(status, e.to_string())

@@ -81,7 +81,12 @@ pub(crate) async fn identify(ctx: &PosContext, headers: &HeaderMap) -> Result<Bu
     let Some(user) = ctx.db.call(move |db| db.user(&lookup)).await? else {
         return Err(Refusal::Unauthorized);
     };
-    if user.disabled || link.keys.ring().has_key(&KeyHolder::User(user.name.clone())) {
+    if user.disabled
+        || link
+            .keys
+            .ring()
+            .has_key(&KeyHolder::User(user.name.clone()))
+    {
         return Err(Refusal::Unauthorized);
     }
     let saved = match link
@@ -94,7 +99,10 @@ pub(crate) async fn identify(ctx: &PosContext, headers: &HeaderMap) -> Result<Bu
             return Err(Refusal::Unauthorized);
         }
         Err(e) => {
-            tracing::warn!(code = e.code(), "a key presented at the door could not be saved");
+            tracing::warn!(
+                code = e.code(),
+                "a key presented at the door could not be saved"
+            );
             return Err(Refusal::Message(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("Stateline could not save this new key: {e}"),

@@ -65,7 +65,11 @@ impl Params {
 
     /// The `lastModifiedStart`/`lastModifiedEnd` window; `default_hours` back from now when
     /// neither is given.
-    pub fn window(&self, now: Timestamp, default_hours: i64) -> Result<LastModifiedWindow, Refusal> {
+    pub fn window(
+        &self,
+        now: Timestamp,
+        default_hours: i64,
+    ) -> Result<LastModifiedWindow, Refusal> {
         let start = self.time("lastModifiedStart")?;
         let end = self.time("lastModifiedEnd")?;
         let end = end.unwrap_or(now);

@@ -128,9 +128,7 @@ pub(crate) fn lines(
             continue;
         }
         let total = match t.total_amount {
-            Some(a) if a.is_finite() && a >= 0.0 && a < 1e12 => {
-                Money::from_cents((a * 100.0).round() as i64)
-            }
+            Some(a) if (0.0..1e12).contains(&a) => Money::from_cents((a * 100.0).round() as i64),
             _ => {
                 problems.push(format!(
                     "Transactions[{i}]: TotalAmount must be a number, zero or more"

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use metrc::{Package as MetrcPackage, PackageItem, Receipt, ReceiptTransaction};
-use stateline_store::{Database, EntryFilter, EntryKind, EntryState, OutboxEntry, Package, Sale, StoreError};
+use stateline_store::{
+    Database, EntryFilter, EntryKind, EntryState, OutboxEntry, Package, Sale, StoreError,
+};
 
 use super::wire::{local_wall_clock, with_offset};
 
@@ -46,11 +48,6 @@ impl LocalSale {
     pub fn is_active(&self) -> bool {
         self.voided_at.is_none()
             && !matches!(self.entry.state, EntryState::Voided | EntryState::Rejected)
-    }
-
-    /// Whether Metrc has it.
-    pub fn is_confirmed(&self) -> bool {
-        self.entry.state == EntryState::Confirmed
     }
 
     /// It as Metrc's receipt shape.
@@ -90,8 +87,9 @@ impl LocalSale {
 
     /// Its `LastModified`: the latest of its state change and its void.
     pub fn last_modified(&self) -> Timestamp {
-        self.voided_at
-            .map_or(self.entry.state_changed_at, |v| v.max(self.entry.state_changed_at))
+        self.voided_at.map_or(self.entry.state_changed_at, |v| {
+            v.max(self.entry.state_changed_at)
+        })
     }
 }
 

@@ -118,9 +118,9 @@ pub(crate) fn sales_instant(text: &str, tz: &TimeZone) -> Result<Timestamp, Stri
             text.chars().take(40).collect::<String>()
         )
     })?;
-    tz.to_ambiguous_timestamp(civil)
-        .compatible()
-        .map_err(|e| format!("SalesDateTime {text:?} does not exist in the facility's time zone: {e}"))
+    tz.to_ambiguous_timestamp(civil).compatible().map_err(|e| {
+        format!("SalesDateTime {text:?} does not exist in the facility's time zone: {e}")
+    })
 }
 
 #[cfg(test)]
