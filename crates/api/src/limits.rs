@@ -225,6 +225,16 @@ impl App {
         req: PatientLookupRequest,
     ) -> Result<PatientReadingView, ApiError> {
         let actor = self.require(Permission::Sell)?;
+        self.look_up_patient_for(&actor, req).await
+    }
+
+    /// [`App::look_up_patient`] for `actor` (the logged-in user, or the budtender a POS named),
+    /// with `actor`'s key.
+    pub(crate) async fn look_up_patient_for(
+        &self,
+        actor: &stateline_store::Actor,
+        req: PatientLookupRequest,
+    ) -> Result<PatientReadingView, ApiError> {
         let licence = self.licence_or_first(req.licence).await?;
         let patient = stateline_store::limits::readings::licence_number_shape(
             "patient number",
@@ -249,7 +259,7 @@ impl App {
                 ));
             }
         }
-        let fetched = match (self.reading_key(&actor), self.link()) {
+        let fetched = match (self.reading_key(actor), self.link()) {
             (Ok(key), Ok(link)) => link
                 .client
                 .patient_statuses(&key, &licence, &patient)

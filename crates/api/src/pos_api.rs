@@ -97,6 +97,25 @@ impl Host for AppHost {
         }
     }
 
+    fn read_patient(
+        &self,
+        budtender: stateline_store::Actor,
+        licence: String,
+        patient: String,
+    ) -> futures::future::BoxFuture<'static, ()> {
+        let app = self.app();
+        Box::pin(async move {
+            let Some(app) = app else { return };
+            let request = dto::PatientLookupRequest {
+                licence: Some(licence),
+                patient_number: patient,
+            };
+            if let Err(e) = app.look_up_patient_for(&budtender, request).await {
+                tracing::debug!(code = e.code(), "a POS sale's patient could not be read");
+            }
+        })
+    }
+
     fn metrc_link(&self) -> Option<MetrcLink> {
         let link = self.app()?.link().ok()?;
         Some(MetrcLink {

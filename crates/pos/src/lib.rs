@@ -58,6 +58,16 @@ pub trait Host: Send + Sync + 'static {
     fn record_changes(&self) -> broadcast::Receiver<()>;
     /// The delivery and store lines of the status.
     fn status_lines(&self) -> StatusLines;
+    /// Reads a patient's allotment from Metrc with `budtender`'s key before a medical sale, as
+    /// the Sell screen does when a patient number is entered, and keeps the reading. Best
+    /// effort: with Metrc out of reach the state's rule for sales without a reading applies when
+    /// the sale is recorded.
+    fn read_patient(
+        &self,
+        budtender: stateline_store::Actor,
+        licence: String,
+        patient: String,
+    ) -> futures::future::BoxFuture<'static, ()>;
     /// The key service and Metrc client now (`None` while the register is not set up or is
     /// switching environment): what the door checks keys with and reads Metrc through.
     fn metrc_link(&self) -> Option<MetrcLink>;

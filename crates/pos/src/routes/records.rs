@@ -4,14 +4,15 @@
 //! the ticket row); `200` with `replayed: true` for the same ticket and contents again (nothing
 //! new written); the same rules as the Sell screen (an enabled user allowed to make the record,
 //! on hand, customer types, purchase limits, sale times), because the same store call checks
-//! them; a refusal writes nothing.
+//! them — a medical sale's patient is read from Metrc first, as the Sell screen does; a refusal
+//! writes nothing.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use stateline_store::{
-    Database, EntryState, Money, NewAdjustment, NewSale, NewSaleLine, Permission, Quantity,
+    Actor, Database, EntryState, Money, NewAdjustment, NewSale, NewSaleLine, Permission, Quantity,
     SaleExceptions, StoreError, Ticket, TicketKind, TicketOutcome,
 };
 use stateline_tasks::StoreCall;
@@ -78,7 +79,7 @@ fn budtender(
     integration: i64,
     named: &str,
     permission: Permission,
-) -> Result<String, PosError> {
+) -> Result<Actor, PosError> {
     if named.trim().is_empty() {
         return Err(PosError::BadRequest {
             detail: "field `budtender`: name the budtender (a Stateline user, or a clerk id a \
@@ -87,8 +88,28 @@ fn budtender(
         });
     }
     let user = db.read(|c| tokens::resolve_clerk(c, integration, named))?;
-    db.require_user_may(&user, permission)?;
-    Ok(user)
+    Ok(db.acting_as(&user, permission)?)
+}
+
+/// Who sells and for which licence, for a medical sale's patient reading; `None` when the ticket
+/// was recorded before (a replay needs no reading).
+fn patient_reading_for(
+    db: &Database,
+    integration: i64,
+    ticket: &Ticket,
+    req: &SaleRequest,
+) -> Result<Option<(Actor, String)>, PosError> {
+    if db.prior_ticket(ticket, TicketKind::Sale)?.is_some() {
+        return Ok(None);
+    }
+    let actor = budtender(db, integration, &req.budtender, Permission::Sell)?;
+    let label = req
+        .lines
+        .first()
+        .map(|l| l.label.as_str())
+        .unwrap_or_default();
+    let licence = licence_or_package(db, req.licence.as_deref(), label)?;
+    Ok(Some((actor, licence)))
 }
 
 /// The answer for an entry made (or found) for a ticket.
@@ -120,7 +141,9 @@ fn record_sale(
     if let Some(prior) = db.prior_ticket(ticket, TicketKind::Sale)? {
         return answer(db, ticket, prior.entry_id, true);
     }
-    let acting_user = budtender(db, integration, &req.budtender, Permission::Sell)?;
+    let acting_user = budtender(db, integration, &req.budtender, Permission::Sell)?
+        .name()
+        .to_owned();
     let occurred_at = time_or_now("sold_at", req.sold_at.as_deref(), db.now())?;
     let lines = sale_lines(db, &req.lines)?;
     let licence = licence_or_package(db, req.licence.as_deref(), &lines[0].label)?;
@@ -153,7 +176,9 @@ fn record_adjustment(
     if let Some(prior) = db.prior_ticket(ticket, TicketKind::Adjustment)? {
         return answer(db, ticket, prior.entry_id, true);
     }
-    let acting_user = budtender(db, integration, &req.budtender, Permission::Adjust)?;
+    let acting_user = budtender(db, integration, &req.budtender, Permission::Adjust)?
+        .name()
+        .to_owned();
     let occurred_at = time_or_now("adjusted_at", req.adjusted_at.as_deref(), db.now())?;
     let label = req.label.trim().to_owned();
     let quantity = Quantity::parse(req.quantity.trim()).map_err(|e| PosError::BadRequest {
@@ -207,6 +232,17 @@ pub(crate) async fn post_sale(
         body_hash: canonical_hash(&req),
     };
     let id = integration.id;
+    if let Some(patient) = req.patient_number.clone().filter(|p| !p.trim().is_empty()) {
+        let (ticket, req) = (ticket.clone(), req.clone());
+        let reading = api
+            .ctx
+            .db
+            .call(move |db| patient_reading_for(db, id, &ticket, &req))
+            .await?;
+        if let Some((actor, licence)) = reading {
+            api.ctx.host.read_patient(actor, licence, patient).await;
+        }
+    }
     let (status, view) = api
         .ctx
         .db

@@ -4,6 +4,7 @@
 //! the committed OpenAPI document.
 
 mod fixture;
+mod medical;
 mod openapi;
 mod records;
 mod store;

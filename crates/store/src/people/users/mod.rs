@@ -455,13 +455,21 @@ impl Database {
     /// `permission`: for records made by other systems on a user's behalf (the command line),
     /// where no PIN login happens at this register.
     pub fn require_user_may(&self, name: &str, permission: Permission) -> Result<(), StoreError> {
+        self.acting_as(name, permission).map(|_| ())
+    }
+
+    /// The actor `name` is when a trusted caller (an integration's token) acts for them without
+    /// their PIN: refused like [`Database::require_user_may`] unless the user exists, is enabled
+    /// and may do `permission`.
+    pub fn acting_as(&self, name: &str, permission: Permission) -> Result<Actor, StoreError> {
         let user = self.user(name)?.ok_or_else(|| StoreError::UnknownUser {
             name: name.trim().to_owned(),
         })?;
         if user.disabled {
             return Err(StoreError::UserDisabled { name: user.name });
         }
-        roles::require_role(user.role, permission)
+        roles::require_role(user.role, permission)?;
+        Ok(Actor::new(user.id, user.name, user.role))
     }
 
     /// Every user, by name (no PIN hashes).
