@@ -17,7 +17,7 @@ import { SIZES, checkScreen, setSize } from "./lib/layout.mjs";
 import { GRAMS_LABEL, LICENCE, MANAGER, firstRunDemo, label, login, open, receiptNumber, sellByScanning } from "./lib/steps.mjs";
 import { Keys, Session, waitFor } from "./lib/webdriver.mjs";
 
-const SCREENS = ["sell", "inventory", "sync", "keys", "users", "settings", "audit", "store", "demo"];
+const SCREENS = ["sell", "inventory", "sync", "keys", "users", "settings", "audit", "store", "integrations", "demo"];
 
 let app;
 before(async () => {

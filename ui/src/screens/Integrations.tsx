@@ -97,7 +97,7 @@ function IntegrationTable({ integrations, onChanged }: { integrations: Integrati
           {integrations.map((i) => (
             <tr key={i.id} data-testid={`integration-row-${i.id}`} data-name={i.name} data-revoked={i.revoked_at !== null ? "yes" : "no"}>
               <td>{i.name}</td>
-              <td className="id">
+              <td className="nowrap">
                 <code>{i.token_prefix}…</code>
               </td>
               <td>{i.scopes.join(", ")}</td>
