@@ -7,10 +7,13 @@
  * `replayed: true` and the same record; the manager revokes the integration after a confirmation
  * and the POS's next call is `401` `token_revoked`, which the call log shows by its code. The
  * screen is checked (no sideways overflow, 44 px targets, axe-core) and saved at 1024×768 and
- * 1366×768 as docs/screenshots/integrations-{token,pos}-<size>.png.
+ * 1366×768 as docs/screenshots/integrations-{token,pos}-<size>.png. Then the manager opens the
+ * API to the store network: it answers over TLS only, with the certificate whose fingerprint the
+ * screen shows for the POS to pin (docs/screenshots/integrations-lan-<size>.png).
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
+import { connect } from "node:tls";
 import { after, before, test } from "node:test";
 import { RunningApp, withFailureShot } from "./lib/app.mjs";
 import { SIZES, checkScreen, setSize } from "./lib/layout.mjs";
@@ -143,6 +146,62 @@ test("a manager turns the API on and creates an integration; the POS records a s
     return undefined;
   }, { timeoutMs: 20_000 });
   await shootSizes("integrations-pos", "integrations-list");
+}));
+
+/**
+ * A TLS handshake with the API on 127.0.0.1:`port`, as a POS that pins the certificate would:
+ * the served certificate's SHA-256 fingerprint, and the status line of `GET /v1/status` with
+ * `token` sent over that connection.
+ */
+function overTls(port, token) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false, servername: "localhost", ALPNProtocols: ["http/1.1"] }, () => {
+      const fingerprint = socket.getPeerCertificate().fingerprint256;
+      let answer = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk) => {
+        answer += chunk;
+      });
+      socket.on("end", () => resolve({ fingerprint, statusLine: answer.split("\r\n")[0] }));
+      socket.write(`GET /v1/status HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    });
+    socket.setTimeout(15_000, () => socket.destroy(new Error("no TLS answer within 15 s")));
+    socket.on("error", reject);
+  });
+}
+
+/** A plain-HTTP request to the TLS-only port: refused or unanswered, never a 200. */
+async function plainHttpAnswers(port) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/status`, { signal: AbortSignal.timeout(5_000) });
+    return response.status;
+  } catch {
+    return null;
+  }
+}
+
+test("on the store network the API speaks TLS only, with the certificate whose fingerprint the screen shows", () => withFailureShot(app, "9-pos-integration-lan", async () => {
+  const s = app.session;
+  await setSize(app, SHOT_SIZES[0]);
+  await open(app, "integrations");
+  await s.waitAttribute('[data-testid="api-running"]', "data-running", "yes");
+  const port = Number(await s.property(await s.byId("api-port"), "value"));
+  await s.clickId("api-lan");
+  await s.clickId("api-save");
+  const shown = await s.text(await s.byId("api-fingerprint"));
+  assert.match(shown, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, "a SHA-256 fingerprint to pin");
+  assert.match(await s.text(await s.byId("api-url")), new RegExp(`^https://.+:${port}$`), "an https address");
+  const served = await waitFor("a TLS answer", async () => overTls(port, "slk_not-a-token").catch(() => undefined), { timeoutMs: 15_000 });
+  assert.equal(served.fingerprint, shown, "the certificate served is the one the screen says to pin");
+  assert.match(served.statusLine, /^HTTP\/1\.1 401/, "over TLS the API answers (an unknown token is refused)");
+  assert.notEqual(await plainHttpAnswers(port), 200, "no plain HTTP on the store network");
+  await shootSizes("integrations-lan", "api-settings");
+  await setSize(app, SHOT_SIZES[0]);
+  // Back to this computer only.
+  await s.clickId("api-local");
+  await s.clickId("api-save");
+  await waitFor("the API on this computer again", async () => ((await s.text(await s.byId("api-url"))).startsWith("http://127.0.0.1:") ? true : undefined));
+  assert.equal(await s.exists('[data-testid="api-fingerprint"]'), false);
 }));
 
 /** Opens the Integrations screen again (a fresh read of the list); resolves to undefined to keep polling. */
