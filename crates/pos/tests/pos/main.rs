@@ -3,6 +3,7 @@
 //! lifecycle, idempotency on the ticket id, the event stream, the local-network TLS mode, and
 //! the committed OpenAPI document.
 
+mod canary;
 mod fixture;
 mod medical;
 mod openapi;
