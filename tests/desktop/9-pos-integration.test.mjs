@@ -9,7 +9,8 @@
  * screen is checked (no sideways overflow, 44 px targets, axe-core) and saved at 1024×768 and
  * 1366×768 as docs/screenshots/integrations-{token,pos}-<size>.png. Then the manager opens the
  * API to the store network: it answers over TLS only, with the certificate whose fingerprint the
- * screen shows for the POS to pin (docs/screenshots/integrations-lan-<size>.png).
+ * screen shows for the POS to pin (docs/screenshots/integrations-lan-<size>.png). Last, a port
+ * another program holds: the API cannot start, and the screen says why by its code.
  */
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
@@ -202,6 +203,28 @@ test("on the store network the API speaks TLS only, with the certificate whose f
   await s.clickId("api-save");
   await waitFor("the API on this computer again", async () => ((await s.text(await s.byId("api-url"))).startsWith("http://127.0.0.1:") ? true : undefined));
   assert.equal(await s.exists('[data-testid="api-fingerprint"]'), false);
+}));
+
+test("a port another program holds: the screen names the problem by its code, and the rest of the app runs on", () => withFailureShot(app, "9-pos-integration-port-taken", async () => {
+  const s = app.session;
+  await open(app, "integrations");
+  const holder = createServer();
+  await new Promise((resolve, reject) => {
+    holder.once("error", reject);
+    holder.listen(0, "127.0.0.1", resolve);
+  });
+  try {
+    await s.fill("api-port", String(holder.address().port));
+    await s.clickId("api-save");
+    await s.waitAttribute('[data-testid="api-problem"]', "data-code", "api_listen_failed");
+    assert.equal(await s.attribute(await s.byId("api-running"), "data-running"), "no", "no API address while it cannot listen");
+    assert.match(await s.text(await s.byId("api-problem-message")), /choose another port/);
+  } finally {
+    await new Promise((resolve) => holder.close(resolve));
+  }
+  // The register sells on.
+  await open(app, "sell");
+  await s.byId("scan-input");
 }));
 
 /** Opens the Integrations screen again (a fresh read of the list); resolves to undefined to keep polling. */
