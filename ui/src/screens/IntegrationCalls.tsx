@@ -13,11 +13,12 @@ import { callAnswer } from "./integrationWords";
 
 const SHOWN = 50;
 
+/** `tick` changes when the calls should be read again (the screen bumps it after a record was made). */
 export function IntegrationCalls({ integrations, tick }: { integrations: IntegrationView[]; tick: number }) {
   const when = useFacilityWhen();
   const [which, setWhich] = useState<string>("all");
   const integration = which === "all" ? null : Number(which);
-  const calls = useLoad((b) => b.integrationCalls({ integration, limit: SHOWN }), [integration, tick], ["records_changed"]);
+  const calls = useLoad((b) => b.integrationCalls({ integration, limit: SHOWN }), [integration, tick]);
   const names = new Map(integrations.map((i) => [i.id, i.name]));
 
   return (
