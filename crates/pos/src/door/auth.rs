@@ -3,7 +3,8 @@
 //!
 //! Guarantees:
 //! - a key already saved in Stateline (held by the key service) identifies its user, compared in
-//!   constant time with every held key; the username is then not used;
+//!   constant time with every held key; the username is then not used; a disabled user's key
+//!   gets `401`;
 //! - a key not known yet is taken only when the username is the name of a Stateline user who has
 //!   no key saved: it is checked with Metrc and saved in the OS keychain for that user, as a key
 //!   pasted in the app (audited); a key Metrc refuses, an unknown name, or a user who already has
@@ -67,6 +68,7 @@ pub(crate) async fn identify(ctx: &PosContext, headers: &HeaderMap) -> Result<Bu
             .db
             .call(move |db| db.user(&holder))
             .await?
+            .filter(|u| !u.disabled)
             .ok_or(Refusal::Unauthorized)?;
         return Ok(Budtender {
             user: user.name,

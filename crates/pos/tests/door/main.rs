@@ -4,6 +4,7 @@
 
 mod fixture;
 mod keys;
+mod permissions;
 mod reads;
 mod sales;
 mod shapes;
