@@ -63,3 +63,44 @@ pub fn canonical_hash<T: Serialize>(request: &T) -> String {
     let bytes = serde_json::to_vec(request).unwrap_or_default();
     crate::tokens::hex(&Sha256::digest(bytes))
 }
+
+/// Query parameters, refused in the API's own shape (`422 invalid_input` naming the parameter)
+/// rather than axum's plain-text answer.
+#[derive(Debug)]
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for QueryParams<T> {
+    type Rejection = PosError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryParams(q.0))
+            .map_err(|e| PosError::BadRequest {
+                detail: format!("the query parameters are not understood: {}", e.body_text()),
+            })
+    }
+}
+
+/// One path parameter, refused in the API's own shape when it cannot be read.
+#[derive(Debug)]
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
+    type Rejection = PosError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParam(p.0))
+            .map_err(|e| PosError::BadRequest {
+                detail: format!("the path is not understood: {}", e.body_text()),
+            })
+    }
+}

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
@@ -22,6 +22,7 @@ use utoipa::IntoParams;
 
 use super::{ApiState, Caller};
 use crate::PosError;
+use crate::body::QueryParams;
 use crate::dto::RecordView;
 use crate::tokens::Scope;
 
@@ -114,7 +115,7 @@ pub(crate) async fn get_events(
     State(api): State<ApiState>,
     caller: Caller,
     headers: HeaderMap,
-    Query(since): Query<Since>,
+    QueryParams(since): QueryParams<Since>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, PosError> {
     let integration = caller.require_any(&[Scope::Status, Scope::Record], "follow records")?;
     let given = headers

@@ -4,14 +4,14 @@
 //! screen shows); empty packages are left out unless asked for.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use stateline_tasks::StoreCall;
 use utoipa::IntoParams;
 
 use super::{ApiState, Caller};
 use crate::PosError;
+use crate::body::QueryParams;
 use crate::dto::PackageView;
 use crate::tokens::Scope;
 
@@ -42,13 +42,9 @@ pub(crate) struct PackageQuery {
 pub(crate) async fn get_packages(
     State(api): State<ApiState>,
     caller: Caller,
-    query: Result<Query<PackageQuery>, QueryRejection>,
+    QueryParams(query): QueryParams<PackageQuery>,
 ) -> Result<Json<Vec<PackageView>>, PosError> {
     caller.require(Scope::Inventory, "read packages")?;
-    // A query that is not understood is the documented 422 with a coded body, not axum's 400.
-    let Query(query) = query.map_err(|e| PosError::BadRequest {
-        detail: e.body_text(),
-    })?;
     let packages = api
         .ctx
         .db

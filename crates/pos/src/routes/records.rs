@@ -8,7 +8,7 @@
 //! writes nothing.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use stateline_store::{
@@ -19,7 +19,7 @@ use stateline_tasks::StoreCall;
 
 use super::{ApiState, Caller};
 use crate::PosError;
-use crate::body::{JsonBody, canonical_hash};
+use crate::body::{JsonBody, PathParam, canonical_hash};
 use crate::dto::{AdjustmentRequest, RecordView, SaleLineRequest, SaleRequest};
 use crate::tokens::{self, Scope};
 
@@ -303,12 +303,13 @@ pub(crate) async fn post_adjustment(
         (status = 401, description = "No valid token", body = crate::ErrorBody),
         (status = 403, description = "The token has neither `record` nor `status`", body = crate::ErrorBody),
         (status = 404, description = "No record for this ticket from this integration (`unknown_ticket`)", body = crate::ErrorBody),
+        (status = 422, description = "The ticket id in the path cannot be read", body = crate::ErrorBody),
     )
 )]
 pub(crate) async fn get_record(
     State(api): State<ApiState>,
     caller: Caller,
-    Path(ticket_id): Path<String>,
+    PathParam(ticket_id): PathParam,
 ) -> Result<Json<RecordView>, PosError> {
     let integration = caller.require_any(&[Scope::Status, Scope::Record], "read records")?;
     let source = integration.ticket_source();

@@ -192,6 +192,20 @@ async fn refusals_say_why_with_the_app_codes_and_write_nothing() {
     assert_eq!(api.count("sales"), 0);
     assert_eq!(api.count("outbox"), 0);
     assert_eq!(api.count("pos_tickets"), 0);
+    // Query parameters that cannot be read get the same shape, naming the parameter.
+    let (status, answer) = api.get(token, "/v1/packages?include_empty=maybe").await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (422, Some("invalid_input")),
+        "{answer}"
+    );
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("include_empty"),
+        "{answer}"
+    );
     // An unknown route is a 404 in the same shape.
     let (status, answer) = api.get(token, "/v1/nothing-here").await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")));
