@@ -4,7 +4,8 @@
 //! Guarantees: a presented key is compared with every key the ring holds in constant time per
 //! key (the comparison does not stop at the first differing byte, and every held key is
 //! compared); a presented key is saved only for an existing, enabled user allowed to set their
-//! own key, only after Metrc confirmed it (a key Metrc refused, or one that could not be checked,
+//! own key who has no key saved yet (`invalid_input` otherwise: a key is replaced in the app),
+//! only after Metrc confirmed it (a key Metrc refused, or one that could not be checked,
 //! is not saved), keychain first, then its metadata and an audit entry in one transaction — as
 //! `set_key` does for a key pasted in the app; no method returns a key.
 
@@ -50,6 +51,19 @@ impl Keys {
         self.blocking(move |db| Ok(db.require_user_may(&name, Permission::SetOwnKey)?))
             .await?;
         let (holder, entry) = self.entry(&KeyHolder::User(user.to_owned())).await?;
+        let (env, h) = (self.inner.environment.clone(), holder.clone());
+        let known = self
+            .blocking(move |db| db.read(|c| metadata::one(c, &env, &h)))
+            .await?;
+        if known.is_some() {
+            return Err(StoreError::InvalidInput {
+                field: "Metrc key",
+                detail: "this user already has a key saved in Stateline; paste a new key on the \
+                         Keys screen to replace it"
+                    .into(),
+            }
+            .into());
+        }
         let validation = self.check(&key).await;
         if !usable(&validation.verdict) {
             tracing::info!(holder = %holder, verdict = validation.verdict.code(), "a key presented at the door was not saved");

@@ -97,7 +97,7 @@ pub(crate) async fn identify(ctx: &PosContext, headers: &HeaderMap) -> Result<Bu
         .await
     {
         Ok(saved) => saved,
-        Err(e) if e.code() == "not_allowed" || e.code() == "user_disabled" => {
+        Err(e) if matches!(e.code(), "not_allowed" | "user_disabled" | "invalid_input") => {
             return Err(Refusal::Unauthorized);
         }
         Err(e) => {
