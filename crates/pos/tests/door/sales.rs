@@ -199,3 +199,50 @@ async fn a_batch_with_a_bad_row_records_nothing() {
     assert!(rows[0].message.contains("on hand"), "{}", rows[0].message);
     assert_eq!(door.sales(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_row_refused_only_when_recorded_stops_the_batch_and_says_what_was_kept() {
+    let door = Door::start().await;
+    let db = door.app.database();
+    let flower = db
+        .packages(door.licence())
+        .unwrap()
+        .into_iter()
+        .find(|p| p.unit_of_measure == "Grams" && p.on_hand.to_f64() >= 200.0)
+        .expect("a large flower package");
+    let pos = door.pos("Max");
+    let small = door.receipt("POS-L-1", &flower.label, "Grams", 1.0);
+    // 150 g of flower to one consumer: on hand allows it, Colorado's purchase limit does not —
+    // only the recording (the store's limit check) finds that.
+    let over = door.receipt("POS-L-2", &flower.label, "Grams", 150.0);
+    let err = pos
+        .create_receipts(
+            &key(DEMO_MANAGER_KEY),
+            door.licence(),
+            &[small.clone(), over],
+        )
+        .await
+        .unwrap_err();
+    let MetrcError::Validation { rows, .. } = err else {
+        panic!("expected a 400, got {err:?}");
+    };
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].row, 1);
+    assert!(
+        rows[0]
+            .message
+            .contains("rows 0 to 0 of this batch were recorded"),
+        "{}",
+        rows[0].message
+    );
+    assert_eq!(door.sales(), 1, "the row before the refused one is kept");
+
+    // Fixed and sent again: the kept row is not recorded twice.
+    let fixed = door.receipt("POS-L-2", &flower.label, "Grams", 2.0);
+    let outcome = pos
+        .create_receipts(&key(DEMO_MANAGER_KEY), door.licence(), &[small, fixed])
+        .await
+        .expect("the fixed batch is taken");
+    assert_eq!(outcome.ids.len(), 2);
+    assert_eq!(door.sales(), 2);
+}
