@@ -29,7 +29,7 @@ DATE_TRAVEL_TESTS=(
   "stateline-compliance:compliance:outage"
   "stateline-delivery:delivery:inventory_refresh"
   "stateline-cli:cli:cli,compliance,backup"
-  "stateline-pos:pos:records,stream,medical,tokens"
+  "stateline-pos:pos:records,stream,medical,tokens,door"
 )
 
 libfaketime=$(dpkg-query -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -n1 || true)

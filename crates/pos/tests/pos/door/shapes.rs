@@ -5,7 +5,7 @@
 use metrc::ReceiptUpdate;
 use serde_json::{Value, json};
 
-use crate::fixture::{DEMO_MANAGER_KEY, Door, key};
+use super::fixture::{DEMO_MANAGER_KEY, Door, key};
 
 fn collection() -> Option<Value> {
     let path = std::env::var("METRC_POSTMAN").unwrap_or_else(|_| {

@@ -5,7 +5,7 @@
 use metrc::{LastModifiedWindow, MetrcError};
 use metrc_emulator::{Faults, Trigger};
 
-use crate::fixture::{DEMO_MANAGER_KEY, Door, eventually, key};
+use super::fixture::{DEMO_MANAGER_KEY, Door, eventually, key};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_sale_made_while_metrc_is_down_is_delivered_exactly_once() {

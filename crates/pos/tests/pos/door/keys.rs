@@ -4,7 +4,7 @@
 
 use metrc::MetrcError;
 
-use crate::fixture::{DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, Door, key};
+use super::fixture::{DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, Door, key};
 
 const FACILITIES: &str = "/facilities/v2";
 

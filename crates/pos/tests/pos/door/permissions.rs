@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::fixture::{DEMO_BUDTENDER_KEY, Door, key};
+use super::fixture::{DEMO_BUDTENDER_KEY, Door, key};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_budtender_may_sell_but_not_adjust_or_void() {

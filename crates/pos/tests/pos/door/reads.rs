@@ -3,7 +3,7 @@
 use metrc::LastModifiedWindow;
 use stateline_store::EntryState;
 
-use crate::fixture::{DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, Door, eventually, key};
+use super::fixture::{DEMO_BUDTENDER_KEY, DEMO_MANAGER_KEY, Door, eventually, key};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reads_merge_queued_sales_with_metrcs_answer() {
