@@ -20,13 +20,13 @@ pub enum PosError {
     /// No token, or one that matches no integration.
     #[error(
         "this call needs an integration token: send `Authorization: Bearer slk_…`; a manager \
-         creates one in Stateline (Settings → Integrations, or `stateline integrations add`)"
+         creates one in Stateline (the Integrations screen, or `stateline integrations add`)"
     )]
     Unauthorized,
     /// The token was revoked by a manager.
     #[error(
-        "this integration's token was revoked by a manager; ask them for a new one (Settings → \
-         Integrations)"
+        "this integration's token was revoked by a manager; ask them for a new one (the \
+         Integrations screen)"
     )]
     TokenRevoked,
     /// The token may not do this.
@@ -60,8 +60,8 @@ pub enum PosError {
     NoRoute,
     /// The address to listen on is taken or cannot be used.
     #[error(
-        "the local API cannot listen on {address}: {source}; choose another port in Settings → \
-         Integrations, or stop the program using it"
+        "the local API cannot listen on {address}: {source}; choose another port on the \
+         Integrations screen, or stop the program using it"
     )]
     Listen {
         /// The address.
