@@ -45,7 +45,7 @@ export class FakeIntegrations {
           ? null
           : {
               code: "api_listen_failed",
-              message: `the local API cannot listen on 127.0.0.1:${busy}: Address in use; choose another port in Settings → Integrations, or stop the program using it`,
+              message: `the local API cannot listen on 127.0.0.1:${busy}: Address in use; choose another port on the Integrations screen, or stop the program using it`,
             },
     };
   }
