@@ -1,8 +1,8 @@
 /**
  * Journey 9 (issue #17): the store's own POS hands a sale to Stateline through the local API. A
  * manager turns the API on (this computer only, on a free port) on the Integrations screen,
- * creates an integration and reads its token the one time it is shown; the test, as the POS,
- * posts a sale to `POST /v1/sales` on the URL the screen shows with `Authorization: Bearer
+ * creates an integration and reads its token the one time it is shown, and maps the POS's clerk
+ * id to a user; the test, as the POS, posts a sale (by that clerk id) to `POST /v1/sales` on the URL the screen shows with `Authorization: Bearer
  * <token>` and sees the record on the Sync screen; the same ticket again is answered `200` with
  * `replayed: true` and the same record; the manager revokes the integration after a confirmation
  * and the POS's next call is `401` `token_revoked`, which the call log shows by its code. The
@@ -106,12 +106,20 @@ test("a manager turns the API on and creates an integration; the POS records a s
   await s.gone('[data-testid="integration-token"]');
   await setSize(app, SHOT_SIZES[0]);
 
+  // The POS names its clerks by its own ids: clerk-07 is the manager.
+  await s.fill("integration-clerk-id", "clerk-07");
+  await s.click(await s.find(`[data-testid="integration-clerk-user"] option[value="${MANAGER.name}"]`));
+  await waitFor("the manager chosen for the clerk", async () => ((await s.property(await s.byId("integration-clerk-user"), "value")) === MANAGER.name ? true : undefined));
+  await s.clickId("integration-clerk-save");
+  await s.byId("integration-clerk-done");
+
   // The POS records a sale through the API: 201, a record the Sync screen lists.
-  const sale = { ticket_id: "T-9001", budtender: MANAGER.name, lines: [{ label: label(5), quantity: "1", price: "12.00" }] };
+  const sale = { ticket_id: "T-9001", budtender: "clerk-07", lines: [{ label: label(5), quantity: "1", price: "12.00" }] };
   const first = await pos(base, token, "POST", "/v1/sales", sale);
   assert.equal(first.status, 201, `the sale is recorded: ${JSON.stringify(first.body)}`);
   assert.equal(first.body.replayed, false);
   assert.equal(first.body.ticket_id, sale.ticket_id);
+  assert.equal(first.body.budtender, MANAGER.name, "the mapped clerk sells as the manager");
   const clientId = first.body.client_id;
   await open(app, "sync");
   await s.find(`[data-testid^="entry-row-"][data-client-id="${clientId}"]`, 30_000);
