@@ -3,7 +3,9 @@
 #   system packages, tauri-driver, npm packages; UI typecheck, unit tests, build;
 #   cargo fmt, clippy; Rust tests inside a D-Bus session with an unlocked gnome-keyring (the real
 #   keychain); the date-sensitive suites again with the clock moved by libfaketime (a year ahead,
-#   a daylight-saving change in Denver, New Year's Eve; scripts/date-travel.sh); the app's debug
+#   a daylight-saving change in Denver, New Year's Eve; scripts/date-travel.sh); the local API
+#   against the real `stateline serve` (tests/pos/run.sh: schemathesis's contract checks, also with
+#   the clock a year ahead, and a POS simulator ringing 1,000 sales through a Metrc outage); the app's debug
 #   build; the demo store's smoke run (scripts/demo-store.sh starts its store server and pretend
 #   Metrc, checks they answer, stops them); the desktop end-to-end suite under Xvfb over WebDriver;
 #   the package (tests/package/install.sh: the release .deb built, installed with apt-get, one
@@ -72,6 +74,8 @@ stage cargo-clippy "ui-build" cargo clippy --workspace --all-targets -- -D warni
 stage cargo-test "ui-build" rust_tests_with_keychain
 stage date-travel "cargo-test ui-test" \
   dbus-run-session -- bash scripts/unlocked-keyring.sh stateline-travel bash scripts/date-travel.sh
+stage pos-api "" \
+  dbus-run-session -- bash scripts/unlocked-keyring.sh stateline-pos bash tests/pos/run.sh
 stage app-build "ui-build" cargo build -p stateline-app
 stage demo-store "app-build" env STATELINE_DEMO_STORE_SMOKE=1 bash scripts/demo-store.sh
 stage desktop-e2e "app-build tauri-driver npm-ci" bash tests/desktop/run.sh
