@@ -26,8 +26,16 @@ impl App {
     /// `list_integrations`: every integration, newest first, revoked ones included.
     pub async fn list_integrations(&self) -> Result<Vec<IntegrationView>, ApiError> {
         self.require(Permission::ManageUsers)?;
-        let list = self.db(tokens::list).await?;
-        Ok(list.into_iter().map(Into::into).collect())
+        self.db(|db| {
+            tokens::list(db)?
+                .into_iter()
+                .map(|i| {
+                    let clerks = tokens::clerks(db, i.id)?;
+                    Ok(IntegrationView::of(i, clerks))
+                })
+                .collect::<Result<Vec<_>, stateline_store::StoreError>>()
+        })
+        .await
     }
 
     /// `create_integration`: a new integration and its token, which is shown this once.
@@ -43,7 +51,7 @@ impl App {
         self.audited("integration_created");
         Ok(CreatedIntegrationView {
             token: created.token.expose_secret().to_owned(),
-            integration: created.integration.into(),
+            integration: IntegrationView::of(created.integration, Vec::new()),
         })
     }
 
@@ -54,10 +62,14 @@ impl App {
     ) -> Result<IntegrationView, ApiError> {
         let actor = self.require(Permission::ManageUsers)?;
         let revoked = self
-            .db(move |db| tokens::revoke(db, &actor, req.id))
+            .db(move |db| {
+                let revoked = tokens::revoke(db, &actor, req.id)?;
+                let clerks = tokens::clerks(db, revoked.id)?;
+                Ok::<_, stateline_store::StoreError>(IntegrationView::of(revoked, clerks))
+            })
             .await?;
         self.audited("integration_changed");
-        Ok(revoked.into())
+        Ok(revoked)
     }
 
     /// `map_integration_clerk`: the POS's clerk id stands for a Stateline user (or no longer).

@@ -331,6 +331,32 @@ pub fn map_clerk(
     })
 }
 
+/// A POS clerk id and the Stateline user it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkMapping {
+    /// The POS's clerk id.
+    pub clerk: String,
+    /// The Stateline user.
+    pub user: String,
+}
+
+/// The clerk mappings of integration `id`, by clerk id.
+pub fn clerks(db: &Database, id: i64) -> Result<Vec<ClerkMapping>, StoreError> {
+    db.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT clerk, user_name FROM integration_clerks WHERE integration_id = ?1
+             ORDER BY clerk",
+        )?;
+        let rows = stmt.query_map(params![id], |r| {
+            Ok(ClerkMapping {
+                clerk: r.get(0)?,
+                user: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    })
+}
+
 /// The Stateline user the integration's clerk `clerk` stands for: the mapped user, or a user of
 /// that name.
 pub fn resolve_clerk(

@@ -161,7 +161,8 @@ const WIRE_CODES: &str = "already_set_up backup_invalid database_damaged databas
     over_limit item_not_mapped patient_not_eligible patient_reading_needed \
     manager_approval_needed sale_too_old \
     disk_full data_folder_read_only \
-    ticket_conflict";
+    ticket_conflict unauthorized token_revoked scope_missing unknown_ticket not_found \
+    api_listen_failed api_certificate_failed";
 
 /// The string literals returned by every `pub fn code(&self)` in `source`.
 fn codes_in(source: &str) -> std::collections::BTreeSet<String> {
@@ -205,6 +206,7 @@ fn the_split_crates_put_the_same_error_codes_on_the_wire() {
         "compliance",
         "api",
         "metrc",
+        "pos",
     ] {
         let path = root.join("crates").join(crate_dir).join("src/error.rs");
         let source = std::fs::read_to_string(&path).expect("the crate's error.rs");

@@ -1,6 +1,7 @@
 /**
- * Integrations › POS clerks (manager): maps a POS's clerk id to the Stateline user it stands for
- * (the sale then goes to Metrc under that user's key), or removes the mapping. Only live
+ * Integrations › POS clerks (manager): the clerk ids an integration has mapped, and mapping a
+ * POS's clerk id to the Stateline user it stands for (the sale then goes to Metrc under that
+ * user's key), or removing the mapping. Only live
  * integrations are offered; the user list is the enabled users (the store checks they may sell).
  */
 import { useState } from "react";
@@ -62,6 +63,19 @@ export function IntegrationClerks({ integrations }: { integrations: IntegrationV
           {user === "" ? "Remove mapping" : "Map clerk"}
         </Button>
       </div>
+      {integration.clerks.length === 0 ? (
+        <p className="muted" data-testid="integration-clerk-none">
+          {integration.name} has no clerk ids mapped: its sales name a Stateline user.
+        </p>
+      ) : (
+        <ul className="stack" data-testid="integration-clerk-list">
+          {integration.clerks.map((m) => (
+            <li key={m.clerk}>
+              {integration.name}'s clerk <strong>{m.clerk}</strong> sells as <strong>{m.user}</strong>
+            </li>
+          ))}
+        </ul>
+      )}
       <ErrorNote error={map.error ?? users.error} testId="integration-clerk-error" />
       {done !== null && <Note tone="ok" testId="integration-clerk-done">{done}</Note>}
     </form>

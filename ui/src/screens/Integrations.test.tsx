@@ -165,11 +165,14 @@ describe("Integrations › integrations", () => {
     await submit("integration-clerks");
     expect((await screen.findByTestId("integration-clerk-done")).textContent).toContain("clerk-07 now sells as Bea");
     expect(fake.integrations.clerks.get("1:clerk-07")).toBe("Bea");
+    // The mapping is listed once the list is read again (the change is audited).
+    expect((await screen.findByTestId("integration-clerk-list")).textContent).toContain("clerk-07 sells as Bea");
     type("integration-clerk-id", "clerk-07");
     type("integration-clerk-user", "");
     expect(screen.getByTestId("integration-clerk-save").textContent).toBe("Remove mapping");
     await submit("integration-clerks");
     expect(fake.integrations.clerks.has("1:clerk-07")).toBe(false);
+    await screen.findByTestId("integration-clerk-none");
     expect(fake.calls.filter((c) => c.command === "map_integration_clerk").map((c) => c.req)).toEqual([
       { id: 1, clerk: "clerk-07", user: "Bea" },
       { id: 1, clerk: "clerk-07", user: null },

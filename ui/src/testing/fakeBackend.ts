@@ -1233,7 +1233,7 @@ export class FakeBackend implements Backend {
   listIntegrations = () =>
     this.call("list_integrations", undefined, () => {
       this.need("manage_users");
-      return this.integrations.list.map((i) => ({ ...i, scopes: [...i.scopes] }));
+      return this.integrations.list.map((i) => this.integrations.withClerks(i));
     });
 
   createIntegration = (req: CreateIntegrationRequest) =>
@@ -1259,7 +1259,7 @@ export class FakeBackend implements Backend {
         found.revoked_by = who.user;
         this.appendAudit("integration_changed", `integration #${found.id}`, `${found.name}: token ${found.token_prefix}… revoked`);
       }
-      return { ...found, scopes: [...found.scopes] };
+      return this.integrations.withClerks(found);
     });
 
   mapIntegrationClerk = (req: MapClerkRequest) =>

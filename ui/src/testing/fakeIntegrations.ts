@@ -63,10 +63,21 @@ export class FakeIntegrations {
       revoked_at: null,
       revoked_by: null,
       last_used_at: null,
+      clerks: [],
     };
     this.list.unshift(integration);
     this.tokens.set(id, token);
     return { integration: { ...integration }, token };
+  }
+
+  /** Integration `id` as the backend answers it: with its clerk mappings, by clerk id. */
+  withClerks(integration: IntegrationView): IntegrationView {
+    const prefix = `${integration.id}:`;
+    const clerks = [...this.clerks.entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, user]) => ({ clerk: key.slice(prefix.length), user }))
+      .sort((a, b) => (a.clerk < b.clerk ? -1 : a.clerk > b.clerk ? 1 : 0));
+    return { ...integration, scopes: [...integration.scopes], clerks };
   }
 
   /** A POS calls the API with `token`: logged like the real call log, answered as the API would. */

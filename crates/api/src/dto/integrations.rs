@@ -66,10 +66,29 @@ pub struct IntegrationView {
     /// Its latest call (the call log is written at most a second late).
     #[ts(type = "string | null")]
     pub last_used_at: Option<jiff::Timestamp>,
+    /// The POS clerk ids mapped to users, by clerk id.
+    pub clerks: Vec<ClerkMappingView>,
 }
 
-impl From<Integration> for IntegrationView {
-    fn from(i: Integration) -> Self {
+/// A POS clerk id and the Stateline user it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ClerkMappingView {
+    pub clerk: String,
+    pub user: String,
+}
+
+impl From<stateline_pos::tokens::ClerkMapping> for ClerkMappingView {
+    fn from(m: stateline_pos::tokens::ClerkMapping) -> Self {
+        ClerkMappingView {
+            clerk: m.clerk,
+            user: m.user,
+        }
+    }
+}
+
+impl IntegrationView {
+    /// The view of `i` with its clerk mappings.
+    pub fn of(i: Integration, clerks: Vec<stateline_pos::tokens::ClerkMapping>) -> Self {
         IntegrationView {
             id: i.id,
             name: i.name,
@@ -80,6 +99,7 @@ impl From<Integration> for IntegrationView {
             revoked_at: i.revoked_at,
             revoked_by: i.revoked_by,
             last_used_at: i.last_used_at,
+            clerks: clerks.into_iter().map(Into::into).collect(),
         }
     }
 }

@@ -161,6 +161,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ts_rs::ExportError> {
         ApiSettingsView,
         IntegrationScope,
         IntegrationView,
+        ClerkMappingView,
         CreateIntegrationRequest,
         CreatedIntegrationView,
         IntegrationIdRequest,
