@@ -7,7 +7,8 @@
 //! request type never panics; the chosen command's handler, given what deserialised, answers
 //! within a bound and either succeeds or refuses with a coded `ApiError` — never `internal`, the
 //! code of a bug. Handlers that leave demo mode, change who is logged in or reach beyond the
-//! machine (the store server, another environment, the emulator's faults) are deserialised only.
+//! machine (the store server, another environment, the emulator's faults, the local API's
+//! listeners) are deserialised only.
 //! The app (its data folder, the embedded emulator, Max logged in) lives as long as the thread;
 //! a handler that logged Max out or locked the register is followed by a fresh login, and an app
 //! is made afresh when Max cannot log in again or after [`FRESH_AFTER`] inputs.
@@ -134,6 +135,11 @@ commands! {
     list_store_entries(StoreEntryQuery) call;
     list_store_audit(StoreAuditRequest) call;
     set_demo_fault(DemoFaultRequest) parse;
+    set_api_settings(ApiSettings) parse;
+    create_integration(CreateIntegrationRequest) call;
+    revoke_integration(IntegrationIdRequest) call;
+    map_integration_clerk(MapClerkRequest) call;
+    integration_calls(IntegrationCallsRequest) call;
 }
 
 fn split(data: &[u8]) -> (&'static str, &[u8]) {
