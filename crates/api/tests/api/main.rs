@@ -5,6 +5,7 @@
 mod bindings;
 mod compliance;
 mod demo;
+mod integrations;
 mod ipc_props;
 mod journeys;
 mod patients;
