@@ -346,6 +346,7 @@ fn main() {
     let mut round_trip = Vec::new();
     let mut auth = Vec::new();
     let mut hop = Vec::new();
+    let mut cold_hop = Vec::new();
     let mut reads = Vec::new();
     for n in 0..sizes.probes {
         let label = &labels[n % labels.len()];
@@ -386,6 +387,14 @@ fn main() {
                 .await
                 .expect("a hop");
             hop.push(started.elapsed());
+
+            // The same after 1 ms idle: the pool's threads parked, as between a till's requests.
+            std::thread::sleep(Duration::from_millis(1));
+            let started = Instant::now();
+            db.call(|_| Ok::<_, stateline_store::StoreError>(()))
+                .await
+                .expect("a hop");
+            cold_hop.push(started.elapsed());
 
             let label = label.clone();
             let started = Instant::now();
@@ -435,6 +444,10 @@ fn main() {
     println!(
         "| blocking-thread hop alone (`db.call` doing nothing) | {:.3} |",
         median_ms(hop)
+    );
+    println!(
+        "| the same hop after 1 ms idle (threads parked, as between requests) | {:.3} |",
+        median_ms(cold_hop)
     );
     println!(
         "| reads before the write (prior ticket, user, package) in one hop | {:.3} |",
