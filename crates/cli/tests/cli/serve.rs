@@ -263,3 +263,56 @@ fn serve_takes_a_sale_over_http_and_stops_cleanly_on_sigterm() {
     );
     drop(emulator);
 }
+
+#[test]
+fn serve_with_the_door_prints_both_addresses_as_json_and_stops_on_sigint() {
+    if !keychain_usable() {
+        return;
+    }
+    let (_rt, emulator) = demo_emulator();
+    let metrc_url = emulator.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    register(dir);
+    let same = fails(
+        dir,
+        &[
+            "--json",
+            "serve",
+            "--door",
+            "--port",
+            "7777",
+            "--door-port",
+            "7777",
+        ],
+        "",
+    );
+    assert_eq!(same["code"], "invalid_input", "{same}");
+
+    let mut command = serve(dir, &metrc_url);
+    command.arg("--json").args(["--door", "--door-port", "0"]);
+    let mut served = Served(command.spawn().expect("serve starts"));
+    let mut stdout = BufReader::new(served.0.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let view = json(&first);
+    let api = view["api_url"].as_str().expect("the API's address");
+    let door = view["door_url"].as_str().expect("the door's address");
+    assert!(api.starts_with("http://127.0.0.1:"), "{view}");
+    assert!(
+        door.starts_with("http://127.0.0.1:") && door != api,
+        "{view}"
+    );
+
+    let pid = served.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = served.0.wait().unwrap();
+    assert!(status.success(), "serve exits 0 on SIGINT: {status}");
+    drop(emulator);
+}
