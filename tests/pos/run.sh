@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local API stage of scripts/test.sh (issue #17): `stateline` built, a Python venv of its own
-# (target/pos-venv, schemathesis pinned), then against the real `stateline serve` and the pretend
-# Metrc on loopback:
+# (target/pos-venv: schemathesis and its dependencies, pinned in tests/pos/requirements.txt), then
+# against the real `stateline serve` and the pretend Metrc on loopback:
 #   1. the contract (tests/pos/contract.sh): schemathesis with every check, nothing half-written;
 #   2. the same with the clock moved a year ahead by libfaketime (nothing depends on the date);
 #   3. the POS simulator (tests/pos/simulator.py): 1,000 sales rung while Metrc is down, each
@@ -18,10 +18,17 @@ SCHEMATHESIS_VERSION=4.32.5
 export POS_VENV=$ROOT/target/pos-venv
 
 cargo build -p stateline-cli
-if [[ "$("$POS_VENV/bin/schemathesis" --version 2>/dev/null)" != *"$SCHEMATHESIS_VERSION" ]]; then
+# The venv is made again when the pinned list changed since it was installed.
+requirements=$ROOT/tests/pos/requirements.txt
+if [[ "$("$POS_VENV/bin/schemathesis" --version 2>/dev/null)" != *"$SCHEMATHESIS_VERSION" \
+  || ! "$POS_VENV/installed.txt" -nt "$requirements" ]]; then
   rm -rf "$POS_VENV"
-  python3 -m venv "$POS_VENV"
-  "$POS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  if ! python3 -m venv "$POS_VENV"; then
+    echo "pos: python3 cannot make a venv; install Debian's python3-venv (scripts/install-system-deps.sh)" >&2
+    exit 1
+  fi
+  "$POS_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$POS_VENV/installed.txt"
 fi
 
 echo "--- pos: the contract"
