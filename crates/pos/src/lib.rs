@@ -131,7 +131,12 @@ impl PosServer {
     ) -> Result<PosServer, PosError> {
         let (calls, writer) = calls::start(ctx.db.clone());
         let (ending_tx, ending) = watch::channel(false);
-        let router = routes::router(routes::ApiState { ctx, calls, ending });
+        let router = routes::router(routes::ApiState {
+            ctx,
+            calls,
+            ending,
+            known: Arc::default(),
+        });
         let served = Served::start(address, router, tls, ending_tx).await?;
         tracing::info!(address = %served.address(), "local API listening");
         Ok(PosServer {

@@ -119,8 +119,8 @@ fn new_token() -> String {
     )
 }
 
-/// SHA-256 of a token, hex.
-pub(crate) fn token_hash(token: &str) -> String {
+/// SHA-256 of a token, hex (what the store keeps, and the key of the server's cache).
+pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
@@ -355,6 +355,24 @@ pub fn clerks(db: &Database, id: i64) -> Result<Vec<ClerkMapping>, StoreError> {
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     })
+}
+
+/// Refuses with `token_revoked` when integration `id` was revoked (by any process: the app, or
+/// `stateline integrations revoke` beside `stateline serve`). The server remembers live tokens,
+/// so every route runs this in the same store call as its own work: a revocation takes effect on
+/// the next call.
+pub fn confirm_live(conn: &rusqlite::Connection, id: i64) -> Result<(), PosError> {
+    let revoked: Option<Option<i64>> = conn
+        .prepare_cached("SELECT revoked_at FROM integrations WHERE id = ?1")
+        .map_err(StoreError::from)?
+        .query_row(params![id], |r| r.get(0))
+        .optional()
+        .map_err(StoreError::from)?;
+    match revoked {
+        Some(None) => Ok(()),
+        Some(Some(_)) => Err(PosError::TokenRevoked),
+        None => Err(PosError::Unauthorized),
+    }
 }
 
 /// The Stateline user the integration's clerk `clerk` stands for: the mapped user, or a user of

@@ -4,7 +4,8 @@
 //! in the order the changes happened, as event `record` whose id is the change's number (it only
 //! grows); a POS that reconnects with `Last-Event-ID` (or `?since=`) gets every change after that
 //! id, none missed; the stream wakes on the register's own change signal and looks again every
-//! few seconds in case a signal was missed; it ends when the server stops.
+//! few seconds in case a signal was missed; it ends when the server stops or the integration is
+//! revoked.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -24,7 +25,7 @@ use super::{ApiState, Caller};
 use crate::PosError;
 use crate::body::QueryParams;
 use crate::dto::RecordView;
-use crate::tokens::Scope;
+use crate::tokens::{self, Scope};
 
 /// How often the stream looks for changes when no signal came.
 const LOOK_AGAIN: Duration = Duration::from_secs(5);
@@ -45,6 +46,7 @@ fn parse_cursor(text: &str) -> Option<i64> {
 
 struct Follow {
     db: Database,
+    integration: i64,
     source: String,
     cursor: i64,
     changes: broadcast::Receiver<()>,
@@ -66,10 +68,13 @@ impl Follow {
             if *self.ending.borrow() {
                 return None;
             }
-            let (source, cursor) = (self.source.clone(), self.cursor);
+            let (source, cursor, id) = (self.source.clone(), self.cursor, self.integration);
             match self
                 .db
-                .call(move |db| db.ticket_changes(&source, cursor, PAGE))
+                .call(move |db| -> Result<_, PosError> {
+                    db.read(|c| tokens::confirm_live(c, id))?;
+                    Ok(db.ticket_changes(&source, cursor, PAGE)?)
+                })
                 .await
             {
                 Ok(rows) if !rows.is_empty() => {
@@ -84,6 +89,8 @@ impl Follow {
                     continue;
                 }
                 Ok(_) => {}
+                // Revoked while following: the stream ends (a reconnect is refused).
+                Err(PosError::TokenRevoked | PosError::Unauthorized) => return None,
                 Err(e) => tracing::warn!(error = %e, "the event stream could not read changes"),
             }
             tokio::select! {
@@ -132,8 +139,14 @@ pub(crate) async fn get_events(
         })?,
         None => api.ctx.db.call(|db| db.latest_change()).await?,
     };
+    let id = integration.id;
+    api.ctx
+        .db
+        .call(move |db| db.read(|c| tokens::confirm_live(c, id)))
+        .await?;
     let follow = Follow {
         db: api.ctx.db.clone(),
+        integration: integration.id,
         source: integration.ticket_source(),
         cursor,
         changes: api.ctx.host.record_changes(),

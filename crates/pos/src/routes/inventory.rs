@@ -13,7 +13,7 @@ use super::{ApiState, Caller};
 use crate::PosError;
 use crate::body::QueryParams;
 use crate::dto::PackageView;
-use crate::tokens::Scope;
+use crate::tokens::{self, Scope};
 
 /// Which packages.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -44,11 +44,12 @@ pub(crate) async fn get_packages(
     caller: Caller,
     QueryParams(query): QueryParams<PackageQuery>,
 ) -> Result<Json<Vec<PackageView>>, PosError> {
-    caller.require(Scope::Inventory, "read packages")?;
+    let integration = caller.require(Scope::Inventory, "read packages")?;
     let packages = api
         .ctx
         .db
         .call(move |db| -> Result<_, PosError> {
+            db.read(|c| tokens::confirm_live(c, integration.id))?;
             let licences = match query.licence.as_deref().map(str::trim) {
                 Some(l) if !l.is_empty() => vec![db.licence(l)?.number],
                 _ => db.licences()?.into_iter().map(|l| l.number).collect(),

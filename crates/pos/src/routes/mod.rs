@@ -3,12 +3,18 @@
 //!
 //! Guarantees: every route but `/openapi.json` needs a live token; every call through a route
 //! is queued to the call log with its integration, route pattern, status and error code; an
-//! unknown path is a `404` with `{code, message}`.
+//! unknown path is a `404` with `{code, message}`. A token found live is remembered (by its
+//! SHA-256) so a call costs no extra trip to the store; each route confirms the integration is
+//! still live inside its own store call (`tokens::confirm_live`), so a revocation by any process
+//! refuses the very next call, and the token is then forgotten.
 
 mod events;
 mod inventory;
 mod records;
 mod status;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
@@ -32,6 +38,14 @@ pub(crate) struct ApiState {
     pub ctx: PosContext,
     pub calls: CallLog,
     pub ending: watch::Receiver<bool>,
+    /// Live tokens seen, by SHA-256 (never the token itself).
+    pub known: Arc<Mutex<HashMap<String, Integration>>>,
+}
+
+impl ApiState {
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, Integration>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// How the caller's token checked out (set by the middleware).
@@ -104,9 +118,12 @@ async fn check_and_log(State(api): State<ApiState>, mut req: Request, next: Next
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| req.uri().path().chars().take(200).collect());
-    let checked = match bearer(req.headers()) {
-        None => Checked::Missing,
-        Some(token) => match api
+    let hash = bearer(req.headers()).map(|token| (tokens::token_hash(&token), token));
+    let remembered = hash.as_ref().and_then(|(h, _)| api.known().get(h).cloned());
+    let checked = match (hash.clone(), remembered) {
+        (None, _) => Checked::Missing,
+        (Some(_), Some(integration)) => Checked::Live(integration),
+        (Some((hash, token)), None) => match api
             .ctx
             .db
             .call(move |db| tokens::find_by_token(db, &token))
@@ -115,7 +132,10 @@ async fn check_and_log(State(api): State<ApiState>, mut req: Request, next: Next
             Ok(Some(integration)) if integration.revoked_at.is_some() => {
                 Checked::Revoked(integration.id)
             }
-            Ok(Some(integration)) => Checked::Live(integration),
+            Ok(Some(integration)) => {
+                api.known().insert(hash, integration.clone());
+                Checked::Live(integration)
+            }
             Ok(None) => Checked::Missing,
             Err(e) => Checked::Failed(e.to_string()),
         },
@@ -127,16 +147,19 @@ async fn check_and_log(State(api): State<ApiState>, mut req: Request, next: Next
     };
     req.extensions_mut().insert(checked);
     let response = next.run(req).await;
+    let code = response.extensions().get::<ErrorCode>().map(|c| c.0);
+    if matches!(code, Some("token_revoked" | "unauthorized"))
+        && let Some((hash, _)) = &hash
+    {
+        api.known().remove(hash);
+    }
     api.calls.push(Call {
         integration_id,
         at: api.ctx.db.now(),
         method,
         route,
         status: response.status().as_u16(),
-        code: response
-            .extensions()
-            .get::<ErrorCode>()
-            .map(|c| c.0.to_owned()),
+        code: code.map(str::to_owned),
     });
     response
 }

@@ -7,13 +7,15 @@
 //! them — a medical sale's patient is read from Metrc first, as the Sell screen does; a refusal
 //! writes nothing.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use stateline_store::{
-    Actor, Database, EntryState, Money, NewAdjustment, NewSale, NewSaleLine, Permission, Quantity,
-    SaleExceptions, StoreError, Ticket, TicketKind, TicketOutcome,
+    Actor, Database, EntryState, Money, NewAdjustment, NewSale, NewSaleLine, Package, Permission,
+    Quantity, SaleExceptions, StoreError, Ticket, TicketKind, TicketOutcome,
 };
 use stateline_tasks::StoreCall;
 
@@ -36,8 +38,27 @@ fn time_or_now(field: &str, text: Option<&str>, now: Timestamp) -> Result<Timest
     }
 }
 
+/// The packages a request names, each read once.
+#[derive(Default)]
+struct Packages(HashMap<String, Package>);
+
+impl Packages {
+    fn get(&mut self, db: &Database, label: &str) -> Result<&Package, PosError> {
+        let label = label.trim();
+        if !self.0.contains_key(label) {
+            let package = db.package(label)?;
+            self.0.insert(label.to_owned(), package);
+        }
+        Ok(&self.0[label])
+    }
+}
+
 /// The sale's lines, each with its package's unit when the POS left it out.
-fn sale_lines(db: &Database, lines: &[SaleLineRequest]) -> Result<Vec<NewSaleLine>, PosError> {
+fn sale_lines(
+    db: &Database,
+    packages: &mut Packages,
+    lines: &[SaleLineRequest],
+) -> Result<Vec<NewSaleLine>, PosError> {
     if lines.is_empty() || lines.len() > 500 {
         return Err(PosError::BadRequest {
             detail: "field `lines`: a sale has 1 to 500 lines".into(),
@@ -53,7 +74,7 @@ fn sale_lines(db: &Database, lines: &[SaleLineRequest]) -> Result<Vec<NewSaleLin
             let label = line.label.trim().to_owned();
             let unit_of_measure = match line.unit_of_measure.as_deref().map(str::trim) {
                 Some(unit) if !unit.is_empty() => unit.to_owned(),
-                _ => db.package(&label)?.unit_of_measure,
+                _ => packages.get(db, &label)?.unit_of_measure.clone(),
             };
             Ok(NewSaleLine {
                 quantity: Quantity::parse(line.quantity.trim()).map_err(at)?,
@@ -66,10 +87,15 @@ fn sale_lines(db: &Database, lines: &[SaleLineRequest]) -> Result<Vec<NewSaleLin
 }
 
 /// The licence given, or the package's.
-fn licence_or_package(db: &Database, given: Option<&str>, label: &str) -> Result<String, PosError> {
+fn licence_or_package(
+    db: &Database,
+    packages: &mut Packages,
+    given: Option<&str>,
+    label: &str,
+) -> Result<String, PosError> {
     match given.map(str::trim).filter(|l| !l.is_empty()) {
         Some(licence) => Ok(licence.to_owned()),
-        None => Ok(db.package(label.trim())?.licence),
+        None => Ok(packages.get(db, label)?.licence.clone()),
     }
 }
 
@@ -87,8 +113,28 @@ fn budtender(
                 .into(),
         });
     }
-    let user = db.read(|c| tokens::resolve_clerk(c, integration, named))?;
+    let user = db.read(|c| {
+        tokens::confirm_live(c, integration)?;
+        Ok::<_, PosError>(tokens::resolve_clerk(c, integration, named)?)
+    })?;
     Ok(db.acting_as(&user, permission)?)
+}
+
+/// What prepares a record: on failure, a ticket recorded before is answered instead (a retry is
+/// answered even when its request could no longer be prepared), unless the token itself failed.
+fn or_replay(
+    db: &Database,
+    ticket: &Ticket,
+    kind: TicketKind,
+    failed: PosError,
+) -> Result<(StatusCode, RecordView), PosError> {
+    if matches!(failed, PosError::TokenRevoked | PosError::Unauthorized) {
+        return Err(failed);
+    }
+    match db.prior_ticket(ticket, kind)? {
+        Some(prior) => answer(db, ticket, prior.entry_id, true),
+        None => Err(failed),
+    }
 }
 
 /// Who sells and for which licence, for a medical sale's patient reading; `None` when the ticket
@@ -108,7 +154,7 @@ fn patient_reading_for(
         .first()
         .map(|l| l.label.as_str())
         .unwrap_or_default();
-    let licence = licence_or_package(db, req.licence.as_deref(), label)?;
+    let licence = licence_or_package(db, &mut Packages::default(), req.licence.as_deref(), label)?;
     Ok(Some((actor, licence)))
 }
 
@@ -131,27 +177,20 @@ fn answer(
     ))
 }
 
-/// Records a sale for a ticket: checks a replay first, then prepares and records.
-fn record_sale(
-    db: &Database,
-    integration: i64,
-    ticket: &Ticket,
-    req: &SaleRequest,
-) -> Result<(StatusCode, RecordView), PosError> {
-    if let Some(prior) = db.prior_ticket(ticket, TicketKind::Sale)? {
-        return answer(db, ticket, prior.entry_id, true);
-    }
+/// The sale a request stands for.
+fn prepare_sale(db: &Database, integration: i64, req: &SaleRequest) -> Result<NewSale, PosError> {
     let acting_user = budtender(db, integration, &req.budtender, Permission::Sell)?
         .name()
         .to_owned();
     let occurred_at = time_or_now("sold_at", req.sold_at.as_deref(), db.now())?;
-    let lines = sale_lines(db, &req.lines)?;
-    let licence = licence_or_package(db, req.licence.as_deref(), &lines[0].label)?;
+    let mut packages = Packages::default();
+    let lines = sale_lines(db, &mut packages, &req.lines)?;
+    let licence = licence_or_package(db, &mut packages, req.licence.as_deref(), &lines[0].label)?;
     let customer_type = match req.customer_type.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_owned(),
         _ => "Consumer".to_owned(),
     };
-    let sale = NewSale {
+    Ok(NewSale {
         licence,
         acting_user,
         occurred_at,
@@ -159,6 +198,19 @@ fn record_sale(
         patient_number: req.patient_number.clone(),
         caregiver_number: req.caregiver_number.clone(),
         lines,
+    })
+}
+
+/// Records a sale for a ticket (or answers the ticket's earlier sale).
+fn record_sale(
+    db: &Database,
+    integration: i64,
+    ticket: &Ticket,
+    req: &SaleRequest,
+) -> Result<(StatusCode, RecordView), PosError> {
+    let sale = match prepare_sale(db, integration, req) {
+        Ok(sale) => sale,
+        Err(failed) => return or_replay(db, ticket, TicketKind::Sale, failed),
     };
     match db.record_sale_for_ticket(ticket, &sale, &SaleExceptions::default())? {
         TicketOutcome::Recorded(recorded) => answer(db, ticket, recorded.entry_id, false),
@@ -166,16 +218,12 @@ fn record_sale(
     }
 }
 
-/// Records an adjustment for a ticket.
-fn record_adjustment(
+/// The adjustment a request stands for.
+fn prepare_adjustment(
     db: &Database,
     integration: i64,
-    ticket: &Ticket,
     req: &AdjustmentRequest,
-) -> Result<(StatusCode, RecordView), PosError> {
-    if let Some(prior) = db.prior_ticket(ticket, TicketKind::Adjustment)? {
-        return answer(db, ticket, prior.entry_id, true);
-    }
+) -> Result<NewAdjustment, PosError> {
     let acting_user = budtender(db, integration, &req.budtender, Permission::Adjust)?
         .name()
         .to_owned();
@@ -184,12 +232,13 @@ fn record_adjustment(
     let quantity = Quantity::parse(req.quantity.trim()).map_err(|e| PosError::BadRequest {
         detail: format!("field `quantity`: {e}"),
     })?;
+    let mut packages = Packages::default();
     let unit_of_measure = match req.unit_of_measure.as_deref().map(str::trim) {
         Some(unit) if !unit.is_empty() => unit.to_owned(),
-        _ => db.package(&label)?.unit_of_measure,
+        _ => packages.get(db, &label)?.unit_of_measure.clone(),
     };
-    let adjustment = NewAdjustment {
-        licence: licence_or_package(db, req.licence.as_deref(), &label)?,
+    Ok(NewAdjustment {
+        licence: licence_or_package(db, &mut packages, req.licence.as_deref(), &label)?,
         acting_user,
         label,
         quantity,
@@ -197,6 +246,19 @@ fn record_adjustment(
         reason: req.reason.trim().to_owned(),
         note: req.note.clone().filter(|n| !n.trim().is_empty()),
         occurred_at,
+    })
+}
+
+/// Records an adjustment for a ticket (or answers the ticket's earlier adjustment).
+fn record_adjustment(
+    db: &Database,
+    integration: i64,
+    ticket: &Ticket,
+    req: &AdjustmentRequest,
+) -> Result<(StatusCode, RecordView), PosError> {
+    let adjustment = match prepare_adjustment(db, integration, req) {
+        Ok(adjustment) => adjustment,
+        Err(failed) => return or_replay(db, ticket, TicketKind::Adjustment, failed),
     };
     match db.record_adjustment_for_ticket(ticket, &adjustment)? {
         TicketOutcome::Recorded(recorded) => answer(db, ticket, recorded.entry_id, false),
@@ -313,10 +375,12 @@ pub(crate) async fn get_record(
 ) -> Result<Json<RecordView>, PosError> {
     let integration = caller.require_any(&[Scope::Status, Scope::Record], "read records")?;
     let source = integration.ticket_source();
+    let integration_id = integration.id;
     let view = api
         .ctx
         .db
         .call(move |db| -> Result<_, PosError> {
+            db.read(|c| tokens::confirm_live(c, integration_id))?;
             let entry_id =
                 db.ticket_entry(&source, &ticket_id)?
                     .ok_or_else(|| PosError::UnknownTicket {

@@ -11,7 +11,7 @@ use stateline_tasks::StoreCall;
 use super::{ApiState, Caller};
 use crate::PosError;
 use crate::dto::{LicenceStatus, StatusView};
-use crate::tokens::Scope;
+use crate::tokens::{self, Scope};
 
 /// Read the register's status.
 #[utoipa::path(
@@ -27,12 +27,13 @@ pub(crate) async fn get_status(
     State(api): State<ApiState>,
     caller: Caller,
 ) -> Result<Json<StatusView>, PosError> {
-    caller.require(Scope::Status, "read the register's status")?;
+    let integration = caller.require(Scope::Status, "read the register's status")?;
     let host = api.ctx.host.clone();
     let mut view = api
         .ctx
         .db
         .call(move |db| -> Result<_, PosError> {
+            db.read(|c| tokens::confirm_live(c, integration.id))?;
             let mut by_licence: BTreeMap<String, LicenceStatus> = db
                 .licences()?
                 .into_iter()

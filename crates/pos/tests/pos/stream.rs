@@ -116,4 +116,13 @@ async fn a_pos_hears_its_sale_reported_and_resumes_without_gaps() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 422);
+    // Revoked while a POS follows: its stream ends.
+    let follower = stateline_pos::tokens::list(api.app.database()).unwrap()[0].clone();
+    let max = crate::fixture::manager(&api.app);
+    stateline_pos::tokens::revoke(api.app.database(), &max, follower.id).unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Ok(Some(_)) = everything.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends once the token is revoked");
 }
