@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The local API's contract, checked by schemathesis (PyPI, pinned) against the real `stateline
 # serve`: a fresh register in demo mode (tests/pos/lib.sh) with the pretend Metrc, a token of every
-# scope, and `schemathesis run /openapi.json` with every check (tests/pos/schemathesis.toml) — no 5xx, every answer as the document
-# says (status, content type, headers, body schema), bad input refused, auth enforced. Then the
-# register is stopped with SIGTERM and its database is checked for half-written records.
+# scope, and `schemathesis run /openapi.json` with every check (tests/pos/schemathesis.toml): no
+# 5xx, every answer as the document says (status, content type, headers, body schema), bad input
+# refused, auth enforced; then the success answers generated data cannot reach (a real sale and
+# adjustment, a replay, a conflict), validated against the same document (tests/pos/positive.py).
+# Then the register is stopped with SIGTERM and its database is checked for half-written records.
 #
 # Usage: bash tests/pos/contract.sh [FAKETIME-OFFSET]  — with an offset (e.g. +31536000s) every
 # Stateline process runs with its clock moved by libfaketime (TZ America/Denver), as in
@@ -50,6 +52,8 @@ rc=0
   --max-examples "${POS_CONTRACT_EXAMPLES:-150}" \
   --request-timeout 10 \
   --seed "${POS_CONTRACT_SEED:-17}") || rc=$?
+# The success answers of the writes, which generated data never reaches (tests/pos/positive.py).
+"$VENV/bin/python" "$ROOT/tests/pos/positive.py" "$POS_API_URL" "$POS_TOKEN" || rc=1
 
 pos_stop || rc=1
 pos_integrity || rc=1
