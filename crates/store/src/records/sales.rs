@@ -361,6 +361,154 @@ pub(crate) fn replace_rejected_lines(
     outbox::transitions_replace_effects(conn, entry, &deltas)
 }
 
+/// What a sale's checks outside the transaction found (see `Database::precheck_sale`).
+struct Prechecked {
+    checked_at: jiff::Timestamp,
+    client_id: String,
+    now: i64,
+    patient: Option<String>,
+    caregiver: Option<String>,
+}
+
+/// Records one prechecked sale inside the caller's write transaction (see
+/// [`Database::record_sale_with`] for what is checked and written).
+fn record_sale_in(
+    tx: &Connection,
+    sale: &NewSale,
+    exceptions: &SaleExceptions,
+    ticket: Option<&Ticket>,
+    pre: &Prechecked,
+) -> Result<TicketOutcome<RecordedSale>, StoreError> {
+    let (checked_at, now) = (pre.checked_at, pre.now);
+    let client_id = pre.client_id.clone();
+    let (patient, caregiver) = (pre.patient.as_deref(), pre.caregiver.as_deref());
+    if let Some(ticket) = ticket
+        && let Some(prior) = tickets::prior(tx, ticket, TicketKind::Sale)?
+    {
+        return Ok(TicketOutcome::Replayed(prior));
+    }
+    let licence = licences::require(tx, &sale.licence)?;
+    entry_checks::within_reporting_window(
+        sale.occurred_at,
+        checked_at,
+        &licence,
+        exceptions.late.as_ref(),
+    )?;
+    entry_checks::known_customer_type(tx, &sale.customer_type)?;
+    licence_rules::require_numbers(tx, &sale.licence, patient, caregiver)?;
+    let (deltas, item_names) =
+        validate_lines_and_name_items(tx, &sale.licence, &sale.lines, &|_| Ok(Quantity::ZERO))?;
+    let cart: Vec<CartLine> = sale
+        .lines
+        .iter()
+        .map(|l| CartLine {
+            label: l.label.clone(),
+            quantity: l.quantity,
+        })
+        .collect();
+    let mut assessment = assess::assess(
+        tx,
+        &SaleFacts {
+            licence: &sale.licence,
+            customer_type: &sale.customer_type,
+            patient,
+            occurred_at: sale.occurred_at,
+            lines: &cart,
+            without_patient_data: exceptions.without_patient_data.as_ref(),
+        },
+        checked_at,
+    )?;
+    assess::refuse_over(&assessment)?;
+    tx.prepare_cached(INSERT_SALE)?.execute(params![
+        client_id,
+        sale.licence,
+        sale.acting_user,
+        to_ms(sale.occurred_at),
+        sale.customer_type,
+        patient,
+        caregiver,
+        now
+    ])?;
+    let sale_id = tx.last_insert_rowid();
+    insert_lines(tx, INSERT_LINE, sale_id, &sale.lines)?;
+    if let Some(late) = &exceptions.late {
+        assessment.evidence.approvals.push(ApprovalUsed {
+            kind: "late_sale".into(),
+            manager: late.manager().into(),
+            reason: late.reason().into(),
+        });
+    }
+    evidence::insert(tx, sale_id, patient, &assessment.evidence, checked_at)?;
+    for used in &assessment.evidence.approvals {
+        crate::people::audit::append(
+            tx,
+            checked_at,
+            &crate::people::audit::AuditEvent::by(
+                &used.manager,
+                crate::people::audit::AuditAction::SaleExceptionApproved,
+                &client_id,
+                format!(
+                    "{} for {}'s sale at {} (happened {}): {}",
+                    used.kind.replace('_', " "),
+                    sale.acting_user,
+                    sale.licence,
+                    sale.occurred_at,
+                    used.reason
+                ),
+            ),
+        )?;
+    }
+    let entry_id = outbox::insert(
+        tx,
+        &NewEntry {
+            client_id: &client_id,
+            kind: EntryKind::Sale,
+            licence: &sale.licence,
+            acting_user: &sale.acting_user,
+            record_id: sale_id,
+            occurred_at_ms: to_ms(sale.occurred_at),
+            depends_on: None,
+            deltas: &deltas,
+            creates: &[],
+        },
+        now,
+    )?;
+    crate::people::audit::append(
+        tx,
+        crate::time::from_ms(now),
+        &crate::people::audit::AuditEvent::by(
+            &sale.acting_user,
+            crate::people::audit::AuditAction::SaleRecorded,
+            &client_id,
+            format!("licence {}, {} line(s)", sale.licence, sale.lines.len()),
+        ),
+    )?;
+    let lines = sale
+        .lines
+        .iter()
+        .map(|l| ReceiptRow {
+            label: l.label.clone(),
+            item_name: item_names.get(&l.label).cloned().unwrap_or_default(),
+            quantity: l.quantity,
+            unit_of_measure: l.unit_of_measure.clone(),
+            total_amount: l.total_amount,
+        })
+        .collect();
+    if let Some(ticket) = ticket {
+        tickets::insert(tx, ticket, TicketKind::Sale, entry_id, now)?;
+    }
+    Ok(TicketOutcome::Recorded(RecordedSale {
+        record_id: sale_id,
+        entry_id,
+        client_id: client_id.clone(),
+        occurred_at: from_ms(to_ms(sale.occurred_at)),
+        state: EntryState::Pending,
+        patient_number: patient.map(str::to_owned),
+        caregiver_number: caregiver.map(str::to_owned),
+        lines,
+    }))
+}
+
 impl Database {
     /// Records a sale, its lines and its outbox entry in one transaction (no exceptions; see
     /// [`Database::record_sale_with`]).
@@ -406,6 +554,56 @@ impl Database {
         exceptions: &SaleExceptions,
         ticket: Option<&Ticket>,
     ) -> Result<TicketOutcome<RecordedSale>, StoreError> {
+        let pre = self.precheck_sale(sale)?;
+        self.write(|tx| record_sale_in(tx, sale, exceptions, ticket, &pre))
+    }
+
+    /// Records sales for POS tickets in ONE write transaction (one durable commit for all), each
+    /// in a savepoint of its own: a sale refused (on hand, limits, a ticket conflict, …) is rolled
+    /// back alone and answered with its error, the others commit together. Each sale is checked
+    /// against the ones before it in the batch (on hand, limits), as if recorded one by one.
+    /// The outer error is the transaction's (the disk, the database): then none was recorded.
+    #[allow(clippy::type_complexity)]
+    pub fn record_sales_for_tickets(
+        &self,
+        batch: &[(Ticket, NewSale)],
+    ) -> Result<Vec<Result<TicketOutcome<RecordedSale>, StoreError>>, StoreError> {
+        let prechecked: Vec<Result<Prechecked, StoreError>> = batch
+            .iter()
+            .map(|(ticket, sale)| {
+                tickets::check_shape(ticket)?;
+                self.precheck_sale(sale)
+            })
+            .collect();
+        let none = SaleExceptions::default();
+        self.write(|tx| {
+            let mut answers = Vec::with_capacity(batch.len());
+            for ((ticket, sale), pre) in batch.iter().zip(prechecked) {
+                let pre = match pre {
+                    Ok(pre) => pre,
+                    Err(e) => {
+                        answers.push(Err(e));
+                        continue;
+                    }
+                };
+                tx.execute_batch("SAVEPOINT pos_sale")?;
+                match record_sale_in(tx, sale, &none, Some(ticket), &pre) {
+                    Ok(outcome) => {
+                        tx.execute_batch("RELEASE pos_sale")?;
+                        answers.push(Ok(outcome));
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO pos_sale; RELEASE pos_sale")?;
+                        answers.push(Err(e));
+                    }
+                }
+            }
+            Ok(answers)
+        })
+    }
+
+    /// A sale's checks that need no transaction, and its client id and check time.
+    fn precheck_sale(&self, sale: &NewSale) -> Result<Prechecked, StoreError> {
         packages::non_empty("acting user", &sale.acting_user)?;
         packages::non_empty("customer type", &sale.customer_type)?;
         entry_checks::short_text("acting user", &sale.acting_user)?;
@@ -428,135 +626,12 @@ impl Database {
         let caregiver = non_blank(sale.caregiver_number.as_deref())
             .map(|n| readings::licence_number_shape("caregiver number", n))
             .transpose()?;
-        let (patient, caregiver) = (patient.as_deref(), caregiver.as_deref());
-        self.write(|tx| {
-            if let Some(ticket) = ticket
-                && let Some(prior) = tickets::prior(tx, ticket, TicketKind::Sale)?
-            {
-                return Ok(TicketOutcome::Replayed(prior));
-            }
-            let licence = licences::require(tx, &sale.licence)?;
-            entry_checks::within_reporting_window(
-                sale.occurred_at,
-                checked_at,
-                &licence,
-                exceptions.late.as_ref(),
-            )?;
-            entry_checks::known_customer_type(tx, &sale.customer_type)?;
-            licence_rules::require_numbers(tx, &sale.licence, patient, caregiver)?;
-            let (deltas, item_names) =
-                validate_lines_and_name_items(tx, &sale.licence, &sale.lines, &|_| {
-                    Ok(Quantity::ZERO)
-                })?;
-            let cart: Vec<CartLine> = sale
-                .lines
-                .iter()
-                .map(|l| CartLine {
-                    label: l.label.clone(),
-                    quantity: l.quantity,
-                })
-                .collect();
-            let mut assessment = assess::assess(
-                tx,
-                &SaleFacts {
-                    licence: &sale.licence,
-                    customer_type: &sale.customer_type,
-                    patient,
-                    occurred_at: sale.occurred_at,
-                    lines: &cart,
-                    without_patient_data: exceptions.without_patient_data.as_ref(),
-                },
-                checked_at,
-            )?;
-            assess::refuse_over(&assessment)?;
-            tx.prepare_cached(INSERT_SALE)?.execute(params![
-                client_id,
-                sale.licence,
-                sale.acting_user,
-                to_ms(sale.occurred_at),
-                sale.customer_type,
-                patient,
-                caregiver,
-                now
-            ])?;
-            let sale_id = tx.last_insert_rowid();
-            insert_lines(tx, INSERT_LINE, sale_id, &sale.lines)?;
-            if let Some(late) = &exceptions.late {
-                assessment.evidence.approvals.push(ApprovalUsed {
-                    kind: "late_sale".into(),
-                    manager: late.manager().into(),
-                    reason: late.reason().into(),
-                });
-            }
-            evidence::insert(tx, sale_id, patient, &assessment.evidence, checked_at)?;
-            for used in &assessment.evidence.approvals {
-                crate::people::audit::append(
-                    tx,
-                    checked_at,
-                    &crate::people::audit::AuditEvent::by(
-                        &used.manager,
-                        crate::people::audit::AuditAction::SaleExceptionApproved,
-                        &client_id,
-                        format!(
-                            "{} for {}'s sale at {} (happened {}): {}",
-                            used.kind.replace('_', " "),
-                            sale.acting_user,
-                            sale.licence,
-                            sale.occurred_at,
-                            used.reason
-                        ),
-                    ),
-                )?;
-            }
-            let entry_id = outbox::insert(
-                tx,
-                &NewEntry {
-                    client_id: &client_id,
-                    kind: EntryKind::Sale,
-                    licence: &sale.licence,
-                    acting_user: &sale.acting_user,
-                    record_id: sale_id,
-                    occurred_at_ms: to_ms(sale.occurred_at),
-                    depends_on: None,
-                    deltas: &deltas,
-                    creates: &[],
-                },
-                now,
-            )?;
-            crate::people::audit::append(
-                tx,
-                crate::time::from_ms(now),
-                &crate::people::audit::AuditEvent::by(
-                    &sale.acting_user,
-                    crate::people::audit::AuditAction::SaleRecorded,
-                    &client_id,
-                    format!("licence {}, {} line(s)", sale.licence, sale.lines.len()),
-                ),
-            )?;
-            let lines = sale
-                .lines
-                .iter()
-                .map(|l| ReceiptRow {
-                    label: l.label.clone(),
-                    item_name: item_names.get(&l.label).cloned().unwrap_or_default(),
-                    quantity: l.quantity,
-                    unit_of_measure: l.unit_of_measure.clone(),
-                    total_amount: l.total_amount,
-                })
-                .collect();
-            if let Some(ticket) = ticket {
-                tickets::insert(tx, ticket, TicketKind::Sale, entry_id, now)?;
-            }
-            Ok(TicketOutcome::Recorded(RecordedSale {
-                record_id: sale_id,
-                entry_id,
-                client_id: client_id.clone(),
-                occurred_at: from_ms(to_ms(sale.occurred_at)),
-                state: EntryState::Pending,
-                patient_number: patient.map(str::to_owned),
-                caregiver_number: caregiver.map(str::to_owned),
-                lines,
-            }))
+        Ok(Prechecked {
+            checked_at,
+            client_id,
+            now,
+            patient,
+            caregiver,
         })
     }
 

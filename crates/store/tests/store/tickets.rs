@@ -112,3 +112,46 @@ fn adjustments_replay_by_ticket_and_blank_ticket_ids_are_refused() {
     assert_eq!(blank.code(), "invalid_input");
     assert_eq!(count(&s, "adjustments"), 1);
 }
+
+#[test]
+fn a_batch_commits_together_and_a_refused_sale_leaves_nothing_of_itself() {
+    let s = store();
+    let on_hand = s.db.on_hand(A).unwrap();
+    let batch = vec![
+        (ticket("B-1", 'a'), sale(vec![line(A, "1")])),
+        // More than is left after B-1: refused alone.
+        (ticket("B-2", 'b'), sale(vec![line(A, &on_hand.to_string())])),
+        (ticket("B-3", 'c'), sale(vec![line(A, "1"), line(B, "1")])),
+        // The same ticket again within the batch: B-1's sale, answered as a replay.
+        (ticket("B-1", 'a'), sale(vec![line(A, "1")])),
+        // A blank ticket id: refused before the transaction.
+        (ticket(" ", 'd'), sale(vec![line(A, "1")])),
+    ];
+    let answers = s.db.record_sales_for_tickets(&batch).unwrap();
+    assert!(matches!(answers[0], Ok(TicketOutcome::Recorded(_))));
+    assert_eq!(
+        answers[1].as_ref().unwrap_err().code(),
+        "insufficient_quantity"
+    );
+    let Ok(TicketOutcome::Recorded(third)) = &answers[2] else {
+        panic!("B-3 is recorded: {:?}", answers[2])
+    };
+    let Ok(TicketOutcome::Replayed(replayed)) = &answers[3] else {
+        panic!("B-1 again is a replay: {:?}", answers[3])
+    };
+    let Ok(TicketOutcome::Recorded(first)) = &answers[0] else {
+        unreachable!()
+    };
+    assert_eq!(replayed.entry_id, first.entry_id);
+    assert_eq!(answers[4].as_ref().unwrap_err().code(), "invalid_input");
+    assert_eq!(count(&s, "sales"), 2);
+    assert_eq!(count(&s, "sale_lines"), 3);
+    assert_eq!(count(&s, "outbox"), 2);
+    assert_eq!(count(&s, "pos_tickets"), 2);
+    assert_eq!(third.lines.len(), 2);
+    assert_eq!(
+        s.db.on_hand(A).unwrap(),
+        stateline_store::Quantity(on_hand.milli() - 2000)
+    );
+    assert!(s.db.verify_audit().unwrap().is_intact());
+}
