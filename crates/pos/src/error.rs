@@ -55,6 +55,12 @@ pub enum PosError {
         /// The ticket id asked for.
         ticket: String,
     },
+    /// The server is stopping: the sale was not handed over.
+    #[error(
+        "the register's local API is stopping: this sale was not recorded; send the same ticket \
+         again in a moment"
+    )]
+    Stopping,
     /// No route at this path.
     #[error("there is no such route in the local API; see /openapi.json for its routes")]
     NoRoute,
@@ -101,6 +107,7 @@ impl PosError {
             PosError::BadRequest { .. } => "invalid_input",
             PosError::UnknownTicket { .. } => "unknown_ticket",
             PosError::NoRoute => "not_found",
+            PosError::Stopping => "api_stopping",
             PosError::Listen { .. } => "api_listen_failed",
             PosError::Certificate { .. } => "api_certificate_failed",
             PosError::Internal(_) => "internal",
@@ -122,9 +129,11 @@ pub fn status_of(code: &str) -> StatusCode {
         "unknown_ticket" | "unknown_entry" | "unknown_sale" | "not_found" => StatusCode::NOT_FOUND,
         "ticket_conflict" => StatusCode::CONFLICT,
         "disk_full" => StatusCode::INSUFFICIENT_STORAGE,
-        "storage_error" | "data_folder_read_only" | "io_error" | "database_in_use" => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        "storage_error"
+        | "data_folder_read_only"
+        | "io_error"
+        | "database_in_use"
+        | "api_stopping" => StatusCode::SERVICE_UNAVAILABLE,
         "internal" | "api_listen_failed" | "api_certificate_failed" => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

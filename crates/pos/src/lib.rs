@@ -5,6 +5,7 @@
 //!
 //! - [`tokens`]: integrations, their hashed tokens, scopes, revocation, clerk mapping;
 //! - [`calls`]: the call log (every call, by integration) and its owned writer;
+//! - `batch`: the group commit of sales from several tills (one transaction, one durable commit);
 //! - `routes`: the handlers and the OpenAPI document generated from them;
 //! - [`server`]: listening (loopback, or the local network over TLS) and stopping;
 //! - [`tls`]: the certificate the store pins when the API is open to the local network.
@@ -15,6 +16,7 @@
 //! Tauri or of the delivery engine: the composer hands in a [`Host`] that wakes delivery and
 //! signals state changes.
 
+mod batch;
 mod body;
 pub mod calls;
 pub mod door;
@@ -119,6 +121,7 @@ pub fn openapi_json() -> String {
 #[derive(Debug)]
 pub struct PosServer {
     served: Served,
+    sales: batch::SaleWriter,
     calls: OwnedTask,
 }
 
@@ -130,17 +133,20 @@ impl PosServer {
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Result<PosServer, PosError> {
         let (calls, writer) = calls::start(ctx.db.clone());
+        let sales = batch::SaleWriter::new(ctx.db.clone());
         let (ending_tx, ending) = watch::channel(false);
         let router = routes::router(routes::ApiState {
             ctx,
             calls,
             ending,
+            sales: sales.clone(),
             known: Arc::default(),
         });
         let served = Served::start(address, router, tls, ending_tx).await?;
         tracing::info!(address = %served.address(), "local API listening");
         Ok(PosServer {
             served,
+            sales,
             calls: writer,
         })
     }
@@ -150,9 +156,10 @@ impl PosServer {
         self.served.address()
     }
 
-    /// Stops serving, then writes out the call log.
+    /// Stops serving, then records the sales already handed over, then writes out the call log.
     pub async fn stop(self, timeout: Duration) -> Result<(), PosError> {
         let served = self.served.stop(timeout).await;
+        self.sales.stop(timeout).await;
         self.calls.stop(timeout).await?;
         served
     }

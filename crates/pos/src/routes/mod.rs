@@ -11,6 +11,8 @@
 mod events;
 mod inventory;
 mod records;
+
+pub(crate) use records::record_sales;
 mod status;
 
 use std::collections::HashMap;
@@ -38,6 +40,8 @@ pub(crate) struct ApiState {
     pub ctx: PosContext,
     pub calls: CallLog,
     pub ending: watch::Receiver<bool>,
+    /// The group commit of sales.
+    pub sales: crate::batch::SaleWriter,
     /// Live tokens seen, by SHA-256 (never the token itself).
     pub known: Arc<Mutex<HashMap<String, Integration>>>,
 }

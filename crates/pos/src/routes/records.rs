@@ -201,7 +201,7 @@ fn prepare_sale(db: &Database, integration: i64, req: &SaleRequest) -> Result<Ne
     })
 }
 
-/// Records a sale for a ticket (or answers the ticket's earlier sale).
+/// Records a sale for a ticket (or answers the ticket's earlier sale), on its own.
 fn record_sale(
     db: &Database,
     integration: i64,
@@ -216,6 +216,52 @@ fn record_sale(
         TicketOutcome::Recorded(recorded) => answer(db, ticket, recorded.entry_id, false),
         TicketOutcome::Replayed(prior) => answer(db, ticket, prior.entry_id, true),
     }
+}
+
+/// Records the sales of several tills in one transaction (the group commit of `batch`): each
+/// prepared on its own, then all written together; a batch whose transaction fails as a whole is
+/// recorded again one sale at a time.
+pub(crate) fn record_sales(
+    db: &Database,
+    work: &[(i64, Ticket, SaleRequest)],
+) -> Vec<Result<(StatusCode, RecordView), PosError>> {
+    let mut answers: Vec<Option<Result<(StatusCode, RecordView), PosError>>> =
+        work.iter().map(|_| None).collect();
+    let mut batch = Vec::new();
+    let mut index = Vec::new();
+    for (i, (integration, ticket, req)) in work.iter().enumerate() {
+        match prepare_sale(db, *integration, req) {
+            Ok(sale) => {
+                batch.push((ticket.clone(), sale));
+                index.push(i);
+            }
+            Err(failed) => answers[i] = Some(or_replay(db, ticket, TicketKind::Sale, failed)),
+        }
+    }
+    match db.record_sales_for_tickets(&batch) {
+        Ok(outcomes) => {
+            for ((i, (ticket, _)), outcome) in index.iter().zip(&batch).zip(outcomes) {
+                answers[*i] = Some(match outcome {
+                    Ok(TicketOutcome::Recorded(recorded)) => {
+                        answer(db, ticket, recorded.entry_id, false)
+                    }
+                    Ok(TicketOutcome::Replayed(prior)) => answer(db, ticket, prior.entry_id, true),
+                    Err(e) => Err(e.into()),
+                });
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a batch of sales failed as a whole; recording them one by one");
+            for i in index {
+                let (integration, ticket, req) = &work[i];
+                answers[i] = Some(record_sale(db, *integration, ticket, req));
+            }
+        }
+    }
+    answers
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| Err(PosError::Internal("a sale was left unanswered".into()))))
+        .collect()
 }
 
 /// The adjustment a request stands for.
@@ -305,11 +351,7 @@ pub(crate) async fn post_sale(
             api.ctx.host.read_patient(actor, licence, patient).await;
         }
     }
-    let (status, view) = api
-        .ctx
-        .db
-        .call(move |db| record_sale(db, id, &ticket, &req))
-        .await?;
+    let (status, view) = api.sales.record(id, ticket, req).await?;
     if status == StatusCode::CREATED {
         api.ctx.host.recorded(&view.licence);
     }

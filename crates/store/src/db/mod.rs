@@ -180,10 +180,13 @@ pub(crate) fn configure_writer(
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Savepoints (the POS API's group commit) keep their sub-journal in memory, not a temp file.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     expect_pragma(conn, path, "busy_timeout", &busy.as_millis().to_string())?;
     expect_pragma(conn, path, "journal_mode", "wal")?;
     expect_pragma(conn, path, "synchronous", "2")?;
     expect_pragma(conn, path, "foreign_keys", "1")?;
+    expect_pragma(conn, path, "temp_store", "2")?;
     Ok(())
 }
 

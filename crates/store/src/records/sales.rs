@@ -568,6 +568,15 @@ impl Database {
         &self,
         batch: &[(Ticket, NewSale)],
     ) -> Result<Vec<Result<TicketOutcome<RecordedSale>, StoreError>>, StoreError> {
+        // One sale alone needs no savepoint: its transaction is its own (a savepoint keeps a
+        // sub-journal of every page the sale touches, which a lone sale would pay for nothing).
+        if let [(ticket, sale)] = batch {
+            return Ok(vec![self.record_sale_for_ticket(
+                ticket,
+                sale,
+                &SaleExceptions::default(),
+            )]);
+        }
         let prechecked: Vec<Result<Prechecked, StoreError>> = batch
             .iter()
             .map(|(ticket, sale)| {

@@ -120,7 +120,10 @@ fn a_batch_commits_together_and_a_refused_sale_leaves_nothing_of_itself() {
     let batch = vec![
         (ticket("B-1", 'a'), sale(vec![line(A, "1")])),
         // More than is left after B-1: refused alone.
-        (ticket("B-2", 'b'), sale(vec![line(A, &on_hand.to_string())])),
+        (
+            ticket("B-2", 'b'),
+            sale(vec![line(A, &on_hand.to_string())]),
+        ),
         (ticket("B-3", 'c'), sale(vec![line(A, "1"), line(B, "1")])),
         // The same ticket again within the batch: B-1's sale, answered as a replay.
         (ticket("B-1", 'a'), sale(vec![line(A, "1")])),
