@@ -18,6 +18,7 @@ PACKAGES=(
   faketime
   weasyprint poppler-utils
   postgresql
+  python3 python3-venv
 )
 
 missing=()

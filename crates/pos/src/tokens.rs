@@ -138,6 +138,15 @@ fn scopes_text(scopes: &[Scope]) -> String {
         .join(",")
 }
 
+/// Only a manager gives a POS a token, revokes it or maps its clerks (said in those words).
+fn require_manager(by: &Actor) -> Result<(), StoreError> {
+    by.require(Permission::ManageUsers)
+        .map_err(|_| StoreError::NotAllowed {
+            needed: stateline_store::Role::Manager,
+            action: "manage the POS integrations",
+        })
+}
+
 fn check_scopes(scopes: &[Scope]) -> Result<(), StoreError> {
     if scopes.is_empty() {
         return Err(StoreError::InvalidInput {
@@ -187,7 +196,7 @@ pub fn create(
     name: &str,
     scopes: &[Scope],
 ) -> Result<CreatedIntegration, StoreError> {
-    by.require(Permission::ManageUsers)?;
+    require_manager(by)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         return Err(StoreError::InvalidInput {
@@ -252,7 +261,7 @@ pub fn list(db: &Database) -> Result<Vec<Integration>, StoreError> {
 /// Revokes integration `id`: its token is refused from the next call on. Revoking twice is a
 /// no-op.
 pub fn revoke(db: &Database, by: &Actor, id: i64) -> Result<Integration, StoreError> {
-    by.require(Permission::ManageUsers)?;
+    require_manager(by)?;
     let now = db.now();
     db.write(|tx| {
         let found = find(tx, id)?.ok_or_else(|| unknown(id))?;
@@ -286,7 +295,7 @@ pub fn map_clerk(
     clerk: &str,
     user: Option<&str>,
 ) -> Result<(), StoreError> {
-    by.require(Permission::ManageUsers)?;
+    require_manager(by)?;
     let clerk = clerk.trim();
     if clerk.is_empty() || clerk.chars().count() > 100 {
         return Err(StoreError::InvalidInput {

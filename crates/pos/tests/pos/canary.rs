@@ -1,7 +1,9 @@
 //! The canary scan of the local API (SPEC guarantee 6): an app on the real OS keychain, with
-//! unmistakable canary Metrc keys for its users and canary PINs, serves the API at trace logging;
-//! an integration records sales and an adjustment, reads records, packages, status and the event
-//! stream, is refused, and is revoked, while the sales reach Metrc under the canary keys. Then
+//! unmistakable canary Metrc keys for its users and canary PINs, serves the API and the
+//! Metrc-compatible door at trace logging; an integration records sales, reads records, packages,
+//! status and the event stream, is refused, and is revoked; a POS at the door records a receipt
+//! and reads through it with a canary key in its Basic auth (and is refused a wrong one); the
+//! sales reach Metrc under the canary keys. Then
 //! every log line, every HTTP answer (headers and body) and every file the app left in its data
 //! folder is searched for the canaries, their Base64 forms and the Base64 Basic-auth pairs; the
 //! tokens are searched for in the files too (only their hashes may be stored). Zero hits is the
@@ -176,11 +178,12 @@ async fn no_canary_key_or_pin_reaches_a_log_an_answer_or_a_file() {
             enabled: true,
             port: 0,
             lan: false,
-            door_enabled: false,
+            door_enabled: true,
             door_port: 0,
         })
         .await;
     let base = view.api_url.expect("the API runs");
+    let door = view.door_url.expect("the door runs");
     let max = manager_named(&app, "Max", MANAGER_PIN);
     let token = tokens::create(app.database(), &max, "Front POS", &Scope::ALL)
         .unwrap()
@@ -191,7 +194,7 @@ async fn no_canary_key_or_pin_reaches_a_log_an_answer_or_a_file() {
     app.refresh_inventory(LicenceRequest { licence: None })
         .await
         .expect("the packages are fetched with the canary key");
-    let label = app
+    let package = app
         .search_packages(SearchRequest {
             query: String::new(),
             licence: None,
@@ -199,8 +202,8 @@ async fn no_canary_key_or_pin_reaches_a_log_an_answer_or_a_file() {
         })
         .await
         .unwrap()
-        .remove(0)
-        .label;
+        .remove(0);
+    let (label, unit) = (package.label, package.unit_of_measure);
 
     let http = reqwest::Client::new();
     let mut answers = Answers(Vec::new());
@@ -229,6 +232,51 @@ async fn no_canary_key_or_pin_reaches_a_log_an_answer_or_a_file() {
             .unwrap();
         answers.keep(path, response).await;
     }
+    // A POS that speaks Metrc, at the door, with Cora's canary key in its Basic auth.
+    let now = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("America/Denver").unwrap())
+        .datetime();
+    let receipt = json!([{
+        "SalesDateTime": now.strftime("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+        "ExternalReceiptNumber": "DOOR-1",
+        "SalesCustomerType": "Consumer",
+        "Transactions": [{"PackageLabel": label, "Quantity": 1.0, "UnitOfMeasure": unit,
+                          "TotalAmount": 5.0}],
+    }]);
+    let door_calls = [
+        (
+            "door receipts",
+            http.post(format!(
+                "{door}/sales/v2/receipts?licenseNumber={DEMO_LICENSE}"
+            ))
+            .json(&receipt),
+        ),
+        (
+            "door packages",
+            http.get(format!(
+                "{door}/packages/v2/active?licenseNumber={DEMO_LICENSE}"
+            )),
+        ),
+        ("door facilities", http.get(format!("{door}/facilities/v2"))),
+    ];
+    for (what, request) in door_calls {
+        let response = request
+            .basic_auth(DEMO_VENDOR_KEY, Some(BUDTENDER_KEY))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = answers.keep(what, response).await;
+        assert!(status.is_success(), "{what}: {status} {body}");
+    }
+    let wrong_key = http
+        .get(format!("{door}/facilities/v2"))
+        .basic_auth(DEMO_VENDOR_KEY, Some(format!("{BUDTENDER_KEY}-not")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_key.status().as_u16(), 401);
+    answers.keep("door, a wrong key", wrong_key).await;
     let refused = http
         .get(format!("{base}/v1/status"))
         .bearer_auth("slk_wrong")

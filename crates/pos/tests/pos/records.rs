@@ -323,3 +323,47 @@ async fn packages_and_status_show_what_the_register_knows() {
         "{view}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tills_at_once_share_commits_and_each_gets_its_own_answer() {
+    let api = Api::start().await;
+    let (label, on_hand) = api.package().await;
+    let on_hand: f64 = on_hand.parse().unwrap();
+    // 24 tickets from 8 tills at once, each ticket sent twice, and one sale too big for the shelf.
+    let mut calls = Vec::new();
+    for till in 0..8 {
+        for n in 0..3 {
+            let ticket = format!("T-{till}-{n}");
+            for _ in 0..2 {
+                let body = sale(&ticket, "Bea", &label, "1");
+                let (api, ticket) = (&api, ticket.clone());
+                calls.push(async move {
+                    let answer = api.post(Some(&api.token), "/v1/sales", &body).await;
+                    (ticket, answer)
+                });
+            }
+        }
+    }
+    let big = sale("T-big", "Bea", &label, &format!("{}", on_hand * 2.0));
+    let (answers, (big_status, big_answer)) = tokio::join!(
+        futures::future::join_all(calls),
+        api.post(Some(&api.token), "/v1/sales", &big)
+    );
+    assert_eq!(
+        (big_status, big_answer["code"].as_str()),
+        (422, Some("insufficient_quantity"))
+    );
+    let mut by_ticket: std::collections::BTreeMap<String, Vec<(u16, serde_json::Value)>> =
+        Default::default();
+    for (ticket, answer) in answers {
+        by_ticket.entry(ticket).or_default().push(answer);
+    }
+    for (ticket, pair) in &by_ticket {
+        let mut statuses: Vec<u16> = pair.iter().map(|(s, _)| *s).collect();
+        statuses.sort();
+        assert_eq!(statuses, [200, 201], "{ticket}: one sale, one replay");
+        assert_eq!(pair[0].1["client_id"], pair[1].1["client_id"], "{ticket}");
+    }
+    assert_eq!(api.count("sales"), 24);
+    assert_eq!(api.count("pos_tickets"), 24);
+}
