@@ -162,7 +162,7 @@ const WIRE_CODES: &str = "already_set_up backup_invalid database_damaged databas
     manager_approval_needed sale_too_old \
     disk_full data_folder_read_only \
     ticket_conflict unauthorized token_revoked scope_missing unknown_ticket not_found \
-    api_listen_failed api_certificate_failed";
+    api_listen_failed api_certificate_failed api_stopping";
 
 /// The string literals returned by every `pub fn code(&self)` in `source`.
 fn codes_in(source: &str) -> std::collections::BTreeSet<String> {
