@@ -195,8 +195,10 @@ async fn a_clean_day_has_no_differences() {
     let label = h.package("Each", 0).label;
     h.sell(BUDTENDER, &label, "2");
     h.drain().await;
+    // The day of the sale, read before the clock moves (it may cross midnight in Denver).
+    let day = local_day(h.clock.now());
     h.advance(600);
-    let report = run(&h, local_day(h.clock.now())).await;
+    let report = run(&h, day).await;
     assert!(report.differences.is_empty(), "{:#?}", report.differences);
     assert_eq!(report.run.metrc_receipts, 1);
 }
@@ -216,7 +218,18 @@ async fn the_daily_run_compares_yesterday_once() {
         panic!("expected a run: {first:?}");
     };
     assert_eq!(run.differences, 4);
-    h.advance(3600);
+    // Later the same day (up to an hour, never past Denver's midnight: then another day is due).
+    let zone = jiff::tz::TimeZone::get(DEMO_TIME_ZONE).unwrap();
+    let now = h.clock.now().to_zoned(zone.clone());
+    let midnight = now
+        .date()
+        .tomorrow()
+        .unwrap()
+        .to_zoned(zone)
+        .unwrap()
+        .timestamp();
+    let left = midnight.duration_since(h.clock.now()).as_secs();
+    h.advance((left - 1).clamp(0, 3600));
     let second = reconcile_due(&h.db, &h.client, &key, h.clock.now())
         .await
         .unwrap();

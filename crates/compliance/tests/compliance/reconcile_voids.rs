@@ -68,9 +68,11 @@ fn receipt_voided(h: &Harness, id: i64) -> bool {
         .voided
 }
 
-/// Runs today's reconciliation an hour later (past Metrc's real-time stamps) and checks that it
-/// only read from Metrc.
+/// Runs the reconciliation of the day it is an hour later (past Metrc's real-time stamps) and
+/// checks that it only read from Metrc. The day is read before the clock moves: an hour later may
+/// be the next day in Denver.
 async fn run(h: &Harness) -> RunReport {
+    let day = today(h);
     h.advance(3600);
     h.control.clear_request_log();
     let report = reconcile_day(
@@ -78,7 +80,7 @@ async fn run(h: &Harness) -> RunReport {
         &h.client,
         &user_key(DEMO_MANAGER_KEY),
         DEMO_LICENSE,
-        today(h),
+        day,
         RunTrigger::Manual,
     )
     .await
