@@ -26,7 +26,7 @@ DATE_TRAVEL_TESTS=(
   "stateline-clock:clock:date_travel"
   "stateline-api:api:journeys,demo,compliance,patients"
   "stateline-store:store:deadlines,backups"
-  "stateline-compliance:compliance:outage"
+  "stateline-compliance:compliance:outage,reconcile,reconcile_voids"
   "stateline-delivery:delivery:inventory_refresh"
   "stateline-cli:cli:cli,compliance,backup"
   "stateline-pos:pos:records,stream,medical,tokens,door"

@@ -68,11 +68,10 @@ fn receipt_voided(h: &Harness, id: i64) -> bool {
         .voided
 }
 
-/// Runs the reconciliation of the day it is an hour later (past Metrc's real-time stamps) and
-/// checks that it only read from Metrc. The day is read before the clock moves: an hour later may
-/// be the next day in Denver.
-async fn run(h: &Harness) -> RunReport {
-    let day = today(h);
+/// Runs the reconciliation of `day` (the day the test's sales were made, read when the test
+/// began: minutes later may already be the next day in Denver) an hour later (past Metrc's
+/// real-time stamps) and checks that it only read from Metrc.
+async fn run(h: &Harness, day: jiff::civil::Date) -> RunReport {
     h.advance(3600);
     h.control.clear_request_log();
     let report = reconcile_day(
@@ -179,6 +178,7 @@ async fn void_in_metrc(h: &Harness, actor: &Actor, difference: &Difference) {
 #[tokio::test]
 async fn a_receipt_voided_in_metrc_directly_is_voided_only_in_metrc_and_acknowledged() {
     let h = harness().await;
+    let day = today(&h);
     let actor = manager(&h);
     let (sale, receipt) = confirmed_sale(&h).await;
     h.client
@@ -186,7 +186,7 @@ async fn a_receipt_voided_in_metrc_directly_is_voided_only_in_metrc_and_acknowle
         .await
         .expect("voided in Metrc, not through this register");
 
-    let report = run(&h).await;
+    let report = run(&h, day).await;
     let difference = only(&report, DifferenceKind::VoidedOnlyInMetrc);
     assert_eq!(difference.sale_id, Some(sale.record_id));
     assert_eq!(
@@ -238,6 +238,7 @@ async fn a_receipt_voided_in_metrc_directly_is_voided_only_in_metrc_and_acknowle
 #[tokio::test]
 async fn a_void_confirmed_here_but_undone_in_metrc_is_void_missing_in_metrc_and_voided_again() {
     let h = harness().await;
+    let day = today(&h);
     let actor = manager(&h);
     let (sale, receipt) = confirmed_sale(&h).await;
     let void =
@@ -248,7 +249,7 @@ async fn a_void_confirmed_here_but_undone_in_metrc_is_void_missing_in_metrc_and_
     assert!(receipt_voided(&h, receipt));
     assert!(h.control.reactivate_receipt(DEMO_LICENSE, receipt as u64));
 
-    let report = run(&h).await;
+    let report = run(&h, day).await;
     let difference = only(&report, DifferenceKind::VoidMissingInMetrc);
     assert_eq!(difference.sale_id, Some(sale.record_id));
     assert_eq!(
@@ -265,7 +266,7 @@ async fn a_void_confirmed_here_but_undone_in_metrc_is_void_missing_in_metrc_and_
     );
 
     void_in_metrc(&h, &actor, &difference).await;
-    let after = run(&h).await;
+    let after = run(&h, day).await;
     assert!(after.differences.is_empty(), "{:#?}", after.differences);
 }
 
@@ -282,6 +283,7 @@ async fn a_sale_withdrawn_after_its_reply_was_lost_is_withdrawn_but_in_metrc_and
     )
     .await;
     h.clock.set(Timestamp::now());
+    let day = today(&h);
     let actor = manager(&h);
     let sale = h.sell(BUDTENDER, &h.package("Grams", 0).label, "1");
     h.control.set_faults(Faults {
@@ -323,7 +325,7 @@ async fn a_sale_withdrawn_after_its_reply_was_lost_is_withdrawn_but_in_metrc_and
     tokio::time::sleep(Duration::try_from(hidden).unwrap_or_default() + Duration::from_millis(50))
         .await;
 
-    let report = run(&h).await;
+    let report = run(&h, day).await;
     let difference = only(&report, DifferenceKind::WithdrawnButInMetrc);
     assert_eq!(difference.sale_id, Some(sale.record_id));
     assert_eq!(
@@ -340,6 +342,6 @@ async fn a_sale_withdrawn_after_its_reply_was_lost_is_withdrawn_but_in_metrc_and
     );
 
     void_in_metrc(&h, &actor, &difference).await;
-    let after = run(&h).await;
+    let after = run(&h, day).await;
     assert!(after.differences.is_empty(), "{:#?}", after.differences);
 }
