@@ -73,16 +73,7 @@ impl Keys {
                 released: 0,
             });
         }
-        let saved = match self.inner.secrets.set_user_key(&entry, &key).await {
-            Ok(saved) => saved,
-            Err(e) => {
-                if e.is_keychain_down() {
-                    self.set_keychain_problem(Some(&e));
-                }
-                return Err(e.into());
-            }
-        };
-        self.set_keychain_problem(None);
+        let saved = self.write_keychain(&entry, &key).await?;
         let env = self.inner.environment.clone();
         let (h, v) = (holder.clone(), validation.clone());
         self.blocking(move |db| {

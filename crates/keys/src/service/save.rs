@@ -7,6 +7,27 @@
 use super::*;
 
 impl Keys {
+    /// Writes `key` to its keychain entry, keeping the keychain problem the Keys screen shows
+    /// current (set when the keychain is down, cleared once a write succeeds).
+    pub(super) async fn write_keychain(
+        &self,
+        entry: &stateline_secrets::EntryId,
+        key: &UserKey,
+    ) -> Result<stateline_secrets::KeyMetadata, KeysError> {
+        match self.inner.secrets.set_user_key(entry, key).await {
+            Ok(saved) => {
+                self.set_keychain_problem(None);
+                Ok(saved)
+            }
+            Err(e) => {
+                if e.is_keychain_down() {
+                    self.set_keychain_problem(Some(&e));
+                }
+                Err(e.into())
+            }
+        }
+    }
+
     /// Checks `key` against Metrc and, unless Metrc refuses it, saves it for `holder`.
     pub async fn set_key(
         &self,
@@ -25,16 +46,7 @@ impl Keys {
                 released: 0,
             });
         }
-        let saved = match self.inner.secrets.set_user_key(&entry, &key).await {
-            Ok(saved) => saved,
-            Err(e) => {
-                if e.is_keychain_down() {
-                    self.set_keychain_problem(Some(&e));
-                }
-                return Err(e.into());
-            }
-        };
-        self.set_keychain_problem(None);
+        let saved = self.write_keychain(&entry, &key).await?;
         let env = self.inner.environment.clone();
         let by = actor.name().to_owned();
         let (h, v) = (holder.clone(), validation.clone());

@@ -43,6 +43,28 @@ impl Refusal {
         Refusal::Message(StatusCode::NOT_FOUND, message.into())
     }
 
+    /// Every row checked: the rows that passed, in order, or a refusal naming every problem of
+    /// every row that did not (`checked[i]` is row `i`: its value, or its problems).
+    pub fn unless_all_pass<T>(checked: Vec<Result<T, Vec<String>>>) -> Result<Vec<T>, Refusal> {
+        let mut passed = Vec::with_capacity(checked.len());
+        let mut problems = Vec::new();
+        for (row, outcome) in checked.into_iter().enumerate() {
+            match outcome {
+                Ok(value) => passed.push(value),
+                Err(messages) => problems.extend(
+                    messages
+                        .into_iter()
+                        .map(|message| RowProblem { row, message }),
+                ),
+            }
+        }
+        if problems.is_empty() {
+            Ok(passed)
+        } else {
+            Err(Refusal::Rows(problems))
+        }
+    }
+
     /// A refusal of row `row` for `error`.
     pub fn row(row: usize, message: impl Into<String>) -> Refusal {
         Refusal::Rows(vec![RowProblem {
@@ -50,6 +72,13 @@ impl Refusal {
             message: message.into(),
         }])
     }
+}
+
+/// A receipt Id from a path, or Metrc's `404` for one that is not a number.
+pub(crate) fn receipt_id(text: &str) -> Result<i64, Refusal> {
+    text.trim()
+        .parse()
+        .map_err(|_| Refusal::not_found(format!("{text:?} is not a receipt Id")))
 }
 
 /// The HTTP status a store error is answered with when it is not about one row.

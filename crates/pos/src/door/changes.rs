@@ -20,7 +20,7 @@ use jiff::tz::TimeZone;
 use stateline_store::{Database, NewSaleCorrection, NewSaleLine, Permission, StoreError};
 use stateline_tasks::StoreCall;
 
-use super::answer::{Refusal, RowProblem, is_register_trouble};
+use super::answer::{Refusal, is_register_trouble, receipt_id};
 use super::auth::identify;
 use super::reads::{Params, licence_here};
 use super::receipts::{lines, stopped_at};
@@ -105,21 +105,11 @@ fn correct_batch(
 ) -> Result<bool, Refusal> {
     let tz = licence_here(db, licence)?.tz()?;
     db.require_user_may(user, Permission::VoidOrCorrectSale)?;
-    let mut ready = Vec::new();
-    let mut rows = Vec::new();
-    for (row, update) in updates.iter().enumerate() {
-        match check_update(db, licence, &tz, update)? {
-            Ok(change) => ready.push(change),
-            Err(problems) => rows.extend(
-                problems
-                    .into_iter()
-                    .map(|message| RowProblem { row, message }),
-            ),
-        }
-    }
-    if !rows.is_empty() {
-        return Err(Refusal::Rows(rows));
-    }
+    let checked = updates
+        .iter()
+        .map(|update| check_update(db, licence, &tz, update))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let ready = Refusal::unless_all_pass(checked)?;
     let mut done = Vec::new();
     for (row, change) in ready.into_iter().enumerate() {
         let Some((sale, lines)) = change else {
@@ -198,10 +188,7 @@ async fn delete(
     id: String,
 ) -> Result<Response, Refusal> {
     let budtender = identify(&ctx, &headers).await?;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| Refusal::not_found(format!("{id:?} is not a receipt Id")))?;
+    let id = receipt_id(&id)?;
     let licence = params.get("licenseNumber").map(str::to_owned);
     let user = budtender.user.clone();
     let voided = ctx

@@ -22,7 +22,7 @@ use metrc::Receipt;
 use stateline_store::StoreError;
 use stateline_tasks::StoreCall;
 
-use super::answer::Refusal;
+use super::answer::{Refusal, receipt_id};
 use super::auth::identify;
 use super::reads::{Params, Reached, envelope, licence_here, reached, within};
 use super::receipts::source;
@@ -122,10 +122,7 @@ async fn by_id(
     id: String,
 ) -> Result<Response, Refusal> {
     let budtender = identify(&ctx, &headers).await?;
-    let id: i64 = id
-        .trim()
-        .parse()
-        .map_err(|_| Refusal::not_found(format!("{id:?} is not a receipt Id")))?;
+    let id = receipt_id(&id)?;
     let licence = params.get("licenseNumber").map(str::to_owned);
     let l = licence.clone();
     let local = ctx

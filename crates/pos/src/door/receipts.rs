@@ -31,7 +31,7 @@ use stateline_store::{
 };
 use stateline_tasks::StoreCall;
 
-use super::answer::{Refusal, RowProblem, is_register_trouble};
+use super::answer::{Refusal, is_register_trouble};
 use super::auth::identify;
 use super::reads::{Params, licence_here};
 use super::wire::{DoorReceipt, DoorTransaction, sales_instant};
@@ -323,23 +323,15 @@ fn record_batch(
     let types = customer_types(db)?;
     let mut seen = HashMap::new();
     let mut taken = HashMap::new();
-    let mut prepared = Vec::new();
-    let mut rows = Vec::new();
-    for (row, receipt) in receipts.iter().enumerate() {
-        match prepare(
-            db, licence, &tz, user, receipt, &types, &mut seen, &mut taken,
-        )? {
-            Ok(p) => prepared.push(p),
-            Err(problems) => rows.extend(
-                problems
-                    .into_iter()
-                    .map(|message| RowProblem { row, message }),
-            ),
-        }
-    }
-    if !rows.is_empty() {
-        return Err(Refusal::Rows(rows));
-    }
+    let checked = receipts
+        .iter()
+        .map(|receipt| {
+            prepare(
+                db, licence, &tz, user, receipt, &types, &mut seen, &mut taken,
+            )
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let prepared = Refusal::unless_all_pass(checked)?;
     let mut outcome = Outcome {
         ids: Vec::new(),
         wrote: false,
