@@ -58,6 +58,7 @@ fn main() {
                     customer_type: "Consumer".into(),
                     patient_number: None,
                     caregiver_number: None,
+                    identification_method: None,
                     approval: None,
                 })
                 .await

@@ -182,6 +182,8 @@ mod enabled {
                 object_limit: None,
                 requires_patient_number: false,
                 requires_caregiver_number: false,
+                requires_identification_method: false,
+                sells_to_consumers: true,
             };
             let exists = self
                 .db(|db| -> Result<_, ApiError> {

@@ -5,6 +5,7 @@
 //! from the request; nothing here waits on Metrc (the worker is only woken); a refused sale (bad
 //! quantity, too little on hand, missing patient number) leaves no row anywhere.
 
+use stateline_limits::Customer;
 use stateline_store::people::users::Permission;
 use stateline_store::{
     Money, NewSale, NewSaleLine, Package, Quantity, RecordedSale, SaleExceptions, StoreError,
@@ -130,6 +131,9 @@ impl App {
         if types.is_empty() {
             types.push("Consumer".into());
         }
+        if !rules.sells_to_consumers {
+            types.retain(|t| Customer::of_metrc_type(t) != Customer::AdultUse);
+        }
         if let Some(i) = types.iter().position(|t| t == "Consumer") {
             let consumer = types.remove(i);
             types.insert(0, consumer);
@@ -139,6 +143,8 @@ impl App {
             types,
             requires_patient_number: rules.requires_patient_number,
             requires_caregiver_number: rules.requires_caregiver_number,
+            requires_identification_method: rules.requires_identification_method,
+            sells_to_consumers: rules.sells_to_consumers,
         })
     }
 
@@ -177,6 +183,7 @@ impl App {
                         customer_type: recorded_type,
                         patient_number: req.patient_number,
                         caregiver_number: req.caregiver_number,
+                        identification_method: req.identification_method,
                         lines,
                     },
                     &exceptions,

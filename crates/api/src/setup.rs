@@ -164,6 +164,8 @@ impl App {
                         can_sell: true,
                         requires_patient_number: false,
                         requires_caregiver_number: false,
+                        requires_identification_method: false,
+                        sells_to_consumers: true,
                         bound: l.bound,
                     })
                     .collect());
@@ -192,6 +194,9 @@ impl App {
                     can_sell: t.can_sell_to_consumers || t.can_sell_to_patients,
                     requires_patient_number: t.sales_require_patient_number,
                     requires_caregiver_number: t.sales_require_caregiver_number,
+                    requires_identification_method: t
+                        .sales_require_external_patient_identification_method,
+                    sells_to_consumers: t.can_sell_to_consumers,
                 }
             })
             .collect())
@@ -229,6 +234,8 @@ impl App {
                 let rules = LicenceRules {
                     requires_patient_number: l.requires_patient_number,
                     requires_caregiver_number: l.requires_caregiver_number,
+                    requires_identification_method: l.requires_identification_method,
+                    sells_to_consumers: l.sells_to_consumers,
                 };
                 Ok((licence, rules))
             })
@@ -274,6 +281,8 @@ impl App {
                     object_limit: l.object_limit,
                     requires_patient_number: rules.requires_patient_number,
                     requires_caregiver_number: rules.requires_caregiver_number,
+                    requires_identification_method: rules.requires_identification_method,
+                    sells_to_consumers: rules.sells_to_consumers,
                 })
             })
             .collect()

@@ -47,13 +47,19 @@ pub struct AddArgs {
     /// Most records per write request (overrides the default).
     #[arg(long)]
     pub object_limit: Option<u32>,
-    /// Every sale at this licence must carry the patient's licence number (medical licences;
-    /// the app reads this from Metrc's facility type).
+    /// A sale to a patient or caregiver at this licence must carry the patient's licence number
+    /// (the app reads this and the flags below from Metrc's facility type).
     #[arg(long)]
     pub requires_patient_number: bool,
-    /// Every sale at this licence must carry the caregiver's licence number.
+    /// A sale to a caregiver at this licence must carry the caregiver's licence number.
     #[arg(long)]
     pub requires_caregiver_number: bool,
+    /// A sale to an external patient at this licence must say how the patient was identified.
+    #[arg(long)]
+    pub requires_identification_method: bool,
+    /// The licence sells only to patients and caregivers: a consumer sale is refused.
+    #[arg(long)]
+    pub medical_only: bool,
 }
 
 /// Where a new licence's deadline came from.
@@ -104,6 +110,28 @@ struct Added {
     deadline_source: DeadlineSource,
     requires_patient_number: bool,
     requires_caregiver_number: bool,
+    requires_identification_method: bool,
+    sells_to_consumers: bool,
+}
+
+impl Added {
+    /// What the licence's sales need, in words (empty when nothing).
+    fn rules_in_words(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.sells_to_consumers {
+            parts.push("sells only to patients and caregivers");
+        }
+        if self.requires_patient_number {
+            parts.push("a patient's or caregiver's sale needs the patient number");
+        }
+        if self.requires_caregiver_number {
+            parts.push("a caregiver's sale needs the caregiver number");
+        }
+        if self.requires_identification_method {
+            parts.push("an external patient's sale needs the identification method");
+        }
+        parts.iter().map(|p| format!("; {p}")).collect()
+    }
 }
 
 fn add(db: &stateline_store::Database, args: AddArgs) -> Result<Added, CliError> {
@@ -143,6 +171,8 @@ fn add(db: &stateline_store::Database, args: AddArgs) -> Result<Added, CliError>
     let rules = LicenceRules {
         requires_patient_number: args.requires_patient_number,
         requires_caregiver_number: args.requires_caregiver_number,
+        requires_identification_method: args.requires_identification_method,
+        sells_to_consumers: !args.medical_only,
     };
     db.set_licence_rules(&licence.number, rules)?;
     Ok(Added {
@@ -150,6 +180,8 @@ fn add(db: &stateline_store::Database, args: AddArgs) -> Result<Added, CliError>
         deadline_source,
         requires_patient_number: rules.requires_patient_number,
         requires_caregiver_number: rules.requires_caregiver_number,
+        requires_identification_method: rules.requires_identification_method,
+        sells_to_consumers: rules.sells_to_consumers,
     })
 }
 
@@ -175,15 +207,7 @@ pub fn run(ctx: &Context, command: LicenceCommand) -> Result<(), CliError> {
                 output::json_line(&added)
             } else {
                 let l = &added.licence;
-                let numbers = match (
-                    added.requires_patient_number,
-                    added.requires_caregiver_number,
-                ) {
-                    (false, false) => "",
-                    (true, false) => "; sales need a patient number",
-                    (false, true) => "; sales need a caregiver number",
-                    (true, true) => "; sales need patient and caregiver numbers",
-                };
+                let numbers = added.rules_in_words();
                 output::line(&format!(
                     "saved licence {} ({}); reporting deadline {} h: {}{numbers}",
                     l.number,

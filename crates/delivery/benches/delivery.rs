@@ -214,6 +214,7 @@ fn new_sale(user: &str, stock: &Stock) -> NewSale {
         customer_type: "Consumer".into(),
         patient_number: None,
         caregiver_number: None,
+        identification_method: None,
         lines: vec![NewSaleLine {
             label: stock.label.clone(),
             quantity: Quantity::from_milli(SOLD_MILLI),

@@ -218,7 +218,7 @@ pub fn receipt_of(sale: &stateline_store::Sale, tz: &TimeZone) -> metrc::NewRece
         sales_customer_type: sale.customer_type.clone(),
         patient_license_number: sale.patient_number.clone(),
         caregiver_license_number: sale.caregiver_number.clone(),
-        identification_method: None,
+        identification_method: sale.identification_method.clone(),
         patient_registration_location_id: None,
         transactions: transactions(&sale.lines),
     }

@@ -124,6 +124,7 @@ fn direct_sale(db: &Database, label: &str) -> NewSale {
         customer_type: "Consumer".into(),
         patient_number: None,
         caregiver_number: None,
+        identification_method: None,
         lines: vec![NewSaleLine {
             label: label.into(),
             quantity: Quantity::parse("1").expect("quantity"),

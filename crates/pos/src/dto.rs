@@ -33,6 +33,11 @@ pub struct SaleRequest {
     /// Caregiver licence number, when a caregiver buys for a patient.
     #[serde(default)]
     pub caregiver_number: Option<String>,
+    /// How an external patient was identified (Metrc's `IdentificationMethod`), where the
+    /// licence requires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Driver's License")]
+    pub identification_method: Option<String>,
     /// When the sale happened (RFC 3339 with an offset); now when left out. Reported to Metrc
     /// with this time, however late it is sent.
     #[serde(default)]

@@ -73,6 +73,7 @@ pub async fn sell_first(app: &App) -> Receipt {
         customer_type: "Consumer".into(),
         patient_number: None,
         caregiver_number: None,
+        identification_method: None,
         approval: None,
     })
     .await

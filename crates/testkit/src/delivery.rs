@@ -182,6 +182,7 @@ impl Harness {
                 customer_type: "Consumer".into(),
                 patient_number: None,
                 caregiver_number: None,
+                identification_method: None,
                 lines: vec![NewSaleLine {
                     label: label.into(),
                     quantity: Quantity::parse(quantity).expect("quantity"),

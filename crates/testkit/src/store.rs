@@ -131,6 +131,7 @@ pub fn sale_by(user: &str, lines: Vec<NewSaleLine>) -> NewSale {
         customer_type: "Consumer".into(),
         patient_number: None,
         caregiver_number: None,
+        identification_method: None,
         lines,
     }
 }

@@ -23,6 +23,7 @@ pub fn sale(at: jiff::Timestamp) -> NewSale {
         customer_type: "Consumer".into(),
         patient_number: None,
         caregiver_number: None,
+        identification_method: None,
         lines: vec![NewSaleLine {
             label: LABEL.into(),
             quantity: Quantity::from_milli(1000),

@@ -40,8 +40,14 @@ pub struct CustomerTypesView {
     pub licence: String,
     /// Metrc's customer types (cached; "Consumer" first when present).
     pub types: Vec<String>,
+    /// A sale to a patient or caregiver needs the patient's licence number.
     pub requires_patient_number: bool,
+    /// A sale to a caregiver needs the caregiver's licence number.
     pub requires_caregiver_number: bool,
+    /// A sale to an external patient (`ExternalPatient`) needs the identification method.
+    pub requires_identification_method: bool,
+    /// False at a medical-only licence: `types` then lists no consumer types.
+    pub sells_to_consumers: bool,
 }
 
 /// One cart line.
@@ -63,6 +69,10 @@ pub struct SaleRequest {
     pub customer_type: String,
     pub patient_number: Option<String>,
     pub caregiver_number: Option<String>,
+    /// How an external patient was identified (e.g. "Driver's License").
+    #[serde(default)]
+    #[ts(optional)]
+    pub identification_method: Option<String>,
     /// A manager's approval of a medical sale without Metrc's patient data, where the state's
     /// rules allow one (asked for by `manager_approval_needed`).
     #[serde(default)]

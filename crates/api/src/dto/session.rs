@@ -60,6 +60,8 @@ pub struct LicenceView {
     pub object_limit: Option<u32>,
     pub requires_patient_number: bool,
     pub requires_caregiver_number: bool,
+    pub requires_identification_method: bool,
+    pub sells_to_consumers: bool,
 }
 
 /// Which first-run steps are done.
@@ -156,6 +158,10 @@ pub struct DiscoveredLicence {
     pub can_sell: bool,
     pub requires_patient_number: bool,
     pub requires_caregiver_number: bool,
+    /// Metrc's `SalesRequireExternalPatientIdentificationMethod`.
+    pub requires_identification_method: bool,
+    /// Metrc's `CanSellToConsumers`.
+    pub sells_to_consumers: bool,
     /// Already bound to this register.
     pub bound: bool,
 }
@@ -170,6 +176,15 @@ pub struct LicenceBinding {
     pub object_limit: Option<u32>,
     pub requires_patient_number: bool,
     pub requires_caregiver_number: bool,
+    #[serde(default)]
+    pub requires_identification_method: bool,
+    /// `false` for a medical-only licence (absent: it sells to consumers).
+    #[serde(default = "sells_to_consumers_unless_told")]
+    pub sells_to_consumers: bool,
+}
+
+fn sells_to_consumers_unless_told() -> bool {
+    true
 }
 
 /// `bind_licences`.

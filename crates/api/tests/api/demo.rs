@@ -78,6 +78,7 @@ fn sale(label: &str) -> SaleRequest {
         customer_type: "Consumer".into(),
         patient_number: None,
         caregiver_number: None,
+        identification_method: None,
         approval: None,
     }
 }

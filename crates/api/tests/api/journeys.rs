@@ -198,6 +198,8 @@ async fn the_wizard_discovers_licences_and_refuses_a_bad_time_zone_without_bindi
                 object_limit: None,
                 requires_patient_number: false,
                 requires_caregiver_number: false,
+                requires_identification_method: false,
+                sells_to_consumers: true,
             }],
         })
         .await

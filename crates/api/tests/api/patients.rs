@@ -92,6 +92,7 @@ async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales
         customer_type: "Patient".into(),
         patient_number: Some(DEMO_PATIENT_WITH_ROOM.into()),
         caregiver_number: None,
+        identification_method: None,
         approval: None,
     })
     .await

@@ -101,6 +101,7 @@ async fn bea_sells_without_her_key(h: &Harness, maker: &Till) -> (i64, String) {
             customer_type: "Consumer".into(),
             patient_number: None,
             caregiver_number: None,
+            identification_method: None,
             lines: vec![stateline_store::NewSaleLine {
                 label: package.label,
                 quantity: stateline_store::Quantity::parse("1").unwrap(),
@@ -359,6 +360,7 @@ async fn records_of_every_kind_travel_to_the_key_in_causal_order() {
             customer_type: "Consumer".into(),
             patient_number: None,
             caregiver_number: None,
+            identification_method: None,
             lines,
         })
         .unwrap()

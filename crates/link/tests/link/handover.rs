@@ -38,6 +38,7 @@ async fn an_outcome_committed_after_a_later_numbered_one_still_reaches_the_maker
                 customer_type: "Consumer".into(),
                 patient_number: None,
                 caregiver_number: None,
+                identification_method: None,
                 lines: vec![NewSaleLine {
                     label: label.clone(),
                     quantity: Quantity::parse("1").unwrap(),

@@ -320,6 +320,18 @@ fn check_sale(
         {
             errs.push("CaregiverLicenseNumber is required for caregiver sales.".into());
         }
+        if customer == "ExternalPatient"
+            && has("SalesRequireExternalPatientNumber")
+            && blank(&row.patient_license_number)
+        {
+            errs.push("PatientLicenseNumber is required for external patient sales.".into());
+        }
+        if customer == "ExternalPatient"
+            && has("SalesRequireExternalPatientIdentificationMethod")
+            && blank(&row.identification_method)
+        {
+            errs.push("IdentificationMethod is required for external patient sales.".into());
+        }
     }
     if let Some(n) = row.external_receipt_number.as_deref()
         && world.options.reject_duplicate_external_receipt_number

@@ -78,6 +78,8 @@ pub struct FacilityType {
     pub sales_require_external_patient_number: bool,
     /// Sales need a caregiver number.
     pub sales_require_caregiver_number: bool,
+    /// Sales to external patients need the identification method.
+    pub sales_require_external_patient_identification_method: bool,
     /// May create packages from other packages (merge, split).
     pub can_create_derived_packages: bool,
     /// May create partial packages.

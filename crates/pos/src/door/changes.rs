@@ -80,10 +80,11 @@ fn check_update(
     };
     if !same(&r.patient_license_number, &sale.sale.patient_number)
         || !same(&r.caregiver_license_number, &sale.sale.caregiver_number)
+        || !same(&r.identification_method, &sale.sale.identification_method)
     {
         problems.push(
-            "the patient or caregiver number differs from the sale's; void the sale and record \
-             it again"
+            "the patient or caregiver number or the identification method differs from the \
+             sale's; void the sale and record it again"
                 .to_owned(),
         );
     }

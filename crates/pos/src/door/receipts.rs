@@ -284,6 +284,7 @@ fn prepare(
                 customer_type: customer_type.to_owned(),
                 patient_number: receipt.patient_license_number.clone(),
                 caregiver_number: receipt.caregiver_license_number.clone(),
+                identification_method: receipt.identification_method.clone(),
                 lines,
             },
         ))))),

@@ -62,7 +62,7 @@ impl LocalSale {
             sales_customer_type: Some(self.sale.customer_type.clone()),
             patient_license_number: self.sale.patient_number.clone(),
             caregiver_license_number: self.sale.caregiver_number.clone(),
-            identification_method: None,
+            identification_method: self.sale.identification_method.clone(),
             patient_registration_location_id: None,
             total_packages: Some(lines.len() as i64),
             total_price: Some(total as f64 / 100.0),

@@ -49,6 +49,9 @@ pub(crate) struct DoorReceipt {
     /// Caregiver licence number.
     #[serde(default)]
     pub caregiver_license_number: Option<String>,
+    /// How an external patient was identified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification_method: Option<String>,
     /// The lines.
     #[serde(default)]
     pub transactions: Vec<DoorTransaction>,

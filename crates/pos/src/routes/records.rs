@@ -197,6 +197,7 @@ fn prepare_sale(db: &Database, integration: i64, req: &SaleRequest) -> Result<Ne
         customer_type,
         patient_number: req.patient_number.clone(),
         caregiver_number: req.caregiver_number.clone(),
+        identification_method: req.identification_method.clone(),
         lines,
     })
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_limits.sql"),
     include_str!("migrations/0015_shared_limits.sql"),
     include_str!("migrations/0016_integrations.sql"),
+    include_str!("migrations/0017_identification.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -1,33 +1,65 @@
-//! The `app_licence_rules` table (migration 7): what a sale at a licence must carry — a patient's
-//! or a caregiver's licence number — as Metrc's facility type says (`GET /facilities/v2`, read
-//! when the licence is bound) or as a manager states when binding it from the command line.
+//! The `app_licence_rules` table (migrations 7 and 17): who a licence may sell to and what a sale
+//! to a patient or caregiver there must carry — the patient's or caregiver's licence number, the
+//! identification method — as Metrc's facility type says (`GET /facilities/v2`, read when the
+//! licence is bound) or as a manager states when binding it from the command line.
 //!
 //! Guarantees: the rule is enforced by [`Database::record_sale`] inside the sale's own
-//! transaction ([`require_numbers`]), so the app, the command line and any other caller refuse
-//! alike; a refused sale writes nothing; a licence without a row requires neither number.
+//! transaction ([`require_for_customer`]), so the app, the command line and any other caller
+//! refuse alike; a refused sale writes nothing; a licence without a row sells to everyone and
+//! requires nothing. Numbers and the identification method are asked of sales to patients and
+//! caregivers only (a consumer has none); the identification method of sales to external
+//! patients, as Metrc's `SalesRequireExternalPatientIdentificationMethod` says.
 
 use rusqlite::{Connection, OptionalExtension, params};
+use stateline_limits::Customer;
 
 use crate::{Database, StoreError};
 
-/// What a sale at a licence must carry.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Who a licence sells to and what its sales must carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LicenceRules {
-    /// A sale needs the patient's licence number.
+    /// A sale to a patient or caregiver needs the patient's licence number.
     pub requires_patient_number: bool,
-    /// A sale needs the caregiver's licence number.
+    /// A sale to a caregiver needs the caregiver's licence number.
     pub requires_caregiver_number: bool,
+    /// A sale to an external patient needs the identification method.
+    pub requires_identification_method: bool,
+    /// The licence may sell to consumers (adult-use customers); false for a medical-only licence.
+    pub sells_to_consumers: bool,
 }
 
-const SELECT: &str = "SELECT requires_patient_number, requires_caregiver_number
+impl Default for LicenceRules {
+    fn default() -> LicenceRules {
+        LicenceRules {
+            requires_patient_number: false,
+            requires_caregiver_number: false,
+            requires_identification_method: false,
+            sells_to_consumers: true,
+        }
+    }
+}
+
+/// What a sale carries that the rules ask for (each already trimmed; blank is none).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SaleParties<'a> {
+    pub customer_type: &'a str,
+    pub patient: Option<&'a str>,
+    pub caregiver: Option<&'a str>,
+    pub identification_method: Option<&'a str>,
+}
+
+const SELECT: &str = "SELECT requires_patient_number, requires_caregiver_number,
+                             requires_identification_method, sells_to_consumers
                       FROM app_licence_rules WHERE licence = ?1";
 
-const UPSERT: &str =
-    "INSERT INTO app_licence_rules (licence, requires_patient_number, requires_caregiver_number)
-     VALUES (?1, ?2, ?3)
+const UPSERT: &str = "INSERT INTO app_licence_rules (licence, requires_patient_number,
+        requires_caregiver_number, requires_identification_method, sells_to_consumers)
+     VALUES (?1, ?2, ?3, ?4, ?5)
      ON CONFLICT (licence) DO UPDATE SET
         requires_patient_number = excluded.requires_patient_number,
-        requires_caregiver_number = excluded.requires_caregiver_number";
+        requires_caregiver_number = excluded.requires_caregiver_number,
+        requires_identification_method = excluded.requires_identification_method,
+        sells_to_consumers = excluded.sells_to_consumers";
 
 fn read(c: &Connection, licence: &str) -> Result<LicenceRules, StoreError> {
     Ok(c.prepare_cached(SELECT)?
@@ -35,38 +67,95 @@ fn read(c: &Connection, licence: &str) -> Result<LicenceRules, StoreError> {
             Ok(LicenceRules {
                 requires_patient_number: r.get(0)?,
                 requires_caregiver_number: r.get(1)?,
+                requires_identification_method: r.get(2)?,
+                sells_to_consumers: r.get(3)?,
             })
         })
         .optional()?
         .unwrap_or_default())
 }
 
-/// Refuses a sale at `licence` that lacks a number its rules require (blank counts as missing).
-pub(crate) fn require_numbers(
+/// Whether a Metrc customer type is an external patient (a patient registered in another state).
+pub fn is_external_patient(customer_type: &str) -> bool {
+    let lower = customer_type.to_ascii_lowercase();
+    lower.contains("external") && lower.contains("patient")
+}
+
+/// Refuses a sale at `licence` to a customer it may not sell to, or that lacks something its
+/// rules require of that customer.
+pub(crate) fn require_for_customer(
     c: &Connection,
     licence: &str,
-    patient: Option<&str>,
-    caregiver: Option<&str>,
+    sale: SaleParties<'_>,
 ) -> Result<(), StoreError> {
     let rules = read(c, licence)?;
-    let missing = |n: Option<&str>| n.is_none_or(|n| n.trim().is_empty());
-    if rules.requires_patient_number && missing(patient) {
-        return Err(StoreError::InvalidInput {
-            field: "patient number",
-            detail: "this licence requires the patient's licence number; enter it".into(),
-        });
+    let customer = Customer::of_metrc_type(sale.customer_type);
+    let refuse = |field: &'static str, detail: &str| {
+        Err(StoreError::InvalidInput {
+            field,
+            detail: detail.to_owned(),
+        })
+    };
+    if customer == Customer::AdultUse {
+        if !rules.sells_to_consumers {
+            return refuse(
+                "customer type",
+                "this licence sells only to patients and caregivers; choose the patient's customer type",
+            );
+        }
+        return Ok(());
     }
-    if rules.requires_caregiver_number && missing(caregiver) {
-        return Err(StoreError::InvalidInput {
-            field: "caregiver number",
-            detail: "this licence requires the caregiver's licence number; enter it".into(),
-        });
+    if rules.requires_patient_number && sale.patient.is_none() {
+        return refuse(
+            "patient number",
+            "this licence requires the patient's licence number; enter it",
+        );
+    }
+    if customer == Customer::Caregiver
+        && rules.requires_caregiver_number
+        && sale.caregiver.is_none()
+    {
+        return refuse(
+            "caregiver number",
+            "this licence requires the caregiver's licence number; enter it",
+        );
+    }
+    if is_external_patient(sale.customer_type)
+        && rules.requires_identification_method
+        && sale.identification_method.is_none()
+    {
+        return refuse(
+            "identification method",
+            "this licence requires how an external patient was identified (for example the ID card's kind); enter it",
+        );
     }
     Ok(())
 }
 
+/// An identification method as entered: trimmed, words of letters, digits, spaces and `' . - /`,
+/// at most 50 characters.
+pub fn identification_method_shape(method: &str) -> Result<String, StoreError> {
+    let method = method.trim();
+    crate::records::entry_checks::short_text("identification method", method)?;
+    let fits = !method.is_empty()
+        && method.chars().count() <= 50
+        && method
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || matches!(ch, ' ' | '\'' | '.' | '-' | '/'));
+    if !fits {
+        return Err(StoreError::InvalidInput {
+            field: "identification method",
+            detail: format!(
+                "{:?} is not an identification method: name the document, e.g. \"Driver's License\" (letters, digits, spaces, at most 50)",
+                method.chars().take(60).collect::<String>()
+            ),
+        });
+    }
+    Ok(method.to_owned())
+}
+
 impl Database {
-    /// The rules of `licence` (neither number required when none were stored).
+    /// The rules of `licence` (sells to everyone, requires nothing, when none were stored).
     pub fn licence_rules(&self, licence: &str) -> Result<LicenceRules, StoreError> {
         self.read(|c| read(c, licence))
     }
@@ -77,7 +166,9 @@ impl Database {
             tx.prepare_cached(UPSERT)?.execute(params![
                 licence,
                 rules.requires_patient_number,
-                rules.requires_caregiver_number
+                rules.requires_caregiver_number,
+                rules.requires_identification_method,
+                rules.sells_to_consumers
             ])?;
             Ok(())
         })

@@ -20,8 +20,11 @@ use crate::records::entry_checks;
 use crate::records::tickets::{self, Ticket, TicketKind, TicketOutcome};
 use crate::time::{from_ms, to_ms};
 use crate::{
-    Database, Money, Quantity, StoreError, inventory::licence_rules, inventory::licences,
-    inventory::packages, records::effects,
+    Database, Money, Quantity, StoreError,
+    inventory::licence_rules::{self, SaleParties},
+    inventory::licences,
+    inventory::packages,
+    records::effects,
 };
 
 /// One line of a sale (also used for corrections and edits).
@@ -52,6 +55,9 @@ pub struct NewSale {
     pub patient_number: Option<String>,
     /// Caregiver licence number, when required.
     pub caregiver_number: Option<String>,
+    /// How an external patient was identified (Metrc's `IdentificationMethod`), when required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification_method: Option<String>,
     /// Lines (at least one).
     pub lines: Vec<NewSaleLine>,
 }
@@ -133,6 +139,10 @@ pub struct Sale {
     pub patient_number: Option<String>,
     /// Caregiver number.
     pub caregiver_number: Option<String>,
+    /// Identification method (sales recorded before schema 17, and other registers' from before
+    /// it, have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification_method: Option<String>,
     /// Lines as rung up.
     pub lines: Vec<NewSaleLine>,
     /// Lines after the latest correction that was not withdrawn (equal to `lines` if none).
@@ -141,12 +151,12 @@ pub struct Sale {
 
 const INSERT_SALE: &str =
     "INSERT INTO sales (client_id, licence, acting_user, occurred_at, customer_type,
-        patient_number, caregiver_number, created_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        patient_number, caregiver_number, identification_method, created_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 const INSERT_LINE: &str =
     "INSERT INTO sale_lines (sale_id, line_no, label, quantity, unit_of_measure, total_cents)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-const SALE_COLUMNS: &str = "id, client_id, licence, acting_user, occurred_at, customer_type, patient_number, caregiver_number";
+const SALE_COLUMNS: &str = "id, client_id, licence, acting_user, occurred_at, customer_type, patient_number, caregiver_number, identification_method";
 
 /// `None` for a missing or blank number (stored as NULL), else the number.
 fn non_blank(number: Option<&str>) -> Option<&str> {
@@ -231,12 +241,7 @@ pub fn queue_copy(
 ) -> Result<(i64, String), StoreError> {
     let sale =
         find(conn, sale_id)?.ok_or_else(|| StoreError::UnknownSale(format!("#{sale_id}")))?;
-    conn.prepare_cached(
-        "INSERT INTO sales (client_id, licence, acting_user, occurred_at, customer_type,
-             patient_number, caregiver_number, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
+    conn.prepare_cached(INSERT_SALE)?.execute(params![
         new_client_id,
         sale.licence,
         sale.acting_user,
@@ -244,6 +249,7 @@ pub fn queue_copy(
         sale.customer_type,
         sale.patient_number,
         sale.caregiver_number,
+        sale.identification_method,
         now_ms
     ])?;
     let copy_id = conn.last_insert_rowid();
@@ -326,6 +332,7 @@ pub fn find(conn: &Connection, id: i64) -> Result<Option<Sale>, StoreError> {
                 customer_type: r.get(5)?,
                 patient_number: r.get(6)?,
                 caregiver_number: r.get(7)?,
+                identification_method: r.get(8)?,
                 lines: Vec::new(),
                 current_lines: Vec::new(),
             })
@@ -368,6 +375,7 @@ struct Prechecked {
     now: i64,
     patient: Option<String>,
     caregiver: Option<String>,
+    identification_method: Option<String>,
 }
 
 /// Records one prechecked sale inside the caller's write transaction (see
@@ -395,7 +403,16 @@ fn record_sale_in(
         exceptions.late.as_ref(),
     )?;
     entry_checks::known_customer_type(tx, &sale.customer_type)?;
-    licence_rules::require_numbers(tx, &sale.licence, patient, caregiver)?;
+    licence_rules::require_for_customer(
+        tx,
+        &sale.licence,
+        SaleParties {
+            customer_type: &sale.customer_type,
+            patient,
+            caregiver,
+            identification_method: pre.identification_method.as_deref(),
+        },
+    )?;
     let (deltas, item_names) =
         validate_lines_and_name_items(tx, &sale.licence, &sale.lines, &|_| Ok(Quantity::ZERO))?;
     let cart: Vec<CartLine> = sale
@@ -427,6 +444,7 @@ fn record_sale_in(
         sale.customer_type,
         patient,
         caregiver,
+        pre.identification_method,
         now
     ])?;
     let sale_id = tx.last_insert_rowid();
@@ -635,12 +653,16 @@ impl Database {
         let caregiver = non_blank(sale.caregiver_number.as_deref())
             .map(|n| readings::licence_number_shape("caregiver number", n))
             .transpose()?;
+        let identification_method = non_blank(sale.identification_method.as_deref())
+            .map(licence_rules::identification_method_shape)
+            .transpose()?;
         Ok(Prechecked {
             checked_at,
             client_id,
             now,
             patient,
             caregiver,
+            identification_method,
         })
     }
 

@@ -75,6 +75,7 @@ fn sell(db: &Database, at: Timestamp) {
         customer_type: "Consumer".into(),
         patient_number: None,
         caregiver_number: None,
+        identification_method: None,
         lines: vec![NewSaleLine {
             label: "1A4FF0100000022000000001".into(),
             quantity: Quantity::from_milli(1000),

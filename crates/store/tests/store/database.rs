@@ -60,6 +60,7 @@ fn migrations_apply_from_every_earlier_version() {
         (14, include_str!("fixtures/schema_v14.sql")),
         (15, include_str!("fixtures/schema_v15.sql")),
         (16, include_str!("fixtures/schema_v16.sql")),
+        (17, include_str!("fixtures/schema_v17.sql")),
     ];
     assert_eq!(
         fixtures.len() as i64,
@@ -120,6 +121,32 @@ fn migrations_apply_from_every_earlier_version() {
         assert!(db.verify_audit().unwrap().is_intact());
         db.integrity_check().unwrap();
     }
+}
+
+/// Before version 17 a licence's required numbers were asked of every sale; a licence that
+/// required the patient's number is kept as one that sells only to patients and caregivers, and
+/// the others keep selling to consumers.
+#[test]
+fn a_licence_that_required_patient_numbers_is_kept_medical_only_by_version_17() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("fixtures/schema_v16.sql"))
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO licences VALUES ('402-MED', 'Medical', 'America/Denver', 24, NULL);
+             INSERT INTO app_licence_rules VALUES ('402R-00001', 0, 1), ('402-MED', 1, 0);",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 16).unwrap();
+    }
+    let db = open_at(&path, &ManualClock::new(t0())).unwrap();
+    let medical = db.licence_rules("402-MED").unwrap();
+    assert!(medical.requires_patient_number && !medical.sells_to_consumers);
+    assert!(!medical.requires_identification_method);
+    let retail = db.licence_rules(LIC).unwrap();
+    assert!(retail.requires_caregiver_number && retail.sells_to_consumers);
 }
 
 #[test]

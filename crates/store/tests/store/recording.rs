@@ -428,3 +428,100 @@ fn oversized_fields_unknown_customer_types_and_future_times_are_refused_and_writ
     patient.customer_type = "Patient".into();
     assert!(refused(patient).contains("use one of: Consumer, NonResidentConsumer"));
 }
+
+/// A licence's rules ask each customer only for what applies to them: a consumer for nothing, a
+/// patient for the patient number, a caregiver for the caregiver's too, an external patient for
+/// how they were identified; a medical-only licence refuses consumers. Each refusal names the
+/// field and writes nothing; a malformed identification method is refused for its shape.
+#[test]
+fn a_licence_asks_each_customer_only_for_what_its_rules_require() {
+    use stateline_store::LicenceRules;
+    let s = store();
+    let db = &s.db;
+    let rules = LicenceRules {
+        requires_patient_number: true,
+        requires_caregiver_number: true,
+        requires_identification_method: true,
+        sells_to_consumers: true,
+    };
+    db.set_licence_rules(LIC, rules).unwrap();
+    let sale_to =
+        |customer: &str, patient: Option<&str>, caregiver: Option<&str>, id: Option<&str>| {
+            let mut sale = sale(vec![line(A, "0.5")]);
+            sale.customer_type = customer.into();
+            sale.patient_number = patient.map(str::to_owned);
+            sale.caregiver_number = caregiver.map(str::to_owned);
+            sale.identification_method = id.map(str::to_owned);
+            sale
+        };
+    let refused = |sale: stateline_store::NewSale, field: &str| {
+        let before = all_rows(&s);
+        let error = db.record_sale(&sale).unwrap_err();
+        assert_eq!(error.code(), "invalid_input", "{error}");
+        assert!(error.to_string().contains(field), "{field}: {error}");
+        assert_eq!(all_rows(&s), before, "nothing half-written");
+    };
+
+    db.record_sale(&sale_to("Consumer", None, None, None))
+        .expect("a consumer gives no numbers");
+    refused(sale_to("Patient", None, None, None), "patient number");
+    refused(sale_to("Patient", Some("  "), None, None), "patient number");
+    db.record_sale(&sale_to("Patient", Some("PT-1"), None, None))
+        .unwrap();
+    refused(
+        sale_to("Caregiver", Some("PT-1"), None, None),
+        "caregiver number",
+    );
+    refused(
+        sale_to("Caregiver", None, Some("CG-1"), None),
+        "patient number",
+    );
+    db.record_sale(&sale_to("Caregiver", Some("PT-1"), Some("CG-1"), None))
+        .unwrap();
+    refused(
+        sale_to("ExternalPatient", Some("OUT-9"), None, None),
+        "identification method",
+    );
+    refused(
+        sale_to("ExternalPatient", Some("OUT-9"), None, Some("<b>ID</b>")),
+        "identification method",
+    );
+    refused(
+        sale_to(
+            "ExternalPatient",
+            Some("OUT-9"),
+            None,
+            Some(&"x".repeat(51)),
+        ),
+        "identification method",
+    );
+    let recorded = db
+        .record_sale(&sale_to(
+            "ExternalPatient",
+            Some("OUT-9"),
+            None,
+            Some("  Driver's License "),
+        ))
+        .unwrap();
+    let stored = db.sale_by_client_id(&recorded.client_id).unwrap();
+    assert_eq!(
+        stored.identification_method.as_deref(),
+        Some("Driver's License")
+    );
+
+    db.set_licence_rules(
+        LIC,
+        LicenceRules {
+            sells_to_consumers: false,
+            ..rules
+        },
+    )
+    .unwrap();
+    refused(sale_to("Consumer", None, None, None), "customer type");
+    refused(
+        sale_to("NonResidentConsumer", None, None, None),
+        "customer type",
+    );
+    db.record_sale(&sale_to("Patient", Some("PT-1"), None, None))
+        .unwrap();
+}

@@ -76,6 +76,7 @@ async fn scene() -> Scene {
                 customer_type: "Consumer".into(),
                 patient_number: None,
                 caregiver_number: None,
+                identification_method: None,
                 lines: vec![NewSaleLine {
                     label: label.clone(),
                     quantity: Quantity::parse("1").expect("quantity"),

@@ -185,6 +185,7 @@ fn record_some(db: &Database, labels: &[String], rng: &mut StdRng, made: &mut Ve
                     customer_type: "Consumer".into(),
                     patient_number: None,
                     caregiver_number: None,
+                    identification_method: None,
                     lines: vec![NewSaleLine {
                         label: label.clone(),
                         quantity: Quantity::parse("1").expect("quantity"),

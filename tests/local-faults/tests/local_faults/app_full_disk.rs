@@ -43,6 +43,7 @@ async fn sell(app: &App, label: &str) -> Result<String, ApiError> {
             customer_type: "Consumer".into(),
             patient_number: None,
             caregiver_number: None,
+            identification_method: None,
             approval: None,
         })
         .await?;

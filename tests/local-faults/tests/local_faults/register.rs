@@ -127,6 +127,7 @@ impl Register {
             customer_type: "Consumer".into(),
             patient_number: None,
             caregiver_number: None,
+            identification_method: None,
             lines: vec![NewSaleLine {
                 label: label.clone(),
                 quantity: Quantity::parse("1").expect("quantity"),

@@ -91,6 +91,7 @@ pub async fn sell(
             customer_type: "Consumer".into(),
             patient_number: None,
             caregiver_number: None,
+            identification_method: None,
             lines: vec![NewSaleLine {
                 label: label.clone(),
                 quantity: Quantity::parse("1").expect("one unit"),
