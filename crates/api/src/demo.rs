@@ -182,7 +182,7 @@ mod enabled {
                 object_limit: None,
                 requires_patient_number: false,
                 requires_caregiver_number: false,
-                requires_identification_method: false,
+                requires_identification_method: true,
                 sells_to_consumers: true,
             };
             let exists = self
@@ -208,7 +208,15 @@ mod enabled {
                         reporting_deadline_hours: binding.reporting_deadline_hours,
                         object_limit: None,
                     })?;
-                    db.set_licence_rules(&binding.number, LicenceRules::default())
+                    db.set_licence_rules(
+                        &binding.number,
+                        LicenceRules {
+                            requires_patient_number: binding.requires_patient_number,
+                            requires_caregiver_number: binding.requires_caregiver_number,
+                            requires_identification_method: binding.requires_identification_method,
+                            sells_to_consumers: binding.sells_to_consumers,
+                        },
+                    )
                 })
                 .await?;
             }

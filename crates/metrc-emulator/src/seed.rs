@@ -138,7 +138,8 @@ impl Seed {
     }
 
     /// The demo dispensary as of `now`: licence `403R-00001` (America/Denver), which sells to
-    /// consumers and to medical patients, a budtender with sales permissions and Lookup Patients,
+    /// consumers, to medical patients and to external patients (who must say how they were
+    /// identified), a budtender with sales permissions and Lookup Patients,
     /// a manager with all, 24 packages, adjust reasons, one incoming transfer that left the
     /// shipper two days before `now` and was due yesterday morning, and three patients
     /// ([`DEMO_PATIENT_WITH_ROOM`], [`DEMO_PATIENT_NEARLY_USED`], [`DEMO_PATIENT_INACTIVE`]).
@@ -148,7 +149,12 @@ impl Seed {
         let flags: Vec<&str> = DISPENSARY_FLAGS
             .iter()
             .copied()
-            .chain(["IsMedical", "CanSellToPatients"])
+            .chain([
+                "IsMedical",
+                "CanSellToPatients",
+                "CanSellToExternalPatients",
+                "SalesRequireExternalPatientIdentificationMethod",
+            ])
             .collect();
         seed.add_facility(
             DEMO_LICENSE,

@@ -7,4 +7,20 @@ export type CustomerTypesView = { licence: string,
 /**
  * Metrc's customer types (cached; "Consumer" first when present).
  */
-types: Array<string>, requires_patient_number: boolean, requires_caregiver_number: boolean, };
+types: Array<string>, 
+/**
+ * A sale to a patient or caregiver needs the patient's licence number.
+ */
+requires_patient_number: boolean, 
+/**
+ * A sale to a caregiver needs the caregiver's licence number.
+ */
+requires_caregiver_number: boolean, 
+/**
+ * A sale to an external patient (`ExternalPatient`) needs the identification method.
+ */
+requires_identification_method: boolean, 
+/**
+ * False at a medical-only licence: `types` then lists no consumer types.
+ */
+sells_to_consumers: boolean, };

@@ -5,6 +5,14 @@
  */
 export type DiscoveredLicence = { number: string, name: string, license_type: string | null, can_sell: boolean, requires_patient_number: boolean, requires_caregiver_number: boolean, 
 /**
+ * Metrc's `SalesRequireExternalPatientIdentificationMethod`.
+ */
+requires_identification_method: boolean, 
+/**
+ * Metrc's `CanSellToConsumers`.
+ */
+sells_to_consumers: boolean, 
+/**
  * Already bound to this register.
  */
 bound: boolean, };

@@ -3,4 +3,8 @@
 /**
  * One licence to bind.
  */
-export type LicenceBinding = { number: string, name: string, time_zone: string, reporting_deadline_hours: number, object_limit: number | null, requires_patient_number: boolean, requires_caregiver_number: boolean, };
+export type LicenceBinding = { number: string, name: string, time_zone: string, reporting_deadline_hours: number, object_limit: number | null, requires_patient_number: boolean, requires_caregiver_number: boolean, requires_identification_method: boolean, 
+/**
+ * `false` for a medical-only licence (absent: it sells to consumers).
+ */
+sells_to_consumers: boolean, };

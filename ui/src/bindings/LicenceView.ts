@@ -11,4 +11,4 @@ time_zone: string, reporting_deadline_hours: number,
 /**
  * Per-licence object limit; `null` = the register's setting.
  */
-object_limit: number | null, requires_patient_number: boolean, requires_caregiver_number: boolean, };
+object_limit: number | null, requires_patient_number: boolean, requires_caregiver_number: boolean, requires_identification_method: boolean, sells_to_consumers: boolean, };

@@ -11,6 +11,10 @@ export type SaleRequest = {
  */
 licence: string | null, lines: Array<CartLine>, customer_type: string, patient_number: string | null, caregiver_number: string | null, 
 /**
+ * How an external patient was identified (e.g. "Driver's License").
+ */
+identification_method?: string | null, 
+/**
  * A manager's approval of a medical sale without Metrc's patient data, where the state's
  * rules allow one (asked for by `manager_approval_needed`).
  */

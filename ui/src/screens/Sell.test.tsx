@@ -75,6 +75,7 @@ describe("Sell", () => {
       customer_type: "Consumer",
       patient_number: null,
       caregiver_number: null,
+      identification_method: null,
       lines: [{ label: BLUE, quantity: "2", price: "25.00" }],
     });
   });
@@ -123,18 +124,58 @@ describe("Sell", () => {
     expect(screen.getByTestId("cart").textContent).toContain("Scan a package");
   });
 
-  it("asks for the patient number when the licence requires it and sends it", async () => {
+  it("asks a patient, not a consumer, for the number the licence requires, and sends it", async () => {
     const fake = new FakeBackend();
     fake.licences[0]!.requires_patient_number = true;
     await renderSell(fake);
     await scan(BLUE);
     setPrice(BLUE, "10");
-    const patient = screen.getByTestId("patient-number") as HTMLInputElement;
+    expect(screen.queryByTestId("patient-number")).toBeNull();
+    fireEvent.change(screen.getByTestId("customer-type"), { target: { value: "Patient" } });
+    const patient = (await screen.findByTestId("patient-number")) as HTMLInputElement;
     expect(patient.required).toBe(true);
     fireEvent.change(patient, { target: { value: "P-123" } });
     await press("Enter");
     await screen.findByTestId("receipt");
     expect(fake.calls.find((c) => c.command === "complete_sale")?.req).toMatchObject({ patient_number: "P-123" });
+  });
+
+  it("asks an external patient how they were identified where the licence requires it, and sends it", async () => {
+    const fake = new FakeBackend();
+    fake.licences[0]!.requires_identification_method = true;
+    await renderSell(fake);
+    await scan(BLUE);
+    setPrice(BLUE, "10");
+    fireEvent.change(screen.getByTestId("customer-type"), { target: { value: "Patient" } });
+    expect(screen.queryByTestId("identification-method")).toBeNull();
+    fireEvent.change(screen.getByTestId("customer-type"), { target: { value: "ExternalPatient" } });
+    fireEvent.change(await screen.findByTestId("patient-number"), { target: { value: "OUT-77" } });
+    const method = (await screen.findByTestId("identification-method")) as HTMLInputElement;
+    expect(method.required).toBe(true);
+    expect(method.labels?.[0]?.textContent).toContain("(required)");
+    fireEvent.change(method, { target: { value: "  Driver's License " } });
+    await press("Enter");
+    await screen.findByTestId("receipt");
+    expect(fake.calls.find((c) => c.command === "complete_sale")?.req).toMatchObject({
+      customer_type: "ExternalPatient",
+      patient_number: "OUT-77",
+      identification_method: "Driver's License",
+    });
+  });
+
+  it("offers a medical-only licence's patient types only, and shows the backend's refusal by field", async () => {
+    const fake = new FakeBackend();
+    fake.licences[0]!.sells_to_consumers = false;
+    fake.licences[0]!.requires_patient_number = true;
+    await renderSell(fake);
+    const types = screen.getByTestId("customer-type") as HTMLSelectElement;
+    await waitFor(() => expect(types.value).toBe("Patient"));
+    expect([...types.options].map((o) => o.value)).not.toContain("Consumer");
+    await scan(BLUE);
+    setPrice(BLUE, "10");
+    await press("Enter");
+    expect((await screen.findByTestId("sell-error")).textContent).toContain("patient number");
+    expect(screen.queryByTestId("receipt")).toBeNull();
   });
 
   it("refuses to complete a line without a price, in words, without calling the backend", async () => {

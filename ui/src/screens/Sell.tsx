@@ -77,6 +77,7 @@ export function Sell() {
   const chosenType = customerType ?? defaultType;
   const [patientNumber, setPatientNumber] = useState("");
   const [caregiverNumber, setCaregiverNumber] = useState("");
+  const [identificationMethod, setIdentificationMethod] = useState("");
   const [receipt, setReceipt] = useState<{ receipt: Receipt; startedAt: number } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const { busy, error, setError, act } = useAction();
@@ -123,11 +124,14 @@ export function Sell() {
     return () => clearTimeout(timer);
   }, [query, search]);
 
-  const patientRequired = types.data?.requires_patient_number ?? false;
-  const caregiverRequired = types.data?.requires_caregiver_number ?? false;
+  // What a licence requires is asked of patients and caregivers only (a consumer has no numbers).
   const lowerType = chosenType.toLowerCase();
-  const needsPatient = patientRequired || lowerType.includes("patient") || lowerType.includes("caregiver");
-  const needsCaregiver = caregiverRequired || lowerType.includes("caregiver");
+  const needsCaregiver = lowerType.includes("caregiver");
+  const needsPatient = needsCaregiver || lowerType.includes("patient");
+  const needsIdentification = lowerType.includes("external") && lowerType.includes("patient");
+  const patientRequired = needsPatient && (types.data?.requires_patient_number ?? false);
+  const caregiverRequired = needsCaregiver && (types.data?.requires_caregiver_number ?? false);
+  const identificationRequired = needsIdentification && (types.data?.requires_identification_method ?? false);
   const total = cart.reduce((sum, line) => sum + (lineTotal(line) ?? 0), 0);
   const patient = needsPatient && patientNumber.trim() !== "" ? patientNumber.trim() : null;
   const previewRequest: LimitPreviewRequest | null =
@@ -163,6 +167,7 @@ export function Sell() {
     setNotice(null);
     setPatientNumber("");
     setCaregiverNumber("");
+    setIdentificationMethod("");
     setCustomerType(null);
     refocus();
   }
@@ -181,6 +186,7 @@ export function Sell() {
       customer_type: chosenType,
       patient_number: patient,
       caregiver_number: needsCaregiver && caregiverNumber.trim() !== "" ? caregiverNumber.trim() : null,
+      identification_method: needsIdentification && identificationMethod.trim() !== "" ? identificationMethod.trim() : null,
       lines: cart.map((l) => ({ label: l.pkg.label, quantity: l.quantity.trim(), price: priceString(lineTotal(l) ?? 0) })),
     };
     const startedAt = performance.now();
@@ -197,6 +203,7 @@ export function Sell() {
       setCart([]);
       setPatientNumber("");
       setCaregiverNumber("");
+      setIdentificationMethod("");
       setCustomerType(null);
       setApproving(null);
     }
@@ -403,6 +410,17 @@ export function Sell() {
               onChange={(e) => setCaregiverNumber(e.target.value)}
               onKeyDown={lineKey}
               data-testid="caregiver-number"
+            />
+          )}
+          {needsIdentification && (
+            <TextField
+              label={`Identification method${identificationRequired ? " (required)" : ""}`}
+              value={identificationMethod}
+              required={identificationRequired}
+              placeholder="e.g. Driver's License"
+              onChange={(e) => setIdentificationMethod(e.target.value)}
+              onKeyDown={lineKey}
+              data-testid="identification-method"
             />
           )}
         </div>

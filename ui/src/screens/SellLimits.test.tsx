@@ -230,6 +230,7 @@ describe("Sell: purchase limits", () => {
       customer_type: "Patient",
       patient_number: "PAT-0001",
       caregiver_number: null,
+      identification_method: null,
       lines: [{ label: BLUE, quantity: "1", price: "30.00" }],
       approval: { manager: "Mia", pin: "9999", reason: "Metrc down; card checked by hand" },
     });

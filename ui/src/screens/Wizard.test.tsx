@@ -116,6 +116,8 @@ describe("first-run wizard", () => {
           object_limit: null,
           requires_patient_number: false,
           requires_caregiver_number: false,
+          requires_identification_method: false,
+          sells_to_consumers: true,
         },
       ],
     });

@@ -341,5 +341,7 @@ function binding(l: DiscoveredLicence, timeZone: string): LicenceBinding {
     object_limit: null,
     requires_patient_number: l.requires_patient_number,
     requires_caregiver_number: l.requires_caregiver_number,
+    requires_identification_method: l.requires_identification_method,
+    sells_to_consumers: l.sells_to_consumers,
   };
 }

@@ -192,6 +192,8 @@ export class FakeBackend implements Backend {
       object_limit: null,
       requires_patient_number: false,
       requires_caregiver_number: false,
+      requires_identification_method: false,
+      sells_to_consumers: true,
     },
   ];
   faults: DemoFaultView[] = (
@@ -468,8 +470,8 @@ export class FakeBackend implements Backend {
     this.call("discover_licences", req, () => {
       this.need("change_settings");
       return [
-        { number: "402R-00042", name: "Main Street Dispensary", license_type: "Retail", can_sell: true, requires_patient_number: false, requires_caregiver_number: false, bound: false },
-        { number: "403-X0001", name: "Grow Site", license_type: "Cultivation", can_sell: false, requires_patient_number: false, requires_caregiver_number: false, bound: false },
+        { number: "402R-00042", name: "Main Street Dispensary", license_type: "Retail", can_sell: true, requires_patient_number: false, requires_caregiver_number: false, requires_identification_method: false, sells_to_consumers: true, bound: false },
+        { number: "403-X0001", name: "Grow Site", license_type: "Cultivation", can_sell: false, requires_patient_number: false, requires_caregiver_number: false, requires_identification_method: false, sells_to_consumers: true, bound: false },
       ];
     });
 
@@ -537,9 +539,11 @@ export class FakeBackend implements Backend {
       const licence = this.licences.find((l) => l.number === (req.licence ?? this.licences[0]?.number)) ?? this.licences[0]!;
       return {
         licence: licence.number,
-        types: ["Consumer", "Patient", "Caregiver"],
+        types: ["Consumer", "Patient", "Caregiver", "ExternalPatient"].filter((t) => licence.sells_to_consumers || t !== "Consumer"),
         requires_patient_number: licence.requires_patient_number,
         requires_caregiver_number: licence.requires_caregiver_number,
+        requires_identification_method: licence.requires_identification_method,
+        sells_to_consumers: licence.sells_to_consumers,
       };
     });
 
@@ -549,11 +553,13 @@ export class FakeBackend implements Backend {
     customer_type: string;
     patient_number: string | null;
     caregiver_number: string | null;
+    identification_method?: string | null;
     approval?: ApprovalRequest;
   }) =>
     this.call("complete_sale", req, () => {
       const session = this.need("sell");
       if (req.lines.length === 0) fail("invalid_input", "Add at least one package to the sale.");
+      this.checkCustomer(req);
       const lines = req.lines.map((l) => {
         const pkg = this.packages.find((p) => p.label === l.label) ?? fail("unknown_package", `No package ${l.label} here. Refresh the inventory.`);
         const q = Number(l.quantity);
@@ -588,6 +594,27 @@ export class FakeBackend implements Backend {
       this.emit("inventory_changed", { licence: receipt.licence });
       return receipt;
     });
+
+  /** The store's licence rules, as `record_sale` applies them: asked of patients and caregivers only. */
+  private checkCustomer(req: { licence: string | null; customer_type: string; patient_number: string | null; caregiver_number: string | null; identification_method?: string | null }) {
+    const licence = this.licences.find((l) => l.number === req.licence) ?? this.licences[0]!;
+    const type = req.customer_type.toLowerCase();
+    const caregiver = type.includes("caregiver");
+    const medical = caregiver || type.includes("patient");
+    const blank = (v: string | null | undefined) => (v ?? "").trim() === "";
+    if (!medical && !licence.sells_to_consumers) {
+      fail("invalid_input", "customer type: this licence sells only to patients and caregivers; choose the patient's customer type");
+    }
+    if (medical && licence.requires_patient_number && blank(req.patient_number)) {
+      fail("invalid_input", "patient number: this licence requires the patient's licence number; enter it");
+    }
+    if (caregiver && licence.requires_caregiver_number && blank(req.caregiver_number)) {
+      fail("invalid_input", "caregiver number: this licence requires the caregiver's licence number; enter it");
+    }
+    if (type.includes("external") && medical && licence.requires_identification_method && blank(req.identification_method)) {
+      fail("invalid_input", "identification method: this licence requires how an external patient was identified (for example the ID card's kind); enter it");
+    }
+  }
 
   listPackages = (req: { licence: string | null }) =>
     this.call("list_packages", req, () => {

@@ -71,7 +71,7 @@ pub struct SaleRequest {
     pub caregiver_number: Option<String>,
     /// How an external patient was identified (e.g. "Driver's License").
     #[serde(default)]
-    #[ts(optional)]
+    #[ts(optional = nullable)]
     pub identification_method: Option<String>,
     /// A manager's approval of a medical sale without Metrc's patient data, where the state's
     /// rules allow one (asked for by `manager_approval_needed`).

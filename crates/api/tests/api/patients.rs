@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use metrc_emulator::{DEMO_PATIENT_INACTIVE, DEMO_PATIENT_WITH_ROOM};
+use metrc_emulator::{DEMO_LICENSE, DEMO_PATIENT_INACTIVE, DEMO_PATIENT_WITH_ROOM};
 use stateline_api::dto::{
     CartLine, CreateManagerRequest, DemoFault, DemoFaultRequest, LimitBasis, LimitPreviewRequest,
     PatientLookupRequest, SaleRequest, SearchRequest,
@@ -186,5 +186,88 @@ async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales
         still_within.over.is_empty(),
         "the confirmed sale is in Metrc's figure, not counted again: {still_within:?}"
     );
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+/// An external patient at the demo licence (whose facility type requires the identification
+/// method): without one the sale is refused by field and nothing is written; with one it is
+/// recorded, and Metrc's receipt carries it and the patient's number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_external_patients_sale_carries_how_they_were_identified_to_metrc() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
+    config.worker_idle = Duration::from_millis(100);
+    config.rng_seed = Some(6);
+    let app = App::open(config).await.unwrap();
+    app.create_first_manager(CreateManagerRequest {
+        name: "Max".into(),
+        pin: "2468".into(),
+    })
+    .await
+    .unwrap();
+    let label = app
+        .search_packages(SearchRequest {
+            query: "Blue Dream Flower".into(),
+            licence: None,
+            limit: Some(1),
+        })
+        .await
+        .unwrap()
+        .remove(0)
+        .label;
+    let types = app
+        .customer_types(stateline_api::dto::LicenceRequest { licence: None })
+        .await
+        .unwrap();
+    assert!(types.requires_identification_method && types.sells_to_consumers);
+    let sale = |method: Option<&str>| SaleRequest {
+        licence: None,
+        lines: flower(&label, "1"),
+        customer_type: "ExternalPatient".into(),
+        patient_number: Some(DEMO_PATIENT_WITH_ROOM.into()),
+        caregiver_number: None,
+        identification_method: method.map(str::to_owned),
+        approval: None,
+    };
+    let db = app.database().clone();
+    let entries = || {
+        db.list_entries(&stateline_store::EntryFilter::default())
+            .unwrap()
+    };
+
+    let refused = app.complete_sale(sale(None)).await.unwrap_err();
+    assert_eq!(refused.code(), "invalid_input", "{refused:?}");
+    assert!(
+        refused.to_string().contains("identification method"),
+        "{refused:?}"
+    );
+    assert!(entries().is_empty(), "a refused sale writes nothing");
+
+    let receipt = app
+        .complete_sale(sale(Some("Out-of-state medical card")))
+        .await
+        .expect("an external patient's sale with the identification method");
+    let control = app.demo_control().expect("demo emulator");
+    let waiting_since = std::time::Instant::now();
+    let in_metrc = || {
+        control
+            .receipts(DEMO_LICENSE)
+            .into_iter()
+            .find(|r| r.external_receipt_number.as_deref() == Some(receipt.client_id.as_str()))
+    };
+    while in_metrc().is_none() && waiting_since.elapsed() < Duration::from_secs(60) {
+        app.sync_now().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sent = in_metrc().expect("the sale reaches Metrc");
+    assert_eq!(
+        sent.identification_method.as_deref(),
+        Some("Out-of-state medical card")
+    );
+    assert_eq!(
+        sent.patient_license_number.as_deref(),
+        Some(DEMO_PATIENT_WITH_ROOM)
+    );
+    assert_eq!(sent.sales_customer_type, "ExternalPatient");
     app.shutdown(Duration::from_secs(5)).await.unwrap();
 }

@@ -629,6 +629,89 @@ fn record_sale_refuses_a_sale_without_the_patient_number_its_licence_requires() 
     rt.block_on(emulator.shutdown());
 }
 
+/// A licence added as medical-only and requiring the identification method: a consumer sale is
+/// refused naming the customer type, an external patient without the method is refused naming it,
+/// each writing nothing; with the method the sale is recorded. The plain output says what the
+/// licence's sales need.
+#[test]
+fn a_medical_only_licence_refuses_consumers_and_asks_external_patients_for_identification() {
+    let (rt, emulator) = support::demo_emulator();
+    let url = emulator.base_url();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    let added = add_licence_with(
+        dir,
+        &[
+            "--medical-only",
+            "--requires-patient-number",
+            "--requires-identification-method",
+        ],
+    );
+    assert_eq!(added["sells_to_consumers"], false, "{added}");
+    assert_eq!(added["requires_identification_method"], true, "{added}");
+    refresh_as_manager(dir, &url);
+    let sale_as = |customer: &str, method: Value| {
+        let mut sale: Value = serde_json::from_str(&sale_json(LABEL, "1")).expect("sale");
+        sale["customer_type"] = customer.into();
+        sale["patient_number"] = "OUT-0042".into();
+        sale["identification_method"] = method;
+        sale.to_string()
+    };
+    for (sale, field) in [
+        (sale_as("Consumer", Value::Null), "customer type"),
+        (
+            sale_as("ExternalPatient", Value::Null),
+            "identification method",
+        ),
+        (
+            sale_as("ExternalPatient", Value::from("<id>")),
+            "identification method",
+        ),
+    ] {
+        let output = stateline(dir, &["--json", "record", "sale"], &sale);
+        assert_eq!(output.status.code(), Some(1));
+        let error = json(&texts(&output).0);
+        assert_eq!(error["code"], "invalid_input", "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(field),
+            "{error}"
+        );
+    }
+    let queue = json(&ok(dir, &["--json", "queue"], ""));
+    assert!(
+        queue["counts"].as_array().expect("counts").is_empty(),
+        "{queue}"
+    );
+    ok(
+        dir,
+        &["--json", "record", "sale"],
+        &sale_as("ExternalPatient", Value::from("State ID")),
+    );
+    let queue = json(&ok(dir, &["--json", "queue"], ""));
+    assert_eq!(count_in(&queue, "pending"), 1, "{queue}");
+
+    let plain = ok(
+        dir,
+        &[
+            "licence",
+            "add",
+            "--number",
+            "403R-00002",
+            "--name",
+            "Annex",
+            "--time-zone",
+            DEMO_TIME_ZONE,
+            "--medical-only",
+        ],
+        "",
+    );
+    assert!(
+        plain.contains("sells only to patients and caregivers"),
+        "{plain}"
+    );
+    rt.block_on(emulator.shutdown());
+}
+
 #[test]
 fn a_paper_sale_from_before_the_reporting_window_needs_a_managers_approval() {
     let (_rt, emulator) = support::demo_emulator();

@@ -751,3 +751,51 @@ async fn unknown_receipt_id_is_refused_as_metrc_documents() {
         Ok(Some(r)) => panic!("unexpected receipt {r:?}"),
     }
 }
+
+/// The demo licence requires how an external patient was identified (as Metrc's
+/// `SalesRequireExternalPatientIdentificationMethod` says): without it the receipt is refused by
+/// row and nothing is stored; with it the receipt keeps it.
+#[tokio::test]
+async fn an_external_patient_without_the_identification_method_is_refused() {
+    let env = start().await;
+    let facilities = env.client.facilities(&manager()).await.unwrap();
+    let demo = facilities
+        .iter()
+        .find(|f| f.license.number == DEMO_LICENSE)
+        .unwrap();
+    assert!(
+        demo.facility_type
+            .sales_require_external_patient_identification_method
+    );
+    let external = |number: &str, method: Option<&str>| NewReceipt {
+        sales_customer_type: "ExternalPatient".into(),
+        patient_license_number: Some("OUT-1234".into()),
+        identification_method: method.map(str::to_owned),
+        ..sale(number, LABEL)
+    };
+    let e = expect_err(
+        env.client
+            .create_receipts(&budtender(), DEMO_LICENSE, &[external("SL-EXT-1", None)])
+            .await,
+        ErrorClass::Validation,
+    );
+    assert!(format!("{e:?}").contains("IdentificationMethod"), "{e:?}");
+    assert!(!stored(&env.control, "SL-EXT-1"));
+    env.client
+        .create_receipts(
+            &budtender(),
+            DEMO_LICENSE,
+            &[external("SL-EXT-2", Some("Driver's License"))],
+        )
+        .await
+        .unwrap();
+    let kept = env.control.receipts(DEMO_LICENSE);
+    let kept = kept
+        .iter()
+        .find(|r| r.external_receipt_number.as_deref() == Some("SL-EXT-2"))
+        .unwrap();
+    assert_eq!(
+        kept.identification_method.as_deref(),
+        Some("Driver's License")
+    );
+}
