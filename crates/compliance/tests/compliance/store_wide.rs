@@ -268,6 +268,107 @@ fn each_sale_row_says_why_the_sale_was_allowed() {
     assert!(to_html(&report).contains("Why the sale was allowed"));
 }
 
+/// Two medical sales made while Metrc was out of reach, in a state whose rules need a manager's
+/// approval without a reading (Michigan): one checked against a patient reading taken an hour
+/// before, one sold on a manager's approval. The outage report's rows say so — the reading and its
+/// age, whose sales were summed, the approval with the manager and the reason — in the CSV and on
+/// the page.
+#[test]
+fn the_outage_report_shows_the_reading_and_the_approval_each_offline_sale_rested_on() {
+    use stateline_store::limits::{Approval, Registration};
+    use stateline_store::{NewSale, Pin, SaleExceptions};
+    let store = fixture::store();
+    let db = &store.db;
+    db.set_setting(stateline_store::settings::REGISTER_STATE, "MI")
+        .unwrap();
+    db.upsert_items(
+        LIC,
+        &[stateline_store::Item {
+            metrc_id: 1,
+            name: "Blue Dream".into(),
+            category: Some("Buds".into()),
+            unit_of_measure: "Grams".into(),
+            category_type: Some("Buds".into()),
+            unit_weight: None,
+            unit_thc_content: None,
+        }],
+    )
+    .unwrap();
+    let manager = db
+        .create_first_manager("Morgan", &Pin::new("48151623"))
+        .unwrap()
+        .actor;
+    let t0 = fixture::t0();
+    db.save_patient_reading(
+        LIC,
+        "PT-1",
+        "alice",
+        &[Registration {
+            registration_number: Some("REG-1".into()),
+            active: true,
+            flower_ounces_available: 2.0,
+            thc_ounces_available: 0.0,
+            concentrate_ounces_available: 1.0,
+            infused_ounces_available: 0.0,
+            tracks_allotment: true,
+            purchase_amount_days: Some(30.0),
+            licence_expires: None,
+        }],
+    )
+    .unwrap();
+    store.clock.set(hours(t0, 1));
+    let patient_sale = |patient: &str| NewSale {
+        customer_type: "Patient".into(),
+        patient_number: Some(patient.into()),
+        occurred_at: hours(t0, 1),
+        ..sale_by("alice", vec![line(A, "3.5")])
+    };
+    db.record_sale(&patient_sale("PT-1")).unwrap();
+    db.record_sale_with(
+        &patient_sale("PT-9"),
+        &SaleExceptions {
+            late: None,
+            without_patient_data: Some(
+                Approval::new(manager, "Metrc down; card checked by hand").unwrap(),
+            ),
+        },
+    )
+    .unwrap();
+    store.clock.set(hours(t0, 3));
+    let report = db
+        .outage_report(&OutageQuery::new(hours(t0, -1), hours(t0, 4)))
+        .unwrap();
+    let checks: Vec<&str> = report.rows.iter().map(|r| r.limit_check.as_str()).collect();
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    let with_reading = checks
+        .iter()
+        .find(|c| c.contains("with Metrc's patient reading"))
+        .unwrap_or_else(|| panic!("{checks:?}"));
+    assert!(
+        with_reading.contains("Metrc's patient reading, 1 h old"),
+        "{with_reading}"
+    );
+    assert!(
+        with_reading.contains("summed this register's sales"),
+        "{with_reading}"
+    );
+    let approved = checks
+        .iter()
+        .find(|c| c.contains("manager's approval"))
+        .unwrap_or_else(|| panic!("{checks:?}"));
+    assert!(
+        approved.contains("approved by Morgan: Metrc down; card checked by hand"),
+        "{approved}"
+    );
+    let csv = to_csv(&report);
+    assert!(
+        csv.contains("1 h old") && csv.contains("approved by Morgan"),
+        "{csv}"
+    );
+    let html = to_html(&report);
+    assert!(html.contains("1 h old") && html.contains("approved by Morgan"));
+}
+
 fn local_time(at: Timestamp) -> String {
     at.to_zoned(jiff::tz::TimeZone::get(DEMO_TIME_ZONE).unwrap())
         .datetime()
