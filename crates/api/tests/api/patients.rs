@@ -271,3 +271,91 @@ async fn an_external_patients_sale_carries_how_they_were_identified_to_metrc() {
     assert_eq!(sent.sales_customer_type, "ExternalPatient");
     app.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+/// Metrc's patient endpoint alone fails (503) while its sales endpoints answer: the lookup says
+/// Metrc could not be asked and uses the reading kept here, a medical sale checked against it is
+/// recorded and reaches Metrc, and once the endpoint answers again a lookup is fresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_only_the_patient_endpoint_fails_the_kept_reading_is_used_and_sales_still_go_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap();
+    let clock = ManualClock::new(start);
+    let mut config = AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
+    config.worker_idle = Duration::from_millis(100);
+    config.request_timeout = Duration::from_secs(2);
+    config.rng_seed = Some(7);
+    config.clock = Arc::new(clock.clone());
+    let app = App::open(config).await.unwrap();
+    app.create_first_manager(CreateManagerRequest {
+        name: "Max".into(),
+        pin: "2468".into(),
+    })
+    .await
+    .unwrap();
+    let label = app
+        .search_packages(SearchRequest {
+            query: "Blue Dream Flower".into(),
+            licence: None,
+            limit: Some(1),
+        })
+        .await
+        .unwrap()
+        .remove(0)
+        .label;
+    assert!(look_up(&app, DEMO_PATIENT_WITH_ROOM).await.fresh);
+    clock.advance(SignedDuration::from_secs(90));
+
+    let control = app.demo_control().expect("demo emulator");
+    control.set_faults(metrc_emulator::Faults {
+        outage_503: Some(metrc_emulator::Trigger::always().on_path("/patients/")),
+        ..Default::default()
+    });
+    let kept = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
+    assert!(!kept.fresh && kept.known, "{kept:?}");
+    assert!(
+        kept.note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("could not be asked"),
+        "{kept:?}"
+    );
+    let check = app
+        .limit_preview(preview(DEMO_PATIENT_WITH_ROOM, flower(&label, "5")))
+        .await
+        .unwrap();
+    assert_eq!(check.basis, Some(LimitBasis::PatientReading), "{check:?}");
+    let receipt = app
+        .complete_sale(SaleRequest {
+            licence: None,
+            lines: flower(&label, "5"),
+            customer_type: "Patient".into(),
+            patient_number: Some(DEMO_PATIENT_WITH_ROOM.into()),
+            caregiver_number: None,
+            identification_method: None,
+            approval: None,
+        })
+        .await
+        .expect("a sale against the kept reading");
+    let in_metrc = || {
+        control
+            .receipts(DEMO_LICENSE)
+            .into_iter()
+            .any(|r| r.external_receipt_number.as_deref() == Some(receipt.client_id.as_str()))
+    };
+    let waiting_since = std::time::Instant::now();
+    while !in_metrc() && waiting_since.elapsed() < Duration::from_secs(60) {
+        clock.advance(SignedDuration::from_secs(5));
+        app.sync_now().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        in_metrc(),
+        "the sale reaches Metrc while only patients fail"
+    );
+
+    control.set_faults(metrc_emulator::Faults::default());
+    clock.advance(SignedDuration::from_secs(90));
+    let fresh = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
+    assert!(fresh.fresh, "{fresh:?}");
+    app.shutdown(Duration::from_secs(5)).await.unwrap();
+}
