@@ -9,7 +9,6 @@
 pub mod autostart;
 mod commands;
 mod events;
-mod instance;
 pub mod logs;
 pub mod shell;
 pub mod webview_footprint;
@@ -19,7 +18,7 @@ use std::sync::Arc;
 
 use stateline_api::{App, AppConfig, KeychainStore};
 
-pub use instance::{AlreadyRunning, InstanceLock};
+pub use stateline_api::instance::{AlreadyRunning, InstanceLock};
 
 /// The environment variable that picks the data folder.
 pub const DATA_DIR_ENV: &str = "STATELINE_DATA_DIR";

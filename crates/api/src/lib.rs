@@ -21,6 +21,7 @@ mod demo;
 pub mod dto;
 mod error;
 mod events;
+pub mod instance;
 mod integrations;
 mod inventory;
 mod ipc_error;

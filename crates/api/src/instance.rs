@@ -1,5 +1,6 @@
 //! One instance per data directory: an exclusive lock on `<data dir>/stateline.lock`, held for
-//! the life of the process.
+//! the life of the process — by the desktop app and by `stateline serve` alike, which run the
+//! same register.
 //!
 //! Guarantees: while one process holds the lock, another process opening the same data directory
 //! gets [`AlreadyRunning`] and must not open the store; the OS releases the lock when the process
@@ -27,8 +28,9 @@ impl std::fmt::Display for AlreadyRunning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Stateline is already running with the data folder {}; use that window (it may be in the tray), \
-             or set STATELINE_DATA_DIR to another folder",
+            "Stateline is already running with the data folder {} (the app, which may be in the \
+             tray, or `stateline serve`); use or stop that one, or choose another data folder \
+             (STATELINE_DATA_DIR, or --data-dir on the command line)",
             self.data_dir.display()
         )
     }
