@@ -73,3 +73,45 @@ async fn a_medical_sale_reads_the_patient_first_and_keeps_to_the_allotment() {
     );
     assert_eq!(api.count("sales"), 1);
 }
+
+/// An external patient's sale through the API: without `identification_method` it is 422
+/// `invalid_input` naming the field (the demo licence requires it), with it the sale keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_external_patients_sale_needs_the_identification_method() {
+    let api = Api::start().await;
+    let label = api
+        .app
+        .search_packages(SearchRequest {
+            query: "Blue Dream Flower".into(),
+            licence: None,
+            limit: Some(1),
+        })
+        .await
+        .unwrap()
+        .remove(0)
+        .label;
+    let mut sale = medical("X-1", DEMO_PATIENT_WITH_ROOM, &label, "1");
+    sale["customer_type"] = "ExternalPatient".into();
+    let (status, refused) = api.post(Some(&api.token), "/v1/sales", &sale).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("invalid_input")),
+        "{refused}"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("identification method"),
+        "{refused}"
+    );
+    assert_eq!(api.count("sales"), 0);
+    sale["ticket_id"] = "X-2".into();
+    sale["identification_method"] = "State ID".into();
+    let (status, made) = api.post(Some(&api.token), "/v1/sales", &sale).await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(
+        api.count("sales WHERE identification_method = 'State ID'"),
+        1
+    );
+}

@@ -246,3 +246,63 @@ async fn a_row_refused_only_when_recorded_stops_the_batch_and_says_what_was_kept
     assert_eq!(outcome.ids.len(), 2);
     assert_eq!(door.sales(), 2);
 }
+
+/// The demo licence requires how an external patient was identified: a receipt without
+/// `IdentificationMethod` is Metrc's 400 naming it and records nothing; with it the sale keeps
+/// the method and Metrc's receipt carries it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_external_patients_receipt_needs_and_carries_the_identification_method() {
+    let door = Door::start().await;
+    let (label, unit) = door.package().await;
+    let pos = door.pos("Max");
+    let external = |number: &str, method: Option<&str>| metrc::NewReceipt {
+        sales_customer_type: "ExternalPatient".into(),
+        patient_license_number: Some(metrc_emulator::DEMO_PATIENT_WITH_ROOM.into()),
+        identification_method: method.map(str::to_owned),
+        ..door.receipt(number, &label, &unit, 1.0)
+    };
+    let err = pos
+        .create_receipts(
+            &key(DEMO_MANAGER_KEY),
+            door.licence(),
+            &[external("POS-5001", None)],
+        )
+        .await
+        .unwrap_err();
+    let MetrcError::Validation { rows, .. } = err else {
+        panic!("expected a 400, got {err:?}");
+    };
+    assert!(
+        rows[0].message.contains("identification method"),
+        "{}",
+        rows[0].message
+    );
+    assert_eq!(door.sales(), 0);
+
+    let outcome = pos
+        .create_receipts(
+            &key(DEMO_MANAGER_KEY),
+            door.licence(),
+            &[external("POS-5002", Some("Driver's License"))],
+        )
+        .await
+        .expect("recorded with the method");
+    let db = door.app.database();
+    let entry = db.entry(outcome.ids[0]).unwrap();
+    let sale = db.sale_by_client_id(&entry.client_id).unwrap();
+    assert_eq!(
+        sale.identification_method.as_deref(),
+        Some("Driver's License")
+    );
+    let control = door.control();
+    eventually(
+        async || {
+            control.receipts(door.licence()).iter().any(|r| {
+                r.external_receipt_number.as_deref() == Some(entry.client_id.as_str())
+                    && r.identification_method.as_deref() == Some("Driver's License")
+            })
+        },
+        "Metrc's receipt carries the identification method",
+    )
+    .await;
+}
