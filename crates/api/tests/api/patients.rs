@@ -42,15 +42,18 @@ async fn look_up(app: &App, patient: &str) -> stateline_api::dto::PatientReading
     .expect("a lookup answers, online or not")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales_since_count() {
-    let dir = tempfile::tempdir().unwrap();
-    let start = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap();
-    let clock = ManualClock::new(start);
-    let mut config = AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
+/// A clock at the current second, moved only by the test.
+fn clock_at_now() -> ManualClock {
+    ManualClock::new(jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap())
+}
+
+/// A demo app on `dir` with `clock`, its first manager (Max) created, and the label of its Blue
+/// Dream flower.
+async fn demo_app(dir: &std::path::Path, clock: &ManualClock, seed: u64) -> (App, String) {
+    let mut config = AppConfig::new(dir, Arc::new(MemoryStore::new()));
     config.worker_idle = Duration::from_millis(100);
     config.request_timeout = Duration::from_secs(2);
-    config.rng_seed = Some(5);
+    config.rng_seed = Some(seed);
     config.clock = Arc::new(clock.clone());
     let app = App::open(config).await.unwrap();
     app.create_first_manager(CreateManagerRequest {
@@ -69,6 +72,14 @@ async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales
         .unwrap()
         .remove(0)
         .label;
+    (app, label)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales_since_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock_at_now();
+    let (app, label) = demo_app(dir.path(), &clock, 5).await;
 
     // Online: Metrc's reading, kept.
     let first = look_up(&app, DEMO_PATIENT_WITH_ROOM).await;
@@ -195,26 +206,8 @@ async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_external_patients_sale_carries_how_they_were_identified_to_metrc() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
-    config.worker_idle = Duration::from_millis(100);
-    config.rng_seed = Some(6);
-    let app = App::open(config).await.unwrap();
-    app.create_first_manager(CreateManagerRequest {
-        name: "Max".into(),
-        pin: "2468".into(),
-    })
-    .await
-    .unwrap();
-    let label = app
-        .search_packages(SearchRequest {
-            query: "Blue Dream Flower".into(),
-            licence: None,
-            limit: Some(1),
-        })
-        .await
-        .unwrap()
-        .remove(0)
-        .label;
+    let clock = clock_at_now();
+    let (app, label) = demo_app(dir.path(), &clock, 6).await;
     let types = app
         .customer_types(stateline_api::dto::LicenceRequest { licence: None })
         .await
@@ -256,6 +249,7 @@ async fn an_external_patients_sale_carries_how_they_were_identified_to_metrc() {
             .find(|r| r.external_receipt_number.as_deref() == Some(receipt.client_id.as_str()))
     };
     while in_metrc().is_none() && waiting_since.elapsed() < Duration::from_secs(60) {
+        clock.advance(SignedDuration::from_secs(5));
         app.sync_now().await.unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -278,30 +272,8 @@ async fn an_external_patients_sale_carries_how_they_were_identified_to_metrc() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_only_the_patient_endpoint_fails_the_kept_reading_is_used_and_sales_still_go_out() {
     let dir = tempfile::tempdir().unwrap();
-    let start = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap();
-    let clock = ManualClock::new(start);
-    let mut config = AppConfig::new(dir.path(), Arc::new(MemoryStore::new()));
-    config.worker_idle = Duration::from_millis(100);
-    config.request_timeout = Duration::from_secs(2);
-    config.rng_seed = Some(7);
-    config.clock = Arc::new(clock.clone());
-    let app = App::open(config).await.unwrap();
-    app.create_first_manager(CreateManagerRequest {
-        name: "Max".into(),
-        pin: "2468".into(),
-    })
-    .await
-    .unwrap();
-    let label = app
-        .search_packages(SearchRequest {
-            query: "Blue Dream Flower".into(),
-            licence: None,
-            limit: Some(1),
-        })
-        .await
-        .unwrap()
-        .remove(0)
-        .label;
+    let clock = clock_at_now();
+    let (app, label) = demo_app(dir.path(), &clock, 7).await;
     assert!(look_up(&app, DEMO_PATIENT_WITH_ROOM).await.fresh);
     clock.advance(SignedDuration::from_secs(90));
 

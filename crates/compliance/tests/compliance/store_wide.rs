@@ -231,12 +231,8 @@ fn a_register_in_no_store_reports_as_before() {
     assert_eq!(deadlines.registers.len(), 1);
 }
 
-#[test]
-fn each_sale_row_says_why_the_sale_was_allowed() {
-    let store = fixture::store();
-    let db = &store.db;
-    db.set_setting(stateline_store::settings::REGISTER_STATE, "CO")
-        .unwrap();
+/// Package A's item (Blue Dream) as Metrc describes it, so the limits count it as grams of flower.
+fn flower_counted_by_weight(db: &stateline_store::Database) {
     db.upsert_items(
         LIC,
         &[stateline_store::Item {
@@ -250,6 +246,15 @@ fn each_sale_row_says_why_the_sale_was_allowed() {
         }],
     )
     .unwrap();
+}
+
+#[test]
+fn each_sale_row_says_why_the_sale_was_allowed() {
+    let store = fixture::store();
+    let db = &store.db;
+    db.set_setting(stateline_store::settings::REGISTER_STATE, "CO")
+        .unwrap();
+    flower_counted_by_weight(db);
     db.record_sale(&sale_by("alice", vec![line(A, "3.5")]))
         .unwrap();
     store.clock.set(hours(fixture::t0(), 2));
@@ -281,19 +286,7 @@ fn the_outage_report_shows_the_reading_and_the_approval_each_offline_sale_rested
     let db = &store.db;
     db.set_setting(stateline_store::settings::REGISTER_STATE, "MI")
         .unwrap();
-    db.upsert_items(
-        LIC,
-        &[stateline_store::Item {
-            metrc_id: 1,
-            name: "Blue Dream".into(),
-            category: Some("Buds".into()),
-            unit_of_measure: "Grams".into(),
-            category_type: Some("Buds".into()),
-            unit_weight: None,
-            unit_thc_content: None,
-        }],
-    )
-    .unwrap();
+    flower_counted_by_weight(db);
     let manager = db
         .create_first_manager("Morgan", &Pin::new("48151623"))
         .unwrap()

@@ -17,11 +17,9 @@ fn medical(ticket: &str, patient: &str, label: &str, grams: &str) -> serde_json:
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_medical_sale_reads_the_patient_first_and_keeps_to_the_allotment() {
-    let api = Api::start().await;
-    let label = api
-        .app
+/// The label of the demo's Blue Dream flower.
+async fn flower_label(api: &Api) -> String {
+    api.app
         .search_packages(SearchRequest {
             query: "Blue Dream Flower".into(),
             licence: None,
@@ -30,7 +28,13 @@ async fn a_medical_sale_reads_the_patient_first_and_keeps_to_the_allotment() {
         .await
         .unwrap()
         .remove(0)
-        .label;
+        .label
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_medical_sale_reads_the_patient_first_and_keeps_to_the_allotment() {
+    let api = Api::start().await;
+    let label = flower_label(&api).await;
     let (status, made) = api
         .post(
             Some(&api.token),
@@ -79,17 +83,7 @@ async fn a_medical_sale_reads_the_patient_first_and_keeps_to_the_allotment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_external_patients_sale_needs_the_identification_method() {
     let api = Api::start().await;
-    let label = api
-        .app
-        .search_packages(SearchRequest {
-            query: "Blue Dream Flower".into(),
-            licence: None,
-            limit: Some(1),
-        })
-        .await
-        .unwrap()
-        .remove(0)
-        .label;
+    let label = flower_label(&api).await;
     let mut sale = medical("X-1", DEMO_PATIENT_WITH_ROOM, &label, "1");
     sale["customer_type"] = "ExternalPatient".into();
     let (status, refused) = api.post(Some(&api.token), "/v1/sales", &sale).await;
