@@ -75,6 +75,29 @@ async fn demo_app(dir: &std::path::Path, clock: &ManualClock, seed: u64) -> (App
     (app, label)
 }
 
+/// Metrc's receipt of the sale `client_id` once the app delivered it (moving the clock past any
+/// backoff), or `None` after a minute.
+async fn delivered(
+    app: &App,
+    clock: &ManualClock,
+    client_id: &str,
+) -> Option<metrc_emulator::Receipt> {
+    let control = app.demo_control().expect("demo emulator");
+    let in_metrc = || {
+        control
+            .receipts(DEMO_LICENSE)
+            .into_iter()
+            .find(|r| r.external_receipt_number.as_deref() == Some(client_id))
+    };
+    let waiting_since = std::time::Instant::now();
+    while in_metrc().is_none() && waiting_since.elapsed() < Duration::from_secs(60) {
+        clock.advance(SignedDuration::from_secs(5));
+        app.sync_now().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    in_metrc()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patient_is_read_online_reused_within_the_minute_and_offline_and_sales_since_count() {
     let dir = tempfile::tempdir().unwrap();
@@ -240,20 +263,9 @@ async fn an_external_patients_sale_carries_how_they_were_identified_to_metrc() {
         .complete_sale(sale(Some("Out-of-state medical card")))
         .await
         .expect("an external patient's sale with the identification method");
-    let control = app.demo_control().expect("demo emulator");
-    let waiting_since = std::time::Instant::now();
-    let in_metrc = || {
-        control
-            .receipts(DEMO_LICENSE)
-            .into_iter()
-            .find(|r| r.external_receipt_number.as_deref() == Some(receipt.client_id.as_str()))
-    };
-    while in_metrc().is_none() && waiting_since.elapsed() < Duration::from_secs(60) {
-        clock.advance(SignedDuration::from_secs(5));
-        app.sync_now().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let sent = in_metrc().expect("the sale reaches Metrc");
+    let sent = delivered(&app, &clock, &receipt.client_id)
+        .await
+        .expect("the sale reaches Metrc");
     assert_eq!(
         sent.identification_method.as_deref(),
         Some("Out-of-state medical card")
@@ -308,20 +320,8 @@ async fn when_only_the_patient_endpoint_fails_the_kept_reading_is_used_and_sales
         })
         .await
         .expect("a sale against the kept reading");
-    let in_metrc = || {
-        control
-            .receipts(DEMO_LICENSE)
-            .into_iter()
-            .any(|r| r.external_receipt_number.as_deref() == Some(receipt.client_id.as_str()))
-    };
-    let waiting_since = std::time::Instant::now();
-    while !in_metrc() && waiting_since.elapsed() < Duration::from_secs(60) {
-        clock.advance(SignedDuration::from_secs(5));
-        app.sync_now().await.unwrap();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     assert!(
-        in_metrc(),
+        delivered(&app, &clock, &receipt.client_id).await.is_some(),
         "the sale reaches Metrc while only patients fail"
     );
 
