@@ -5,7 +5,10 @@
  * cart: the running total shows the flower limit exceeded, completing is held back with the
  * message naming the limit and by how much (neither the button nor Enter sells), and the Complete
  * button is still inside the window. Lowered to 28 g — at the limit, which is allowed — the sale
- * completes and reaches Metrc with 28 g. Screenshot: the cart over the limit.
+ * completes and reaches Metrc with 28 g. Screenshot: the cart over the limit. Then an external
+ * patient's sale: the demo licence requires how the patient was identified, so the register asks
+ * for it, refuses the sale without it (naming the field), and with it the sale reaches Metrc
+ * carrying it. Screenshot: the external patient's cart.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -96,4 +99,35 @@ test("a cart over Colorado's 28 g of flower is held back with which limit and by
     });
     assert.equal(receipts.length, 1, "the sale reached Metrc once");
     assert.deepEqual(receipts[0].transactions.map((t) => [t.package_label, Number(t.quantity)]), [[GRAMS_LABEL, 28]]);
+}));
+
+test("an external patient is asked how they were identified, refused without it, and Metrc gets it", () => withFailureShot(app, "7-external-patient", async () => {
+    const s = app.session;
+    await s.type(await s.byId("scan-input"), GRAMS_LABEL + Keys.ENTER);
+    await s.byId(`cart-line-${GRAMS_LABEL}`);
+    await s.fill(`cart-price-${GRAMS_LABEL}`, "9.00");
+    await s.fill(`cart-qty-${GRAMS_LABEL}`, "1");
+    assert.equal(await s.exists('[data-testid="identification-method"]'), false, "a consumer is not asked");
+    await s.click(await s.find('[data-testid="customer-type"] option[value="ExternalPatient"]'));
+    await s.fill("patient-number", "PAT-0001");
+    const method = await s.byId("identification-method");
+    assert.equal(await s.property(method, "required"), true, "the demo licence requires it");
+
+    // Without it the register refuses, naming the field; nothing is sold.
+    await s.clickId("complete-sale");
+    const error = await s.byId("sell-error");
+    assert.equal(await s.attribute(error, "data-code"), "invalid_input");
+    assert.match(await s.text(error), /identification method/);
+    assert.equal(await receiptNumber(app), null, "nothing was sold");
+
+    await s.fill("identification-method", "Driver's License");
+    assert.equal(await inWindow(s, await s.byId("complete-sale")), true, "Complete stays inside the window");
+    await app.screenshot("sell-external-patient");
+    await s.clickId("complete-sale");
+    const number = await waitFor("the receipt", async () => (await receiptNumber(app)) ?? undefined);
+    const sent = await waitFor("the sale in Metrc", async () =>
+      (await app.emulatorReceipts()).find((r) => r.external_receipt_number === number));
+    assert.equal(sent.sales_customer_type, "ExternalPatient");
+    assert.equal(sent.patient_license_number, "PAT-0001");
+    assert.equal(sent.identification_method, "Driver's License");
 }));
