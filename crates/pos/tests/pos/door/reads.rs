@@ -110,3 +110,55 @@ async fn reads_merge_queued_sales_with_metrcs_answer() {
         .expect("found");
     assert!((one.quantity - local).abs() < 1e-9);
 }
+
+/// While Metrc is down the door's small lookups answer from the register, in Metrc's shapes:
+/// the facilities are the register's licences, the units those of the packages it holds, the
+/// customer types the list its sales are checked against; once Metrc is back they are Metrc's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn facilities_units_and_customer_types_answer_while_metrc_is_down() {
+    let door = Door::start().await;
+    let (_, unit) = door.package().await;
+    let pos = door.pos("Max");
+    let max = key(DEMO_MANAGER_KEY);
+    let control = door.control();
+    control.set_faults(metrc_emulator::Faults {
+        outage_503: Some(metrc_emulator::Trigger::always()),
+        ..metrc_emulator::Faults::default()
+    });
+
+    let facilities = pos
+        .facilities(&max)
+        .await
+        .expect("facilities answer while Metrc is down");
+    let numbers: Vec<&str> = facilities
+        .iter()
+        .map(|f| f.license.number.as_str())
+        .collect();
+    assert_eq!(numbers, vec![door.licence()]);
+    assert!(facilities[0].name.is_some());
+    let units = pos
+        .units_of_measure(&max)
+        .await
+        .expect("units answer while Metrc is down");
+    assert!(units.iter().any(|u| u.name == unit), "{units:?}");
+    let types = pos
+        .customer_types(&max)
+        .await
+        .expect("customer types answer while Metrc is down");
+    assert!(types.iter().any(|t| t == "Consumer"), "{types:?}");
+    assert!(types.iter().any(|t| t == "ExternalPatient"), "{types:?}");
+
+    control.clear_faults();
+    let units_from_metrc = pos.units_of_measure(&max).await.unwrap();
+    assert!(
+        units_from_metrc.len() >= units.len(),
+        "Metrc's own list: {units_from_metrc:?}"
+    );
+    let facilities = pos.facilities(&max).await.unwrap();
+    assert!(
+        facilities.iter().any(|f| f
+            .facility_type
+            .sales_require_external_patient_identification_method),
+        "Metrc's answer carries the facility type: {facilities:?}"
+    );
+}
