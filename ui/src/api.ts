@@ -23,6 +23,8 @@ import type { BacklogRequest } from "./bindings/BacklogRequest";
 import type { BindLicencesRequest } from "./bindings/BindLicencesRequest";
 import type { CartLine } from "./bindings/CartLine";
 import type { CreateManagerRequest } from "./bindings/CreateManagerRequest";
+import type { Ask } from "./bindings/Ask";
+import type { CustomerTypeAsks } from "./bindings/CustomerTypeAsks";
 import type { CustomerTypesView } from "./bindings/CustomerTypesView";
 import type { DemoFault } from "./bindings/DemoFault";
 import type { DemoFaultRequest } from "./bindings/DemoFaultRequest";
@@ -176,6 +178,7 @@ export type {
   AppState,
   AreaOutcome,
   AreaView,
+  Ask,
   AttemptView,
   AuditAppended,
   AuditEntryView,
@@ -185,6 +188,7 @@ export type {
   BindLicencesRequest,
   CartLine,
   CreateManagerRequest,
+  CustomerTypeAsks,
   CustomerTypesView,
   DemoFault,
   DemoFaultRequest,

@@ -12,8 +12,8 @@ use stateline_store::{
 };
 
 use super::dto::{
-    self, CartLine, CustomerTypesView, LicenceRequest, PackageView, Receipt, ReceiptLine,
-    SaleRequest, SearchRequest,
+    self, CartLine, CustomerTypeAsks, CustomerTypesView, LicenceRequest, PackageView, Receipt,
+    ReceiptLine, SaleRequest, SearchRequest,
 };
 use super::store::AppTables;
 use super::{App, AppEvent, convert};
@@ -138,13 +138,22 @@ impl App {
             let consumer = types.remove(i);
             types.insert(0, consumer);
         }
+        let asks = types
+            .iter()
+            .map(|t| {
+                let asks = rules.asks(t);
+                CustomerTypeAsks {
+                    customer_type: t.clone(),
+                    patient_number: asks.patient_number.into(),
+                    caregiver_number: asks.caregiver_number.into(),
+                    identification_method: asks.identification_method.into(),
+                }
+            })
+            .collect();
         Ok(CustomerTypesView {
             licence,
             types,
-            requires_patient_number: rules.requires_patient_number,
-            requires_caregiver_number: rules.requires_caregiver_number,
-            requires_identification_method: rules.requires_identification_method,
-            sells_to_consumers: rules.sells_to_consumers,
+            asks,
         })
     }
 

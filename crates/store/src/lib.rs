@@ -35,7 +35,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{Database, OpenOptions, SCHEMA_VERSION};
 pub use error::StoreError;
 pub use inventory::deadlines::{DeadlineWarning, NewLicence, StateDeadline};
-pub use inventory::licence_rules::LicenceRules;
+pub use inventory::licence_rules::{Ask, Asks, LicenceRules};
 pub use inventory::licences::Licence;
 pub use inventory::packages::{AdjustmentReason, Item, Measure, MetrcPackage, Package};
 pub use limits::{Approval, SaleExceptions};

@@ -124,14 +124,14 @@ export function Sell() {
     return () => clearTimeout(timer);
   }, [query, search]);
 
-  // What a licence requires is asked of patients and caregivers only (a consumer has no numbers).
-  const lowerType = chosenType.toLowerCase();
-  const needsCaregiver = lowerType.includes("caregiver");
-  const needsPatient = needsCaregiver || lowerType.includes("patient");
-  const needsIdentification = lowerType.includes("external") && lowerType.includes("patient");
-  const patientRequired = needsPatient && (types.data?.requires_patient_number ?? false);
-  const caregiverRequired = needsCaregiver && (types.data?.requires_caregiver_number ?? false);
-  const identificationRequired = needsIdentification && (types.data?.requires_identification_method ?? false);
+  // What the chosen customer type is asked for at this licence, as the store's own rule says.
+  const asks = types.data?.asks.find((a) => a.customer_type === chosenType);
+  const needsPatient = (asks?.patient_number ?? "no") !== "no";
+  const needsCaregiver = (asks?.caregiver_number ?? "no") !== "no";
+  const needsIdentification = (asks?.identification_method ?? "no") !== "no";
+  const patientRequired = asks?.patient_number === "required";
+  const caregiverRequired = asks?.caregiver_number === "required";
+  const identificationRequired = asks?.identification_method === "required";
   const total = cart.reduce((sum, line) => sum + (lineTotal(line) ?? 0), 0);
   const patient = needsPatient && patientNumber.trim() !== "" ? patientNumber.trim() : null;
   const previewRequest: LimitPreviewRequest | null =

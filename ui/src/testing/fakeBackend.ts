@@ -9,6 +9,8 @@
  * `fake.failNext("complete_sale", error)`, and read `fake.calls` to see what the UI asked for.
  */
 import type {
+  Ask,
+  CustomerTypeAsks,
   AppError,
   ApprovalRequest,
   ClearLimitOverrideRequest,
@@ -113,6 +115,24 @@ interface FakeKey {
 }
 
 export const LICENCE = "403R-00001";
+
+/**
+ * What a sale to `customerType` asks for at `licence`, as the store's `LicenceRules::asks` says:
+ * nothing of a consumer; the patient's number of a patient or caregiver, the caregiver's of a
+ * caregiver, the identification method of an external patient, each required where the licence says.
+ */
+export function fakeAsks(licence: LicenceView, customerType: string): CustomerTypeAsks {
+  const type = customerType.toLowerCase();
+  const caregiver = type.includes("caregiver");
+  const medical = caregiver || type.includes("patient");
+  const only = (applies: boolean, required: boolean): Ask => (applies ? (required ? "required" : "optional") : "no");
+  return {
+    customer_type: customerType,
+    patient_number: only(medical, licence.requires_patient_number),
+    caregiver_number: only(caregiver, licence.requires_caregiver_number),
+    identification_method: only(type.includes("external") && type.includes("patient"), licence.requires_identification_method),
+  };
+}
 
 function fail(code: string, message: string): never {
   const error: AppError = { code, message };
@@ -537,14 +557,8 @@ export class FakeBackend implements Backend {
     this.call("customer_types", req, () => {
       this.need("sell");
       const licence = this.licences.find((l) => l.number === (req.licence ?? this.licences[0]?.number)) ?? this.licences[0]!;
-      return {
-        licence: licence.number,
-        types: ["Consumer", "Patient", "Caregiver", "ExternalPatient"].filter((t) => licence.sells_to_consumers || t !== "Consumer"),
-        requires_patient_number: licence.requires_patient_number,
-        requires_caregiver_number: licence.requires_caregiver_number,
-        requires_identification_method: licence.requires_identification_method,
-        sells_to_consumers: licence.sells_to_consumers,
-      };
+      const types = ["Consumer", "Patient", "Caregiver", "ExternalPatient"].filter((t) => licence.sells_to_consumers || t !== "Consumer");
+      return { licence: licence.number, types, asks: types.map((t) => fakeAsks(licence, t)) };
     });
 
   completeSale = (req: {
@@ -595,23 +609,21 @@ export class FakeBackend implements Backend {
       return receipt;
     });
 
-  /** The store's licence rules, as `record_sale` applies them: asked of patients and caregivers only. */
+  /** The store's licence rules, as `record_sale` applies them (see `fakeAsks`). */
   private checkCustomer(req: { licence: string | null; customer_type: string; patient_number: string | null; caregiver_number: string | null; identification_method?: string | null }) {
     const licence = this.licences.find((l) => l.number === req.licence) ?? this.licences[0]!;
-    const type = req.customer_type.toLowerCase();
-    const caregiver = type.includes("caregiver");
-    const medical = caregiver || type.includes("patient");
-    const blank = (v: string | null | undefined) => (v ?? "").trim() === "";
-    if (!medical && !licence.sells_to_consumers) {
+    const asks = fakeAsks(licence, req.customer_type);
+    const missing = (ask: Ask, v: string | null | undefined) => ask === "required" && (v ?? "").trim() === "";
+    if (asks.patient_number === "no" && !licence.sells_to_consumers) {
       fail("invalid_input", "customer type: this licence sells only to patients and caregivers; choose the patient's customer type");
     }
-    if (medical && licence.requires_patient_number && blank(req.patient_number)) {
+    if (missing(asks.patient_number, req.patient_number)) {
       fail("invalid_input", "patient number: this licence requires the patient's licence number; enter it");
     }
-    if (caregiver && licence.requires_caregiver_number && blank(req.caregiver_number)) {
+    if (missing(asks.caregiver_number, req.caregiver_number)) {
       fail("invalid_input", "caregiver number: this licence requires the caregiver's licence number; enter it");
     }
-    if (type.includes("external") && medical && licence.requires_identification_method && blank(req.identification_method)) {
+    if (missing(asks.identification_method, req.identification_method)) {
       fail("invalid_input", "identification method: this licence requires how an external patient was identified (for example the ID card's kind); enter it");
     }
   }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::sync::EntryState;
+pub use super::wire::Ask;
 
 /// `search_packages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -38,16 +39,23 @@ pub struct PackageView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CustomerTypesView {
     pub licence: String,
-    /// Metrc's customer types (cached; "Consumer" first when present).
+    /// Metrc's customer types the licence sells to (cached; "Consumer" first when present; none
+    /// of the consumer types at a medical-only licence).
     pub types: Vec<String>,
-    /// A sale to a patient or caregiver needs the patient's licence number.
-    pub requires_patient_number: bool,
-    /// A sale to a caregiver needs the caregiver's licence number.
-    pub requires_caregiver_number: bool,
-    /// A sale to an external patient (`ExternalPatient`) needs the identification method.
-    pub requires_identification_method: bool,
-    /// False at a medical-only licence: `types` then lists no consumer types.
-    pub sells_to_consumers: bool,
+    /// What a sale to each of `types` asks for, in the same order (the store's own rule).
+    pub asks: Vec<CustomerTypeAsks>,
+}
+
+/// What a sale to one customer type asks for at the licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CustomerTypeAsks {
+    pub customer_type: String,
+    /// The patient's licence number (patients and caregivers).
+    pub patient_number: Ask,
+    /// The caregiver's licence number (caregivers).
+    pub caregiver_number: Ask,
+    /// How the patient was identified (external patients).
+    pub identification_method: Ask,
 }
 
 /// One cart line.

@@ -11,6 +11,7 @@ use stateline_compliance::FixCode as DomainFixCode;
 use stateline_delivery::Health as DomainHealth;
 use stateline_keys::KeyMode as DomainKeyMode;
 use stateline_keys::validation::AreaOutcome as DomainAreaOutcome;
+use stateline_store::Ask as DomainAsk;
 use stateline_store::EntryKind as DomainEntryKind;
 use stateline_store::EntryState as DomainEntryState;
 use stateline_store::Permission as DomainPermission;
@@ -58,6 +59,15 @@ wire_enum!(
         Rejected,
         WaitingForKey,
         Voided,
+    }
+);
+
+wire_enum!(
+    " Whether a sale asks for a field: not of this customer, taken when given, or required.",
+    Ask = DomainAsk {
+        No,
+        Optional,
+        Required,
     }
 );
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use metrc_emulator::{DEMO_LICENSE, DEMO_PATIENT_INACTIVE, DEMO_PATIENT_WITH_ROOM};
 use stateline_api::dto::{
-    CartLine, CreateManagerRequest, DemoFault, DemoFaultRequest, LimitBasis, LimitPreviewRequest,
-    PatientLookupRequest, SaleRequest, SearchRequest,
+    Ask, CartLine, CreateManagerRequest, DemoFault, DemoFaultRequest, LimitBasis,
+    LimitPreviewRequest, PatientLookupRequest, SaleRequest, SearchRequest,
 };
 use stateline_api::{App, AppConfig};
 use stateline_secrets::MemoryStore;
@@ -235,7 +235,18 @@ async fn an_external_patients_sale_carries_how_they_were_identified_to_metrc() {
         .customer_types(stateline_api::dto::LicenceRequest { licence: None })
         .await
         .unwrap();
-    assert!(types.requires_identification_method && types.sells_to_consumers);
+    let external = types
+        .asks
+        .iter()
+        .find(|a| a.customer_type == "ExternalPatient")
+        .expect("the demo licence sells to external patients");
+    assert_eq!(external.identification_method, Ask::Required);
+    assert_eq!(external.caregiver_number, Ask::No);
+    let consumer = &types.asks[0];
+    assert_eq!(
+        (consumer.customer_type.as_str(), consumer.patient_number),
+        ("Consumer", Ask::No)
+    );
     let sale = |method: Option<&str>| SaleRequest {
         licence: None,
         lines: flower(&label, "1"),

@@ -39,6 +39,66 @@ impl Default for LicenceRules {
     }
 }
 
+/// Whether a sale asks for a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Not for this customer (a consumer has no patient number).
+    No,
+    /// Taken when given.
+    Optional,
+    /// The sale is refused without it.
+    Required,
+}
+
+impl Ask {
+    fn required_if(required: bool) -> Ask {
+        if required {
+            Ask::Required
+        } else {
+            Ask::Optional
+        }
+    }
+}
+
+/// What a sale to one customer type at a licence asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asks {
+    /// The patient's licence number (patients and caregivers).
+    pub patient_number: Ask,
+    /// The caregiver's licence number (caregivers).
+    pub caregiver_number: Ask,
+    /// How the patient was identified (external patients).
+    pub identification_method: Ask,
+}
+
+impl LicenceRules {
+    /// What a sale to `customer_type` asks for under these rules: nothing of a consumer; the
+    /// patient's number of a patient or caregiver, the caregiver's of a caregiver, the
+    /// identification method of an external patient, each required where the rules say.
+    pub fn asks(&self, customer_type: &str) -> Asks {
+        let customer = Customer::of_metrc_type(customer_type);
+        let medical = customer != Customer::AdultUse;
+        let only = |applies: bool, required: bool| {
+            if applies {
+                Ask::required_if(required)
+            } else {
+                Ask::No
+            }
+        };
+        Asks {
+            patient_number: only(medical, self.requires_patient_number),
+            caregiver_number: only(
+                customer == Customer::Caregiver,
+                self.requires_caregiver_number,
+            ),
+            identification_method: only(
+                is_external_patient(customer_type),
+                self.requires_identification_method,
+            ),
+        }
+    }
+}
+
 /// What a sale carries that the rules ask for (each already trimmed; blank is none).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SaleParties<'a> {
@@ -89,41 +149,35 @@ pub(crate) fn require_for_customer(
     sale: SaleParties<'_>,
 ) -> Result<(), StoreError> {
     let rules = read(c, licence)?;
-    let customer = Customer::of_metrc_type(sale.customer_type);
     let refuse = |field: &'static str, detail: &str| {
         Err(StoreError::InvalidInput {
             field,
             detail: detail.to_owned(),
         })
     };
-    if customer == Customer::AdultUse {
-        if !rules.sells_to_consumers {
-            return refuse(
-                "customer type",
-                "this licence sells only to patients and caregivers; choose the patient's customer type",
-            );
-        }
-        return Ok(());
+    if !rules.sells_to_consumers
+        && Customer::of_metrc_type(sale.customer_type) == Customer::AdultUse
+    {
+        return refuse(
+            "customer type",
+            "this licence sells only to patients and caregivers; choose the patient's customer type",
+        );
     }
-    if rules.requires_patient_number && sale.patient.is_none() {
+    let asks = rules.asks(sale.customer_type);
+    let missing = |ask: Ask, given: Option<&str>| ask == Ask::Required && given.is_none();
+    if missing(asks.patient_number, sale.patient) {
         return refuse(
             "patient number",
             "this licence requires the patient's licence number; enter it",
         );
     }
-    if customer == Customer::Caregiver
-        && rules.requires_caregiver_number
-        && sale.caregiver.is_none()
-    {
+    if missing(asks.caregiver_number, sale.caregiver) {
         return refuse(
             "caregiver number",
             "this licence requires the caregiver's licence number; enter it",
         );
     }
-    if is_external_patient(sale.customer_type)
-        && rules.requires_identification_method
-        && sale.identification_method.is_none()
-    {
+    if missing(asks.identification_method, sale.identification_method) {
         return refuse(
             "identification method",
             "this licence requires how an external patient was identified (for example the ID card's kind); enter it",

@@ -445,6 +445,28 @@ fn a_licence_asks_each_customer_only_for_what_its_rules_require() {
         sells_to_consumers: true,
     };
     db.set_licence_rules(LIC, rules).unwrap();
+    let asks = |customer: &str| {
+        let a = rules.asks(customer);
+        (
+            a.patient_number,
+            a.caregiver_number,
+            a.identification_method,
+        )
+    };
+    use stateline_store::Ask::{No, Optional, Required};
+    assert_eq!(asks("Consumer"), (No, No, No));
+    assert_eq!(asks("NonResidentConsumer"), (No, No, No));
+    assert_eq!(asks("Patient"), (Required, No, No));
+    assert_eq!(asks("Caregiver"), (Required, Required, No));
+    assert_eq!(asks("ExternalPatient"), (Required, No, Required));
+    assert_eq!(
+        LicenceRules::default().asks("ExternalPatient"),
+        stateline_store::Asks {
+            patient_number: Optional,
+            caregiver_number: No,
+            identification_method: Optional,
+        }
+    );
     let sale_to =
         |customer: &str, patient: Option<&str>, caregiver: Option<&str>, id: Option<&str>| {
             let mut sale = sale(vec![line(A, "0.5")]);
