@@ -9,10 +9,10 @@
  * `fake.failNext("complete_sale", error)`, and read `fake.calls` to see what the UI asked for.
  */
 import type {
-  Ask,
-  CustomerTypeAsks,
   AppError,
   ApprovalRequest,
+  Ask,
+  CustomerTypeAsks,
   ClearLimitOverrideRequest,
   LimitOverrideRequest,
   LimitPreviewRequest,
